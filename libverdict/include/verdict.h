@@ -1,0 +1,341 @@
+/*
+ * verdict.h - libverdict public API
+ *
+ * libverdict answers one question: is this source IP a known spam source?
+ * It answers from local LMDB tables (CIDR allow/block lists), DNSBL/DNSWL
+ * zones and GeoIP/ASN data, in the order verdict.conf(5) describes.
+ *
+ * Lifecycle (the LMDB one): verdict_new() -> verdict_set_log() ->
+ * verdict_load_config() -> verdict_open() -> verdict_check()... ->
+ * verdict_free().  After verdict_open() returns VERDICT_OK the context is
+ * read-only: any number of threads may call verdict_check() and the other
+ * functions marked "safe on a shared opened ctx" at once.
+ *
+ * Errors: every function that can fail returns a verdict_err (0 = OK).
+ * verdict_strerror() turns a code into a sentence; verdict_errdetail()
+ * gives the detail of the last failure on the calling thread (file:line
+ * for config errors, the LMDB/c-ares/MMDB message for lower errors) and
+ * verdict_errlower() the lower library's own code.
+ *
+ * The library never prints, never exits, never reads the environment and
+ * never installs signal handlers.  Log lines go to the callback set with
+ * verdict_set_log().  The only thread it starts is its DNS resolver
+ * thread (when a profile uses DNSBL zones).
+ *
+ * Fork: a context opened before fork() must not be used in the child;
+ * calls there return VERDICT_EFORK.  Open a new context in the child.
+ */
+#ifndef VERDICT_H
+#define VERDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(VERDICT_BUILD) && defined(__GNUC__)
+#define VERDICT_API __attribute__((visibility("default")))
+#else
+#define VERDICT_API
+#endif
+
+#define VERDICT_VERSION_MAJOR 0
+#define VERDICT_VERSION_MINOR 1
+#define VERDICT_VERSION_PATCH 0
+#define VERDICT_VERSION_STRING "0.1.0"
+
+/* verdict_version - the library's version string, e.g. "0.1.0"; static. */
+VERDICT_API const char *verdict_version(void);
+
+/*
+ * Error codes.  Append-only; values never change.
+ */
+typedef enum verdict_err {
+	VERDICT_OK = 0,
+	VERDICT_EINVAL = 1,	/* malformed argument: IP, CIDR, table name */
+	VERDICT_ENOMEM = 2,	/* out of memory */
+	VERDICT_ECONFIG = 3,	/* config file error (detail: file:line) */
+	VERDICT_EDB = 4,	/* LMDB error (lower code: LMDB rc) */
+	VERDICT_ENOENT = 5,	/* no such table, entry, profile or file */
+	VERDICT_EEXIST = 6,	/* table or entry exists already */
+	VERDICT_EPERM = 7,	/* permission denied (e.g. lock.mdb) */
+	VERDICT_EIO = 8,	/* reading or writing a file failed */
+	VERDICT_EBADLIST = 9,	/* import aborted: more bad lines than allowed */
+	VERDICT_ESHRINK = 10,	/* import aborted: table would shrink > 50% */
+	VERDICT_ETIMEOUT = 11,	/* deadline passed */
+	VERDICT_EFORK = 12,	/* context used in a forked child */
+	VERDICT_ESTATE = 13,	/* call not allowed in this state (not open,
+				 * opened read-only, already open) */
+	VERDICT_ERANGE = 14,	/* value out of range: /0 in a table, host
+				 * bits set, reason too long */
+	VERDICT_EDNS = 15,	/* resolver could not be started */
+	VERDICT_EBUSY = 16,	/* resource busy: reader slots exhausted */
+	VERDICT_EGEO = 17	/* MMDB could not be opened or read */
+} verdict_err;
+
+/* verdict_strerror - a full sentence for an error code; static storage. */
+VERDICT_API const char *verdict_strerror(int err);
+
+/*
+ * verdict_errdetail - what went wrong in the last failed call made by the
+ * calling thread, e.g. "/etc/verdict/verdict.conf:12: unknown key
+ * \"dnsbl_site\"".  Thread-local storage, valid until the next library call
+ * on this thread; never NULL ("" when there is nothing to say).
+ */
+VERDICT_API const char *verdict_errdetail(void);
+
+/* verdict_errlower - the lower library's code (LMDB rc, errno, c-ares
+ * status, MMDB error) of the last failed call on this thread, or 0. */
+VERDICT_API int verdict_errlower(void);
+
+/*
+ * Verdict kinds.  ERROR means the check itself failed (malformed IP,
+ * database unreadable): front ends fail open on it.
+ */
+typedef enum verdict_kind {
+	VERDICT_NEUTRAL = 0,
+	VERDICT_ALLOW = 1,
+	VERDICT_BLOCK = 2,
+	VERDICT_TEMPFAIL = 3,
+	VERDICT_ERROR = 4
+} verdict_kind;
+
+/* verdict_kind_name - "neutral", "allow", "block", "tempfail", "error". */
+VERDICT_API const char *verdict_kind_name(int kind);
+
+typedef enum verdict_table_kind {
+	VERDICT_TABLE_BLOCK = 1,
+	VERDICT_TABLE_ALLOW = 2
+} verdict_table_kind;
+
+typedef struct verdict_ctx verdict_ctx;
+typedef struct verdict_result verdict_result;
+
+/*
+ * Log callback.  level is a syslog(3) priority (LOG_ERR, LOG_WARNING,
+ * LOG_NOTICE, LOG_INFO, LOG_DEBUG); line is one line without a newline,
+ * valid only during the call.  Called from any thread that calls the
+ * library, and from the resolver thread: it must be thread-safe and must
+ * not call back into the library.
+ *
+ * Verdict lines (as log_verdicts asks, rate-limited by the library) have
+ * level LOG_INFO and the form, keys always in this order:
+ *   verdict: ip=192.0.2.1 verdict=block score=0 source=drop
+ *     cidr=192.0.2.0/24 elapsed_us=3 profile=1 reason="SBL123"
+ * verdict is block|allow|neutral|tempfail|error|would-block; values with
+ * spaces are double-quoted with \" and \\ escaped; absent values are "-".
+ */
+typedef void (*verdict_log_fn)(int level, const char *line, void *arg);
+
+/*
+ * verdict_new - a new, unconfigured context (defaults of verdict.conf(5)).
+ * Returns NULL when out of memory.  Free with verdict_free().
+ */
+VERDICT_API verdict_ctx *verdict_new(void);
+
+/* verdict_free - close and free a context; NULL is accepted.  No other
+ * thread may use ctx during or after the call. */
+VERDICT_API void verdict_free(verdict_ctx *ctx);
+
+/* verdict_set_log - set the log callback (default: none, lines dropped).
+ * Before verdict_open() only. */
+VERDICT_API int verdict_set_log(verdict_ctx *ctx, verdict_log_fn fn, void *arg);
+
+/*
+ * verdict_load_config - read a verdict.conf(5) file into ctx.  Before
+ * verdict_open() only.  Errors: VERDICT_ECONFIG (detail "file:line: what"),
+ * VERDICT_ENOENT / VERDICT_EIO / VERDICT_EPERM when the file cannot be
+ * read.  On error ctx keeps its previous configuration.
+ */
+VERDICT_API int verdict_load_config(verdict_ctx *ctx, const char *path);
+
+/* verdict_set_database - override the config's `database` directory
+ * (the CLI's -d).  Before verdict_open() only.  path is copied. */
+VERDICT_API int verdict_set_database(verdict_ctx *ctx, const char *path);
+
+/* Flags for verdict_open(). */
+#define VERDICT_OPEN_WRITE	0x1	/* tables may be changed (CLI admin) */
+#define VERDICT_OPEN_CREATE	0x2	/* create the database directory */
+#define VERDICT_OPEN_NODNS	0x4	/* never start the resolver */
+#define VERDICT_OPEN_NOTABLECHECK 0x8	/* do not fail when a configured
+					 * table is missing (table create) */
+
+/*
+ * verdict_open - open the database (and, lazily, the resolver and MMDB
+ * files).  Errors: VERDICT_ENOENT (database directory missing, or a table
+ * named in the config does not exist - detail names it), VERDICT_EPERM
+ * (cannot write lock.mdb: detail says which user needs write access),
+ * VERDICT_EDB, VERDICT_ESTATE (already open).
+ */
+VERDICT_API int verdict_open(verdict_ctx *ctx, unsigned flags);
+
+/* verdict_profile_exists - 1 if [profile N] is declared (1 always is). */
+VERDICT_API int verdict_profile_exists(const verdict_ctx *ctx, int profile);
+
+/*
+ * Results.  A verdict_result is owned by the caller, reused across checks
+ * by one thread at a time, and holds all strings its accessors return
+ * (valid until the next check into it or verdict_result_free()).
+ */
+VERDICT_API verdict_result *verdict_result_new(void);
+VERDICT_API void verdict_result_free(verdict_result *res);
+
+/* Flags for verdict_check_ex(). */
+#define VERDICT_CHECK_EXPLAIN	0x1	/* record every step (see _explain) */
+#define VERDICT_CHECK_NOLOG	0x2	/* do not emit the verdict log line */
+
+/*
+ * verdict_check - the verdict for ip (IPv4 dotted quad or any RFC 4291
+ * IPv6 text; ::ffff:a.b.c.d is the IPv4 address) under [profile N], using
+ * the profile's own deadline.  Safe on a shared opened ctx.
+ *
+ * Returns VERDICT_OK when res holds a verdict (including TEMPFAIL and
+ * NEUTRAL after DNS failures).  On error (VERDICT_EINVAL malformed IP,
+ * VERDICT_ENOENT undeclared profile, VERDICT_EDB, VERDICT_EFORK, ...) res
+ * has kind VERDICT_ERROR and the error code; front ends fail open.
+ */
+VERDICT_API int verdict_check(verdict_ctx *ctx, int profile, const char *ip,
+			      verdict_result *res);
+
+/*
+ * verdict_check_ex - as verdict_check with a deadline of timeout_us
+ * microseconds from now (<= 0: the profile's deadline) and flags.
+ */
+VERDICT_API int verdict_check_ex(verdict_ctx *ctx, int profile, const char *ip,
+				 long timeout_us, unsigned flags,
+				 verdict_result *res);
+
+/* verdict_check_sockaddr - as verdict_check_ex for an AF_INET/AF_INET6
+ * socket address (a milter's hostaddr).  Other families: VERDICT_EINVAL. */
+VERDICT_API int verdict_check_sockaddr(verdict_ctx *ctx, int profile,
+				       const struct sockaddr *sa,
+				       long timeout_us, unsigned flags,
+				       verdict_result *res);
+
+/* Accessors.  Strings are NULL when there is nothing to say. */
+VERDICT_API int verdict_result_kind(const verdict_result *res);
+VERDICT_API int verdict_result_error(const verdict_result *res);
+VERDICT_API int verdict_result_would_block(const verdict_result *res);
+VERDICT_API int verdict_result_score(const verdict_result *res);
+VERDICT_API const char *verdict_result_ip(const verdict_result *res);
+VERDICT_API const char *verdict_result_source(const verdict_result *res);
+VERDICT_API const char *verdict_result_cidr(const verdict_result *res);
+VERDICT_API const char *verdict_result_reason(const verdict_result *res);
+/* The rendered reply: `reply` for BLOCK, `tempfail_reply` for TEMPFAIL,
+ * NULL otherwise.  At most 251 bytes, no '$', CR or LF. */
+VERDICT_API const char *verdict_result_reply(const verdict_result *res);
+VERDICT_API long verdict_result_elapsed_us(const verdict_result *res);
+VERDICT_API int verdict_result_profile(const verdict_result *res);
+/* GeoIP/ASN data when a database answered: ISO code or NULL, ASN or 0,
+ * organisation or NULL. */
+VERDICT_API const char *verdict_result_country(const verdict_result *res);
+VERDICT_API unsigned long verdict_result_asn(const verdict_result *res);
+VERDICT_API const char *verdict_result_as_org(const verdict_result *res);
+
+/*
+ * Per-zone DNSBL detail: zone i of verdict_result_zone_count().  zone is
+ * the display name (never a secret DQS key), answer the A records as text
+ * ("127.0.0.2,127.0.0.4"), "NXDOMAIN", "timeout", "SERVFAIL", ..., weight
+ * the weight added (0 when not listed), ms the time of its answer (-1
+ * when none came).  Any out pointer may be NULL.
+ */
+VERDICT_API size_t verdict_result_zone_count(const verdict_result *res);
+VERDICT_API int verdict_result_zone(const verdict_result *res, size_t i,
+				    const char **zone, const char **answer,
+				    int *weight, long *ms);
+
+/* Explain lines (VERDICT_CHECK_EXPLAIN): step i of _explain_count(). */
+VERDICT_API size_t verdict_result_explain_count(const verdict_result *res);
+VERDICT_API const char *verdict_result_explain(const verdict_result *res,
+					       size_t i);
+
+/*
+ * Table administration.  Needs a ctx opened with VERDICT_OPEN_WRITE
+ * (VERDICT_ESTATE otherwise).  Each call is one LMDB write transaction:
+ * readers see the table before or after it, never half; on error nothing
+ * changes.  Not safe to call concurrently on one ctx; safe against
+ * concurrent readers and writers in other processes (LMDB serialises
+ * writers).  Table names are [a-z0-9_-]{1,64} (VERDICT_EINVAL otherwise).
+ */
+VERDICT_API int verdict_table_create(verdict_ctx *ctx, const char *name,
+				     int kind);
+VERDICT_API int verdict_table_drop(verdict_ctx *ctx, const char *name);
+
+typedef struct verdict_table_info {
+	const char *name;
+	int kind;		/* verdict_table_kind */
+	size_t entries;
+} verdict_table_info;
+
+/* verdict_table_list - cb once per table in name order; a non-zero return
+ * from cb stops the walk and is returned.  Works on a read-only ctx. */
+VERDICT_API int verdict_table_list(verdict_ctx *ctx,
+				   int (*cb)(const verdict_table_info *, void *),
+				   void *arg);
+
+/* Flags for verdict_add() and verdict_import(). */
+#define VERDICT_MERGE	0x1	/* add to the table; update existing CIDRs */
+#define VERDICT_FORCE	0x2	/* import: allow shrinking by more than half */
+
+/*
+ * verdict_add - add one CIDR (or bare address) with reason (<= 200 bytes,
+ * NULL for none), expiry (absolute time_t, 0 = never) and origin (NULL:
+ * "cli").  Errors: VERDICT_EINVAL (malformed), VERDICT_ERANGE (host bits
+ * set - detail "did you mean 172.16.0.0/21?" -, /0, a network covering
+ * ::ffff:0:0/96, reason too long), VERDICT_ENOENT (no such table),
+ * VERDICT_EEXIST (CIDR present and flags lack VERDICT_MERGE; with it, the
+ * reason and expiry are updated).
+ */
+VERDICT_API int verdict_add(verdict_ctx *ctx, const char *table,
+			    const char *cidr, const char *reason,
+			    time_t expires, const char *origin, unsigned flags);
+
+/* verdict_del - remove exactly that CIDR; VERDICT_ENOENT if absent. */
+VERDICT_API int verdict_del(verdict_ctx *ctx, const char *table,
+			    const char *cidr);
+
+/*
+ * verdict_import - replace the table with the entries of a list file
+ * (path, or "-" for standard input), or add them with VERDICT_MERGE.
+ * Formats are detected per line (verdict(1)).  Bad lines are logged as
+ * "file:line: reason" warnings (LOG_WARNING) and skipped; more than
+ * max_bad of them abort with VERDICT_EBADLIST.  A replacement that would
+ * leave fewer than half the entries aborts with VERDICT_ESHRINK unless
+ * VERDICT_FORCE.  reason fills in lines without one.  On any error the
+ * table is untouched.  *entries gets the number of entries written (the
+ * table's size after the import), *warnings the number of warnings;
+ * either may be NULL.
+ */
+VERDICT_API int verdict_import(verdict_ctx *ctx, const char *table,
+			       const char *path, unsigned flags, long max_bad,
+			       const char *reason, size_t *entries,
+			       size_t *warnings);
+
+typedef struct verdict_entry {
+	const char *cidr;	/* canonical */
+	const char *reason;	/* NULL when none */
+	const char *origin;	/* NULL when none */
+	int64_t added;		/* time_t */
+	int64_t expires;	/* time_t, 0 = never */
+} verdict_entry;
+
+/* verdict_dump - cb once per entry of the table in address order (IPv4
+ * first); a non-zero return from cb stops the walk and is returned.
+ * Works on a read-only ctx. */
+VERDICT_API int verdict_dump(verdict_ctx *ctx, const char *table,
+			     int (*cb)(const verdict_entry *, void *),
+			     void *arg);
+
+/* verdict_expire - delete expired entries from every table; *purged gets
+ * their number (may be NULL). */
+VERDICT_API int verdict_expire(verdict_ctx *ctx, size_t *purged);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VERDICT_H */

@@ -1,0 +1,159 @@
+/*
+ * util.c - small shared helpers
+ *
+ *	util_now_ns	monotonic clock
+ *	util_err	record the thread's error detail, return the code
+ *	util_strlcpy	bounded copy
+ *	util_parse_long	strict decimal parsing with a range
+ *	util_utf8_cut	cut a string on a UTF-8 boundary
+ *	vd_log		format a line for the caller's log callback
+ *	vd_ratelimit	once-per-interval gate for repeated warnings
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+static __thread char err_detail[512];
+static __thread int err_lower;
+
+/* util_now_ns - CLOCK_MONOTONIC: wall-clock jumps never move a deadline. */
+int64_t
+util_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int
+util_err(int code, int lower, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
+	va_end(ap);
+	err_lower = lower;
+	return code;
+}
+
+void
+util_clear_err(void)
+{
+	err_detail[0] = 0;
+	err_lower = 0;
+}
+
+VERDICT_API const char *
+verdict_errdetail(void)
+{
+	return err_detail;
+}
+
+VERDICT_API int
+verdict_errlower(void)
+{
+	return err_lower;
+}
+
+size_t
+util_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = 0;
+	}
+	return len;
+}
+
+/* util_parse_long - no white space, no '+', no leading zeros but "0". */
+int
+util_parse_long(const char *s, size_t len, long min, long max, long *out)
+{
+	size_t i = 0;
+	int neg = 0;
+	unsigned long v = 0, lim;
+
+	if (len && s[0] == '-' && min < 0) {
+		neg = 1;
+		i = 1;
+	}
+	if (i == len)
+		return -1;
+	if (s[i] == '0' && len - i > 1)
+		return -1;
+	lim = neg ? (unsigned long)(-(min + 1)) + 1 : (unsigned long)max;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (lim - (unsigned long)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (neg) {
+		long r = v == 0 ? 0 : -(long)(v - 1) - 1;
+
+		if (r < min)
+			return -1;
+		*out = r;
+	} else {
+		if (v > (unsigned long)max || (long)v < min)
+			return -1;
+		*out = (long)v;
+	}
+	return 0;
+}
+
+size_t
+util_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n = len < max ? len : max;
+
+	if (n == len)
+		return n;
+	/* back up over continuation bytes to the start of the cut char */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+void
+vd_vlog(const vd_logger *lg, int level, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	if (lg == NULL || lg->fn == NULL)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	lg->fn(level, line, lg->arg);
+}
+
+void
+vd_log(const vd_logger *lg, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vd_vlog(lg, level, fmt, ap);
+	va_end(ap);
+}
+
+int
+vd_ratelimit(int64_t *last, int64_t interval_ns)
+{
+	int64_t now = util_now_ns();
+	int64_t prev = __atomic_load_n(last, __ATOMIC_RELAXED);
+
+	if (prev != 0 && now - prev < interval_ns)
+		return 0;
+	return __atomic_compare_exchange_n(last, &prev, now, 0,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,54 @@
+/*
+ * util.h - small shared helpers: monotonic clock, thread-local error
+ * detail, bounded string and number handling, the logger.
+ */
+#ifndef VD_UTIL_H
+#define VD_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "verdict.h"
+
+/* util_now_ns - CLOCK_MONOTONIC in nanoseconds (every deadline uses it). */
+int64_t util_now_ns(void);
+
+/* util_err - record the calling thread's error detail (printf format) and
+ * lower code; returns code, so "return util_err(VERDICT_EDB, rc, ...)". */
+int util_err(int code, int lower, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* util_clear_err - forget the calling thread's error detail. */
+void util_clear_err(void);
+
+/* util_strlcpy - copy with truncation; always NUL-terminates when size>0;
+ * returns strlen(src). */
+size_t util_strlcpy(char *dst, const char *src, size_t size);
+
+/* util_parse_long - the whole of s[0..len) as a decimal integer (optional
+ * leading '-' when min < 0) within [min, max]; 0 ok, -1 otherwise. */
+int util_parse_long(const char *s, size_t len, long min, long max,
+		    long *out);
+
+/* util_utf8_cut - the largest n <= max such that s[0..n) does not end in
+ * the middle of a UTF-8 sequence. */
+size_t util_utf8_cut(const char *s, size_t len, size_t max);
+
+/* The logger every module gets: the caller's callback, may be NULL. */
+typedef struct vd_logger {
+	verdict_log_fn fn;
+	void *arg;
+} vd_logger;
+
+void vd_log(const vd_logger *lg, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vd_vlog(const vd_logger *lg, int level, const char *fmt, va_list ap);
+
+/*
+ * vd_ratelimit - "once per interval" gate for repeated warnings: returns 1
+ * when the caller may log now (and records the time), 0 when it logged
+ * less than interval_ns ago.  Lock-free; *last starts at 0.
+ */
+int vd_ratelimit(int64_t *last, int64_t interval_ns);
+
+#endif

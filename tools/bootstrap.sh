@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# bootstrap.sh - set up libverdict on a fresh Debian 12 machine.
+#
+#   tools/bootstrap.sh demo   install build dependencies, build, create a
+#                             demo database from data/ and check three IPs
+#   tools/bootstrap.sh test   install build and test dependencies, build,
+#                             run the whole test suite, then rebuild and rerun
+#                             it under AddressSanitizer + UBSan
+#   tools/bootstrap.sh bench  build (Release) and run the benchmarks
+#
+# Runs as root (apt-get); set NO_APT=1 to skip package installation.
+set -euo pipefail
+
+mode=${1:-demo}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Build dependencies (all from Debian's archive).
+PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
+ libmaxminddb-dev libmilter-dev check"
+# Test dependencies: real servers and tools the integration tests start.
+#   rbldnsd (DNSBL zones), postfix + swaks (milter), miltertest, iprange,
+#   nftables + ipset + iproute2 (feeds, in a private network namespace),
+#   libmaxmind-db-writer-perl (MMDB fixtures), faketime, valgrind, clang
+#   (libFuzzer, TSan), mmdb-bin, curl + python3 (local HTTP server).
+PKGS_TEST="rbldnsd swaks miltertest iprange nftables ipset iproute2
+ libmaxmind-db-writer-perl mmdb-bin faketime valgrind clang libclang-rt-14-dev
+ curl python3 dnsutils procps"
+
+install_pkgs() {
+	[ "${NO_APT:-0}" = 1 ] && return 0
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "bootstrap: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Postfix for the milter tests, only when no other MTA is installed (the
+# tests then skip visibly).  Installed without configuring a system MTA.
+install_postfix() {
+	[ "${NO_APT:-0}" = 1 ] && return 0
+	dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q 'install ok installed' && return 0
+	if dpkg-query -W -f='${Provides}\n' 2>/dev/null | grep -qw mail-transport-agent; then
+		echo "bootstrap: another MTA is installed; Postfix tests will be skipped"
+		return 0
+	fi
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >/dev/null
+	# The system instance stays stopped: tests start private instances.
+	(systemctl stop postfix || service postfix stop || true) >/dev/null 2>&1
+}
+
+build() {	# build DIR [cmake options...]
+	local dir=$1; shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j "$jobs"
+}
+
+case "$mode" in
+demo)
+	install_pkgs $PKGS_BUILD
+	build build
+	rm -rf demo && mkdir -p demo
+	sed "s|^database = .*|database = $top/demo/db|" data/verdict.conf.example > demo/verdict.conf
+	v="build/tools/verdict -c demo/verdict.conf"
+	$v table create drop --kind block
+	$v table create mx-partners --kind allow
+	$v import drop data/sample-drop.txt
+	$v import mx-partners data/sample-allow.txt
+	$v table list
+	echo "bootstrap: verdict check 192.0.2.77 198.51.100.25 203.0.113.9"
+	set +e
+	$v check 192.0.2.77 198.51.100.25 203.0.113.9
+	echo "bootstrap: exit status $? (1 = at least one block)"
+	;;
+test)
+	install_pkgs $PKGS_BUILD $PKGS_TEST
+	install_postfix
+	build build
+	(cd build && ctest --output-on-failure -j "$jobs")
+	echo "bootstrap: again under AddressSanitizer + UndefinedBehaviorSanitizer"
+	build build-asan -DVERDICT_SANITIZE=ON
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		VERDICT_SANITIZED=1 ctest --output-on-failure -j "$jobs")
+	;;
+bench)
+	install_pkgs $PKGS_BUILD $PKGS_TEST
+	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DVERDICT_TESTS=ON >/dev/null
+	cmake --build build-bench -j "$jobs"
+	bash tests/bench/run.sh build-bench
+	;;
+*)
+	echo "usage: $0 demo|test|bench" >&2
+	exit 2
+	;;
+esac
