@@ -334,6 +334,28 @@ VERDICT_API int verdict_dump(verdict_ctx *ctx, const char *table,
  * their number (may be NULL). */
 VERDICT_API int verdict_expire(verdict_ctx *ctx, size_t *purged);
 
+/*
+ * verdict_doctor - check what a profile depends on and report one line per
+ * item: the database (readable, lock.mdb writable, tables present), each
+ * DNSBL zone (RFC 5782 self-test: "ok", "wild: lists 127.0.0.1", "does not
+ * list 127.0.0.2", "not answering", error codes seen), each MMDB file.
+ * what is "database", "table", "zone" or "geoip"; name the item (zone
+ * display name, file path); ok 1 when fine; detail one line.  Runs the
+ * zone tests now, within the profile's dnsbl_timeout.  Returns VERDICT_OK
+ * when the walk completed (whatever the items said), or an error; a
+ * non-zero return from cb stops the walk and is returned.
+ */
+typedef struct verdict_doctor_line {
+	const char *what;
+	const char *name;
+	int ok;
+	const char *detail;
+} verdict_doctor_line;
+
+VERDICT_API int verdict_doctor(verdict_ctx *ctx, int profile,
+			       int (*cb)(const verdict_doctor_line *, void *),
+			       void *arg);
+
 #ifdef __cplusplus
 }
 #endif
