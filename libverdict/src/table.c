@@ -34,6 +34,7 @@
 #include <grp.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1460,6 +1461,7 @@ do_create(MDB_txn *txn, tbl_env *te, void *arg)
 	live_set ls;
 	MDB_dbi dbi;
 	int rc = meta_get(txn, te, a->name, &m);
+	int known = rc == 0;
 
 	if (rc == 0 && m.live)
 		return util_err(VERDICT_EEXIST, 0, "table \"%s\" exists "
@@ -1471,8 +1473,8 @@ do_create(MDB_txn *txn, tbl_env *te, void *arg)
 	if (ls.n >= TBL_TABLES_MAX)
 		return util_err(VERDICT_ERANGE, 0, "at most %d tables",
 				TBL_TABLES_MAX);
-	if (rc == 0 && m.id == 0) {
-		/* a new name: the next id */
+	if (!known) {
+		/* a new name: the next id (a dropped name keeps its own) */
 		MDB_val k = { 6, "nextid" }, v;
 		uint8_t b[2];
 		uint16_t id = 1;
