@@ -257,8 +257,9 @@ static const struct {
 } table_cases[] = {
 	{"v6 /0", "::/0", "/0 is not allowed in a table", NULL},
 	{"v4 /0", "0.0.0.0/0", "/0 is not allowed in a table",
-	 "would cover every IPv4 address)"},
-	{"mapped /96", "::ffff:0:0/96", "/0 is not allowed in a table", NULL},
+	 "would cover every IPv4 address"},
+	{"mapped /96", "::ffff:0:0/96", "/0 is not allowed in a table",
+	 "would cover every IPv4 address"},
 	{"v6 ::/8", "::/8", NULL, "would cover every IPv4 address"},
 	{"v6 ::/1", "::/1", NULL, "would cover every IPv4 address"},
 	{"v6 ::/95 around mapped", "::fffe:0:0/95", NULL,

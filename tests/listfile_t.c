@@ -98,6 +98,9 @@ static const struct {
 	{"range bad start", "1.2.3-1.2.3.4", B, "malformed range"},
 	{"range no end", "1.2.3.4-", B, "malformed range"},
 	{"range cidr", "1.2.3.0/24-1.2.4.0/24", B, "malformed range"},
+	{"range v6 reversed", "2001:db8::ff-2001:db8::1", B,
+	 "range start after end"},
+	{"range v6 mixed", "2001:db8::1-1.2.3.4", B, "mixes IPv4 and IPv6"},
 	{"range double", "1.2.3.4-1.2.3.5-1.2.3.6", B, "malformed range"},
 	/* P2P */
 	{"p2p", "Some Org:1.2.3.0-1.2.3.255", I, "1.2.3.0/24[Some Org]"},
@@ -107,8 +110,12 @@ static const struct {
 	{"p2p v6", "lab:2001:db8::1-2001:db8::1", I, "2001:db8::1/128[lab]"},
 	{"p2p v6 label colons", "x:y:2001:db8::-2001:db8::ffff", I,
 	 "2001:db8::/112[x:y]"},
-	{"p2p v6 prefix-like label", "beef:2001:db8::-2001:db8::ffff", I,
-	 "2001:db8::/112[beef]"},
+	/* "beef:2001:db8::" is itself an address: read as such, never
+	 * guessed as a label (a documented limit) */
+	{"p2p v6 hex label", "beef:2001:db8::-2001:db8::ffff", B,
+	 "range start after end"},
+	{"p2p v6 non-hex label", "beefy:2001:db8::-2001:db8::ffff", I,
+	 "2001:db8::/112[beefy]"},
 	{"p2p hash in label", "Org #5:1.2.3.4-1.2.3.4", I,
 	 "1.2.3.4/32[Org #5]"},
 	{"p2p ; reason wins", "lab:1.2.3.4-1.2.3.4 ; r", I, "1.2.3.4/32[r]"},

@@ -418,8 +418,8 @@ cidr_table_check(const vcidr *c)
 	if (c->plen == 0)
 		return "/0 is not allowed in a table";
 	if (c->plen == 96 && addr_is_v4(&c->net))
-		return "/0 is not allowed in a table (0.0.0.0/0 is "
-		       "::ffff:0:0/96 and would cover every IPv4 address)";
+		return "/0 is not allowed in a table: 0.0.0.0/0 is "
+		       "::ffff:0:0/96 and would cover every IPv4 address";
 	if (c->plen < 96) {
 		memcpy(t.b, v4_prefix, 12);
 		memset(t.b + 12, 0, 4);

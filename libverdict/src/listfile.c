@@ -36,7 +36,10 @@
  *
  * Limits: in a P2P line the range must lie within the last 64 bytes
  * before its '-' (an address is at most 45); a '#' or ';' inside a P2P
- * label is tolerated only when the line does not parse without it.
+ * label is tolerated only when the line does not parse without it; when
+ * "label:start" as a whole is a valid IPv6 address (a label of hex digits
+ * before an IPv6 start, "beef:2001:db8::-...") it is read as that
+ * address, never guessed to be a label.
  */
 #include <stdio.h>
 #include <string.h>
@@ -141,7 +144,9 @@ check_range(const vaddr *lo, const vaddr *hi)
 /*
  * parse_range - s[0..n) holds "start-end" (q: its last '-'), optionally
  * behind a P2P "label:".  Plain first, then each colon in the window
- * before the '-', leftmost first.  *lab gets the label length (0: none).
+ * before the '-', leftmost first: the longest range text wins, since an
+ * IPv6 start like "2001:db8::1" also ends in a valid "db8::1".  *lab
+ * gets the label length (0: none).
  */
 static int
 parse_range(const char *s, size_t n, size_t q, vaddr *lo, vaddr *hi,
@@ -155,11 +160,11 @@ parse_range(const char *s, size_t n, size_t q, vaddr *lo, vaddr *hi,
 		return RANGE_MALFORMED;
 	while (k > 0 && is_ws((unsigned char)s[k - 1]))
 		k--;
-	if (parse_addr_trim(s, 0, k, lo) == 0) {
-		if ((rc = check_range(lo, hi)) == RANGE_OK)
-			return RANGE_OK;
-		best = rc;
-	}
+	/* text that is an address is never a label plus an address:
+	 * "2001:db8::ff-2001:db8::1" is a reversed range, not "2001:" and
+	 * db8::ff-2001:db8::1 */
+	if (parse_addr_trim(s, 0, k, lo) == 0)
+		return check_range(lo, hi);
 	from = k > P2P_WINDOW ? k - P2P_WINDOW : 0;
 	for (p = from; p < k; p++) {
 		if (s[p] != ':' || p == 0)
