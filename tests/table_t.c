@@ -416,8 +416,18 @@ START_TEST(reader_sees_old_or_new)
 				if (verdict_check(rd, 1, ip, r) != VERDICT_OK)
 					_exit(2);
 				re = verdict_result_reason(r);
-				if (re == NULL)
+				if (re == NULL) {
+					fprintf(stderr, "reader: %s is %s "
+						"(%s); again: ", ip,
+						verdict_kind_name(
+						verdict_result_kind(r)),
+						verdict_errdetail());
+					verdict_check(rd, 1, ip, r);
+					fprintf(stderr, "%s\n",
+						verdict_kind_name(
+						verdict_result_kind(r)));
 					_exit(4);
+				}
 				if (first && strcmp(first, re) != 0)
 					_exit(0);	/* different txns: ok */
 				first = re[0] == 'A' ? "A" : "B";

@@ -1354,7 +1354,8 @@ idx_rebuild_range(MDB_txn *txn, tbl_env *te, const vcidr *r)
 			goto out;
 		}
 	}
-	qsort(ents, n, sizeof(*ents), sw_ent_cmp);
+	if (n > 1)
+		qsort(ents, n, sizeof(*ents), sw_ent_cmp);
 	sweep_init(&sw, &lo, &hi, emit_collect, &so);
 	rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
@@ -1725,7 +1726,8 @@ sort_entries(tbl_entry *ents, size_t n, uint32_t **order_out)
 	}
 	pthread_mutex_lock(&sort_mu);
 	sort_base = ents;
-	qsort(v6, n6, sizeof(*v6), v6_cmp);
+	if (n6 > 1)
+		qsort(v6, n6, sizeof(*v6), v6_cmp);
 	pthread_mutex_unlock(&sort_mu);
 	/* IPv6 below ::ffff:0:0, then IPv4, then the rest of IPv6 */
 	while (i6 < n6 && memcmp(ents[v6[i6].idx].cidr.net.b,
