@@ -30,6 +30,7 @@
 use strict;
 use warnings;
 use Getopt::Std;
+use open qw(:std :encoding(UTF-8));
 use MaxMind::DB::Writer::Tree;
 
 my %opt;
