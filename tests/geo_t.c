@@ -234,6 +234,14 @@ START_TEST(test_lookup_table)
 	ck_assert_ptr_nonnull(g);
 	ck_assert_int_eq(cap.nerr, 0);
 	check_case(g, &lk_cases[_i]);
+	{	/* without the organisation: the rest is the same */
+		vaddr x = ip(lk_cases[_i].ip);
+		geo_info in;
+
+		geo_lookup_ex(g, &x, &in, GEO_LOOKUP_NOORG);
+		ck_assert_str_eq(in.as_org, "");
+		ck_assert_uint_eq(in.asn, lk_cases[_i].asn);
+	}
 	geo_close(g);
 }
 END_TEST

@@ -58,6 +58,13 @@ typedef struct geo_info {
  */
 void geo_lookup(geo_db *g, const vaddr *ip, geo_info *out);
 
+/* geo_lookup_ex - geo_lookup with flags: GEO_LOOKUP_NOORG skips
+ * autonomous_system_organization (as_org stays ""), one MMDB_get_value
+ * less, for callers that render no output (measured ~10-20% of a lookup
+ * of both files). */
+#define GEO_LOOKUP_NOORG 0x1
+void geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags);
+
 enum { GEO_NONE = 0, GEO_ALLOW = 1, GEO_BLOCK = 2 };
 
 /*
