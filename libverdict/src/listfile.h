@@ -6,9 +6,10 @@
  * comment lines, inline comments ("CIDR # text", "CIDR ; text"),
  * "start-end" ranges, DShield block.txt (TAB-separated start, end,
  * prefix, ...; its "Start\tEnd\tNetblock..." header row is skipped),
- * P2P "label:start-end" (the label ends at the last colon after which the
- * rest parses as a range), CRLF, a UTF-8 BOM on line 1, trailing white
- * space.  An empty file is a valid, empty list.
+ * P2P "label:start-end" (the label ends at the first colon after which
+ * the rest parses as a range; the label is the item's reason unless a
+ * "; text" follows), CRLF, a UTF-8 BOM on line 1, trailing white space.
+ * An empty file is a valid, empty list.
  */
 #ifndef VD_LISTFILE_H
 #define VD_LISTFILE_H
