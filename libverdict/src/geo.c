@@ -1,0 +1,758 @@
+/*
+ * geo.c - country and ASN of an address from MMDB files (libmaxminddb)
+ *
+ *	geo_open	open geoip_country_db / geoip_asn_db of a config
+ *	geo_close	close them
+ *	geo_lookup	country and ASN of an address (thread-safe, hot path)
+ *	geo_lookup_ex	the same, optionally without the AS organisation
+ *	geo_decide	a profile's geo rules on a lookup: allow, block, weight
+ *	geo_profile_uses 1 if a profile has any geo rule
+ *	geo_doctor	report each configured file (verdict doctor)
+ *
+ * Each file is held by a reference-counted handle (one MMDB_s, mapped
+ * with MMDB_MODE_MMAP).  A lookup takes a reference to both under one
+ * short spin lock,
+ * looks up and decodes without any lock, and drops the reference; so a
+ * reload never makes a lookup wait for MMDB_open, and the old mapping is
+ * closed by whichever thread drops the last reference to it (RCU-like).
+ *
+ * Reloading: the hot path reads the next-check time with one relaxed
+ * atomic load.  When it is due, one thread (trylock: the others go on
+ * with the handle they have) stat()s the file and compares its identity
+ * (st_dev, st_ino, st_size, st_mtim) with the last one it tried; a new
+ * identity is opened, checked and swapped in.  A replacement that fails
+ * to open is logged once per identity and the previous copy stays in
+ * service; a file that failed is retried only when its identity changes,
+ * so a broken file is not reopened (and re-logged) every interval.
+ *
+ * Why the plausibility check: libmaxminddb 1.7.1 does not detect every
+ * corruption.  At open we insist on a database_type, ip_version 4 or 6,
+ * record size 24/28/32, a search tree (node_count x record bytes) that
+ * fits in the file, and a build epoch in [2000, 2100).  A file failing it
+ * is treated like one that does not open.
+ *
+ * Diagnostics: LOG_ERR once per failure of a file ("geoip_country_db
+ * PATH: why; no geo data from it" or "...; still using the copy opened
+ * before"), LOG_INFO when a replaced file has been reopened.  Lookups
+ * never log: a lookup or decode error is simply "no data".
+ *
+ * Limits: replace a database by rename(2).  Overwriting a mapped file in
+ * place changes the pages under every reader and can crash it (SIGBUS,
+ * or garbage the library follows); the identity check only notices the
+ * change afterwards.  Outright geo rules are only as good as the file: a
+ * damaged tree that 1.7.1 does not detect can return plausible but wrong
+ * data.  geoip_check_interval <= 0 turns reloading off.  A configured
+ * file that is deleted keeps being served from the old mapping.
+ */
+#include <errno.h>
+#include <maxminddb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "geo.h"
+
+#define GEO_EPOCH_MIN	946684800ULL	/* 2000-01-01 */
+#define GEO_EPOCH_MAX	4102444800ULL	/* 2100-01-01 */
+#define GEO_INTERVAL_MAX (86400LL * 366)	/* seconds, keeps ns in range */
+
+enum { GEO_COUNTRY = 0, GEO_ASN = 1, GEO_NFILES = 2 };
+
+typedef struct geo_ident {
+	dev_t	dev;
+	ino_t	ino;
+	off_t	size;
+	struct timespec mtim;
+} geo_ident;
+
+/* One opened file; freed by the last geo_release(). */
+typedef struct geo_handle {
+	MMDB_s	mmdb;
+	atomic_long refs;
+	geo_ident id;
+} geo_handle;
+
+typedef struct geo_file {
+	const char *key;		/* config key, for messages */
+	char	*path;			/* NULL: not configured */
+	geo_handle *cur;		/* holds one reference; NULL: no data;
+					 * guarded by geo_db.swap */
+	pthread_mutex_t check;		/* one checker; guards what follows */
+	_Atomic int64_t next_check;	/* monotonic ns */
+	geo_ident tried;		/* identity of the last file tried */
+	int	tried_valid;		/* tried holds a stat() result */
+	int	tried_errno;		/* errno of the last failed stat() */
+	char	status[320];		/* "" or why the file on disk is not
+					 * the one in service */
+} geo_file;
+
+struct geo_db {
+	geo_file f[GEO_NFILES];
+	pthread_spinlock_t swap;	/* guards f[].cur and taking refs */
+	int64_t	interval_ns;		/* 0: never check again */
+	vd_logger lg;
+};
+
+/* geo_ident_of - the identity of a stat() result */
+static void
+geo_ident_of(const struct stat *st, geo_ident *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtim = st->st_mtim;
+}
+
+static int
+geo_ident_eq(const geo_ident *a, const geo_ident *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtim.tv_sec == b->mtim.tv_sec &&
+	    a->mtim.tv_nsec == b->mtim.tv_nsec;
+}
+
+/* geo_plausible - the metadata checks 1.7.1 does not make; 0 ok, -1 */
+static int
+geo_plausible(const MMDB_s *m, char *err, size_t errlen)
+{
+	const MMDB_metadata_s *md = &m->metadata;
+	uint64_t tree;
+
+	if (md->database_type == NULL || md->database_type[0] == 0) {
+		snprintf(err, errlen, "implausible metadata: no database_type");
+		return -1;
+	}
+	if (md->ip_version != 4 && md->ip_version != 6) {
+		snprintf(err, errlen, "implausible metadata: ip_version %u",
+			 (unsigned)md->ip_version);
+		return -1;
+	}
+	if (md->record_size != 24 && md->record_size != 28 &&
+	    md->record_size != 32) {
+		snprintf(err, errlen, "implausible metadata: record_size %u",
+			 (unsigned)md->record_size);
+		return -1;
+	}
+	/* node_count is 32 bits, a node at most 8 bytes: no overflow */
+	tree = (uint64_t)md->node_count * (md->record_size / 4);
+	if (md->node_count == 0 || m->file_size < 0 ||
+	    tree + 16 > (uint64_t)m->file_size) {
+		snprintf(err, errlen, "implausible metadata: %u nodes of %u "
+			 "bits do not fit in a file of %lld bytes",
+			 (unsigned)md->node_count, (unsigned)md->record_size,
+			 (long long)m->file_size);
+		return -1;
+	}
+	if (md->build_epoch < GEO_EPOCH_MIN || md->build_epoch >= GEO_EPOCH_MAX) {
+		snprintf(err, errlen, "implausible metadata: build_epoch %llu",
+			 (unsigned long long)md->build_epoch);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * geo_handle_open - open and check path.  VERDICT_OK with *out holding
+ * one reference; VERDICT_ENOMEM; VERDICT_EGEO with err set.
+ */
+static int
+geo_handle_open(const char *path, const geo_ident *id, geo_handle **out,
+		char *err, size_t errlen)
+{
+	geo_handle *h;
+	int rc, e;
+
+	*out = NULL;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return VERDICT_ENOMEM;
+	errno = 0;
+	rc = MMDB_open(path, MMDB_MODE_MMAP, &h->mmdb);
+	e = errno;
+	if (rc != MMDB_SUCCESS) {
+		free(h);
+		if (rc == MMDB_OUT_OF_MEMORY_ERROR)
+			return VERDICT_ENOMEM;
+		if ((rc == MMDB_FILE_OPEN_ERROR || rc == MMDB_IO_ERROR) && e)
+			snprintf(err, errlen, "%s (%s)", MMDB_strerror(rc),
+				 strerror(e));
+		else
+			snprintf(err, errlen, "%s", MMDB_strerror(rc));
+		return VERDICT_EGEO;
+	}
+	if (geo_plausible(&h->mmdb, err, errlen) != 0) {
+		MMDB_close(&h->mmdb);
+		free(h);
+		return VERDICT_EGEO;
+	}
+	atomic_init(&h->refs, 1);
+	h->id = *id;
+	*out = h;
+	return VERDICT_OK;
+}
+
+/* geo_release - drop one reference; the last one closes the mapping */
+static void
+geo_release(geo_handle *h)
+{
+	if (h && atomic_fetch_sub_explicit(&h->refs, 1,
+					   memory_order_acq_rel) == 1) {
+		MMDB_close(&h->mmdb);
+		free(h);
+	}
+}
+
+/*
+ * geo_acquire - references to the handles in service (NULL: none).  One
+ * spin lock for both files: the section is a few instructions, and one
+ * lock round instead of two is measurable on the hot path.
+ */
+static void
+geo_acquire(geo_db *g, geo_handle *h[GEO_NFILES])
+{
+	int i;
+
+	pthread_spin_lock(&g->swap);
+	for (i = 0; i < GEO_NFILES; i++) {
+		h[i] = g->f[i].cur;
+		if (h[i])
+			atomic_fetch_add_explicit(&h[i]->refs, 1,
+						  memory_order_relaxed);
+	}
+	pthread_spin_unlock(&g->swap);
+}
+
+/* geo_now - the clock of the reload checks: coarse is enough for an
+ * interval of seconds and costs a fraction of CLOCK_MONOTONIC */
+static int64_t
+geo_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * geo_refresh - (check lock held) open the file when its identity differs
+ * from the last one tried.  Returns VERDICT_ENOMEM or VERDICT_OK (a file
+ * that fails is logged, not an error).
+ */
+static int
+geo_refresh(geo_db *g, geo_file *f)
+{
+	struct stat st;
+	geo_ident id;
+	geo_handle *h, *old;
+	char err[256];
+	int rc;
+
+	if (stat(f->path, &st) != 0) {
+		int e = errno;
+
+		if (f->tried_errno != e) {
+			f->tried_errno = e;
+			f->tried_valid = 0;
+			snprintf(f->status, sizeof(f->status), "%s",
+				 strerror(e));
+			vd_log(&g->lg, LOG_ERR, "%s %s: %s; %s", f->key,
+			       f->path, strerror(e), f->cur ?
+			       "still using the copy opened before" :
+			       "no geo data from it");
+		}
+		return VERDICT_OK;
+	}
+	geo_ident_of(&st, &id);
+	if (f->tried_valid && geo_ident_eq(&id, &f->tried))
+		return VERDICT_OK;
+	rc = geo_handle_open(f->path, &id, &h, err, sizeof(err));
+	if (rc == VERDICT_ENOMEM)
+		return rc;
+	f->tried = id;
+	f->tried_valid = 1;
+	f->tried_errno = 0;
+	if (rc != VERDICT_OK) {
+		snprintf(f->status, sizeof(f->status), "%s", err);
+		vd_log(&g->lg, LOG_ERR, "%s %s: %s; %s", f->key, f->path, err,
+		       f->cur ? "still using the copy opened before" :
+		       "no geo data from it");
+		return VERDICT_OK;
+	}
+	pthread_spin_lock(&g->swap);
+	old = f->cur;
+	f->cur = h;
+	pthread_spin_unlock(&g->swap);
+	f->status[0] = 0;
+	if (old)
+		vd_log(&g->lg, LOG_INFO, "%s %s: replaced file reopened",
+		       f->key, f->path);
+	geo_release(old);
+	return VERDICT_OK;
+}
+
+/* geo_check - reopen f if due (or force); one thread at a time */
+static void
+geo_check(geo_db *g, geo_file *f, int64_t now, int force)
+{
+	if (force)
+		pthread_mutex_lock(&f->check);
+	else if (pthread_mutex_trylock(&f->check) != 0)
+		return;		/* another thread checks: use the old one */
+	if (force || now >= atomic_load_explicit(&f->next_check,
+						 memory_order_relaxed)) {
+		atomic_store_explicit(&f->next_check, now + g->interval_ns,
+				      memory_order_relaxed);
+		(void)geo_refresh(g, f);	/* ENOMEM: retry next time */
+	}
+	pthread_mutex_unlock(&f->check);
+}
+
+static void
+geo_file_init(geo_file *f, const char *key)
+{
+	f->key = key;
+	pthread_mutex_init(&f->check, NULL);
+	atomic_init(&f->next_check, 0);
+}
+
+void
+geo_close(geo_db *g)
+{
+	int i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < GEO_NFILES; i++) {
+		geo_release(g->f[i].cur);
+		pthread_mutex_destroy(&g->f[i].check);
+		free(g->f[i].path);
+	}
+	pthread_spin_destroy(&g->swap);
+	free(g);
+}
+
+int
+geo_open(const vd_config *cfg, const vd_logger *lg, geo_db **out)
+{
+	const char *paths[GEO_NFILES];
+	static const char *const keys[GEO_NFILES] = {
+		"geoip_country_db", "geoip_asn_db"
+	};
+	geo_db *g = NULL;
+	int64_t now, iv;
+	int i, rc = VERDICT_OK;
+
+	*out = NULL;
+	paths[GEO_COUNTRY] = cfg->geoip_country_db;
+	paths[GEO_ASN] = cfg->geoip_asn_db;
+	for (i = 0; i < GEO_NFILES; i++)
+		if (paths[i] && paths[i][0] == 0)
+			paths[i] = NULL;
+	if (paths[GEO_COUNTRY] == NULL && paths[GEO_ASN] == NULL)
+		return VERDICT_OK;
+
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return VERDICT_ENOMEM;
+	if (lg)
+		g->lg = *lg;
+	iv = cfg->geoip_check_interval;
+	if (iv > GEO_INTERVAL_MAX)
+		iv = GEO_INTERVAL_MAX;
+	g->interval_ns = iv > 0 ? iv * 1000000000LL : 0;
+	pthread_spin_init(&g->swap, PTHREAD_PROCESS_PRIVATE);
+	for (i = 0; i < GEO_NFILES; i++)
+		geo_file_init(&g->f[i], keys[i]);
+	now = geo_now();
+	for (i = 0; i < GEO_NFILES; i++) {
+		geo_file *f = &g->f[i];
+
+		if (paths[i] == NULL)
+			continue;
+		f->path = strdup(paths[i]);
+		if (f->path == NULL) {
+			rc = VERDICT_ENOMEM;
+			goto out;
+		}
+		pthread_mutex_lock(&f->check);
+		rc = geo_refresh(g, f);
+		pthread_mutex_unlock(&f->check);
+		if (rc != VERDICT_OK)
+			goto out;
+		atomic_store_explicit(&f->next_check, g->interval_ns ?
+				      now + g->interval_ns : INT64_MAX,
+				      memory_order_relaxed);
+	}
+	*out = g;
+	g = NULL;
+out:
+	geo_close(g);
+	return rc;
+}
+
+/*
+ * geo_span_ok - 1 if a decoded string lies inside the mapping.  1.7.1
+ * bounds-checks sizes, but a damaged file is exactly where a second look
+ * is cheap.
+ */
+static int
+geo_span_ok(const MMDB_s *m, const char *s, uint32_t len)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	const uint8_t *end = m->file_content + m->file_size;
+
+	return p >= m->file_content && p <= end && (size_t)(end - p) >= len;
+}
+
+/*
+ * geo_cc - map.iso_code of the entry into cc (upper case).  1 found,
+ * 0 absent or malformed (try the next key), -1 decode error (stop).
+ */
+static int
+geo_cc(MMDB_entry_s *e, const char *map, char cc[3])
+{
+	MMDB_entry_data_s d;
+	int rc, i;
+
+	rc = MMDB_get_value(e, &d, map, "iso_code", NULL);
+	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR)
+		return 0;
+	if (rc != MMDB_SUCCESS)
+		return -1;
+	if (!d.has_data || d.type != MMDB_DATA_TYPE_UTF8_STRING ||
+	    d.data_size != 2 || !geo_span_ok(e->mmdb, d.utf8_string, 2))
+		return 0;
+	for (i = 0; i < 2; i++) {
+		char c = d.utf8_string[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (c < 'A' || c > 'Z')
+			return 0;
+		cc[i] = c;
+	}
+	cc[2] = 0;
+	return 1;
+}
+
+/*
+ * geo_text - copy a UTF-8 value for output: cut on a character boundary,
+ * control bytes and invalid sequences become '?', so JSON and reply
+ * renderers get clean text.
+ */
+static void
+geo_text(char *dst, size_t size, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, n, k;
+
+	while (i < len && o + 1 < size) {
+		unsigned char c = s[i];
+
+		if (c < 0x80) {
+			dst[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+			i++;
+			continue;
+		}
+		n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 :
+		    c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+		for (k = 1; n && k <= n; k++)
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				n = 0;
+		if (n == 0) {
+			dst[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + n + 1 >= size)
+			break;		/* the whole character or nothing */
+		memcpy(dst + o, s + i, n + 1);
+		o += n + 1;
+		i += n + 1;
+	}
+	dst[o] = 0;
+}
+
+/* geo_asn - autonomous_system_number (and organisation) of the entry */
+static void
+geo_asn(MMDB_entry_s *e, geo_info *out, int flags)
+{
+	MMDB_entry_data_s d;
+	uint64_t v;
+
+	if (MMDB_get_value(e, &d, "autonomous_system_number", NULL) !=
+	    MMDB_SUCCESS || !d.has_data)
+		return;
+	switch (d.type) {
+	case MMDB_DATA_TYPE_UINT16:
+		v = d.uint16;
+		break;
+	case MMDB_DATA_TYPE_UINT32:
+		v = d.uint32;
+		break;
+	case MMDB_DATA_TYPE_UINT64:
+		v = d.uint64;
+		break;
+	default:
+		return;
+	}
+	if (v == 0 || v > UINT32_MAX)
+		return;
+	out->asn = (uint32_t)v;
+	out->have_asn = 1;
+	/* the organisation is optional: absent or broken leaves "" */
+	if (flags & GEO_LOOKUP_NOORG)
+		return;
+	if (MMDB_get_value(e, &d, "autonomous_system_organization", NULL) ==
+	    MMDB_SUCCESS && d.has_data &&
+	    d.type == MMDB_DATA_TYPE_UTF8_STRING &&
+	    geo_span_ok(e->mmdb, d.utf8_string, d.data_size))
+		geo_text(out->as_org, sizeof(out->as_org), d.utf8_string,
+			 d.data_size);
+}
+
+/* geo_find - the record for sa, or 0 (not found, error) */
+static int
+geo_find(geo_handle *h, const struct sockaddr *sa, MMDB_lookup_result_s *r)
+{
+	int err = MMDB_SUCCESS;
+
+	*r = MMDB_lookup_sockaddr(&h->mmdb, sa, &err);
+	return err == MMDB_SUCCESS && r->found_entry;
+}
+
+void
+geo_lookup(geo_db *g, const vaddr *ip, geo_info *out)
+{
+	geo_lookup_ex(g, ip, out, 0);
+}
+
+void
+geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
+{
+	static const uint8_t v4pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					   0xff, 0xff };
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	MMDB_lookup_result_s r;
+	geo_handle *h[GEO_NFILES];
+	int64_t now;
+	int i;
+
+	out->country[0] = 0;
+	out->asn = 0;
+	out->as_org[0] = 0;
+	out->have_country = out->have_asn = 0;
+	if (g == NULL)
+		return;
+
+	/* IPv4 as AF_INET: finds the IPv4 subtree of an IPv6 tree and
+	 * works in IPv4 trees */
+	if (memcmp(ip->b, v4pfx, sizeof(v4pfx)) == 0) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		memcpy(&sin.sin_addr, ip->b + 12, 4);
+		sa = (const struct sockaddr *)&sin;
+	} else {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		memcpy(&sin6.sin6_addr, ip->b, 16);
+		sa = (const struct sockaddr *)&sin6;
+	}
+
+	if (g->interval_ns) {
+		now = geo_now();
+		for (i = 0; i < GEO_NFILES; i++)
+			if (g->f[i].path && now >= atomic_load_explicit(
+			    &g->f[i].next_check, memory_order_relaxed))
+				geo_check(g, &g->f[i], now, 0);
+	}
+
+	geo_acquire(g, h);
+	if (h[GEO_COUNTRY]) {
+		if (geo_find(h[GEO_COUNTRY], sa, &r)) {
+			int rc = geo_cc(&r.entry, "country", out->country);
+
+			if (rc == 0)
+				rc = geo_cc(&r.entry, "registered_country",
+					    out->country);
+			out->have_country = rc == 1;
+			if (rc != 1)
+				out->country[0] = 0;
+		}
+		geo_release(h[GEO_COUNTRY]);
+	}
+	if (h[GEO_ASN]) {
+		if (geo_find(h[GEO_ASN], sa, &r))
+			geo_asn(&r.entry, out, flags);
+		geo_release(h[GEO_ASN]);
+	}
+}
+
+/* geo_item_match - 1 if one rule item names the country or the ASN */
+static int
+geo_item_match(const config_geo_item *it, const geo_info *in)
+{
+	if (it->country[0] && in->have_country) {
+		char a = it->country[0], b = it->country[1];
+
+		if (a >= 'a' && a <= 'z')
+			a = (char)(a - 'a' + 'A');
+		if (b >= 'a' && b <= 'z')
+			b = (char)(b - 'a' + 'A');
+		if (a == in->country[0] && b == in->country[1] &&
+		    it->country[2] == 0)
+			return 1;
+	}
+	return it->asn && in->have_asn && it->asn == in->asn;
+}
+
+/* geo_list_match - the first matching item of l, or NULL */
+static const config_geo_item *
+geo_list_match(const config_geolist *l, const geo_info *in)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (geo_item_match(&l->v[i], in))
+			return &l->v[i];
+	return NULL;
+}
+
+/* geo_name - "country CN" or "AS64496" for a matched item */
+static void
+geo_name(const config_geo_item *it, const geo_info *in, char *buf,
+	 size_t len)
+{
+	if (it->country[0] && in->have_country)
+		snprintf(buf, len, "country %s", in->country);
+	else
+		snprintf(buf, len, "AS%lu", (unsigned long)it->asn);
+}
+
+int
+geo_decide(const config_profile *p, const geo_info *info, int *weight,
+	   char *why, size_t whylen)
+{
+	const config_geo_item *hit;
+	const config_geolist *wl[2];
+	char part[32];
+	long long sum = 0;
+	size_t i, j, used = 0;
+	int matched, ret = GEO_NONE;
+
+	if (why && whylen)
+		why[0] = 0;
+	if (!info->have_country && !info->have_asn) {
+		if (weight)
+			*weight = 0;
+		return GEO_NONE;
+	}
+
+	wl[0] = &p->country_weights;
+	wl[1] = &p->asn_weights;
+	for (j = 0; j < 2; j++) {
+		matched = 0;
+		for (i = 0; i < wl[j]->n; i++) {
+			if (!geo_item_match(&wl[j]->v[i], info))
+				continue;
+			sum += wl[j]->v[i].weight;
+			if (matched++)
+				continue;
+			/* name each kind once in why */
+			geo_name(&wl[j]->v[i], info, part, sizeof(part));
+			if (why && used < whylen) {
+				int n = snprintf(why + used, whylen - used,
+						 "%s%s", used ? ", " : "", part);
+
+				if (n > 0)
+					used += (size_t)n;
+			}
+		}
+	}
+	if (weight)
+		*weight = sum > INT32_MAX ? INT32_MAX :
+		    sum < INT32_MIN ? INT32_MIN : (int)sum;
+
+	/* allow beats block: exempt these */
+	if ((hit = geo_list_match(&p->allow_countries, info)) != NULL ||
+	    (hit = geo_list_match(&p->allow_asns, info)) != NULL)
+		ret = GEO_ALLOW;
+	else if ((hit = geo_list_match(&p->block_countries, info)) != NULL ||
+		 (hit = geo_list_match(&p->block_asns, info)) != NULL)
+		ret = GEO_BLOCK;
+	if (hit && why && whylen)
+		geo_name(hit, info, why, whylen);
+	return ret;
+}
+
+int
+geo_profile_uses(const config_profile *p)
+{
+	return p->country_weights.n || p->asn_weights.n ||
+	    p->block_countries.n || p->block_asns.n ||
+	    p->allow_countries.n || p->allow_asns.n;
+}
+
+int
+geo_doctor(geo_db *g,
+	   int (*cb)(const char *path, int ok, const char *detail, void *arg),
+	   void *arg)
+{
+	char detail[512], desc[192], built[16];
+	geo_handle *h, *hs[GEO_NFILES];
+	struct tm tm;
+	time_t t;
+	int i, rc, ok;
+
+	if (g == NULL)
+		return 0;
+	for (i = 0; i < GEO_NFILES; i++) {
+		geo_file *f = &g->f[i];
+
+		if (f->path == NULL)
+			continue;
+		pthread_mutex_lock(&f->check);
+		(void)geo_refresh(g, f);
+		geo_acquire(g, hs);
+		h = hs[i];
+		geo_release(hs[1 - i]);
+		ok = h != NULL && f->status[0] == 0;
+		if (h) {
+			const MMDB_metadata_s *md = &h->mmdb.metadata;
+
+			t = (time_t)md->build_epoch;
+			if (gmtime_r(&t, &tm) == NULL ||
+			    strftime(built, sizeof(built), "%Y-%m-%d", &tm) == 0)
+				snprintf(built, sizeof(built), "?");
+			snprintf(desc, sizeof(desc), "%s, IPv%u tree, %lu nodes, "
+				 "built %s", md->database_type,
+				 (unsigned)md->ip_version,
+				 (unsigned long)md->node_count, built);
+			if (ok)
+				snprintf(detail, sizeof(detail), "%s", desc);
+			else
+				snprintf(detail, sizeof(detail), "%s; serving "
+					 "the copy opened before (%s)", f->status,
+					 desc);
+		} else {
+			snprintf(detail, sizeof(detail), "%s", f->status[0] ?
+				 f->status : "not opened");
+		}
+		pthread_mutex_unlock(&f->check);
+		geo_release(h);
+		rc = cb(f->path, ok, detail, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,934 @@
+/*
+ * geo_t.c - geo.c: lookups, rules, hot replacement, broken databases
+ *
+ * Fixtures are MMDB files built at test time with data/mkmmdb.pl
+ * (MaxMind's Perl writer); the MaxMind test databases of the shared data
+ * directory, when present, give the oracle tables and the broken files.
+ * Without the Perl writer and without the shared data the test skips.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "geo.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* the logger: counts LOG_ERR lines, keeps the last line of each level */
+typedef struct logcap {
+	pthread_mutex_t mu;
+	int nerr, ninfo;
+	char last_err[1024];
+	char last_info[1024];
+} logcap;
+
+static void
+cap_fn(int level, const char *line, void *arg)
+{
+	logcap *c = arg;
+
+	pthread_mutex_lock(&c->mu);
+	if (level == LOG_ERR) {
+		c->nerr++;
+		snprintf(c->last_err, sizeof(c->last_err), "%s", line);
+	} else {
+		c->ninfo++;
+		snprintf(c->last_info, sizeof(c->last_info), "%s", line);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void
+cap_init(logcap *c, vd_logger *lg)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->mu, NULL);
+	lg->fn = cap_fn;
+	lg->arg = c;
+}
+
+/* ip - the 16-byte key of a text address (inet_pton: no addr.c needed) */
+static vaddr
+ip(const char *s)
+{
+	vaddr a;
+	uint8_t v4[4];
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, s, v4) == 1) {
+		a.b[10] = a.b[11] = 0xff;
+		memcpy(a.b + 12, v4, 4);
+	} else if (inet_pton(AF_INET6, s, a.b) != 1) {
+		ck_abort_msg("bad test address %s", s);
+	}
+	return a;
+}
+
+static int have_writer;
+
+/* mkdb_try - build dir/name from spec with data/mkmmdb.pl opts; the
+ * malloc'd path, or NULL */
+static char *
+mkdb_try(const char *dir, const char *name, const char *opts,
+	 const char *spec)
+{
+	char cmd[2048], *specf, *out;
+	size_t n = strlen(dir) + strlen(name) + 2;
+	int rc;
+
+	specf = tu_write(dir, "spec.txt", spec);
+	out = malloc(n);
+	if (out == NULL)
+		abort();
+	snprintf(out, n, "%s/%s", dir, name);
+	snprintf(cmd, sizeof(cmd), "perl '%s/data/mkmmdb.pl' %s -o '%s' '%s'",
+		 tu_srcdir(), opts, out, specf);
+	rc = system(cmd);
+	free(specf);
+	if (rc != 0) {
+		fprintf(stderr, "geo_t: failed: %s\n", cmd);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static char *
+mkdb(const char *dir, const char *name, const char *opts, const char *spec)
+{
+	char *p = mkdb_try(dir, name, opts, spec);
+
+	ck_assert_msg(p != NULL, "mkmmdb.pl failed for %s", name);
+	return p;
+}
+
+static void
+cfg_init(vd_config *cfg, const char *country, const char *asn, int64_t iv)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->geoip_country_db = (char *)country;
+	cfg->geoip_asn_db = (char *)asn;
+	cfg->geoip_check_interval = iv;
+}
+
+typedef struct doc_rec {
+	int n, ok;
+	char detail[512];
+} doc_rec;
+
+static int
+doc_cb(const char *path, int ok, const char *detail, void *arg)
+{
+	doc_rec *d = arg;
+
+	(void)path;
+	d->n++;
+	d->ok = ok;
+	snprintf(d->detail, sizeof(d->detail), "%s", detail);
+	return 0;
+}
+
+/* ---- fixtures --------------------------------------------------------- */
+
+static const char country_spec[] =
+	"81.2.69.0/24 country=GB registered=US\n"
+	"2.125.160.216/29 country=GB registered=FR\n"
+	"10.0.0.0/8 registered=FR\n"		/* registered_country only */
+	"214.1.1.0/24 continent=NA\n"		/* no country key at all */
+	"127.0.0.0/8 country=cn\n"		/* lower case in the file */
+	"192.0.2.0/24 country=USA\n"		/* malformed, no fallback */
+	"198.51.100.0/24 country=1X registered=DE\n"
+	"2001:db8::/32 country=JP registered=JP\n"
+	"2001:db8:1::/48 country=KR\n";
+
+static const char asn_spec[] =
+	"81.2.69.0/24 asn=64496 org=\"Example One\"\n"
+	"10.0.0.0/8 asn=64511\n"			/* no organisation */
+	"2001:db8::/32 asn=4200000000 org=\"Big \xc3\xa9 ASN\"\n"
+	"198.51.100.0/24 org=\"no number\"\n";	/* org only: no ASN */
+
+typedef struct lk_case {
+	const char *label, *ip, *country;	/* "" = no country */
+	uint32_t asn;				/* 0 = no ASN */
+	const char *org;
+} lk_case;
+
+static const lk_case lk_cases[] = {
+	{ "IPv4 both", "81.2.69.142", "GB", 64496, "Example One" },
+	{ "IPv4-mapped text", "::ffff:81.2.69.142", "GB", 64496, "Example One" },
+	{ "6to4 alias", "2002:5102:458e::", "GB", 64496, "Example One" },
+	{ "country only", "2.125.160.217", "GB", 0, "" },
+	{ "registered only", "10.1.2.3", "FR", 64511, "" },
+	{ "no country key", "214.1.1.1", "", 0, "" },
+	{ "lower case in db", "127.0.0.1", "CN", 0, "" },
+	{ "malformed code", "192.0.2.1", "", 0, "" },
+	{ "malformed, registered", "198.51.100.7", "DE", 0, "" },
+	{ "IPv6", "2001:db8::1", "JP", 4200000000u, "Big \xc3\xa9 ASN" },
+	{ "IPv6 more specific", "2001:db8:1::5", "KR", 4200000000u,
+	  "Big \xc3\xa9 ASN" },
+	{ "not found v4", "8.8.8.8", "", 0, "" },
+	{ "not found v6", "2001:db9::1", "", 0, "" },
+};
+
+static void
+check_case(geo_db *g, const lk_case *c)
+{
+	vaddr a = ip(c->ip);
+	geo_info in;
+
+	geo_lookup(g, &a, &in);
+	ck_assert_msg(in.have_country == (c->country[0] != 0),
+		      "%s: have_country %d", c->label, in.have_country);
+	if (c->country[0])
+		ck_assert_msg(strcmp(in.country, c->country) == 0,
+			      "%s: country %s, want %s", c->label,
+			      in.country, c->country);
+	ck_assert_msg(in.have_asn == (c->asn != 0), "%s: have_asn %d",
+		      c->label, in.have_asn);
+	if (c->asn) {
+		ck_assert_msg(in.asn == c->asn, "%s: asn %u, want %u",
+			      c->label, in.asn, c->asn);
+		ck_assert_msg(strcmp(in.as_org, c->org) == 0,
+			      "%s: org '%s', want '%s'", c->label, in.as_org,
+			      c->org);
+	}
+}
+
+/* built once in main() (before the forks): the country and ASN fixture.
+ * Not under tu_tmpdir(): its root is removed by the atexit handler of
+ * every forked test that inherits it. */
+static char *cdb, *adb;
+static char fixdir[300];
+static pid_t mainpid;
+
+static void
+fix_cleanup(void)
+{
+	char cmd[400];
+
+	if (getpid() == mainpid && fixdir[0] &&
+	    getenv("VERDICT_KEEP_TMP") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fixdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "geo_t: cannot remove %s\n", fixdir);
+	}
+}
+
+START_TEST(test_lookup_table)
+{
+	vd_config cfg;
+	vd_logger lg;
+	logcap cap;
+	geo_db *g;
+
+	cap_init(&cap, &lg);
+	cfg_init(&cfg, cdb, adb, 60);
+	ck_assert_int_eq(geo_open(&cfg, &lg, &g), VERDICT_OK);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(cap.nerr, 0);
+	check_case(g, &lk_cases[_i]);
+	{	/* without the organisation: the rest is the same */
+		vaddr x = ip(lk_cases[_i].ip);
+		geo_info in;
+
+		geo_lookup_ex(g, &x, &in, GEO_LOOKUP_NOORG);
+		ck_assert_str_eq(in.as_org, "");
+		ck_assert_uint_eq(in.asn, lk_cases[_i].asn);
+	}
+	geo_close(g);
+}
+END_TEST
+
+/* An IPv6 tree without the ::ffff:0:0/96 alias: only a reader that looks
+ * up IPv4 as IPv4 (the ::a.b.c.d subtree) finds 81.2.69.142. */
+START_TEST(test_v4_without_alias)
+{
+	const char *d = tu_tmpdir();
+	char *cdb = mkdb(d, "n.mmdb", "-n", "81.2.69.0/24 country=GB\n");
+	vd_config cfg;
+	geo_db *g;
+	geo_info in;
+	vaddr a = ip("81.2.69.142");
+
+	cfg_init(&cfg, cdb, NULL, 60);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	geo_lookup(g, &a, &in);
+	ck_assert_int_eq(in.have_country, 1);
+	ck_assert_str_eq(in.country, "GB");
+	geo_close(g);
+	free(cdb);
+}
+END_TEST
+
+/* An IPv4-only tree: IPv4 answers, IPv6 gives no data (error 11). */
+START_TEST(test_ipv4_tree)
+{
+	const char *d = tu_tmpdir();
+	char *cdb = mkdb(d, "4.mmdb", "-4", "81.2.69.0/24 country=GB\n");
+	vd_config cfg;
+	geo_db *g;
+	geo_info in;
+	vaddr a = ip("81.2.69.142"), b = ip("2001:db8::1");
+
+	cfg_init(&cfg, cdb, NULL, 60);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	geo_lookup(g, &a, &in);
+	ck_assert_str_eq(in.country, "GB");
+	geo_lookup(g, &b, &in);
+	ck_assert_int_eq(in.have_country, 0);
+	geo_close(g);
+	free(cdb);
+}
+END_TEST
+
+START_TEST(test_none_configured)
+{
+	vd_config cfg;
+	geo_db *g = (geo_db *)&cfg;
+	geo_info in;
+	vaddr a = ip("81.2.69.142");
+
+	cfg_init(&cfg, NULL, "", 60);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	ck_assert_ptr_null(g);
+	geo_lookup(NULL, &a, &in);
+	ck_assert_int_eq(in.have_country + in.have_asn, 0);
+	ck_assert_int_eq(geo_doctor(NULL, doc_cb, NULL), 0);
+	geo_close(NULL);
+}
+END_TEST
+
+/* missing, damaged and implausible files: logged once, no data, doctor */
+typedef struct bad_case {
+	const char *label;
+	const char *content;	/* NULL: missing; "@epoch": build_epoch 100 */
+	const char *logged;	/* substring of the LOG_ERR line */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+	{ "missing", NULL, "No such file" },
+	{ "garbage", "this is not a MaxMind DB\n", "metadata" },
+	{ "empty", "", "" },
+	{ "build epoch 1970", "@epoch", "build_epoch" },
+};
+
+START_TEST(test_bad_file)
+{
+	const bad_case *c = &bad_cases[_i];
+	const char *d = tu_tmpdir();
+	char path[512];
+	vd_config cfg;
+	vd_logger lg;
+	logcap cap;
+	doc_rec doc;
+	geo_db *g;
+	geo_info in;
+	vaddr a = ip("81.2.69.142");
+	int i;
+
+	snprintf(path, sizeof(path), "%s/x.mmdb", d);
+	if (c->content && strcmp(c->content, "@epoch") == 0)
+		free(mkdb(d, "x.mmdb", "-e 100", "81.2.69.0/24 country=GB\n"));
+	else if (c->content)
+		free(tu_write(d, "x.mmdb", c->content));
+	cap_init(&cap, &lg);
+	cfg_init(&cfg, path, path, 1);
+	ck_assert_int_eq(geo_open(&cfg, &lg, &g), VERDICT_OK);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_msg(cap.nerr == 2, "%s: %d errors logged", c->label,
+		      cap.nerr);
+	ck_assert_msg(strstr(cap.last_err, path) &&
+		      strstr(cap.last_err, "geoip_asn_db") &&
+		      strstr(cap.last_err, c->logged),
+		      "%s: log line '%s'", c->label, cap.last_err);
+	for (i = 0; i < 3; i++) {
+		geo_lookup(g, &a, &in);
+		ck_assert_int_eq(in.have_country + in.have_asn, 0);
+	}
+	memset(&doc, 0, sizeof(doc));
+	ck_assert_int_eq(geo_doctor(g, doc_cb, &doc), 0);
+	ck_assert_int_eq(doc.n, 2);
+	ck_assert_int_eq(doc.ok, 0);
+	ck_assert_msg(strstr(doc.detail, c->logged), "%s: doctor '%s'",
+		      c->label, doc.detail);
+	/* same file, checked again: not logged again */
+	ck_assert_int_eq(cap.nerr, 2);
+
+	/* a good file renamed into place is picked up after the interval */
+	{
+		char *good = mkdb(d, "good.mmdb", "",
+				  "81.2.69.0/24 country=GB asn=64496\n");
+
+		ck_assert_int_eq(rename(good, path), 0);
+		free(good);
+	}
+	usleep(1100 * 1000);
+	geo_lookup(g, &a, &in);
+	ck_assert_int_eq(in.have_country, 1);
+	ck_assert_int_eq(in.have_asn, 1);
+	ck_assert_int_eq(cap.nerr, 2);
+	memset(&doc, 0, sizeof(doc));
+	geo_doctor(g, doc_cb, &doc);
+	ck_assert_int_eq(doc.ok, 1);
+	ck_assert_msg(strstr(doc.detail, "GeoIP2-Country, IPv6 tree, "),
+		      "doctor '%s'", doc.detail);
+	geo_close(g);
+}
+END_TEST
+
+/* ---- rules ------------------------------------------------------------ */
+
+#define CC(c, w) { c, 0, w }
+#define AS(n, w) { "", n, w }
+#define GL(...) { sizeof((config_geo_item[]){ __VA_ARGS__ }) / \
+		  sizeof(config_geo_item), (config_geo_item[]){ __VA_ARGS__ } }
+#define NOGL { 0, NULL }
+
+typedef struct rule_case {
+	const char *label;
+	geo_info info;
+	config_geolist cw, aw, bc, ba, ac, aa;
+	int want, weight;
+	const char *why;
+} rule_case;
+
+#define GB_64496 { "GB", 64496, "Example", 1, 1 }
+#define GB_ONLY { "GB", 0, "", 1, 0 }
+#define AS_ONLY { "", 64496, "", 0, 1 }
+#define NODATA { "", 0, "", 0, 0 }
+
+static const rule_case rule_cases[] = {
+	{ "no rules", GB_64496, NOGL, NOGL, NOGL, NOGL, NOGL, NOGL,
+	  GEO_NONE, 0, "" },
+	{ "weights sum", GB_64496, GL(CC("GB", 2), CC("CN", 7)),
+	  GL(AS(64496, 3)), NOGL, NOGL, NOGL, NOGL,
+	  GEO_NONE, 5, "country GB, AS64496" },
+	{ "negative weight", GB_64496, GL(CC("GB", 2)), GL(AS(64496, -5)),
+	  NOGL, NOGL, NOGL, NOGL, GEO_NONE, -3, "country GB, AS64496" },
+	{ "country item twice", GB_ONLY, GL(CC("GB", 2), CC("GB", 1)), NOGL,
+	  NOGL, NOGL, NOGL, NOGL, GEO_NONE, 3, "country GB" },
+	{ "asn weight only", AS_ONLY, GL(CC("GB", 2)), GL(AS(64496, 4)),
+	  NOGL, NOGL, NOGL, NOGL, GEO_NONE, 4, "AS64496" },
+	{ "lower-case rule", GB_ONLY, GL(CC("gb", 2)), NOGL, NOGL, NOGL,
+	  NOGL, NOGL, GEO_NONE, 2, "country GB" },
+	{ "block country", GB_64496, NOGL, NOGL, GL(CC("CN", 0), CC("GB", 0)),
+	  NOGL, NOGL, NOGL, GEO_BLOCK, 0, "country GB" },
+	{ "block asn", GB_64496, GL(CC("GB", 1)), NOGL, NOGL,
+	  GL(AS(64496, 0)), NOGL, NOGL, GEO_BLOCK, 1, "AS64496" },
+	{ "allow asn beats block country", GB_64496, NOGL, NOGL,
+	  GL(CC("GB", 0)), NOGL, NOGL, GL(AS(64496, 0)),
+	  GEO_ALLOW, 0, "AS64496" },
+	{ "allow country beats block asn", GB_64496, NOGL, NOGL, NOGL,
+	  GL(AS(64496, 0)), GL(CC("GB", 0)), NOGL,
+	  GEO_ALLOW, 0, "country GB" },
+	{ "allow other country: exempt, not only", GB_64496, NOGL, NOGL,
+	  GL(CC("GB", 0)), NOGL, GL(CC("FR", 0)), NOGL,
+	  GEO_BLOCK, 0, "country GB" },
+	{ "allow other: no block rule", GB_64496, NOGL, NOGL, NOGL, NOGL,
+	  GL(CC("FR", 0)), GL(AS(1, 0)), GEO_NONE, 0, "" },
+	{ "no data never blocks", NODATA, GL(CC("GB", 9)), GL(AS(64496, 9)),
+	  GL(CC("GB", 0)), GL(AS(64496, 0)), NOGL, NOGL, GEO_NONE, 0, "" },
+	{ "no asn: asn block ignored", GB_ONLY, NOGL, NOGL, NOGL,
+	  GL(AS(64496, 0)), NOGL, NOGL, GEO_NONE, 0, "" },
+};
+
+START_TEST(test_decide)
+{
+	const rule_case *c = &rule_cases[_i];
+	config_profile p;
+	char why[64];
+	int w = 12345, r;
+
+	memset(&p, 0, sizeof(p));
+	p.country_weights = c->cw;
+	p.asn_weights = c->aw;
+	p.block_countries = c->bc;
+	p.block_asns = c->ba;
+	p.allow_countries = c->ac;
+	p.allow_asns = c->aa;
+	r = geo_decide(&p, &c->info, &w, why, sizeof(why));
+	ck_assert_msg(r == c->want, "%s: decided %d, want %d", c->label, r,
+		      c->want);
+	ck_assert_msg(w == c->weight, "%s: weight %d, want %d", c->label, w,
+		      c->weight);
+	ck_assert_msg(strcmp(why, c->why) == 0, "%s: why '%s', want '%s'",
+		      c->label, why, c->why);
+	ck_assert_int_eq(geo_profile_uses(&p),
+			 c->cw.n + c->aw.n + c->bc.n + c->ba.n + c->ac.n +
+			 c->aa.n > 0);
+	/* NULL weight and why are allowed */
+	ck_assert_int_eq(geo_decide(&p, &c->info, NULL, NULL, 0), c->want);
+}
+END_TEST
+
+/* lookup and rules together: what a verdict sees */
+START_TEST(test_lookup_decide)
+{
+	config_profile p;
+	vd_config cfg;
+	geo_db *g;
+	geo_info in;
+	vaddr a = ip("81.2.69.142"), b = ip("10.9.9.9");
+	char why[64];
+	int w;
+
+	cfg_init(&cfg, cdb, adb, 60);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	memset(&p, 0, sizeof(p));
+	p.country_weights = (config_geolist)GL(CC("GB", 2), CC("FR", 1));
+	p.asn_weights = (config_geolist)GL(AS(64496, 3), AS(64511, -4));
+	p.block_countries = (config_geolist)GL(CC("FR", 0));
+	p.allow_asns = (config_geolist)GL(AS(64511, 0));
+	geo_lookup(g, &a, &in);
+	ck_assert_int_eq(geo_decide(&p, &in, &w, why, sizeof(why)), GEO_NONE);
+	ck_assert_int_eq(w, 5);
+	geo_lookup(g, &b, &in);	/* FR (registered) + AS64511 */
+	ck_assert_int_eq(geo_decide(&p, &in, &w, why, sizeof(why)),
+			 GEO_ALLOW);
+	ck_assert_int_eq(w, -3);
+	ck_assert_str_eq(why, "AS64511");
+	geo_close(g);
+}
+END_TEST
+
+/* ---- hot replacement -------------------------------------------------- */
+
+/* put - make src the file at dst by link + rename (a new inode each time
+ * is what geoipupdate's rename gives) */
+static void
+put(const char *src, const char *dst)
+{
+	char tmp[600];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	unlink(tmp);
+	ck_assert_int_eq(link(src, tmp), 0);
+	ck_assert_int_eq(rename(tmp, dst), 0);
+}
+
+START_TEST(test_replace)
+{
+	const char *d = tu_tmpdir();
+	char *A = mkdb(d, "A.mmdb", "", "81.2.69.0/24 country=GB\n");
+	char *B = mkdb(d, "B.mmdb", "", "81.2.69.0/24 country=DE\n");
+	char *bad = tu_write(d, "bad.mmdb", "garbage, not an MMDB file\n");
+	char db[512];
+	vd_config cfg;
+	vd_logger lg;
+	logcap cap;
+	doc_rec doc;
+	geo_db *g;
+	geo_info in;
+	vaddr a = ip("81.2.69.142");
+
+	snprintf(db, sizeof(db), "%s/db.mmdb", d);
+	put(A, db);
+	cap_init(&cap, &lg);
+	cfg_init(&cfg, db, NULL, 1);
+	ck_assert_int_eq(geo_open(&cfg, &lg, &g), VERDICT_OK);
+	geo_lookup(g, &a, &in);
+	ck_assert_str_eq(in.country, "GB");
+
+	put(B, db);
+	geo_lookup(g, &a, &in);	/* within the interval: not checked yet */
+	ck_assert_str_eq(in.country, "GB");
+	usleep(1100 * 1000);
+	geo_lookup(g, &a, &in);
+	ck_assert_str_eq(in.country, "DE");
+	ck_assert_int_eq(cap.nerr, 0);
+	ck_assert_msg(strstr(cap.last_info, "reopened"), "info '%s'",
+		      cap.last_info);
+
+	/* a broken replacement: logged once, the previous copy serves */
+	put(bad, db);
+	usleep(1100 * 1000);
+	geo_lookup(g, &a, &in);
+	ck_assert_str_eq(in.country, "DE");
+	ck_assert_int_eq(cap.nerr, 1);
+	usleep(1100 * 1000);
+	geo_lookup(g, &a, &in);
+	ck_assert_str_eq(in.country, "DE");
+	ck_assert_int_eq(cap.nerr, 1);
+	memset(&doc, 0, sizeof(doc));
+	geo_doctor(g, doc_cb, &doc);
+	ck_assert_int_eq(doc.ok, 0);
+	ck_assert_msg(strstr(doc.detail, "copy opened before"), "doctor '%s'",
+		      doc.detail);
+
+	/* and a good one after it */
+	put(A, db);
+	usleep(1100 * 1000);
+	geo_lookup(g, &a, &in);
+	ck_assert_str_eq(in.country, "GB");
+	geo_close(g);
+	free(A);
+	free(B);
+	free(bad);
+}
+END_TEST
+
+typedef struct race {
+	geo_db *g;
+	volatile int stop;
+	int last;		/* 1 GB, 2 DE: the latest answer seen */
+	int seen_gb, seen_de, bad;
+	long n;
+	pthread_mutex_t mu;
+} race;
+
+static void *
+racer(void *arg)
+{
+	race *r = arg;
+	vaddr a = ip("81.2.69.142"), b = ip("2001:db8::1");
+	geo_info in;
+	int gb = 0, de = 0, bad = 0;
+	long n = 0;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		geo_lookup(r->g, &a, &in);
+		if (in.have_country && strcmp(in.country, "GB") == 0) {
+			gb = 1;
+			__atomic_store_n(&r->last, 1, __ATOMIC_RELAXED);
+		} else if (in.have_country && strcmp(in.country, "DE") == 0) {
+			de = 1;
+			__atomic_store_n(&r->last, 2, __ATOMIC_RELAXED);
+		} else {
+			bad++;
+		}
+		if (!in.have_asn || in.asn != 64496)
+			bad++;
+		geo_lookup(r->g, &b, &in);
+		if (!in.have_country || strcmp(in.country, "JP") != 0)
+			bad++;
+		n++;
+	}
+	pthread_mutex_lock(&r->mu);
+	r->seen_gb |= gb;
+	r->seen_de |= de;
+	r->bad += bad;
+	r->n += n;
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* many threads look up while the file is replaced under them: every
+ * answer is the old or the new one, never none (ASan/TSan: no race) */
+START_TEST(test_replace_threads)
+{
+	const char *d = tu_tmpdir();
+	char *A = mkdb(d, "A.mmdb", "",
+		       "81.2.69.0/24 country=GB asn=64496\n"
+		       "2001:db8::/32 country=JP\n");
+	char *B = mkdb(d, "B.mmdb", "",
+		       "81.2.69.0/24 country=DE asn=64496\n"
+		       "2001:db8::/32 country=JP\n");
+	char db[512], adb[512];
+	pthread_t t[8];
+	vd_config cfg;
+	race r;
+	int i;
+
+	snprintf(db, sizeof(db), "%s/db.mmdb", d);
+	snprintf(adb, sizeof(adb), "%s/asn.mmdb", d);
+	put(A, db);
+	put(A, adb);
+	cfg_init(&cfg, db, adb, 1);
+	memset(&r, 0, sizeof(r));
+	pthread_mutex_init(&r.mu, NULL);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &r.g), VERDICT_OK);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, racer, &r), 0);
+	/* four replacements, each must be seen within 3 intervals */
+	for (i = 0; i < 4; i++) {
+		int want = i % 2 ? 1 : 2, k;
+
+		put(i % 2 ? A : B, db);
+		put(i % 2 ? B : A, adb);
+		for (k = 0; k < 300; k++) {
+			if (__atomic_load_n(&r.last, __ATOMIC_RELAXED) == want)
+				break;
+			usleep(10 * 1000);
+		}
+		ck_assert_msg(k < 300, "replacement %d not seen in 3 s", i);
+		usleep(200 * 1000);	/* let old handles drain under load */
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	geo_close(r.g);
+	ck_assert_int_eq(r.bad, 0);
+	ck_assert_msg(r.seen_gb && r.seen_de, "gb %d de %d after %ld lookups",
+		      r.seen_gb, r.seen_de, r.n);
+	free(A);
+	free(B);
+}
+END_TEST
+
+/* ---- MaxMind's test databases (shared data) ---------------------------- */
+
+static const lk_case oracle_country[] = {
+	{ "81.2.69.142", "81.2.69.142", "GB", 0, "" },
+	{ "81.2.69.160", "81.2.69.160", "GB", 0, "" },
+	{ "2.125.160.216", "2.125.160.216", "GB", 0, "" },
+	{ "216.160.83.56", "216.160.83.56", "US", 0, "" },
+	{ "89.160.20.112", "89.160.20.112", "SE", 0, "" },
+	{ "67.43.156.1", "67.43.156.1", "BT", 0, "" },
+	{ "202.196.224.1", "202.196.224.1", "PH", 0, "" },
+	{ "175.16.199.1", "175.16.199.1", "CN", 0, "" },
+	{ "50.114.0.1", "50.114.0.1", "US", 0, "" },
+	{ "2001:218::1", "2001:218::1", "JP", 0, "" },
+	{ "2001:220::1", "2001:220::1", "KR", 0, "" },
+	{ "2a02:cf40::1", "2a02:cf40::1", "NO", 0, "" },
+	{ "214.1.1.1 no country", "214.1.1.1", "", 0, "" },
+	{ "2a02:d500::1 no country", "2a02:d500::1", "", 0, "" },
+	{ "1.1.1.1", "1.1.1.1", "", 0, "" },
+	{ "8.8.8.8", "8.8.8.8", "", 0, "" },
+	{ "127.0.0.1", "127.0.0.1", "", 0, "" },
+	{ "2001:db8::1", "2001:db8::1", "", 0, "" },
+	{ "mapped", "::ffff:81.2.69.142", "GB", 0, "" },
+	{ "6to4", "2002:5102:458e::", "GB", 0, "" },
+};
+
+static const lk_case oracle_asn[] = {
+	{ "1.0.0.1", "1.0.0.1", "", 15169, "Google Inc." },
+	{ "1.128.0.1", "1.128.0.1", "", 1221, "Telstra Pty Ltd" },
+	{ "12.81.92.1", "12.81.92.1", "", 7018, "AT&T Services" },
+	{ "12.81.96.1", "12.81.96.1", "", 7018, "" },
+	{ "18.1.2.3", "18.1.2.3", "", 3,
+	  "Massachusetts Institute of Technology" },
+	{ "38.108.80.30", "38.108.80.30", "", 174, "Cogent Communications" },
+	{ "64.17.254.200", "64.17.254.200", "", 33224, "" },
+	{ "67.43.156.1", "67.43.156.1", "", 35908, "" },
+	{ "2600:7000::1", "2600:7000::1", "", 6939,
+	  "Hurricane Electric, Inc." },
+	{ "2a02:a440::1", "2a02:a440::1", "", 8737, "Koninklijke KPN N.V." },
+	{ "2c0f:ff40::1", "2c0f:ff40::1", "", 10474, "MWEB-10474" },
+	{ "240e::1", "240e::1", "", 4134, "Chinanet" },
+	{ "mapped", "::ffff:1.128.0.1", "", 1221, "Telstra Pty Ltd" },
+	{ "8.8.8.8", "8.8.8.8", "", 0, "" },
+	{ "127.0.0.1", "127.0.0.1", "", 0, "" },
+	{ "2001:db8::1", "2001:db8::1", "", 0, "" },
+};
+
+START_TEST(test_oracle_country)
+{
+	const char *p = tu_shared("mmdb/GeoIP2-Country-Test.mmdb");
+	vd_config cfg;
+	geo_db *g;
+
+	ck_assert_ptr_nonnull(p);
+	cfg_init(&cfg, p, NULL, 60);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	check_case(g, &oracle_country[_i]);
+	geo_close(g);
+}
+END_TEST
+
+START_TEST(test_oracle_asn)
+{
+	const char *p = tu_shared("mmdb/GeoLite2-ASN-Test.mmdb");
+	vd_config cfg;
+	geo_db *g;
+
+	ck_assert_ptr_nonnull(p);
+	cfg_init(&cfg, p, NULL, 60);
+	cfg.geoip_country_db = NULL;
+	cfg.geoip_asn_db = (char *)p;
+	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	check_case(g, &oracle_asn[_i]);
+	geo_close(g);
+}
+END_TEST
+
+/* broken: the shared broken databases (relative names) */
+static char **broken;
+static size_t nbroken;
+
+static void
+add_broken(const char *rel)
+{
+	char **v;
+
+	if (tu_shared(rel) == NULL)
+		return;
+	v = realloc(broken, (nbroken + 1) * sizeof(*v));
+	if (v == NULL || (v[nbroken] = strdup(rel)) == NULL)
+		abort();
+	broken = v;
+	nbroken++;
+}
+
+static void
+find_broken(void)
+{
+	const char *d = tu_shared("mmdb/bad-data/libmaxminddb");
+	char rel[512], dir[1024];
+	struct dirent *e;
+	DIR *dp;
+
+	if (d == NULL)
+		dir[0] = 0;
+	else
+		snprintf(dir, sizeof(dir), "%s", d);	/* d is static */
+	add_broken("mmdb/GeoIP2-City-Test-Invalid-Node-Count.mmdb");
+	add_broken("mmdb/MaxMind-DB-test-broken-pointers-24.mmdb");
+	add_broken("mmdb/MaxMind-DB-test-broken-search-tree-24.mmdb");
+	if (dir[0] == 0 || (dp = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 5 && strcmp(e->d_name + n - 5, ".mmdb") == 0) {
+			snprintf(rel, sizeof(rel),
+				 "mmdb/bad-data/libmaxminddb/%s", e->d_name);
+			add_broken(rel);
+		}
+	}
+	closedir(dp);
+}
+
+static const char *const probe_ips[] = {
+	"1.1.1.1", "1.1.1.3", "1.1.1.32", "1.0.0.1", "81.2.69.142",
+	"175.16.199.1", "214.1.1.1", "8.8.8.8", "127.0.0.1", "0.0.0.0",
+	"255.255.255.255", "::", "::1", "::1:ffff:ffff", "::2:0:40",
+	"2001:218::1", "2001:db8::1", "2002:5102:458e::", "240e::1",
+	"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+};
+
+START_TEST(test_broken)
+{
+	const char *rel = broken[_i];
+	char path[1024];
+	static config_geo_item all[26 * 26 + 64];
+	config_profile p;
+	vd_config cfg;
+	vd_logger lg;
+	logcap cap;
+	doc_rec doc;
+	geo_db *g;
+	geo_info in;
+	size_t i, n = 0;
+	int ok_open;
+
+	snprintf(path, sizeof(path), "%s", tu_shared(rel));
+	cap_init(&cap, &lg);
+	cfg_init(&cfg, path, path, 60);
+	ck_assert_int_eq(geo_open(&cfg, &lg, &g), VERDICT_OK);
+	memset(&doc, 0, sizeof(doc));
+	geo_doctor(g, doc_cb, &doc);
+	ok_open = cap.nerr == 0;
+	ck_assert_int_eq(doc.ok, ok_open);
+
+	/* a profile that blocks every country code and every ASN seen */
+	for (i = 0; i < 26 * 26; i++) {
+		memset(&all[n], 0, sizeof(all[n]));
+		all[n].country[0] = (char)('A' + i / 26);
+		all[n].country[1] = (char)('A' + i % 26);
+		n++;
+	}
+	memset(&p, 0, sizeof(p));
+	p.block_countries.v = all;
+	p.block_countries.n = n;
+	p.block_asns.v = all + n;
+	for (i = 0; i < sizeof(probe_ips) / sizeof(probe_ips[0]); i++) {
+		vaddr a = ip(probe_ips[i]);
+
+		geo_lookup(g, &a, &in);
+		if (in.have_country)
+			ck_assert_msg(strlen(in.country) == 2 &&
+				      in.country[0] >= 'A' &&
+				      in.country[0] <= 'Z' &&
+				      in.country[1] >= 'A' &&
+				      in.country[1] <= 'Z',
+				      "%s: country '%s'", rel, in.country);
+		if (in.have_asn && p.block_asns.n < 64) {
+			all[n + p.block_asns.n].asn = in.asn;
+			p.block_asns.n++;
+		}
+		if (!ok_open) {
+			ck_assert_msg(!in.have_country && !in.have_asn,
+				      "%s failed to open but gave data", rel);
+			ck_assert_int_eq(geo_decide(&p, &in, NULL, NULL, 0),
+					 GEO_NONE);
+		}
+	}
+	printf("geo_t: %s: %s: %s\n", rel, ok_open ? "opened" : "refused",
+	       doc.detail);
+	geo_close(g);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("geo");
+	TCase *tc;
+	int shared = tu_shared("mmdb/GeoIP2-Country-Test.mmdb") != NULL;
+
+	have_writer = system("perl -MMaxMind::DB::Writer::Tree -e 1 "
+			     ">/dev/null 2>&1") == 0;
+	if (!have_writer && !shared) {
+		fprintf(stderr, "geo_t: no MaxMind::DB::Writer "
+			"(libmaxmind-db-writer-perl) and no shared data\n");
+		return TU_SKIP;
+	}
+	tc = tcase_create("rules");
+	tcase_add_loop_test(tc, test_decide, 0,
+			    sizeof(rule_cases) / sizeof(rule_cases[0]));
+	tcase_add_test(tc, test_none_configured);
+	suite_add_tcase(s, tc);
+	if (have_writer) {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(fixdir, sizeof(fixdir), "%s/geo_t.XXXXXX",
+			 t ? t : "/tmp");
+		if (mkdtemp(fixdir) == NULL) {
+			perror(fixdir);
+			return 1;
+		}
+		mainpid = getpid();
+		atexit(fix_cleanup);
+		cdb = mkdb_try(fixdir, "c.mmdb", "-t country", country_spec);
+		adb = mkdb_try(fixdir, "a.mmdb", "-t asn", asn_spec);
+		if (cdb == NULL || adb == NULL)
+			return 1;
+		tc = tcase_create("fixtures");
+		tcase_set_timeout(tc, 120);
+		tcase_add_loop_test(tc, test_lookup_table, 0,
+				    sizeof(lk_cases) / sizeof(lk_cases[0]));
+		tcase_add_test(tc, test_v4_without_alias);
+		tcase_add_test(tc, test_ipv4_tree);
+		tcase_add_test(tc, test_lookup_decide);
+		tcase_add_loop_test(tc, test_bad_file, 0,
+				    sizeof(bad_cases) / sizeof(bad_cases[0]));
+		tcase_add_test(tc, test_replace);
+		tcase_add_test(tc, test_replace_threads);
+		suite_add_tcase(s, tc);
+	} else {
+		fprintf(stderr, "geo_t: no MaxMind::DB::Writer: fixture "
+			"tests skipped\n");
+	}
+	if (shared) {
+		find_broken();
+		tc = tcase_create("maxmind");
+		tcase_add_loop_test(tc, test_oracle_country, 0,
+				    sizeof(oracle_country) /
+				    sizeof(oracle_country[0]));
+		tcase_add_loop_test(tc, test_oracle_asn, 0,
+				    sizeof(oracle_asn) / sizeof(oracle_asn[0]));
+		tcase_add_loop_test(tc, test_broken, 0, (int)nbroken);
+		suite_add_tcase(s, tc);
+	} else {
+		fprintf(stderr, "geo_t: no shared MaxMind test data: "
+			"oracle tests skipped\n");
+	}
+	return tu_run(s);
+}
