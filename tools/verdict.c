@@ -305,7 +305,11 @@ cli_open(const cli_global *g, const char *what, unsigned flags,
 	else if (conf == NULL && errno != ENOENT)
 		conf = CLI_DEFAULT_CONFIG;	/* let the library say why */
 	if (conf != NULL && (rc = verdict_load_config(ctx, conf)) != 0) {
-		cli_error(rc, "%s", conf);
+		/* the detail names file:line itself when it has one */
+		if (strstr(verdict_errdetail(), conf) != NULL)
+			cli_error(rc, "config");
+		else
+			cli_error(rc, "config %s", conf);
 		goto fail;
 	}
 	if (g->dbdir != NULL &&

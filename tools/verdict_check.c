@@ -81,11 +81,11 @@ typedef struct item {
 /* put_text - an input shown in text output: non-printing bytes as '?',
  * the empty string as "" so the fields stay fields. */
 static void
-put_text(sbuf *b, const char *s, size_t len)
+put_text(sbuf *b, const char *s, size_t len, int quote_empty)
 {
 	size_t i;
 
-	if (len == 0) {
+	if (len == 0 && quote_empty) {
 		sbuf_add(b, "\"\"", 2);
 		return;
 	}
@@ -213,7 +213,7 @@ check_one(const check_opts *o, item *it, verdict_result *res)
 		/* "1.2.3.4\0junk" must not pass as 1.2.3.4 */
 		rc = VERDICT_EINVAL;
 		sbuf_puts(&it->err, "verdict: check \"");
-		put_text(&it->err, in, inlen);
+		put_text(&it->err, in, inlen, 0);
 		sbuf_puts(&it->err, "\": contains a NUL byte\n");
 	} else {
 		rc = verdict_check_ex(o->ctx, o->profile, in, 0, flags, res);
@@ -221,7 +221,7 @@ check_one(const check_opts *o, item *it, verdict_result *res)
 			const char *d = verdict_errdetail();
 
 			sbuf_puts(&it->err, "verdict: check \"");
-			put_text(&it->err, in, inlen);
+			put_text(&it->err, in, inlen, 0);
 			sbuf_puts(&it->err, "\": ");
 			sbuf_puts(&it->err, d && *d ? d : verdict_strerror(rc));
 			sbuf_putc(&it->err, '\n');
@@ -248,7 +248,7 @@ check_one(const check_opts *o, item *it, verdict_result *res)
 	if (ok && verdict_result_ip(res) != NULL)
 		sbuf_puts(&it->out, verdict_result_ip(res));
 	else
-		put_text(&it->out, in, inlen);
+		put_text(&it->out, in, inlen, 1);
 	sbuf_putc(&it->out, ' ');
 	sbuf_puts(&it->out, verdict_kind_name(it->kind));
 	sbuf_putc(&it->out, ' ');
@@ -343,7 +343,8 @@ in_next(input *in, sbuf *dst)
 		return 1;
 	}
 	for (;;) {
-		nl = memchr(in->buf + in->start, '\n', in->end - in->start);
+		nl = in->start < in->end ? memchr(in->buf + in->start, '\n',
+						  in->end - in->start) : NULL;
 		if (nl != NULL || (in->eof && in->start < in->end))
 			break;
 		if (in->eof)
@@ -368,7 +369,8 @@ in_ready(input *in)
 {
 	if (in->argv != NULL || in->eof)
 		return 1;
-	if (memchr(in->buf + in->start, '\n', in->end - in->start) != NULL)
+	if (in->start < in->end &&
+	    memchr(in->buf + in->start, '\n', in->end - in->start) != NULL)
 		return 1;
 	return in_poll(in->fd);
 }
