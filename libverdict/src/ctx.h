@@ -1,0 +1,85 @@
+/*
+ * ctx.h - the context and result structures behind the opaque handles
+ * (shared by verdict.c, the API glue, and policy.c, the evaluation).
+ */
+#ifndef VD_CTX_H
+#define VD_CTX_H
+
+#include <stdint.h>
+#include "addr.h"
+#include "config.h"
+#include "table.h"
+#include "util.h"
+#include "verdict.h"
+
+#define PROF_TABLES_MAX 64
+#define EXPLAIN_MAX 64
+#define EXPLAIN_LINE 200
+
+/* A profile ready for checks: table names resolved to index ids. */
+typedef struct prof_rt {
+	const config_profile *cfg;
+	int number;
+	size_t nallow, nblock;
+	uint16_t ids[PROF_TABLES_MAX];	/* allow ids, then block ids */
+	const char *names[PROF_TABLES_MAX];
+	struct dnsbl_sites *sites;	/* NULL when no dnsbl_sites */
+	int uses_geo;
+} prof_rt;
+
+struct verdict_ctx {
+	vd_config *cfg;
+	char *database;			/* -d override, or NULL */
+	vd_logger lg;
+	int opened;
+	unsigned flags;
+	tbl_env *te;
+	prof_rt *prof;
+	size_t nprof;
+	int16_t slot[CONFIG_PROFILE_MAX + 1];	/* number -> prof index */
+	struct dnsbl_engine *dns;
+	struct geo_db *geo;
+	/* verdict log rate limit: window second << 32 | lines in window */
+	uint64_t log_window;
+	uint64_t log_suppressed;
+};
+
+struct verdict_result {
+	int kind, err, would_block, score, profile;
+	long elapsed_us;
+	vaddr ip;
+	int have_ip;
+	char ip_text[ADDR_TEXT_MAX];	/* filled lazily from ip */
+	vcidr cidr;
+	int have_cidr;
+	char cidr_text[CIDR_TEXT_MAX];	/* filled lazily from cidr */
+	char source[256];		/* "" = none */
+	char reason[TBL_REASON_MAX + 1];
+	int have_reason;
+	char reply[252];		/* "" = none */
+	char country[3];
+	unsigned long asn;
+	char as_org[128];
+	struct dnsbl_result *dns;	/* allocated on first DNS check */
+	size_t nexplain;
+	char (*explain)[EXPLAIN_LINE];	/* allocated on first EXPLAIN */
+};
+
+/* policy_eval - steps 1-5 of the data flow for ip under pr into res. */
+int policy_eval(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
+		int64_t deadline_ns, unsigned flags, verdict_result *res);
+
+/* policy_render - expand a reply template for res into out (<= 251
+ * bytes + NUL, no '$', CR or LF, cut on a UTF-8 boundary). */
+void policy_render(const char *tmpl, const verdict_result *res,
+		   char out[252]);
+
+/* policy_log - the verdict's key=value line, as log_verdicts says,
+ * rate-limited by log_rate_limit. */
+void policy_log(verdict_ctx *ctx, const prof_rt *pr, verdict_result *res);
+
+/* result text helpers (lazy formatting) */
+const char *result_ip_text(verdict_result *res);
+const char *result_cidr_text(verdict_result *res);
+
+#endif

@@ -1,0 +1,1979 @@
+/*
+ * table.c - LMDB reputation tables: open, probe, write, rebuild the index
+ *
+ *	tbl_open/close		process-wide environment per directory
+ *	tbl_read_begin/end	pooled MDB_NOTLS read transactions
+ *	tbl_probe		one MDB_SET_RANGE answers every table
+ *	tbl_create/drop/list	table catalogue
+ *	tbl_add/del/replace	entries; the index is rebuilt in the same txn
+ *	tbl_dump/expire		walk / purge entries
+ *
+ * The on-disk layout is described in table.h.  Why a combined index: a
+ * range lookup costs about what one libmaxminddb lookup does, so a verdict
+ * that probed each table would lose to it; one probe per verdict answers
+ * the allow and the block tables of any profile at once.
+ *
+ * LMDB rules handled here (lmdb.h, "Caveats"):
+ * - one MDB_env per path per process: a registry shares it between
+ *   contexts (a reload opens a new context on the same database);
+ * - thread-per-connection hosts: MDB_NOTLS and a pool of reset read
+ *   transactions, so a reader slot is not tied to a thread; the slots are
+ *   TBL_MAXREADERS, a value every process must share;
+ * - MDB_MAP_FULL: writers grow the map and retry the whole operation;
+ * - MDB_MAP_RESIZED: a reader that meets it stops new checkouts, waits for
+ *   the few microseconds the active lookups need, adopts the new size;
+ * - fork: an environment is never used in a child (tbl_forked);
+ * - a truncated data.mdb (file shorter than its last page) is refused at
+ *   open; LMDB does not validate page contents beyond that.
+ *
+ * Limits: at most 250 live tables; a reason is at most 200 bytes; an
+ * expiry is a 32-bit time (until 2106).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "table.h"
+
+#define TBL_MAPSIZE_MIN ((size_t)1 << 30)
+#define TBL_POOL_MAX 256
+#define TBL_TABLES_MAX 250
+#define TBL_FORMAT 1
+
+struct tbl_reader {
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	tbl_reader *next;
+};
+
+struct tbl_env {
+	MDB_env *env;
+	MDB_dbi meta, idx;
+	dev_t dev;
+	ino_t ino;
+	int write;
+	int refs;
+	unsigned gen;		/* fork generation at open */
+	char *dir;
+	vd_logger lg;
+	/* reader pool */
+	pthread_mutex_t mu;
+	pthread_cond_t drained;
+	tbl_reader *free;
+	unsigned nfree;
+	unsigned active;
+	int need_resize;
+	tbl_env *next;
+};
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static tbl_env *registry;
+static unsigned fork_gen;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+tbl_atfork_child(void)
+{
+	/* The child must not touch environments of the parent; new opens in
+	 * the child get fresh ones.  The registry lock may have been held by
+	 * another parent thread at fork time. */
+	fork_gen++;
+	pthread_mutex_init(&registry_mu, NULL);
+	registry = NULL;
+}
+
+static void
+tbl_atfork_init(void)
+{
+	pthread_atfork(NULL, NULL, tbl_atfork_child);
+}
+
+int
+tbl_forked(const tbl_env *te)
+{
+	return te->gen != __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+}
+
+/* Little-endian helpers for index and entry values. */
+static void
+put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static uint16_t
+get_u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void
+put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t
+get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int
+db_err(int rc, const char *what)
+{
+	if (rc == EACCES || rc == EPERM)
+		return util_err(VERDICT_EPERM, rc, "%s: %s", what,
+				mdb_strerror(rc));
+	if (rc == ENOMEM)
+		return util_err(VERDICT_ENOMEM, rc, "%s: out of memory", what);
+	return util_err(VERDICT_EDB, rc, "%s: %s", what, mdb_strerror(rc));
+}
+
+int
+tbl_name_ok(const char *name)
+{
+	size_t n = 0;
+
+	for (; name[n]; n++) {
+		char c = name[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return 0;
+		if (n >= TBL_NAME_MAX)
+			return 0;
+	}
+	return n > 0;
+}
+
+/* ---------------------------------------------------------------- open */
+
+int
+tbl_check_access(const char *dir, char *msg, size_t msglen)
+{
+	char path[4096];
+	struct stat st;
+
+	msg[0] = 0;
+	if (stat(dir, &st) != 0) {
+		snprintf(msg, msglen, "database directory %s: %s", dir,
+			 strerror(errno));
+		return errno == ENOENT ? VERDICT_ENOENT : VERDICT_EPERM;
+	}
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if (access(path, F_OK) == 0 && access(path, R_OK | W_OK) != 0) {
+		snprintf(msg, msglen, "%s is not writable by uid %ld: every "
+			 "process that reads the tables (the MTA's user for "
+			 "the callout, the milter's user) needs write access "
+			 "to it; see database_mode and database_group",
+			 path, (long)geteuid());
+		return VERDICT_EPERM;
+	}
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (access(path, F_OK) == 0 && access(path, R_OK) != 0) {
+		snprintf(msg, msglen, "%s is not readable by uid %ld", path,
+			 (long)geteuid());
+		return VERDICT_EPERM;
+	}
+	return VERDICT_OK;
+}
+
+/* tbl_fix_mode - apply database_mode / database_group to the files. */
+static void
+tbl_fix_mode(tbl_env *te, unsigned mode, const char *group)
+{
+	static const char *files[] = { "data.mdb", "lock.mdb" };
+	char path[4096];
+	gid_t gid = (gid_t)-1;
+
+	if (group) {
+		struct group gr, *res = NULL;
+		char buf[4096];
+
+		if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 && res)
+			gid = res->gr_gid;
+		else
+			vd_log(&te->lg, LOG_WARNING, "database_group %s: no "
+			       "such group", group);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", te->dir, files[i]);
+		if (stat(path, &st) != 0 || st.st_uid != geteuid())
+			continue;
+		if ((st.st_mode & 07777) != mode && chmod(path, mode) != 0)
+			vd_log(&te->lg, LOG_WARNING, "chmod %s: %s", path,
+			       strerror(errno));
+		if (gid != (gid_t)-1 && st.st_gid != gid &&
+		    chown(path, (uid_t)-1, gid) != 0)
+			vd_log(&te->lg, LOG_WARNING, "chown %s: %s", path,
+			       strerror(errno));
+	}
+}
+
+/* tbl_check_size - refuse a data.mdb shorter than its last used page:
+ * LMDB would fault reading past the end of the mapping. */
+static int
+tbl_check_size(tbl_env *te)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fst;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
+	if (stat(path, &fst) != 0)
+		return util_err(VERDICT_EIO, errno, "%s: %s", path,
+				strerror(errno));
+	if (mdb_env_info(te->env, &info) != 0 || mdb_env_stat(te->env, &st))
+		return util_err(VERDICT_EDB, 0, "%s: cannot read its header",
+				path);
+	if ((uint64_t)(info.me_last_pgno + 1) * st.ms_psize >
+	    (uint64_t)fst.st_size)
+		return util_err(VERDICT_EDB, MDB_CORRUPTED, "%s is truncated: "
+				"%lld bytes, its last page ends at %llu; "
+				"restore it or re-create the tables", path,
+				(long long)fst.st_size,
+				(unsigned long long)(info.me_last_pgno + 1) *
+				st.ms_psize);
+	return VERDICT_OK;
+}
+
+static int
+tbl_open_env(tbl_env *te, unsigned mode)
+{
+	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+	MDB_txn *txn = NULL;
+	struct stat fst;
+	char path[4096];
+	size_t mapsize = TBL_MAPSIZE_MIN;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
+	if (stat(path, &fst) == 0) {
+		if ((size_t)fst.st_size * 2 > mapsize)
+			mapsize = (size_t)fst.st_size * 2;
+	} else if (!te->write) {
+		return util_err(VERDICT_ENOENT, ENOENT, "database %s has no "
+				"tables yet (create one with 'verdict table "
+				"create')", te->dir);
+	}
+	if (!te->write)
+		flags |= MDB_RDONLY;
+	if ((rc = mdb_env_create(&te->env)) != 0)
+		return db_err(rc, "mdb_env_create");
+	mdb_env_set_maxreaders(te->env, TBL_MAXREADERS);
+	mdb_env_set_maxdbs(te->env, 2 + 1024);
+	mdb_env_set_mapsize(te->env, mapsize);
+	rc = mdb_env_open(te->env, te->dir, flags, (mdb_mode_t)mode);
+	if (rc != 0) {
+		if (rc == EACCES || rc == EPERM) {
+			char msg[1024];
+
+			if (tbl_check_access(te->dir, msg, sizeof(msg)) != 0)
+				return util_err(VERDICT_EPERM, rc, "%s", msg);
+		}
+		return db_err(rc, te->dir);
+	}
+	if ((rc = tbl_check_size(te)) != 0)
+		return rc;
+	mdb_reader_check(te->env, NULL);
+	rc = mdb_txn_begin(te->env, NULL, te->write ? 0 : MDB_RDONLY, &txn);
+	if (rc != 0)
+		return db_err(rc, "begin");
+	rc = mdb_dbi_open(txn, "meta", te->write ? MDB_CREATE : 0, &te->meta);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "idx", te->write ? MDB_CREATE : 0,
+				  &te->idx);
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return util_err(VERDICT_ENOENT, rc, "database %s has no tables "
+				"yet (create one with 'verdict table create')",
+				te->dir);
+	}
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return db_err(rc, "open tables");
+	}
+	if (te->write) {
+		MDB_val k = { 6, "format" }, v;
+		uint8_t fmt[4];
+
+		if (mdb_get(txn, te->meta, &k, &v) == MDB_NOTFOUND) {
+			put_u32(fmt, TBL_FORMAT);
+			v.mv_size = 4;
+			v.mv_data = fmt;
+			mdb_put(txn, te->meta, &k, &v, 0);
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return db_err(rc, "commit");
+	return VERDICT_OK;
+}
+
+int
+tbl_open(const char *dir, int write, int create, unsigned mode,
+	 const char *group, const vd_logger *lg, tbl_env **out)
+{
+	struct stat st;
+	tbl_env *te;
+	int rc;
+
+	pthread_once(&atfork_once, tbl_atfork_init);
+	*out = NULL;
+	if (stat(dir, &st) != 0) {
+		if (errno != ENOENT || !create)
+			return util_err(errno == ENOENT ? VERDICT_ENOENT :
+					VERDICT_EPERM, errno,
+					"database directory %s: %s", dir,
+					strerror(errno));
+		/* a directory: add x wherever the mode gives r */
+		if (mkdir(dir, (mode | (mode & 0444) >> 2) & 0777) != 0 &&
+		    errno != EEXIST)
+			return util_err(VERDICT_EPERM, errno, "mkdir %s: %s",
+					dir, strerror(errno));
+		if (stat(dir, &st) != 0)
+			return util_err(VERDICT_EIO, errno, "%s: %s", dir,
+					strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return util_err(VERDICT_EINVAL, ENOTDIR, "database %s is not "
+				"a directory", dir);
+
+	pthread_mutex_lock(&registry_mu);
+	for (te = registry; te; te = te->next) {
+		if (te->dev == st.st_dev && te->ino == st.st_ino)
+			break;
+	}
+	if (te) {
+		if (write && !te->write) {
+			pthread_mutex_unlock(&registry_mu);
+			return util_err(VERDICT_EBUSY, 0, "database %s is "
+					"already open read-only in this "
+					"process", dir);
+		}
+		te->refs++;
+		pthread_mutex_unlock(&registry_mu);
+		*out = te;
+		return VERDICT_OK;
+	}
+	te = calloc(1, sizeof(*te));
+	if (te == NULL || (te->dir = strdup(dir)) == NULL) {
+		pthread_mutex_unlock(&registry_mu);
+		free(te);
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	}
+	te->dev = st.st_dev;
+	te->ino = st.st_ino;
+	te->write = write;
+	te->refs = 1;
+	te->gen = fork_gen;
+	if (lg)
+		te->lg = *lg;
+	pthread_mutex_init(&te->mu, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&te->drained, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	rc = tbl_open_env(te, mode);
+	if (rc != VERDICT_OK) {
+		pthread_mutex_unlock(&registry_mu);
+		if (te->env)
+			mdb_env_close(te->env);
+		pthread_mutex_destroy(&te->mu);
+		pthread_cond_destroy(&te->drained);
+		free(te->dir);
+		free(te);
+		return rc;
+	}
+	if (write)
+		tbl_fix_mode(te, mode, group);
+	te->next = registry;
+	registry = te;
+	pthread_mutex_unlock(&registry_mu);
+	*out = te;
+	return VERDICT_OK;
+}
+
+void
+tbl_close(tbl_env *te)
+{
+	tbl_env **pp;
+	tbl_reader *r;
+
+	if (te == NULL)
+		return;
+	if (tbl_forked(te))
+		return;		/* the parent's: leave it alone */
+	pthread_mutex_lock(&registry_mu);
+	if (--te->refs > 0) {
+		pthread_mutex_unlock(&registry_mu);
+		return;
+	}
+	for (pp = &registry; *pp; pp = &(*pp)->next) {
+		if (*pp == te) {
+			*pp = te->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_mu);
+	while ((r = te->free) != NULL) {
+		te->free = r->next;
+		mdb_cursor_close(r->cur);
+		mdb_txn_abort(r->txn);
+		free(r);
+	}
+	mdb_env_close(te->env);
+	pthread_mutex_destroy(&te->mu);
+	pthread_cond_destroy(&te->drained);
+	free(te->dir);
+	free(te);
+}
+
+/* ------------------------------------------------------------- readers */
+
+/* tbl_resize_locked - adopt the map size another process set.  Called
+ * with te->mu held and no active reader in this process. */
+static void
+tbl_resize_locked(tbl_env *te)
+{
+	int rc = mdb_env_set_mapsize(te->env, 0);
+
+	if (rc != 0)
+		vd_log(&te->lg, LOG_ERR, "database %s: cannot adopt the new "
+		       "map size: %s", te->dir, mdb_strerror(rc));
+	te->need_resize = 0;
+	pthread_cond_broadcast(&te->drained);
+}
+
+int
+tbl_read_begin(tbl_env *te, int64_t deadline_ns, tbl_reader **out)
+{
+	tbl_reader *r;
+	int rc, tries = 0;
+
+	if (tbl_forked(te))
+		return util_err(VERDICT_EFORK, 0, "database opened before "
+				"fork() cannot be used in the child");
+again:
+	pthread_mutex_lock(&te->mu);
+	while (te->need_resize && te->active > 0) {
+		struct timespec ts;
+
+		if (deadline_ns <= 0)
+			deadline_ns = util_now_ns() + 100000000;
+		ts.tv_sec = deadline_ns / 1000000000;
+		ts.tv_nsec = deadline_ns % 1000000000;
+		if (pthread_cond_timedwait(&te->drained, &te->mu, &ts) ==
+		    ETIMEDOUT) {
+			pthread_mutex_unlock(&te->mu);
+			return util_err(VERDICT_ETIMEOUT, MDB_MAP_RESIZED,
+					"database map resize in progress");
+		}
+	}
+	if (te->need_resize)
+		tbl_resize_locked(te);
+	r = te->free;
+	if (r) {
+		te->free = r->next;
+		te->nfree--;
+	}
+	te->active++;
+	pthread_mutex_unlock(&te->mu);
+
+	if (r) {
+		rc = mdb_txn_renew(r->txn);
+		if (rc == 0)
+			rc = mdb_cursor_renew(r->txn, r->cur);
+	} else {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			rc = ENOMEM;
+		} else {
+			rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &r->txn);
+			if (rc == 0) {
+				rc = mdb_cursor_open(r->txn, te->idx, &r->cur);
+				if (rc != 0) {
+					mdb_txn_abort(r->txn);
+					r->txn = NULL;
+				}
+			}
+		}
+	}
+	if (rc == 0) {
+		*out = r;
+		return VERDICT_OK;
+	}
+	/* failure: give back the slot, maybe resize and retry once */
+	pthread_mutex_lock(&te->mu);
+	te->active--;
+	if (rc == MDB_MAP_RESIZED) {
+		te->need_resize = 1;
+		if (te->active == 0)
+			tbl_resize_locked(te);
+	}
+	pthread_mutex_unlock(&te->mu);
+	if (r) {
+		if (r->txn) {
+			mdb_cursor_close(r->cur);
+			mdb_txn_abort(r->txn);
+		}
+		free(r);
+	}
+	if (rc == MDB_MAP_RESIZED && tries++ == 0)
+		goto again;
+	if (rc == MDB_READERS_FULL)
+		return util_err(VERDICT_EBUSY, rc, "database %s: all %d reader "
+				"slots in use", te->dir, TBL_MAXREADERS);
+	return db_err(rc, te->dir);
+}
+
+void
+tbl_read_end(tbl_env *te, tbl_reader *r)
+{
+	mdb_txn_reset(r->txn);
+	pthread_mutex_lock(&te->mu);
+	te->active--;
+	if (te->nfree < TBL_POOL_MAX) {
+		r->next = te->free;
+		te->free = r;
+		te->nfree++;
+		r = NULL;
+	}
+	if (te->need_resize && te->active == 0)
+		tbl_resize_locked(te);
+	pthread_mutex_unlock(&te->mu);
+	if (r) {
+		mdb_cursor_close(r->cur);
+		mdb_txn_abort(r->txn);
+		free(r);
+	}
+}
+
+/* ---------------------------------------------------------- index values */
+
+/* The walk over one index value: calls fn for every table chunk. */
+int
+tbl_val_hit(const uint8_t *val, size_t len, uint16_t id, uint32_t now,
+	    tbl_hit *hit)
+{
+	size_t off = 17, nt;
+
+	if (len < 17)
+		return 0;
+	nt = val[16];
+	for (size_t t = 0; t < nt; t++) {
+		uint16_t tid;
+		size_t depth;
+
+		if (off + 3 > len)
+			return 0;
+		tid = get_u16(val + off);
+		depth = val[off + 2];
+		off += 3;
+		for (size_t d = 0; d < depth; d++) {
+			uint32_t exp;
+			size_t rlen;
+
+			if (off + 6 > len)
+				return 0;
+			exp = get_u32(val + off + 1);
+			rlen = val[off + 5];
+			if (off + 6 + rlen > len)
+				return 0;
+			if (tid == id && (exp == 0 || exp > now)) {
+				hit->plen = val[off];
+				hit->expires = exp;
+				hit->rlen = (uint8_t)rlen;
+				hit->reason = (const char *)val + off + 6;
+				return 1;
+			}
+			off += 6 + rlen;
+		}
+		if (tid > id)
+			return 0;	/* chunks are in ascending id order */
+	}
+	return 0;
+}
+
+int
+tbl_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
+	  uint32_t now, tbl_hit *hits)
+{
+	MDB_val k, v;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		hits[i].plen = 0;
+	k.mv_size = 16;
+	k.mv_data = (void *)ip->b;
+	rc = mdb_cursor_get(r->cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return VERDICT_OK;
+	if (rc != 0)
+		return db_err(rc, "lookup");
+	if (v.mv_size < 17 || memcmp(v.mv_data, ip->b, 16) > 0)
+		return VERDICT_OK;	/* in a gap between intervals */
+	for (size_t i = 0; i < n; i++)
+		tbl_val_hit(v.mv_data, v.mv_size, ids[i], now, &hits[i]);
+	return VERDICT_OK;
+}
+
+int
+tbl_walk_intervals(tbl_reader *r, tbl_interval_fn cb, void *arg)
+{
+	MDB_val k, v;
+	int rc = mdb_cursor_get(r->cur, &k, &v, MDB_FIRST);
+
+	while (rc == 0) {
+		vaddr s, e;
+
+		if (k.mv_size != 16 || v.mv_size < 17)
+			return util_err(VERDICT_EDB, MDB_CORRUPTED, "index "
+					"record of bad size");
+		memcpy(e.b, k.mv_data, 16);
+		memcpy(s.b, v.mv_data, 16);
+		if ((rc = cb(&s, &e, v.mv_data, v.mv_size, arg)) != 0)
+			return rc;
+		rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
+	}
+	return rc == MDB_NOTFOUND ? VERDICT_OK : db_err(rc, "index walk");
+}
+
+/* --------------------------------------------------------------- sweep */
+
+/* One entry as the index builder sees it. */
+typedef struct sw_ent {
+	vaddr start, end;
+	uint16_t tid;
+	uint8_t plen;
+	uint8_t rlen;
+	uint32_t expires;
+	const char *reason;
+} sw_ent;
+
+typedef int (*sw_emit_fn)(const vaddr *s, const vaddr *e, const uint8_t *val,
+			  size_t len, void *arg);
+
+typedef struct sweep {
+	sw_ent *stack;
+	size_t depth, cap;
+	vaddr cur;
+	int cur_past_end;	/* cur wrapped past the last address */
+	uint8_t *buf;		/* value being built */
+	size_t bufcap;
+	vaddr lo, hi;		/* clip */
+	sw_emit_fn emit;
+	void *arg;
+} sweep;
+
+/* sweep_value - encode the stack as an index value for start s. */
+static int
+sweep_value(sweep *sw, const vaddr *s, size_t *len)
+{
+	uint16_t tids[TBL_TABLES_MAX + 1];
+	size_t ntids = 0, need = 17, off;
+
+	for (size_t i = 0; i < sw->depth; i++) {
+		size_t j;
+
+		need += 6 + sw->stack[i].rlen;
+		for (j = 0; j < ntids && tids[j] != sw->stack[i].tid; j++)
+			;
+		if (j == ntids) {
+			if (ntids == TBL_TABLES_MAX)
+				return util_err(VERDICT_ERANGE, 0, "too many "
+						"tables");
+			tids[ntids++] = sw->stack[i].tid;
+		}
+	}
+	need += 3 * ntids;
+	if (need > sw->bufcap) {
+		uint8_t *nb = realloc(sw->buf, need * 2);
+
+		if (nb == NULL)
+			return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		sw->buf = nb;
+		sw->bufcap = need * 2;
+	}
+	/* ascending table ids (insertion sort: a handful of tables) */
+	for (size_t i = 1; i < ntids; i++) {
+		uint16_t t = tids[i];
+		size_t j = i;
+
+		for (; j > 0 && tids[j - 1] > t; j--)
+			tids[j] = tids[j - 1];
+		tids[j] = t;
+	}
+	memcpy(sw->buf, s->b, 16);
+	sw->buf[16] = (uint8_t)ntids;
+	off = 17;
+	for (size_t t = 0; t < ntids; t++) {
+		size_t depth_at = off + 2, depth = 0;
+
+		put_u16(sw->buf + off, tids[t]);
+		off += 3;
+		for (size_t i = sw->depth; i-- > 0;) {
+			const sw_ent *e = &sw->stack[i];
+
+			if (e->tid != tids[t])
+				continue;
+			sw->buf[off] = e->plen;
+			put_u32(sw->buf + off + 1, e->expires);
+			sw->buf[off + 5] = e->rlen;
+			memcpy(sw->buf + off + 6, e->reason, e->rlen);
+			off += 6 + (size_t)e->rlen;
+			depth++;
+		}
+		sw->buf[depth_at] = (uint8_t)depth;
+	}
+	*len = off;
+	return VERDICT_OK;
+}
+
+/* sweep_emit - emit [a, b] (clipped) with the current stack. */
+static int
+sweep_emit(sweep *sw, const vaddr *a, const vaddr *b)
+{
+	vaddr s = *a, e = *b;
+	size_t len;
+	int rc;
+
+	if (addr_cmp(&s, &sw->lo) < 0)
+		s = sw->lo;
+	if (addr_cmp(&e, &sw->hi) > 0)
+		e = sw->hi;
+	if (addr_cmp(&s, &e) > 0)
+		return VERDICT_OK;
+	if ((rc = sweep_value(sw, &s, &len)) != 0)
+		return rc;
+	return sw->emit(&s, &e, sw->buf, len, sw->arg);
+}
+
+static int
+sweep_pop(sweep *sw)
+{
+	const sw_ent *top = &sw->stack[sw->depth - 1];
+	int rc;
+
+	if (!sw->cur_past_end && addr_cmp(&sw->cur, &top->end) <= 0) {
+		if ((rc = sweep_emit(sw, &sw->cur, &top->end)) != 0)
+			return rc;
+		sw->cur = top->end;
+		sw->cur_past_end = addr_inc(&sw->cur);
+	}
+	sw->depth--;
+	return VERDICT_OK;
+}
+
+/* sweep_push - entries must come in (start asc, plen asc) order. */
+static int
+sweep_push(sweep *sw, const sw_ent *e)
+{
+	int rc;
+
+	while (sw->depth > 0 &&
+	       addr_cmp(&sw->stack[sw->depth - 1].end, &e->start) < 0) {
+		if ((rc = sweep_pop(sw)) != 0)
+			return rc;
+	}
+	if (sw->depth > 0 && !sw->cur_past_end &&
+	    addr_cmp(&sw->cur, &e->start) < 0) {
+		vaddr before = e->start;
+
+		addr_dec(&before);
+		if ((rc = sweep_emit(sw, &sw->cur, &before)) != 0)
+			return rc;
+	}
+	sw->cur = e->start;
+	sw->cur_past_end = 0;
+	if (sw->depth == sw->cap) {
+		size_t nc = sw->cap ? sw->cap * 2 : 64;
+		sw_ent *ns = realloc(sw->stack, nc * sizeof(*ns));
+
+		if (ns == NULL)
+			return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		sw->stack = ns;
+		sw->cap = nc;
+	}
+	sw->stack[sw->depth++] = *e;
+	return VERDICT_OK;
+}
+
+static int
+sweep_finish(sweep *sw)
+{
+	int rc;
+
+	while (sw->depth > 0)
+		if ((rc = sweep_pop(sw)) != 0)
+			return rc;
+	return VERDICT_OK;
+}
+
+static void
+sweep_init(sweep *sw, const vaddr *lo, const vaddr *hi, sw_emit_fn emit,
+	   void *arg)
+{
+	memset(sw, 0, sizeof(*sw));
+	if (lo)
+		sw->lo = *lo;
+	if (hi)
+		sw->hi = *hi;
+	else
+		memset(sw->hi.b, 0xff, 16);
+	sw->emit = emit;
+	sw->arg = arg;
+}
+
+static void
+sweep_free(sweep *sw)
+{
+	free(sw->stack);
+	free(sw->buf);
+}
+
+/* ----------------------------------------------------------- entry codec */
+
+static void
+ent_key(uint8_t key[17], const vcidr *c)
+{
+	memcpy(key, c->net.b, 16);
+	key[16] = c->plen;
+}
+
+/* ent_encode - value of an entry db record into buf (>= 8+4+2+255+255). */
+static size_t
+ent_encode(uint8_t *buf, const tbl_entry *e)
+{
+	size_t off = 0;
+
+	put_u64(buf, e->added);
+	put_u32(buf + 8, e->expires);
+	off = 12;
+	buf[off++] = e->olen;
+	memcpy(buf + off, e->origin, e->olen);
+	off += e->olen;
+	buf[off++] = e->rlen;
+	memcpy(buf + off, e->reason, e->rlen);
+	return off + e->rlen;
+}
+
+/* ent_decode - an entry db record into e (pointers into the record). */
+static int
+ent_decode(const MDB_val *k, const MDB_val *v, tbl_entry *e)
+{
+	const uint8_t *p = v->mv_data;
+	size_t off;
+
+	if (k->mv_size != 17 || v->mv_size < 14)
+		return -1;
+	memcpy(e->cidr.net.b, k->mv_data, 16);
+	e->cidr.plen = ((const uint8_t *)k->mv_data)[16];
+	e->added = get_u64(p);
+	e->expires = get_u32(p + 8);
+	e->olen = p[12];
+	off = 13;
+	if (off + e->olen + 1 > v->mv_size)
+		return -1;
+	e->origin = (const char *)p + off;
+	off += e->olen;
+	e->rlen = p[off++];
+	if (off + e->rlen > v->mv_size)
+		return -1;
+	e->reason = (const char *)p + off;
+	return 0;
+}
+
+static void
+ent_to_sw(const tbl_entry *e, uint16_t tid, sw_ent *s)
+{
+	s->start = e->cidr.net;
+	addr_last(&e->cidr, &s->end);
+	s->tid = tid;
+	s->plen = e->cidr.plen;
+	s->rlen = e->rlen;
+	s->expires = e->expires;
+	s->reason = e->reason;
+}
+
+/* ---------------------------------------------------------- catalogue */
+
+typedef struct meta_rec {
+	int kind;
+	uint16_t id;
+	int live;
+	uint64_t entries;
+} meta_rec;
+
+static int
+meta_get(MDB_txn *txn, tbl_env *te, const char *name, meta_rec *m)
+{
+	char key[TBL_NAME_MAX + 3];
+	MDB_val k, v;
+	int rc;
+
+	k.mv_size = (size_t)snprintf(key, sizeof(key), "t:%s", name);
+	k.mv_data = key;
+	rc = mdb_get(txn, te->meta, &k, &v);
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != 12)
+		return MDB_CORRUPTED;
+	m->kind = ((uint8_t *)v.mv_data)[0];
+	m->id = get_u16((uint8_t *)v.mv_data + 1);
+	m->live = ((uint8_t *)v.mv_data)[3];
+	m->entries = get_u64((uint8_t *)v.mv_data + 4);
+	return 0;
+}
+
+static int
+meta_put(MDB_txn *txn, tbl_env *te, const char *name, const meta_rec *m)
+{
+	char key[TBL_NAME_MAX + 3];
+	uint8_t val[12];
+	MDB_val k, v;
+
+	k.mv_size = (size_t)snprintf(key, sizeof(key), "t:%s", name);
+	k.mv_data = key;
+	val[0] = (uint8_t)m->kind;
+	put_u16(val + 1, m->id);
+	val[3] = (uint8_t)m->live;
+	put_u64(val + 4, m->entries);
+	v.mv_size = sizeof(val);
+	v.mv_data = val;
+	return mdb_put(txn, te->meta, &k, &v, 0);
+}
+
+static int
+ent_dbi(MDB_txn *txn, uint16_t id, int create, MDB_dbi *dbi)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "e.%u", (unsigned)id);
+	return mdb_dbi_open(txn, name, create ? MDB_CREATE : 0, dbi);
+}
+
+/* Live tables: ids in ascending name order (the catalogue's order). */
+typedef struct live_set {
+	size_t n;
+	uint16_t id[TBL_TABLES_MAX];
+	MDB_dbi dbi[TBL_TABLES_MAX];
+} live_set;
+
+static int
+live_tables(MDB_txn *txn, tbl_env *te, live_set *ls)
+{
+	MDB_cursor *c;
+	MDB_val k = { 2, "t:" }, v;
+	int rc;
+
+	ls->n = 0;
+	if ((rc = mdb_cursor_open(txn, te->meta, &c)) != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 2 || memcmp(k.mv_data, "t:", 2) != 0)
+			break;
+		if (v.mv_size != 12 || ((uint8_t *)v.mv_data)[3] == 0)
+			continue;
+		if (ls->n == TBL_TABLES_MAX)
+			break;
+		ls->id[ls->n] = get_u16((uint8_t *)v.mv_data + 1);
+		if ((rc = ent_dbi(txn, ls->id[ls->n], 0, &ls->dbi[ls->n])))
+			break;
+		ls->n++;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+tbl_table_id(tbl_env *te, const char *name, uint16_t *id, int *kind)
+{
+	MDB_txn *txn;
+	meta_rec m;
+	int rc;
+
+	if (!tbl_name_ok(name))
+		return util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
+				"(use a-z, 0-9, _ and -, at most 64)", name);
+	if ((rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return db_err(rc, te->dir);
+	rc = meta_get(txn, te, name, &m);
+	mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND || (rc == 0 && !m.live))
+		return util_err(VERDICT_ENOENT, 0, "no table \"%s\" in %s",
+				name, te->dir);
+	if (rc != 0)
+		return db_err(rc, "catalogue");
+	*id = m.id;
+	*kind = m.kind;
+	return VERDICT_OK;
+}
+
+int
+tbl_list(tbl_env *te, int (*cb)(const tbl_info *, void *), void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k = { 2, "t:" }, v;
+	int rc, cbrc = 0;
+
+	if ((rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return db_err(rc, te->dir);
+	if ((rc = mdb_cursor_open(txn, te->meta, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return db_err(rc, "catalogue");
+	}
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		tbl_info ti;
+		const uint8_t *p = v.mv_data;
+
+		if (k.mv_size < 3 || memcmp(k.mv_data, "t:", 2) != 0)
+			break;
+		if (v.mv_size != 12 || p[3] == 0 ||
+		    k.mv_size - 2 > TBL_NAME_MAX)
+			continue;
+		memcpy(ti.name, (char *)k.mv_data + 2, k.mv_size - 2);
+		ti.name[k.mv_size - 2] = 0;
+		ti.kind = p[0];
+		ti.id = get_u16(p + 1);
+		ti.entries = get_u64(p + 4);
+		if ((cbrc = cb(&ti, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	if (cbrc)
+		return cbrc;
+	return rc == 0 || rc == MDB_NOTFOUND ? VERDICT_OK :
+	       db_err(rc, "catalogue");
+}
+
+/* ------------------------------------------------------------- writers */
+
+typedef int (*write_fn)(MDB_txn *txn, tbl_env *te, void *arg);
+
+/* tbl_write - one write transaction running fn; on MDB_MAP_FULL the map
+ * is doubled and fn runs again from the start. */
+static int
+tbl_write(tbl_env *te, write_fn fn, void *arg)
+{
+	if (!te->write)
+		return util_err(VERDICT_ESTATE, 0, "database opened read-only");
+	if (tbl_forked(te))
+		return util_err(VERDICT_EFORK, 0, "database opened before "
+				"fork() cannot be used in the child");
+	for (int tries = 0; tries < 12; tries++) {
+		MDB_txn *txn;
+		MDB_envinfo info;
+		int rc;
+
+		if ((rc = mdb_txn_begin(te->env, NULL, 0, &txn)) != 0) {
+			if (rc == MDB_MAP_RESIZED) {
+				mdb_env_set_mapsize(te->env, 0);
+				continue;
+			}
+			return db_err(rc, te->dir);
+		}
+		util_clear_err();
+		rc = fn(txn, te, arg);
+		if (rc == VERDICT_OK) {
+			rc = mdb_txn_commit(txn);
+			if (rc == 0)
+				return VERDICT_OK;
+			if (rc != MDB_MAP_FULL)
+				return db_err(rc, "commit");
+		} else {
+			mdb_txn_abort(txn);
+			if (rc != VERDICT_EDB || verdict_errlower() !=
+			    MDB_MAP_FULL)
+				return rc;
+		}
+		/* map full: grow and redo */
+		mdb_env_info(te->env, &info);
+		rc = mdb_env_set_mapsize(te->env, info.me_mapsize * 2);
+		if (rc != 0)
+			return db_err(rc, "growing the map");
+		vd_log(&te->lg, LOG_INFO, "database %s: map grown to %zu MiB",
+		       te->dir, info.me_mapsize * 2 >> 20);
+	}
+	return util_err(VERDICT_EDB, MDB_MAP_FULL, "database %s: map full",
+			te->dir);
+}
+
+/* Emission into idx during a full rebuild: keys ascend, so append. */
+static int
+emit_append(const vaddr *s, const vaddr *e, const uint8_t *val, size_t len,
+	    void *arg)
+{
+	void **a = arg;
+	MDB_txn *txn = a[0];
+	MDB_dbi *dbi = a[1];
+	MDB_val k = { 16, (void *)e->b }, v = { len, (void *)val };
+	int rc;
+
+	(void)s;
+	rc = mdb_put(txn, *dbi, &k, &v, MDB_APPEND);
+	return rc ? db_err(rc, "index write") : VERDICT_OK;
+}
+
+/* idx_rebuild - rebuild the whole index from every live table: a k-way
+ * merge of the entry dbs (each sorted by net, plen) into one sweep. */
+static int
+idx_rebuild(MDB_txn *txn, tbl_env *te)
+{
+	live_set ls;
+	MDB_cursor *cur[TBL_TABLES_MAX];
+	MDB_val ck[TBL_TABLES_MAX], cv[TBL_TABLES_MAX];
+	int has[TBL_TABLES_MAX];
+	void *ea[2] = { txn, &te->idx };
+	sweep sw;
+	int rc;
+
+	if ((rc = live_tables(txn, te, &ls)) != 0)
+		return db_err(rc, "catalogue");
+	if ((rc = mdb_drop(txn, te->idx, 0)) != 0)
+		return db_err(rc, "index reset");
+	sweep_init(&sw, NULL, NULL, emit_append, ea);
+	for (size_t i = 0; i < ls.n; i++) {
+		if ((rc = mdb_cursor_open(txn, ls.dbi[i], &cur[i])) != 0) {
+			while (i-- > 0)
+				mdb_cursor_close(cur[i]);
+			sweep_free(&sw);
+			return db_err(rc, "entries");
+		}
+		has[i] = mdb_cursor_get(cur[i], &ck[i], &cv[i], MDB_FIRST) == 0;
+	}
+	for (;;) {
+		size_t best = ls.n;
+		tbl_entry e;
+		sw_ent s;
+
+		for (size_t i = 0; i < ls.n; i++) {
+			if (!has[i])
+				continue;
+			if (best == ls.n ||
+			    memcmp(ck[i].mv_data, ck[best].mv_data, 17) < 0)
+				best = i;
+		}
+		if (best == ls.n)
+			break;
+		if (ent_decode(&ck[best], &cv[best], &e) != 0) {
+			rc = util_err(VERDICT_EDB, MDB_CORRUPTED, "damaged "
+				      "entry record in table id %u",
+				      ls.id[best]);
+			break;
+		}
+		ent_to_sw(&e, ls.id[best], &s);
+		if ((rc = sweep_push(&sw, &s)) != 0)
+			break;
+		has[best] = mdb_cursor_get(cur[best], &ck[best], &cv[best],
+					   MDB_NEXT) == 0;
+	}
+	if (rc == 0)
+		rc = sweep_finish(&sw);
+	for (size_t i = 0; i < ls.n; i++)
+		mdb_cursor_close(cur[i]);
+	sweep_free(&sw);
+	return rc;
+}
+
+/* Range rebuild (add/del): only the intervals inside the changed CIDR. */
+typedef struct span_out {
+	size_t n, cap;
+	uint8_t **rec;		/* end[16] | value */
+	size_t *len;
+} span_out;
+
+static int
+emit_collect(const vaddr *s, const vaddr *e, const uint8_t *val, size_t len,
+	     void *arg)
+{
+	span_out *so = arg;
+	uint8_t *rec;
+
+	(void)s;
+	if (so->n == so->cap) {
+		size_t nc = so->cap ? so->cap * 2 : 64;
+		uint8_t **nr = realloc(so->rec, nc * sizeof(*nr));
+		size_t *nl;
+
+		if (nr == NULL)
+			return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		so->rec = nr;
+		nl = realloc(so->len, nc * sizeof(*nl));
+		if (nl == NULL)
+			return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		so->len = nl;
+		so->cap = nc;
+	}
+	if ((rec = malloc(16 + len)) == NULL)
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	memcpy(rec, e->b, 16);
+	memcpy(rec + 16, val, len);
+	so->rec[so->n] = rec;
+	so->len[so->n++] = 16 + len;
+	return VERDICT_OK;
+}
+
+static void
+span_free(span_out *so)
+{
+	for (size_t i = 0; i < so->n; i++)
+		free(so->rec[i]);
+	free(so->rec);
+	free(so->len);
+}
+
+static int
+sw_ent_cmp(const void *a, const void *b)
+{
+	const sw_ent *x = a, *y = b;
+	int c = addr_cmp(&x->start, &y->start);
+
+	if (c)
+		return c;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+static int
+idx_rebuild_range(MDB_txn *txn, tbl_env *te, const vcidr *r)
+{
+	live_set ls;
+	sw_ent *ents = NULL;
+	size_t n = 0, cap = 0;
+	span_out so = { 0 };
+	vaddr lo = r->net, hi;
+	sweep sw;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int rc;
+
+	addr_last(r, &hi);
+	if ((rc = live_tables(txn, te, &ls)) != 0)
+		return db_err(rc, "catalogue");
+	for (size_t t = 0; t < ls.n; t++) {
+		uint8_t key[17];
+		tbl_entry e;
+
+		/* covering entries: one exact probe per shorter prefix */
+		for (unsigned p = 0; p <= r->plen; p++) {
+			vcidr cc = { lo, (uint8_t)p };
+
+			addr_mask(&cc.net, p);
+			ent_key(key, &cc);
+			k.mv_size = 17;
+			k.mv_data = key;
+			if (p == r->plen)
+				break;	/* inner scan covers plen >= r->plen */
+			if (mdb_get(txn, ls.dbi[t], &k, &v) != 0)
+				continue;
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 32;
+				sw_ent *ne = realloc(ents, nc * sizeof(*ne));
+
+				if (ne == NULL) {
+					rc = util_err(VERDICT_ENOMEM, ENOMEM,
+						      "out of memory");
+					goto out;
+				}
+				ents = ne;
+				cap = nc;
+			}
+			if (ent_decode(&k, &v, &e) == 0)
+				ent_to_sw(&e, ls.id[t], &ents[n++]);
+		}
+		/* entries inside r */
+		if ((rc = mdb_cursor_open(txn, ls.dbi[t], &c)) != 0) {
+			rc = db_err(rc, "entries");
+			goto out;
+		}
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			if (ent_decode(&k, &v, &e) != 0)
+				continue;
+			if (addr_cmp(&e.cidr.net, &hi) > 0)
+				break;
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 32;
+				sw_ent *ne = realloc(ents, nc * sizeof(*ne));
+
+				if (ne == NULL) {
+					rc = util_err(VERDICT_ENOMEM, ENOMEM,
+						      "out of memory");
+					goto out;
+				}
+				ents = ne;
+				cap = nc;
+			}
+			ent_to_sw(&e, ls.id[t], &ents[n++]);
+		}
+		mdb_cursor_close(c);
+		c = NULL;
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			rc = db_err(rc, "entries");
+			goto out;
+		}
+	}
+	qsort(ents, n, sizeof(*ents), sw_ent_cmp);
+	sweep_init(&sw, &lo, &hi, emit_collect, &so);
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = sweep_push(&sw, &ents[i]);
+	if (rc == 0)
+		rc = sweep_finish(&sw);
+	sweep_free(&sw);
+	if (rc != 0)
+		goto out;
+
+	/* cut the old intervals that overlap [lo, hi] */
+	if ((rc = mdb_cursor_open(txn, te->idx, &c)) != 0) {
+		rc = db_err(rc, "index");
+		goto out;
+	}
+	for (;;) {
+		uint8_t *old;
+		size_t olen;
+		vaddr os, oe;
+
+		k.mv_size = 16;
+		k.mv_data = lo.b;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0 || v.mv_size < 17) {
+			rc = db_err(rc ? rc : MDB_CORRUPTED, "index");
+			goto out;
+		}
+		memcpy(oe.b, k.mv_data, 16);
+		memcpy(os.b, v.mv_data, 16);
+		if (addr_cmp(&os, &hi) > 0)
+			break;
+		olen = v.mv_size;
+		if ((old = malloc(olen)) == NULL) {
+			rc = util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(old, v.mv_data, olen);
+		if ((rc = mdb_cursor_del(c, 0)) != 0) {
+			free(old);
+			rc = db_err(rc, "index");
+			goto out;
+		}
+		if (addr_cmp(&os, &lo) < 0) {
+			vaddr left = lo;
+
+			addr_dec(&left);
+			k.mv_size = 16;
+			k.mv_data = left.b;
+			v.mv_size = olen;
+			v.mv_data = old;
+			rc = mdb_put(txn, te->idx, &k, &v, 0);
+		}
+		if (rc == 0 && addr_cmp(&oe, &hi) > 0) {
+			vaddr right = hi;
+
+			addr_inc(&right);
+			memcpy(old, right.b, 16);
+			k.mv_size = 16;
+			k.mv_data = oe.b;
+			v.mv_size = olen;
+			v.mv_data = old;
+			rc = mdb_put(txn, te->idx, &k, &v, 0);
+		}
+		free(old);
+		if (rc != 0) {
+			rc = db_err(rc, "index");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < so.n; i++) {
+		k.mv_size = 16;
+		k.mv_data = so.rec[i];
+		v.mv_size = so.len[i] - 16;
+		v.mv_data = so.rec[i] + 16;
+		if ((rc = mdb_put(txn, te->idx, &k, &v, 0)) != 0) {
+			rc = db_err(rc, "index");
+			goto out;
+		}
+	}
+out:
+	if (c)
+		mdb_cursor_close(c);
+	span_free(&so);
+	free(ents);
+	return rc;
+}
+
+/* --- create / drop */
+
+typedef struct create_arg {
+	const char *name;
+	int kind;
+} create_arg;
+
+static int
+do_create(MDB_txn *txn, tbl_env *te, void *arg)
+{
+	create_arg *a = arg;
+	meta_rec m;
+	live_set ls;
+	MDB_dbi dbi;
+	int rc = meta_get(txn, te, a->name, &m);
+	int known = rc == 0;
+
+	if (rc == 0 && m.live)
+		return util_err(VERDICT_EEXIST, 0, "table \"%s\" exists "
+				"already", a->name);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return db_err(rc, "catalogue");
+	if ((rc = live_tables(txn, te, &ls)) != 0)
+		return db_err(rc, "catalogue");
+	if (ls.n >= TBL_TABLES_MAX)
+		return util_err(VERDICT_ERANGE, 0, "at most %d tables",
+				TBL_TABLES_MAX);
+	if (!known) {
+		/* a new name: the next id (a dropped name keeps its own) */
+		MDB_val k = { 6, "nextid" }, v;
+		uint8_t b[2];
+		uint16_t id = 1;
+
+		if (mdb_get(txn, te->meta, &k, &v) == 0 && v.mv_size == 2)
+			id = get_u16(v.mv_data);
+		if (id == 0xffff)
+			return util_err(VERDICT_ERANGE, 0, "table ids "
+					"exhausted");
+		m.id = id;
+		put_u16(b, (uint16_t)(id + 1));
+		v.mv_size = 2;
+		v.mv_data = b;
+		if ((rc = mdb_put(txn, te->meta, &k, &v, 0)) != 0)
+			return db_err(rc, "catalogue");
+	}
+	m.kind = a->kind;
+	m.live = 1;
+	m.entries = 0;
+	if ((rc = ent_dbi(txn, m.id, 1, &dbi)) != 0)
+		return db_err(rc, "create table");
+	if ((rc = mdb_drop(txn, dbi, 0)) != 0)
+		return db_err(rc, "create table");
+	if ((rc = meta_put(txn, te, a->name, &m)) != 0)
+		return db_err(rc, "catalogue");
+	return VERDICT_OK;
+}
+
+int
+tbl_create(tbl_env *te, const char *name, int kind)
+{
+	create_arg a = { name, kind };
+
+	if (!tbl_name_ok(name))
+		return util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
+				"(use a-z, 0-9, _ and -, at most 64)", name);
+	if (kind != VERDICT_TABLE_BLOCK && kind != VERDICT_TABLE_ALLOW)
+		return util_err(VERDICT_EINVAL, 0, "bad table kind");
+	return tbl_write(te, do_create, &a);
+}
+
+static int
+do_drop(MDB_txn *txn, tbl_env *te, void *arg)
+{
+	const char *name = arg;
+	meta_rec m;
+	MDB_dbi dbi;
+	int rc = meta_get(txn, te, name, &m);
+
+	if (rc == MDB_NOTFOUND || (rc == 0 && !m.live))
+		return util_err(VERDICT_ENOENT, 0, "no table \"%s\"", name);
+	if (rc != 0)
+		return db_err(rc, "catalogue");
+	if ((rc = ent_dbi(txn, m.id, 0, &dbi)) == 0)
+		rc = mdb_drop(txn, dbi, 0);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return db_err(rc, "drop");
+	m.live = 0;
+	m.entries = 0;
+	if ((rc = meta_put(txn, te, name, &m)) != 0)
+		return db_err(rc, "catalogue");
+	return idx_rebuild(txn, te);
+}
+
+int
+tbl_drop(tbl_env *te, const char *name)
+{
+	if (!tbl_name_ok(name))
+		return util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\"",
+				name);
+	return tbl_write(te, do_drop, (void *)name);
+}
+
+/* --- add / del */
+
+typedef struct one_arg {
+	const char *table;
+	const tbl_entry *e;
+	const vcidr *c;
+	int merge;
+} one_arg;
+
+static int
+open_table(MDB_txn *txn, tbl_env *te, const char *name, meta_rec *m,
+	   MDB_dbi *dbi)
+{
+	int rc = meta_get(txn, te, name, m);
+
+	if (rc == MDB_NOTFOUND || (rc == 0 && !m->live))
+		return util_err(VERDICT_ENOENT, 0, "no table \"%s\" (create "
+				"it with 'verdict table create %s --kind "
+				"block|allow')", name, name);
+	if (rc != 0)
+		return db_err(rc, "catalogue");
+	if ((rc = ent_dbi(txn, m->id, 0, dbi)) != 0)
+		return db_err(rc, "table");
+	return VERDICT_OK;
+}
+
+static int
+do_add(MDB_txn *txn, tbl_env *te, void *arg)
+{
+	one_arg *a = arg;
+	uint8_t key[17], val[8 + 4 + 2 + 2 * 255];
+	MDB_val k = { 17, key }, v;
+	meta_rec m;
+	MDB_dbi dbi;
+	int rc;
+
+	if ((rc = open_table(txn, te, a->table, &m, &dbi)) != 0)
+		return rc;
+	ent_key(key, &a->e->cidr);
+	rc = mdb_get(txn, dbi, &k, &v);
+	if (rc == 0 && !a->merge) {
+		char buf[CIDR_TEXT_MAX];
+
+		cidr_format(&a->e->cidr, buf);
+		return util_err(VERDICT_EEXIST, 0, "%s is already in table "
+				"\"%s\"", buf, a->table);
+	}
+	if (rc == MDB_NOTFOUND)
+		m.entries++;
+	v.mv_size = ent_encode(val, a->e);
+	v.mv_data = val;
+	if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+		return db_err(rc, "add");
+	if ((rc = meta_put(txn, te, a->table, &m)) != 0)
+		return db_err(rc, "catalogue");
+	return idx_rebuild_range(txn, te, &a->e->cidr);
+}
+
+int
+tbl_add(tbl_env *te, const char *table, const tbl_entry *e, int merge)
+{
+	one_arg a = { table, e, &e->cidr, merge };
+
+	return tbl_write(te, do_add, &a);
+}
+
+static int
+do_del(MDB_txn *txn, tbl_env *te, void *arg)
+{
+	one_arg *a = arg;
+	uint8_t key[17];
+	MDB_val k = { 17, key };
+	meta_rec m;
+	MDB_dbi dbi;
+	int rc;
+
+	if ((rc = open_table(txn, te, a->table, &m, &dbi)) != 0)
+		return rc;
+	ent_key(key, a->c);
+	rc = mdb_del(txn, dbi, &k, NULL);
+	if (rc == MDB_NOTFOUND) {
+		char buf[CIDR_TEXT_MAX];
+
+		cidr_format(a->c, buf);
+		return util_err(VERDICT_ENOENT, 0, "%s is not in table \"%s\"",
+				buf, a->table);
+	}
+	if (rc != 0)
+		return db_err(rc, "del");
+	m.entries--;
+	if ((rc = meta_put(txn, te, a->table, &m)) != 0)
+		return db_err(rc, "catalogue");
+	return idx_rebuild_range(txn, te, a->c);
+}
+
+int
+tbl_del(tbl_env *te, const char *table, const vcidr *c)
+{
+	one_arg a = { table, NULL, c, 0 };
+
+	return tbl_write(te, do_del, &a);
+}
+
+/* --- bulk replace */
+
+/* Sorting imported entries: IPv4 (the bulk of every list) by an LSD radix
+ * sort on address and prefix length; the few IPv6 ones by qsort; the
+ * order is the 16-byte key order, stable (the last duplicate wins). */
+typedef struct sort_item {
+	uint64_t key;		/* IPv4: addr << 8 | plen; IPv6: index */
+	uint32_t idx;
+} sort_item;
+
+static const tbl_entry *sort_base;
+
+static int
+v6_cmp(const void *a, const void *b)
+{
+	const sort_item *x = a, *y = b;
+	const tbl_entry *ex = &sort_base[x->idx], *ey = &sort_base[y->idx];
+	int c = memcmp(ex->cidr.net.b, ey->cidr.net.b, 16);
+
+	if (c)
+		return c;
+	if (ex->cidr.plen != ey->cidr.plen)
+		return ex->cidr.plen < ey->cidr.plen ? -1 : 1;
+	return x->idx < y->idx ? -1 : 1;
+}
+
+static int
+sort_entries(tbl_entry *ents, size_t n, uint32_t **order_out)
+{
+	sort_item *v4 = NULL, *tmp = NULL, *v6 = NULL;
+	uint32_t *order = NULL;
+	size_t n4 = 0, n6 = 0, k = 0, i6 = 0;
+	static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
+	int rc = VERDICT_ENOMEM;
+
+	if (n > UINT32_MAX)
+		return util_err(VERDICT_ERANGE, 0, "too many entries");
+	v4 = malloc((n + 1) * sizeof(*v4));
+	tmp = malloc((n + 1) * sizeof(*tmp));
+	v6 = malloc((n + 1) * sizeof(*v6));
+	order = malloc((n + 1) * sizeof(*order));
+	if (!v4 || !tmp || !v6 || !order)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *b = ents[i].cidr.net.b;
+
+		if (addr_is_v4(&ents[i].cidr.net) && ents[i].cidr.plen >= 96) {
+			uint32_t a = (uint32_t)b[12] << 24 | b[13] << 16 |
+				     b[14] << 8 | b[15];
+
+			v4[n4].key = (uint64_t)a << 8 | ents[i].cidr.plen;
+			v4[n4++].idx = (uint32_t)i;
+		} else {
+			v6[n6].key = 0;
+			v6[n6++].idx = (uint32_t)i;
+		}
+	}
+	/* 5 byte-wide LSD passes over the 40-bit key; stable */
+	for (int pass = 0; pass < 5; pass++) {
+		size_t count[257] = { 0 };
+		int sh = pass * 8;
+
+		for (size_t i = 0; i < n4; i++)
+			count[((v4[i].key >> sh) & 0xff) + 1]++;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n4; i++)
+			tmp[count[(v4[i].key >> sh) & 0xff]++] = v4[i];
+		sort_item *sw = v4;
+		v4 = tmp;
+		tmp = sw;
+	}
+	pthread_mutex_lock(&sort_mu);
+	sort_base = ents;
+	qsort(v6, n6, sizeof(*v6), v6_cmp);
+	pthread_mutex_unlock(&sort_mu);
+	/* IPv6 below ::ffff:0:0, then IPv4, then the rest of IPv6 */
+	while (i6 < n6 && memcmp(ents[v6[i6].idx].cidr.net.b,
+				 "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) < 0)
+		order[k++] = v6[i6++].idx;
+	for (size_t i = 0; i < n4; i++)
+		order[k++] = v4[i].idx;
+	while (i6 < n6)
+		order[k++] = v6[i6++].idx;
+	*order_out = order;
+	order = NULL;
+	rc = VERDICT_OK;
+out:
+	free(v4);
+	free(tmp);
+	free(v6);
+	free(order);
+	if (rc != VERDICT_OK)
+		return util_err(rc, ENOMEM, "out of memory");
+	return rc;
+}
+
+typedef struct replace_arg {
+	const char *table;
+	tbl_entry *ents;
+	uint32_t *order;	/* sorted, deduplicated */
+	size_t n;
+	int merge, shrink_guard;
+	size_t total;
+} replace_arg;
+
+static int
+do_replace(MDB_txn *txn, tbl_env *te, void *arg)
+{
+	replace_arg *a = arg;
+	uint8_t key[17], val[8 + 4 + 2 + 2 * 255];
+	MDB_val k = { 17, key }, v;
+	meta_rec m;
+	MDB_dbi dbi;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = open_table(txn, te, a->table, &m, &dbi)) != 0)
+		return rc;
+	if (!a->merge && a->shrink_guard && m.entries > 0 &&
+	    (uint64_t)a->n * 2 < m.entries)
+		return util_err(VERDICT_ESHRINK, 0, "table \"%s\" would shrink "
+				"from %llu to %zu entries (more than half); "
+				"use --force if that is intended", a->table,
+				(unsigned long long)m.entries, a->n);
+	if (!a->merge && (rc = mdb_drop(txn, dbi, 0)) != 0)
+		return db_err(rc, "import");
+	for (size_t i = 0; i < a->n; i++) {
+		const tbl_entry *e = &a->ents[a->order[i]];
+
+		ent_key(key, &e->cidr);
+		k.mv_size = 17;
+		k.mv_data = key;
+		v.mv_size = ent_encode(val, e);
+		v.mv_data = val;
+		rc = mdb_put(txn, dbi, &k, &v, a->merge ? 0 : MDB_APPEND);
+		if (rc != 0)
+			return db_err(rc, "import");
+	}
+	if ((rc = mdb_stat(txn, dbi, &st)) != 0)
+		return db_err(rc, "import");
+	m.entries = st.ms_entries;
+	a->total = st.ms_entries;
+	if ((rc = meta_put(txn, te, a->table, &m)) != 0)
+		return db_err(rc, "catalogue");
+	return idx_rebuild(txn, te);
+}
+
+int
+tbl_replace(tbl_env *te, const char *table, tbl_entry *ents, size_t n,
+	    int merge, int shrink_guard, size_t *total)
+{
+	replace_arg a = { table, ents, NULL, 0, merge, shrink_guard, 0 };
+	size_t k = 0;
+	int rc;
+
+	if ((rc = sort_entries(ents, n, &a.order)) != 0)
+		return rc;
+	/* deduplicate: keep the last of equal CIDRs */
+	for (size_t i = 0; i < n; i++) {
+		const tbl_entry *e = &ents[a.order[i]];
+
+		if (k > 0) {
+			const tbl_entry *p = &ents[a.order[k - 1]];
+
+			if (p->cidr.plen == e->cidr.plen &&
+			    memcmp(p->cidr.net.b, e->cidr.net.b, 16) == 0) {
+				a.order[k - 1] = a.order[i];
+				continue;
+			}
+		}
+		a.order[k++] = a.order[i];
+	}
+	a.n = k;
+	rc = tbl_write(te, do_replace, &a);
+	free(a.order);
+	if (rc == VERDICT_OK && total)
+		*total = a.total;
+	return rc;
+}
+
+/* --- dump / expire */
+
+int
+tbl_dump(tbl_env *te, const char *table, int (*cb)(const tbl_entry *, void *),
+	 void *arg)
+{
+	static const uint8_t v4start[17] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					     0xff, 0xff, 0, 0, 0, 0, 96 };
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	meta_rec m;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	int rc, cbrc = 0;
+
+	if ((rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return db_err(rc, te->dir);
+	if ((rc = open_table(txn, te, table, &m, &dbi)) != 0)
+		goto out;
+	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0) {
+		rc = db_err(rc, "dump");
+		goto out;
+	}
+	/* pass 0: IPv4; pass 1: IPv6 before it; pass 2: IPv6 after it */
+	for (int pass = 0; pass < 3 && cbrc == 0; pass++) {
+		int r;
+
+		if (pass == 0 || pass == 2) {
+			k.mv_size = 17;
+			k.mv_data = (void *)v4start;
+			r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		} else {
+			r = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		}
+		for (; r == 0; r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			tbl_entry e;
+			int v4;
+
+			if (ent_decode(&k, &v, &e) != 0)
+				continue;
+			v4 = addr_is_v4(&e.cidr.net) && e.cidr.plen >= 96;
+			if (pass == 0 && !v4)
+				break;
+			if (pass == 1 && memcmp(k.mv_data, v4start, 12) >= 0)
+				break;
+			if (pass == 2 && v4)
+				continue;
+			if ((cbrc = cb(&e, arg)) != 0)
+				break;
+		}
+		if (r != 0 && r != MDB_NOTFOUND) {
+			rc = db_err(r, "dump");
+			goto out;
+		}
+	}
+	rc = cbrc;
+out:
+	if (c)
+		mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+typedef struct expire_arg {
+	uint32_t now;
+	size_t purged;
+} expire_arg;
+
+static int
+do_expire(MDB_txn *txn, tbl_env *te, void *arg)
+{
+	expire_arg *a = arg;
+	MDB_cursor *mc;
+	MDB_val k = { 2, "t:" }, v;
+	int rc;
+
+	a->purged = 0;
+	if ((rc = mdb_cursor_open(txn, te->meta, &mc)) != 0)
+		return db_err(rc, "catalogue");
+	rc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
+	for (; rc == 0; rc = mdb_cursor_get(mc, &k, &v, MDB_NEXT)) {
+		MDB_cursor *c;
+		MDB_dbi dbi;
+		MDB_val ek, ev;
+		uint8_t rec[12];
+		size_t purged = 0;
+		int r;
+
+		if (k.mv_size < 3 || memcmp(k.mv_data, "t:", 2) != 0)
+			break;
+		if (v.mv_size != 12 || ((uint8_t *)v.mv_data)[3] == 0)
+			continue;
+		memcpy(rec, v.mv_data, 12);
+		if (ent_dbi(txn, get_u16(rec + 1), 0, &dbi) != 0 ||
+		    mdb_cursor_open(txn, dbi, &c) != 0)
+			continue;
+		r = mdb_cursor_get(c, &ek, &ev, MDB_FIRST);
+		while (r == 0) {
+			tbl_entry e;
+
+			if (ent_decode(&ek, &ev, &e) == 0 && e.expires != 0 &&
+			    e.expires <= a->now) {
+				if ((r = mdb_cursor_del(c, 0)) != 0)
+					break;
+				purged++;
+				r = mdb_cursor_get(c, &ek, &ev,
+						   MDB_GET_CURRENT);
+				if (r == 0)
+					continue;
+				r = mdb_cursor_get(c, &ek, &ev, MDB_NEXT);
+				continue;
+			}
+			r = mdb_cursor_get(c, &ek, &ev, MDB_NEXT);
+		}
+		mdb_cursor_close(c);
+		if (r != 0 && r != MDB_NOTFOUND) {
+			mdb_cursor_close(mc);
+			return db_err(r, "expire");
+		}
+		if (purged) {
+			put_u64(rec + 4, get_u64(rec + 4) - purged);
+			v.mv_data = rec;
+			if ((r = mdb_cursor_put(mc, &k, &v, MDB_CURRENT)) != 0) {
+				mdb_cursor_close(mc);
+				return db_err(r, "catalogue");
+			}
+			a->purged += purged;
+		}
+	}
+	mdb_cursor_close(mc);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return db_err(rc, "catalogue");
+	return a->purged ? idx_rebuild(txn, te) : VERDICT_OK;
+}
+
+int
+tbl_expire(tbl_env *te, uint32_t now, size_t *purged)
+{
+	expire_arg a = { now, 0 };
+	int rc = tbl_write(te, do_expire, &a);
+
+	if (rc == VERDICT_OK && purged)
+		*purged = a.purged;
+	return rc;
+}

@@ -1,0 +1,136 @@
+/*
+ * table.h - LMDB reputation tables
+ *
+ * One LMDB environment (a directory) holds:
+ *   meta	"t:<name>" -> kind u8 | id u16 | entries u64 (live tables),
+ *		"i:<name>" -> id u16 (a name keeps its id forever, so a
+ *		table dropped and created again is seen by running readers),
+ *		"nextid" -> u16, "format" -> u32.
+ *   e.<id>	one per table: the entries as given, key net[16] | plen u8,
+ *		value added u64 | expires u32 | olen u8 origin | rlen u8 reason.
+ *   idx	the combined index over all tables: the address space cut
+ *		into non-overlapping intervals at every entry boundary,
+ *		key = interval end[16], value = start[16] | ntables u8 |
+ *		per table (ascending id): id u16 | depth u8 | depth x
+ *		{ plen u8 | expires u32 | rlen u8 | reason } with the covering
+ *		entries of that table most specific first.
+ *
+ * One MDB_SET_RANGE on idx answers every table of a profile: the record
+ * with the first end >= ip holds, when its start <= ip, the most specific
+ * entry of each table covering ip, and behind it the next covering ones
+ * (so an expired nested entry falls back to its unexpired parent).
+ * Integers in values are little-endian; keys are big-endian addresses.
+ */
+#ifndef VD_TABLE_H
+#define VD_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+#include "util.h"
+
+#define TBL_NAME_MAX 64
+#define TBL_REASON_MAX 200
+#define TBL_ORIGIN_MAX 64
+#define TBL_MAXREADERS 4096	/* one value for every process: see doc */
+
+typedef struct tbl_env tbl_env;
+typedef struct tbl_reader tbl_reader;
+
+/* tbl_open - the process-wide environment of dir (shared, refcounted).
+ * write: may change tables; create: mkdir dir.  mode/group: permissions
+ * of created files (group NULL = unchanged). */
+int tbl_open(const char *dir, int write, int create, unsigned mode,
+	     const char *group, const vd_logger *lg, tbl_env **out);
+void tbl_close(tbl_env *te);
+
+/* tbl_forked - 1 when the calling process is a fork child of the one
+ * that opened te (te must not be used). */
+int tbl_forked(const tbl_env *te);
+
+/* tbl_table_id - id and kind of a live table; VERDICT_ENOENT if none. */
+int tbl_table_id(tbl_env *te, const char *name, uint16_t *id, int *kind);
+
+/* tbl_name_ok - 1 for [a-z0-9_-]{1,64}. */
+int tbl_name_ok(const char *name);
+
+/* Reading: a pooled MDB_NOTLS read transaction, not tied to a thread. */
+int tbl_read_begin(tbl_env *te, int64_t deadline_ns, tbl_reader **out);
+void tbl_read_end(tbl_env *te, tbl_reader *r);
+
+/* One table's answer for an address. */
+typedef struct tbl_hit {
+	uint8_t plen;		/* 0 = no unexpired entry covers the address */
+	uint32_t expires;
+	const char *reason;	/* inside the read transaction; not NUL-ended */
+	uint8_t rlen;
+} tbl_hit;
+
+/*
+ * tbl_probe - one index probe for ip: for each of the n table ids, the
+ * most specific unexpired entry covering ip into hits[i] (plen 0 when
+ * none), and *start the interval start (for the CIDR: mask ip to plen).
+ * now: time(NULL) for expiry.  Returns VERDICT_OK or VERDICT_EDB.
+ */
+int tbl_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
+	      uint32_t now, tbl_hit *hits);
+
+/* Interval walk (feeds): cb(start, end, value, len, arg) for every index
+ * interval in address order; non-zero from cb stops and is returned. */
+typedef int (*tbl_interval_fn)(const vaddr *start, const vaddr *end,
+			       const uint8_t *val, size_t len, void *arg);
+int tbl_walk_intervals(tbl_reader *r, tbl_interval_fn cb, void *arg);
+
+/* tbl_val_hit - decode table id's unexpired most specific entry from an
+ * index value; 1 if found (into *hit), else 0. */
+int tbl_val_hit(const uint8_t *val, size_t len, uint16_t id, uint32_t now,
+		tbl_hit *hit);
+
+/* Writing (write env only).  Each call is one transaction. */
+int tbl_create(tbl_env *te, const char *name, int kind);
+int tbl_drop(tbl_env *te, const char *name);
+
+typedef struct tbl_info {
+	char name[TBL_NAME_MAX + 1];
+	int kind;
+	uint16_t id;
+	uint64_t entries;
+} tbl_info;
+int tbl_list(tbl_env *te, int (*cb)(const tbl_info *, void *), void *arg);
+
+/* An entry as the writers take it. */
+typedef struct tbl_entry {
+	vcidr cidr;
+	uint64_t added;
+	uint32_t expires;
+	const char *reason;	/* not NUL-terminated */
+	uint8_t rlen;
+	const char *origin;
+	uint8_t olen;
+} tbl_entry;
+
+/* tbl_add - add (or, with merge, update) one entry. */
+int tbl_add(tbl_env *te, const char *table, const tbl_entry *e, int merge);
+/* tbl_del - remove exactly that CIDR. */
+int tbl_del(tbl_env *te, const char *table, const vcidr *c);
+
+/* tbl_replace - the table becomes exactly these entries (replace) or
+ * these are added/updated (merge).  ents is sorted and deduplicated by the
+ * callee (it may reorder the array).  shrink_guard: refuse (VERDICT_ESHRINK)
+ * a replacement that leaves fewer than half the entries.  *total gets the
+ * table's size after. */
+int tbl_replace(tbl_env *te, const char *table, tbl_entry *ents, size_t n,
+		int merge, int shrink_guard, size_t *total);
+
+/* tbl_dump - entries of one table, IPv4 first, in address order. */
+int tbl_dump(tbl_env *te, const char *table,
+	     int (*cb)(const tbl_entry *, void *), void *arg);
+
+/* tbl_expire - delete entries with 0 < expires <= now from every table. */
+int tbl_expire(tbl_env *te, uint32_t now, size_t *purged);
+
+/* tbl_check_access - "" when the calling user can use the database, else
+ * a message naming what it needs (lock.mdb write access ...). */
+int tbl_check_access(const char *dir, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,993 @@
+/*
+ * verdict.c - public API glue: contexts, checks, results, table admin
+ *
+ *	verdict_new/free/set_log/load_config/set_database/open
+ *	verdict_check, verdict_check_ex, verdict_check_sockaddr
+ *	verdict_result_* accessors
+ *	verdict_table_*, verdict_add/del/import/dump/expire
+ *
+ * A context is configured, opened, then read-only: every check reads only
+ * immutable state plus LMDB (whose readers take no locks) and the
+ * lock-free log rate limiter, so one opened context serves any number of
+ * threads.  Errors leave a thread-local detail (verdict_errdetail).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "listfile.h"
+#ifdef VD_HAVE_GEO
+#include "geo.h"
+#endif
+#ifdef VD_HAVE_DNSBL
+#include "dnsbl.h"
+#endif
+
+VERDICT_API const char *
+verdict_version(void)
+{
+	return VERDICT_VERSION_STRING;
+}
+
+VERDICT_API const char *
+verdict_strerror(int err)
+{
+	static const char *msg[] = {
+		[VERDICT_OK] = "Success.",
+		[VERDICT_EINVAL] = "Malformed argument (address, network or "
+				   "name).",
+		[VERDICT_ENOMEM] = "Out of memory.",
+		[VERDICT_ECONFIG] = "The configuration file has an error.",
+		[VERDICT_EDB] = "The database (LMDB) reported an error.",
+		[VERDICT_ENOENT] = "No such table, entry, profile or file.",
+		[VERDICT_EEXIST] = "The table or entry exists already.",
+		[VERDICT_EPERM] = "Permission denied.",
+		[VERDICT_EIO] = "Reading or writing a file failed.",
+		[VERDICT_EBADLIST] = "Import aborted: the list has more bad "
+				     "lines than allowed.",
+		[VERDICT_ESHRINK] = "Import aborted: the table would shrink "
+				    "by more than half.",
+		[VERDICT_ETIMEOUT] = "The deadline passed.",
+		[VERDICT_EFORK] = "The context was opened before fork() and "
+				  "cannot be used in the child.",
+		[VERDICT_ESTATE] = "The call is not allowed in this state of "
+				   "the context.",
+		[VERDICT_ERANGE] = "Value out of range.",
+		[VERDICT_EDNS] = "The DNS resolver could not be started.",
+		[VERDICT_EBUSY] = "Resource busy.",
+		[VERDICT_EGEO] = "A GeoIP database could not be read.",
+	};
+
+	if (err < 0 || (size_t)err >= sizeof(msg) / sizeof(msg[0]) ||
+	    msg[err] == NULL)
+		return "Unknown error.";
+	return msg[err];
+}
+
+VERDICT_API const char *
+verdict_kind_name(int kind)
+{
+	switch (kind) {
+	case VERDICT_NEUTRAL: return "neutral";
+	case VERDICT_ALLOW: return "allow";
+	case VERDICT_BLOCK: return "block";
+	case VERDICT_TEMPFAIL: return "tempfail";
+	default: return "error";
+	}
+}
+
+/* ------------------------------------------------------------- context */
+
+VERDICT_API verdict_ctx *
+verdict_new(void)
+{
+	verdict_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (ctx == NULL)
+		return NULL;
+	if ((ctx->cfg = config_default()) == NULL) {
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void
+ctx_close(verdict_ctx *ctx)
+{
+#ifdef VD_HAVE_DNSBL
+	for (size_t i = 0; i < ctx->nprof; i++)
+		dnsbl_sites_free(ctx->prof[i].sites);
+	dnsbl_engine_free(ctx->dns);
+	ctx->dns = NULL;
+#endif
+#ifdef VD_HAVE_GEO
+	geo_close(ctx->geo);
+	ctx->geo = NULL;
+#endif
+	free(ctx->prof);
+	ctx->prof = NULL;
+	ctx->nprof = 0;
+	tbl_close(ctx->te);
+	ctx->te = NULL;
+	ctx->opened = 0;
+}
+
+VERDICT_API void
+verdict_free(verdict_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	ctx_close(ctx);
+	config_free(ctx->cfg);
+	free(ctx->database);
+	free(ctx);
+}
+
+VERDICT_API int
+verdict_set_log(verdict_ctx *ctx, verdict_log_fn fn, void *arg)
+{
+	if (ctx->opened)
+		return util_err(VERDICT_ESTATE, 0, "verdict_set_log after "
+				"verdict_open");
+	ctx->lg.fn = fn;
+	ctx->lg.arg = arg;
+	return VERDICT_OK;
+}
+
+VERDICT_API int
+verdict_load_config(verdict_ctx *ctx, const char *path)
+{
+	vd_config *cfg;
+	char err[1024];
+	int eno = 0;
+
+	if (ctx->opened)
+		return util_err(VERDICT_ESTATE, 0, "verdict_load_config after "
+				"verdict_open");
+	if (config_load(path, &cfg, err, sizeof(err), &eno) != 0) {
+		if (eno == ENOENT)
+			return util_err(VERDICT_ENOENT, eno, "%s", err);
+		if (eno == EACCES || eno == EPERM)
+			return util_err(VERDICT_EPERM, eno, "%s", err);
+		if (eno == ENOMEM)
+			return util_err(VERDICT_ENOMEM, eno, "%s", err);
+		if (eno)
+			return util_err(VERDICT_EIO, eno, "%s", err);
+		return util_err(VERDICT_ECONFIG, 0, "%s", err);
+	}
+	config_free(ctx->cfg);
+	ctx->cfg = cfg;
+	return VERDICT_OK;
+}
+
+VERDICT_API int
+verdict_set_database(verdict_ctx *ctx, const char *path)
+{
+	char *p;
+
+	if (ctx->opened)
+		return util_err(VERDICT_ESTATE, 0, "verdict_set_database after "
+				"verdict_open");
+	if ((p = strdup(path)) == NULL)
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	free(ctx->database);
+	ctx->database = p;
+	return VERDICT_OK;
+}
+
+static const char *
+ctx_dbdir(const verdict_ctx *ctx)
+{
+	return ctx->database ? ctx->database : ctx->cfg->database;
+}
+
+/* prof_resolve - a profile's table names to ids, checking their kinds. */
+static int
+prof_resolve(verdict_ctx *ctx, prof_rt *pr, unsigned flags)
+{
+	const config_profile *p = pr->cfg;
+	const config_strlist *lists[2] = { &p->allow_tables, &p->block_tables };
+	const int kinds[2] = { VERDICT_TABLE_ALLOW, VERDICT_TABLE_BLOCK };
+
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			size_t k = pr->nallow + pr->nblock;
+			uint16_t id;
+			int kind, rc;
+
+			if (k == PROF_TABLES_MAX)
+				return util_err(VERDICT_ECONFIG, 0, "profile "
+						"%d: more than %d tables",
+						pr->number, PROF_TABLES_MAX);
+			rc = tbl_table_id(ctx->te, lists[l]->v[i], &id, &kind);
+			if (rc == VERDICT_ENOENT &&
+			    (flags & VERDICT_OPEN_NOTABLECHECK))
+				continue;
+			if (rc == VERDICT_ENOENT)
+				return util_err(VERDICT_ENOENT, 0, "%s: "
+						"profile %d names table \"%s\""
+						" in %s, but %s has no such "
+						"table (create it with "
+						"'verdict table create %s "
+						"--kind %s')",
+						ctx->cfg->path ? ctx->cfg->path
+						: "config", pr->number,
+						lists[l]->v[i], l ?
+						"block_tables" : "allow_tables",
+						ctx_dbdir(ctx), lists[l]->v[i],
+						l ? "block" : "allow");
+			if (rc != VERDICT_OK)
+				return rc;
+			if (kind != kinds[l])
+				vd_log(&ctx->lg, LOG_WARNING, "table %s is a "
+				       "%s table but profile %d lists it in "
+				       "%s", lists[l]->v[i],
+				       kind == VERDICT_TABLE_BLOCK ? "block" :
+				       "allow", pr->number, l ?
+				       "block_tables" : "allow_tables");
+			pr->ids[k] = id;
+			pr->names[k] = lists[l]->v[i];
+			if (l == 0)
+				pr->nallow++;
+			else
+				pr->nblock++;
+		}
+	}
+	return VERDICT_OK;
+}
+
+VERDICT_API int
+verdict_open(verdict_ctx *ctx, unsigned flags)
+{
+	const vd_config *cfg = ctx->cfg;
+	int rc, need_tables = 0;
+
+	if (ctx->opened)
+		return util_err(VERDICT_ESTATE, 0, "context already open");
+	for (size_t i = 0; i <= CONFIG_PROFILE_MAX; i++)
+		ctx->slot[i] = -1;
+	ctx->prof = calloc(cfg->nprofiles, sizeof(*ctx->prof));
+	if (ctx->prof == NULL)
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	ctx->nprof = cfg->nprofiles;
+	for (size_t i = 0; i < cfg->nprofiles; i++) {
+		ctx->prof[i].cfg = &cfg->profiles[i];
+		ctx->prof[i].number = cfg->profiles[i].number;
+		ctx->slot[cfg->profiles[i].number] = (int16_t)i;
+		if (cfg->profiles[i].allow_tables.n ||
+		    cfg->profiles[i].block_tables.n)
+			need_tables = 1;
+	}
+	ctx->flags = flags;
+	if (need_tables || (flags & VERDICT_OPEN_WRITE)) {
+		rc = tbl_open(ctx_dbdir(ctx), !!(flags & VERDICT_OPEN_WRITE),
+			      !!(flags & VERDICT_OPEN_CREATE),
+			      cfg->database_mode, cfg->database_group,
+			      &ctx->lg, &ctx->te);
+		if (rc == VERDICT_ENOENT && (flags & VERDICT_OPEN_NOTABLECHECK))
+			rc = VERDICT_OK;
+		if (rc != VERDICT_OK)
+			goto fail;
+		for (size_t i = 0; i < ctx->nprof && ctx->te; i++)
+			if ((rc = prof_resolve(ctx, &ctx->prof[i], flags)))
+				goto fail;
+	}
+#ifdef VD_HAVE_GEO
+	if ((rc = geo_open(cfg, &ctx->lg, &ctx->geo)) != VERDICT_OK)
+		goto fail;
+	for (size_t i = 0; i < ctx->nprof; i++)
+		ctx->prof[i].uses_geo = ctx->geo != NULL;
+#endif
+#ifdef VD_HAVE_DNSBL
+	{
+		int any = 0;
+
+		for (size_t i = 0; i < ctx->nprof; i++) {
+			const config_profile *p = ctx->prof[i].cfg;
+			char err[512];
+
+			if (p->dnsbl_sites == NULL || *p->dnsbl_sites == 0)
+				continue;
+			if (dnsbl_sites_parse(p->dnsbl_sites,
+					      &p->dnsbl_reply_names,
+					      &ctx->prof[i].sites, err,
+					      sizeof(err)) != 0) {
+				rc = util_err(VERDICT_ECONFIG, 0, "%s:%d: "
+					      "dnsbl_sites: %s",
+					      cfg->path ? cfg->path : "config",
+					      p->dnsbl_sites_line, err);
+				goto fail;
+			}
+			any = 1;
+		}
+		if (any && !(flags & VERDICT_OPEN_NODNS) &&
+		    (rc = dnsbl_engine_new(cfg, &ctx->lg, &ctx->dns)) != 0)
+			goto fail;
+	}
+#endif
+	ctx->opened = 1;
+	return VERDICT_OK;
+fail:
+	ctx_close(ctx);
+	return rc;
+}
+
+VERDICT_API int
+verdict_profile_exists(const verdict_ctx *ctx, int profile)
+{
+	return config_profile_get(ctx->cfg, profile) != NULL;
+}
+
+/* -------------------------------------------------------------- checks */
+
+VERDICT_API verdict_result *
+verdict_result_new(void)
+{
+	return calloc(1, sizeof(verdict_result));
+}
+
+VERDICT_API void
+verdict_result_free(verdict_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->dns);
+	free(res->explain);
+	free(res);
+}
+
+/* result_reset - the few fields a check must clear (not the buffers). */
+static void
+result_reset(verdict_result *res, int profile)
+{
+	res->kind = VERDICT_NEUTRAL;
+	res->err = 0;
+	res->would_block = 0;
+	res->score = 0;
+	res->profile = profile;
+	res->have_ip = 0;
+	res->ip_text[0] = 0;
+	res->have_cidr = 0;
+	res->cidr_text[0] = 0;
+	res->source[0] = 0;
+	res->have_reason = 0;
+	res->reply[0] = 0;
+	res->country[0] = 0;
+	res->asn = 0;
+	res->as_org[0] = 0;
+	res->nexplain = 0;
+	if (res->dns)
+		memset(res->dns, 0, sizeof(int) * 4);
+}
+
+static int
+check_fail(verdict_ctx *ctx, const prof_rt *pr, verdict_result *res,
+	   int64_t t0, int rc)
+{
+	res->kind = VERDICT_ERROR;
+	res->err = rc;
+	res->elapsed_us = (long)((util_now_ns() - t0) / 1000);
+	if (pr && ctx->opened && rc != VERDICT_EINVAL)
+		policy_log(ctx, pr, res);
+	return rc;
+}
+
+static int
+check_addr(verdict_ctx *ctx, int profile, const vaddr *ip, long timeout_us,
+	   unsigned flags, verdict_result *res, int64_t t0)
+{
+	const prof_rt *pr;
+	int64_t deadline;
+	int rc;
+
+	res->ip = *ip;
+	res->have_ip = 1;
+	pr = &ctx->prof[ctx->slot[profile]];
+	if (timeout_us <= 0) {
+		int64_t ms = pr->cfg->dnsbl_timeout_ms;
+
+		timeout_us = (long)(ms > 0 ? ms * 1000 : 1500000);
+	}
+	deadline = t0 + (int64_t)timeout_us * 1000;
+	if ((flags & VERDICT_CHECK_EXPLAIN) && res->explain == NULL)
+		res->explain = calloc(EXPLAIN_MAX, EXPLAIN_LINE);
+	rc = policy_eval(ctx, pr, ip, deadline, flags, res);
+	if (rc != VERDICT_OK)
+		return check_fail(ctx, pr, res, t0, rc);
+	if (res->kind == VERDICT_BLOCK && pr->cfg->mode == MODE_MONITOR) {
+		res->kind = VERDICT_NEUTRAL;
+		res->would_block = 1;
+	}
+	if (res->kind == VERDICT_BLOCK)
+		policy_render(pr->cfg->reply, res, res->reply);
+	else if (res->kind == VERDICT_TEMPFAIL)
+		policy_render(pr->cfg->tempfail_reply, res, res->reply);
+	res->elapsed_us = (long)((util_now_ns() - t0) / 1000);
+	if (!(flags & VERDICT_CHECK_NOLOG))
+		policy_log(ctx, pr, res);
+	return VERDICT_OK;
+}
+
+/* check_start - common entry checks; returns 0 or an error code. */
+static int
+check_start(verdict_ctx *ctx, int profile, verdict_result *res)
+{
+	result_reset(res, profile);
+	if (!ctx->opened)
+		return util_err(VERDICT_ESTATE, 0, "context not open");
+	if (ctx->te && tbl_forked(ctx->te))
+		return util_err(VERDICT_EFORK, 0, "context opened before "
+				"fork() used in the child");
+	if (profile < 1 || profile > CONFIG_PROFILE_MAX ||
+	    ctx->slot[profile] < 0)
+		return util_err(VERDICT_ENOENT, 0, "no [profile %d] in the "
+				"configuration", profile);
+	return VERDICT_OK;
+}
+
+VERDICT_API int
+verdict_check_ex(verdict_ctx *ctx, int profile, const char *ip,
+		 long timeout_us, unsigned flags, verdict_result *res)
+{
+	int64_t t0 = util_now_ns();
+	vaddr a;
+	int rc;
+
+	if ((rc = check_start(ctx, profile, res)) != VERDICT_OK) {
+		res->kind = VERDICT_ERROR;
+		res->err = rc;
+		return rc;
+	}
+	if (ip == NULL || addr_parse(ip, strlen(ip), &a) != 0) {
+		rc = util_err(VERDICT_EINVAL, 0, "malformed IP address "
+			      "\"%.60s\"", ip ? ip : "(null)");
+		return check_fail(ctx, NULL, res, t0, rc);
+	}
+	return check_addr(ctx, profile, &a, timeout_us, flags, res, t0);
+}
+
+VERDICT_API int
+verdict_check(verdict_ctx *ctx, int profile, const char *ip,
+	      verdict_result *res)
+{
+	return verdict_check_ex(ctx, profile, ip, 0, 0, res);
+}
+
+VERDICT_API int
+verdict_check_sockaddr(verdict_ctx *ctx, int profile, const struct sockaddr *sa,
+		       long timeout_us, unsigned flags, verdict_result *res)
+{
+	int64_t t0 = util_now_ns();
+	vaddr a;
+	int rc;
+
+	if ((rc = check_start(ctx, profile, res)) != VERDICT_OK) {
+		res->kind = VERDICT_ERROR;
+		res->err = rc;
+		return rc;
+	}
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		addr_from_v4(&a, (const uint8_t *)&s4->sin_addr);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		addr_from_v6(&a, s6->sin6_addr.s6_addr);
+	} else {
+		rc = util_err(VERDICT_EINVAL, 0, "not an IPv4 or IPv6 socket "
+			      "address");
+		return check_fail(ctx, NULL, res, t0, rc);
+	}
+	return check_addr(ctx, profile, &a, timeout_us, flags, res, t0);
+}
+
+/* ----------------------------------------------------------- accessors */
+
+VERDICT_API int verdict_result_kind(const verdict_result *r) { return r->kind; }
+VERDICT_API int verdict_result_error(const verdict_result *r) { return r->err; }
+VERDICT_API int verdict_result_would_block(const verdict_result *r)
+{ return r->would_block; }
+VERDICT_API int verdict_result_score(const verdict_result *r) { return r->score; }
+VERDICT_API long verdict_result_elapsed_us(const verdict_result *r)
+{ return r->elapsed_us; }
+VERDICT_API int verdict_result_profile(const verdict_result *r)
+{ return r->profile; }
+VERDICT_API unsigned long verdict_result_asn(const verdict_result *r)
+{ return r->asn; }
+
+VERDICT_API const char *
+verdict_result_ip(const verdict_result *r)
+{
+	return result_ip_text((verdict_result *)r);
+}
+
+VERDICT_API const char *
+verdict_result_cidr(const verdict_result *r)
+{
+	return result_cidr_text((verdict_result *)r);
+}
+
+VERDICT_API const char *
+verdict_result_source(const verdict_result *r)
+{
+	return r->source[0] ? r->source : NULL;
+}
+
+VERDICT_API const char *
+verdict_result_reason(const verdict_result *r)
+{
+	return r->have_reason ? r->reason : NULL;
+}
+
+VERDICT_API const char *
+verdict_result_reply(const verdict_result *r)
+{
+	return r->reply[0] ? r->reply : NULL;
+}
+
+VERDICT_API const char *
+verdict_result_country(const verdict_result *r)
+{
+	return r->country[0] ? r->country : NULL;
+}
+
+VERDICT_API const char *
+verdict_result_as_org(const verdict_result *r)
+{
+	return r->as_org[0] ? r->as_org : NULL;
+}
+
+VERDICT_API size_t
+verdict_result_zone_count(const verdict_result *r)
+{
+#ifdef VD_HAVE_DNSBL
+	return r->dns ? r->dns->nzones : 0;
+#else
+	(void)r;
+	return 0;
+#endif
+}
+
+VERDICT_API int
+verdict_result_zone(const verdict_result *r, size_t i, const char **zone,
+		    const char **answer, int *weight, long *ms)
+{
+#ifdef VD_HAVE_DNSBL
+	const dnsbl_zone_detail *z;
+
+	if (r->dns == NULL || i >= r->dns->nzones)
+		return VERDICT_ENOENT;
+	z = &r->dns->zones[i];
+	if (zone)
+		*zone = z->zone;
+	if (answer)
+		*answer = z->answer;
+	if (weight)
+		*weight = z->weight;
+	if (ms)
+		*ms = z->ms;
+	return VERDICT_OK;
+#else
+	(void)r; (void)i; (void)zone; (void)answer; (void)weight; (void)ms;
+	return VERDICT_ENOENT;
+#endif
+}
+
+VERDICT_API size_t
+verdict_result_explain_count(const verdict_result *r)
+{
+	return r->nexplain;
+}
+
+VERDICT_API const char *
+verdict_result_explain(const verdict_result *r, size_t i)
+{
+	return i < r->nexplain ? r->explain[i] : NULL;
+}
+
+/* ------------------------------------------------------- administration */
+
+static int
+admin_ready(verdict_ctx *ctx, int write)
+{
+	if (!ctx->opened || ctx->te == NULL)
+		return util_err(VERDICT_ESTATE, 0, "context not open");
+	if (write && !(ctx->flags & VERDICT_OPEN_WRITE))
+		return util_err(VERDICT_ESTATE, 0, "context opened read-only");
+	return VERDICT_OK;
+}
+
+VERDICT_API int
+verdict_table_create(verdict_ctx *ctx, const char *name, int kind)
+{
+	int rc = admin_ready(ctx, 1);
+
+	return rc ? rc : tbl_create(ctx->te, name, kind);
+}
+
+VERDICT_API int
+verdict_table_drop(verdict_ctx *ctx, const char *name)
+{
+	int rc = admin_ready(ctx, 1);
+
+	return rc ? rc : tbl_drop(ctx->te, name);
+}
+
+typedef struct list_arg {
+	int (*cb)(const verdict_table_info *, void *);
+	void *arg;
+} list_arg;
+
+static int
+list_cb(const tbl_info *ti, void *arg)
+{
+	list_arg *a = arg;
+	verdict_table_info vi = { ti->name, ti->kind, (size_t)ti->entries };
+
+	return a->cb(&vi, a->arg);
+}
+
+VERDICT_API int
+verdict_table_list(verdict_ctx *ctx,
+		   int (*cb)(const verdict_table_info *, void *), void *arg)
+{
+	list_arg a = { cb, arg };
+
+	if (ctx->opened && ctx->te == NULL)
+		return VERDICT_OK;	/* no database yet: no tables */
+	int rc = admin_ready(ctx, 0);
+
+	return rc ? rc : tbl_list(ctx->te, list_cb, &a);
+}
+
+/* entry_check - a CIDR as a user typed it, for add/del. */
+static int
+entry_parse(const char *text, vcidr *c)
+{
+	const char *why;
+	int r;
+
+	if (text == NULL)
+		return util_err(VERDICT_EINVAL, 0, "missing network");
+	r = cidr_parse(text, strlen(text), c);
+	if (r == CIDR_BAD)
+		return util_err(VERDICT_EINVAL, 0, "malformed network \"%.60s\"",
+				text);
+	if (r == CIDR_HOSTBITS) {
+		char buf[CIDR_TEXT_MAX];
+
+		cidr_format(c, buf);
+		return util_err(VERDICT_ERANGE, 0, "non-null host bits in "
+				"%.60s; did you mean %s?", text, buf);
+	}
+	if ((why = cidr_table_check(c)) != NULL)
+		return util_err(VERDICT_ERANGE, 0, "%.60s: %s", text, why);
+	return VERDICT_OK;
+}
+
+VERDICT_API int
+verdict_add(verdict_ctx *ctx, const char *table, const char *cidr,
+	    const char *reason, time_t expires, const char *origin,
+	    unsigned flags)
+{
+	tbl_entry e;
+	int rc;
+
+	if ((rc = admin_ready(ctx, 1)) != 0 || (rc = entry_parse(cidr, &e.cidr)))
+		return rc;
+	if (reason && strlen(reason) > TBL_REASON_MAX)
+		return util_err(VERDICT_ERANGE, 0, "reason longer than %d "
+				"bytes", TBL_REASON_MAX);
+	if (expires < 0 || (uint64_t)expires > UINT32_MAX)
+		return util_err(VERDICT_ERANGE, 0, "expiry out of range");
+	if (origin == NULL)
+		origin = "cli";
+	e.added = (uint64_t)time(NULL);
+	e.expires = (uint32_t)expires;
+	e.reason = reason ? reason : "";
+	e.rlen = (uint8_t)strlen(e.reason);
+	e.origin = origin;
+	e.olen = (uint8_t)util_utf8_cut(origin, strlen(origin), TBL_ORIGIN_MAX);
+	return tbl_add(ctx->te, table, &e, !!(flags & VERDICT_MERGE));
+}
+
+VERDICT_API int
+verdict_del(verdict_ctx *ctx, const char *table, const char *cidr)
+{
+	vcidr c;
+	int rc;
+
+	if ((rc = admin_ready(ctx, 1)) != 0)
+		return rc;
+	if (cidr == NULL || cidr_parse(cidr, strlen(cidr), &c) != CIDR_OK)
+		return util_err(VERDICT_EINVAL, 0, "malformed network "
+				"\"%.60s\"", cidr ? cidr : "");
+	return tbl_del(ctx->te, table, &c);
+}
+
+/* --- import */
+
+typedef struct import_st {
+	verdict_ctx *ctx;
+	const char *name;	/* file name for messages */
+	tbl_entry *ents;
+	size_t n, cap;
+	size_t warnings, bad;
+	long max_bad;
+	const char *reason;
+	uint8_t rlen;
+	uint64_t now;
+	int err;
+} import_st;
+
+static int
+import_item(const listfile_item *it, void *arg)
+{
+	import_st *st = arg;
+	tbl_entry *e;
+	const char *why;
+
+	if ((why = cidr_table_check(&it->cidr)) != NULL) {
+		char buf[CIDR_TEXT_MAX];
+
+		cidr_format(&it->cidr, buf);
+		st->bad++;
+		vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s: %s", st->name,
+		       it->lineno, buf, why);
+		if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
+			return VERDICT_EBADLIST;
+		return 0;
+	}
+	if (it->hostbits) {
+		char buf[CIDR_TEXT_MAX];
+
+		cidr_format(&it->cidr, buf);
+		st->warnings++;
+		vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: non-null host bits;"
+		       " imported as %s", st->name, it->lineno, buf);
+	}
+	if (st->n == st->cap) {
+		size_t nc = st->cap ? st->cap * 2 : 1024;
+		tbl_entry *ne = realloc(st->ents, nc * sizeof(*ne));
+
+		if (ne == NULL)
+			return VERDICT_ENOMEM;
+		st->ents = ne;
+		st->cap = nc;
+	}
+	e = &st->ents[st->n++];
+	e->cidr = it->cidr;
+	e->added = st->now;
+	e->expires = 0;
+	if (it->reason_len) {
+		e->reason = it->reason;
+		e->rlen = (uint8_t)it->reason_len;
+	} else {
+		e->reason = st->reason;
+		e->rlen = st->rlen;
+	}
+	e->origin = "import";
+	e->olen = 6;
+	return 0;
+}
+
+static int
+import_bad(size_t lineno, const char *why, void *arg)
+{
+	import_st *st = arg;
+
+	st->bad++;
+	vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s", st->name, lineno, why);
+	if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
+		return VERDICT_EBADLIST;
+	return 0;
+}
+
+/* read_all - the whole file (or stdin) into memory: a list is parsed in
+ * place, its reasons point into the buffer until the import commits. */
+static int
+read_all(const char *path, char **buf, size_t *len)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 1 << 16, n = 0;
+	char *b;
+	struct stat st;
+
+	if (fd < 0)
+		return util_err(errno == ENOENT ? VERDICT_ENOENT :
+				errno == EACCES ? VERDICT_EPERM : VERDICT_EIO,
+				errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size + 1;
+	if ((b = malloc(cap)) == NULL) {
+		if (fd)
+			close(fd);
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb = realloc(b, cap * 2);
+
+			if (nb == NULL) {
+				free(b);
+				if (fd)
+					close(fd);
+				return util_err(VERDICT_ENOMEM, ENOMEM,
+						"out of memory");
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			free(b);
+			if (fd)
+				close(fd);
+			return util_err(VERDICT_EIO, e, "%s: %s", path,
+					strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (fd)
+		close(fd);
+	*buf = b;
+	*len = n;
+	return VERDICT_OK;
+}
+
+VERDICT_API int
+verdict_import(verdict_ctx *ctx, const char *table, const char *path,
+	       unsigned flags, long max_bad, const char *reason,
+	       size_t *entries, size_t *warnings)
+{
+	import_st st = { 0 };
+	char *buf = NULL;
+	size_t len = 0, total = 0;
+	uint16_t id;
+	int kind, rc;
+
+	if ((rc = admin_ready(ctx, 1)) != 0)
+		return rc;
+	if ((rc = tbl_table_id(ctx->te, table, &id, &kind)) != 0)
+		return rc;
+	if (reason && strlen(reason) > TBL_REASON_MAX)
+		return util_err(VERDICT_ERANGE, 0, "reason longer than %d "
+				"bytes", TBL_REASON_MAX);
+	if ((rc = read_all(path, &buf, &len)) != 0)
+		return rc;
+	st.ctx = ctx;
+	st.name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+	st.max_bad = max_bad;
+	st.reason = reason ? reason : "";
+	st.rlen = (uint8_t)strlen(st.reason);
+	st.now = (uint64_t)time(NULL);
+	rc = listfile_parse_buf(buf, len, import_item, import_bad, &st);
+	if (rc == VERDICT_EBADLIST) {
+		rc = util_err(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
+			      "lines; table \"%s\" left unchanged (raise "
+			      "--max-bad to accept them)", st.name, max_bad,
+			      table);
+	} else if (rc == VERDICT_ENOMEM) {
+		rc = util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	} else if (rc == 0) {
+		rc = tbl_replace(ctx->te, table, st.ents, st.n,
+				 !!(flags & VERDICT_MERGE),
+				 !(flags & VERDICT_FORCE), &total);
+	}
+	if (rc == VERDICT_OK) {
+		if (entries)
+			*entries = total;
+		if (warnings)
+			*warnings = st.warnings + st.bad;
+	}
+	free(st.ents);
+	free(buf);
+	return rc;
+}
+
+/* --- dump / expire */
+
+typedef struct dump_arg {
+	int (*cb)(const verdict_entry *, void *);
+	void *arg;
+} dump_arg;
+
+static int
+dump_cb(const tbl_entry *e, void *arg)
+{
+	dump_arg *a = arg;
+	char cidr[CIDR_TEXT_MAX], reason[TBL_REASON_MAX + 1];
+	char origin[TBL_ORIGIN_MAX + 1];
+	verdict_entry ve;
+
+	cidr_format(&e->cidr, cidr);
+	memcpy(reason, e->reason, e->rlen);
+	reason[e->rlen] = 0;
+	memcpy(origin, e->origin, e->olen);
+	origin[e->olen] = 0;
+	ve.cidr = cidr;
+	ve.reason = e->rlen ? reason : NULL;
+	ve.origin = e->olen ? origin : NULL;
+	ve.added = (int64_t)e->added;
+	ve.expires = (int64_t)e->expires;
+	return a->cb(&ve, a->arg);
+}
+
+VERDICT_API int
+verdict_dump(verdict_ctx *ctx, const char *table,
+	     int (*cb)(const verdict_entry *, void *), void *arg)
+{
+	dump_arg a = { cb, arg };
+	int rc = admin_ready(ctx, 0);
+
+	if (rc)
+		return rc;
+	if (!tbl_name_ok(table))
+		return util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\"",
+				table);
+	return tbl_dump(ctx->te, table, dump_cb, &a);
+}
+
+VERDICT_API int
+verdict_expire(verdict_ctx *ctx, size_t *purged)
+{
+	int rc = admin_ready(ctx, 1);
+
+	return rc ? rc : tbl_expire(ctx->te, (uint32_t)time(NULL), purged);
+}
+
+/* ---------------------------------------------------------------- doctor */
+
+VERDICT_API int
+verdict_doctor(verdict_ctx *ctx, int profile,
+	       int (*cb)(const verdict_doctor_line *, void *), void *arg)
+{
+	verdict_doctor_line l;
+	char msg[1024];
+	const prof_rt *pr;
+	int rc;
+
+	if (!ctx->opened)
+		return util_err(VERDICT_ESTATE, 0, "context not open");
+	if (profile < 1 || profile > CONFIG_PROFILE_MAX ||
+	    ctx->slot[profile] < 0)
+		return util_err(VERDICT_ENOENT, 0, "no [profile %d]", profile);
+	pr = &ctx->prof[ctx->slot[profile]];
+	l.what = "database";
+	l.name = ctx_dbdir(ctx);
+	rc = tbl_check_access(ctx_dbdir(ctx), msg, sizeof(msg));
+	l.ok = rc == VERDICT_OK;
+	l.detail = l.ok ? (ctx->te ? "readable, lock.mdb writable" :
+			   "not opened (no tables configured)") : msg;
+	if ((rc = cb(&l, arg)) != 0)
+		return rc;
+	for (size_t i = 0; i < pr->nallow + pr->nblock; i++) {
+		l.what = "table";
+		l.name = pr->names[i];
+		l.ok = 1;
+		l.detail = i < pr->nallow ? "allow table present" :
+			   "block table present";
+		if ((rc = cb(&l, arg)) != 0)
+			return rc;
+	}
+	return VERDICT_OK;
+}
