@@ -371,12 +371,14 @@ run "table create imp" 0 v table create imp --kind block
 printf '# test list\n10.10.0.0/16\nnot-an-ip\n10.11.0.0/16 ; with reason\n1.2.3.4/40\n10.12.0.1\n10.13.0.0-10.13.0.255\n' >"$T/bad.txt"
 run "import bad lines, default --max-bad 0" 2 v import imp "$T/bad.txt"
 err_has "import bad lines" "bad.txt:3"
-err_has "import bad lines" "bad.txt:5"
+[ "$(wc -l <"$T/out")" = 0 ] || fail "failed import printed a count"
 run "table untouched after failed import" 0 v dump imp
 out_empty "table untouched after failed import"
 run "import --max-bad 1 still too many" 2 v import imp "$T/bad.txt" --max-bad 1
 run "import --max-bad 2" 0 v import imp "$T/bad.txt" --max-bad 2 --reason from-file
 out_is "import --max-bad 2" "imported 4 entries (2 warnings)"
+err_has "import --max-bad 2" "bad.txt:3: "
+err_has "import --max-bad 2" "bad.txt:5: "
 run "dump after import" 0 v dump imp
 grep -qP '^10\.10\.0\.0/16\tfrom-file\t-$' "$T/out" || fail "--reason fills lines without one"
 grep -qP '^10\.11\.0\.0/16\twith reason\t-$' "$T/out" || fail "a line's own reason wins over --reason"
@@ -431,7 +433,8 @@ EOF
 		run "realworld: table create $t" 0 rv table create $t --kind block
 	done
 	run "realworld: import drop.txt" 0 rv import drop "$RW/drop.txt"
-	out_has "realworld: import drop.txt" "imported 1699 entries"
+	# 1,699 lines, but 62.60.226.0/24 is listed twice: 1,698 entries
+	out_has "realworld: import drop.txt" "imported 1698 entries"
 	run "realworld: import dropv6.txt" 0 rv import dropv6 "$RW/dropv6.txt"
 	out_has "realworld: import dropv6.txt" "imported 91 entries"
 	run "realworld: import blocklist_de_mail" 0 rv import bde "$RW/blocklist_de_mail.ipset"
