@@ -269,7 +269,8 @@ verdict_open(verdict_ctx *ctx, unsigned flags)
 			need_tables = 1;
 	}
 	ctx->flags = flags;
-	if (need_tables || (flags & VERDICT_OPEN_WRITE)) {
+	if (need_tables || (flags & (VERDICT_OPEN_WRITE |
+				     VERDICT_OPEN_NOTABLECHECK))) {
 		rc = tbl_open(ctx_dbdir(ctx), !!(flags & VERDICT_OPEN_WRITE),
 			      !!(flags & VERDICT_OPEN_CREATE),
 			      cfg->database_mode, cfg->database_group,
