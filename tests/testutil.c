@@ -10,13 +10,16 @@
 #include "testutil.h"
 
 static char tmproot[256];
+static pid_t tmproot_owner;
 
 static void
 tu_cleanup(void)
 {
 	char cmd[300];
 
-	if (tmproot[0] && getenv("VERDICT_KEEP_TMP") == NULL) {
+	/* only the process that made it: Check forks every test */
+	if (tmproot[0] && tmproot_owner == getpid() &&
+	    getenv("VERDICT_KEEP_TMP") == NULL) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmproot);
 		if (system(cmd) != 0)
 			fprintf(stderr, "cannot remove %s\n", tmproot);
@@ -49,6 +52,7 @@ tu_tmpdir(void)
 			perror("mkdtemp");
 			abort();
 		}
+		tmproot_owner = getpid();
 		atexit(tu_cleanup);
 	}
 	snprintf(path, sizeof(path), "%s/%d.%d", tmproot, (int)getpid(), ++seq);

@@ -209,6 +209,8 @@ check_one(const check_opts *o, item *it, verdict_result *res)
 	it->zones = 0;
 	if (o->explain)
 		flags |= VERDICT_CHECK_EXPLAIN;
+	if (o->json)
+		flags |= VERDICT_CHECK_DETAIL;	/* as_org in the output */
 	if (memchr(in, 0, inlen) != NULL) {
 		/* "1.2.3.4\0junk" must not pass as 1.2.3.4 */
 		rc = VERDICT_EINVAL;

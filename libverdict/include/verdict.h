@@ -187,6 +187,8 @@ VERDICT_API void verdict_result_free(verdict_result *res);
 /* Flags for verdict_check_ex(). */
 #define VERDICT_CHECK_EXPLAIN	0x1	/* record every step (see _explain) */
 #define VERDICT_CHECK_NOLOG	0x2	/* do not emit the verdict log line */
+#define VERDICT_CHECK_DETAIL	0x4	/* fill every detail (as_org), even
+					 * what the verdict does not need */
 
 /*
  * verdict_check - the verdict for ip (IPv4 dotted quad or any RFC 4291

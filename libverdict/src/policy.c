@@ -16,16 +16,16 @@
  * log_verdicts asks for are formatted, at most log_rate_limit per second;
  * the rest are counted and reported as one "suppressed" line.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 
 #include "ctx.h"
-#ifdef VD_HAVE_GEO
 #include "geo.h"
-#endif
 #ifdef VD_HAVE_DNSBL
 #include "dnsbl.h"
 #endif
@@ -127,6 +127,118 @@ policy_tables(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 	return rc;
 }
 
+/*
+ * policy_score - steps 4 and 5: outright GeoIP/ASN rules, then the score
+ * of GeoIP weights plus listed DNSBL zones against the thresholds.  The
+ * geo weights go in first so that a cheap rule can settle the outcome
+ * before any DNS answer arrives.
+ */
+static int
+policy_score(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
+	     int64_t deadline_ns, unsigned flags, verdict_result *res)
+{
+	const config_profile *p = pr->cfg;
+	char why[128] = "";
+	int weight = 0, settled = 1;
+
+	(void)deadline_ns;
+	if (ctx->geo) {
+		geo_info gi;
+		int d;
+
+		geo_lookup_ex(ctx->geo, ip, &gi, (flags & (VERDICT_CHECK_DETAIL |
+			      VERDICT_CHECK_EXPLAIN)) ? 0 : GEO_LOOKUP_NOORG);
+		if (gi.have_country)
+			memcpy(res->country, gi.country, 3);
+		if (gi.have_asn) {
+			res->asn = gi.asn;
+			util_strlcpy(res->as_org, gi.as_org,
+				     sizeof(res->as_org));
+		}
+		explain(res, flags, "geoip: country %s, AS%lu%s%s",
+			gi.have_country ? gi.country : "unknown",
+			(unsigned long)(gi.have_asn ? gi.asn : 0),
+			gi.as_org[0] ? " " : "", gi.as_org);
+		d = geo_decide(p, &gi, &weight, why, sizeof(why));
+		if (d != GEO_NONE) {
+			res->kind = d == GEO_ALLOW ? VERDICT_ALLOW :
+				    VERDICT_BLOCK;
+			util_strlcpy(res->source, "geoip", sizeof(res->source));
+			util_strlcpy(res->reason, why, sizeof(res->reason));
+			res->have_reason = why[0] != 0;
+			explain(res, flags, "geoip rule: %s %s",
+				d == GEO_ALLOW ? "allow" : "block", why);
+			return VERDICT_OK;
+		}
+		if (weight)
+			explain(res, flags, "geoip weights: %+d (%s)", weight,
+				why);
+	}
+	res->score = weight;
+#ifdef VD_HAVE_DNSBL
+	if (pr->sites && ctx->dns) {
+		int rc;
+
+		if (res->dns == NULL &&
+		    (res->dns = calloc(1, sizeof(*res->dns))) == NULL)
+			return util_err(VERDICT_ENOMEM, ENOMEM,
+					"out of memory");
+		rc = dnsbl_check(ctx->dns, pr->sites, p, ip, weight,
+				 deadline_ns, res->dns);
+		if (rc != VERDICT_OK)
+			return rc;
+		res->score = res->dns->score;
+		settled = res->dns->settled;
+		for (size_t i = 0; i < res->dns->nzones; i++)
+			explain(res, flags, "dnsbl %s: %s (weight %d, %ld ms)",
+				res->dns->zones[i].zone,
+				res->dns->zones[i].answer,
+				res->dns->zones[i].weight,
+				res->dns->zones[i].ms);
+	}
+#endif
+	if (weight == 0 && (!pr->sites || res->score == 0) && settled)
+		return VERDICT_OK;
+	if (res->score >= p->dnsbl_threshold) {
+		res->kind = VERDICT_BLOCK;
+	} else if (p->dnsbl_allowlist_threshold < 0 &&
+		   res->score <= p->dnsbl_allowlist_threshold) {
+		res->kind = VERDICT_ALLOW;
+	} else {
+		if (!settled && p->on_dns_failure == DNSFAIL_TEMPFAIL)
+			res->kind = VERDICT_TEMPFAIL;
+		explain(res, flags, "score %d: below dnsbl_threshold %d%s",
+			res->score, p->dnsbl_threshold, settled ? "" :
+			" (not settled: DNS answers missing)");
+		return VERDICT_OK;
+	}
+	/* the source: the listing zones, then the geo rules that weighed */
+#ifdef VD_HAVE_DNSBL
+	if (res->dns && res->dns->source[0])
+		util_strlcpy(res->source, res->dns->source,
+			     sizeof(res->source));
+	if (res->dns && res->dns->txt[0]) {
+		util_strlcpy(res->reason, res->dns->txt, sizeof(res->reason));
+		res->have_reason = 1;
+	}
+#endif
+	if (why[0] && weight) {
+		size_t n = strlen(res->source);
+
+		snprintf(res->source + n, sizeof(res->source) - n, "%sgeoip",
+			 n ? "," : "");
+		if (!res->have_reason) {
+			util_strlcpy(res->reason, why, sizeof(res->reason));
+			res->have_reason = 1;
+		}
+	}
+	explain(res, flags, "score %d: %s (dnsbl_threshold %d, "
+		"dnsbl_allowlist_threshold %d)", res->score,
+		res->kind == VERDICT_BLOCK ? "block" : "allow",
+		p->dnsbl_threshold, p->dnsbl_allowlist_threshold);
+	return VERDICT_OK;
+}
+
 int
 policy_eval(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 	    int64_t deadline_ns, unsigned flags, verdict_result *res)
@@ -158,13 +270,8 @@ policy_eval(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 	if (res->kind != VERDICT_NEUTRAL)
 		return VERDICT_OK;
 
-	/* 4, 5: GeoIP/ASN and DNSBL - see policy_score() when built in */
-#if defined(VD_HAVE_GEO) || defined(VD_HAVE_DNSBL)
+	/* 4, 5: GeoIP/ASN and DNSBL */
 	return policy_score(ctx, pr, ip, deadline_ns, flags, res);
-#else
-	(void)ctx;
-	return VERDICT_OK;
-#endif
 }
 
 /* --------------------------------------------------------------- reply */

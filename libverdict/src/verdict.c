@@ -25,9 +25,7 @@
 
 #include "ctx.h"
 #include "listfile.h"
-#ifdef VD_HAVE_GEO
 #include "geo.h"
-#endif
 #ifdef VD_HAVE_DNSBL
 #include "dnsbl.h"
 #endif
@@ -110,10 +108,8 @@ ctx_close(verdict_ctx *ctx)
 	dnsbl_engine_free(ctx->dns);
 	ctx->dns = NULL;
 #endif
-#ifdef VD_HAVE_GEO
 	geo_close(ctx->geo);
 	ctx->geo = NULL;
-#endif
 	free(ctx->prof);
 	ctx->prof = NULL;
 	ctx->nprof = 0;
@@ -283,12 +279,10 @@ verdict_open(verdict_ctx *ctx, unsigned flags)
 			if ((rc = prof_resolve(ctx, &ctx->prof[i], flags)))
 				goto fail;
 	}
-#ifdef VD_HAVE_GEO
 	if ((rc = geo_open(cfg, &ctx->lg, &ctx->geo)) != VERDICT_OK)
 		goto fail;
 	for (size_t i = 0; i < ctx->nprof; i++)
-		ctx->prof[i].uses_geo = ctx->geo != NULL;
-#endif
+		ctx->prof[i].uses_geo = geo_profile_uses(ctx->prof[i].cfg);
 #ifdef VD_HAVE_DNSBL
 	{
 		int any = 0;
