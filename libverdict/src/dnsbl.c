@@ -144,11 +144,11 @@ parse_field(const char *s, size_t len, uint8_t bits[32])
 		}
 		for (; lo <= hi; lo++)
 			bits[lo >> 3] |= 1u << (lo & 7);
-		if (j == len - 1 && s[j - 1] == ';')
-			return "empty member in [list]";
 	}
 	if (len == 2)
 		return "empty [list] in filter";
+	if (s[len - 2] == ';')
+		return "empty member in [list]";
 	return NULL;
 }
 
