@@ -1453,6 +1453,7 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	if (e == NULL || s == NULL || p == NULL || ip == NULL || res == NULL)
 		return util_err(VERDICT_EINVAL, 0, "dnsbl_check: NULL argument");
 	memset(res, 0, offsetof(dnsbl_result, zones));
+	res->cache_hits = res->queries = 0;
 	res->score = base_score;
 	nd = s->ndom;
 	memset(&tl, 0, sizeof(tl));

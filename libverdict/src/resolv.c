@@ -252,9 +252,12 @@ resolv_new(const config_strlist *servers, int try_ms, int tries,
 	r->efd = -1;
 	pthread_mutex_init(&r->mu, NULL);
 	memset(&opt, 0, sizeof(opt));
-	/* IGNTC: a truncated DNSBL answer is an unknown, not a TCP retry;
-	 * NOCHECKRESP unset: SERVFAIL/REFUSED try the next server. */
-	opt.flags = ARES_FLAG_IGNTC | ARES_FLAG_NOSEARCH;
+	/* IGNTC: a truncated DNSBL answer is an unknown, not a TCP retry.
+	 * NOCHECKRESP: c-ares 1.18 otherwise turns SERVFAIL and REFUSED
+	 * into ECONNREFUSED after trying every server; we want the rcode
+	 * (the price: no fail-over to the next server on those two). */
+	opt.flags = ARES_FLAG_IGNTC | ARES_FLAG_NOSEARCH
+		    | ARES_FLAG_NOCHECKRESP;
 	opt.timeout = try_ms > 0 ? try_ms : 500;
 	opt.tries = tries > 0 ? tries : 1;
 	opt.sock_state_cb = sock_state;
