@@ -213,19 +213,21 @@ run(void *arg)
 static int
 servers_csv(const config_strlist *servers, char **out)
 {
-	size_t i, len = 1;
+	size_t i, len = 1, n = 0, l;
 	char *s;
 
 	for (i = 0; i < servers->n; i++)
 		len += strlen(servers->v[i]) + 1;
 	if ((s = malloc(len)) == NULL)
 		return -1;
-	s[0] = 0;
 	for (i = 0; i < servers->n; i++) {
 		if (i)
-			strncat(s, ",", len - strlen(s) - 1);
-		strncat(s, servers->v[i], len - strlen(s) - 1);
+			s[n++] = ',';
+		l = strlen(servers->v[i]);
+		memcpy(s + n, servers->v[i], l);
+		n += l;
 	}
+	s[n] = 0;
 	*out = s;
 	return 0;
 }
