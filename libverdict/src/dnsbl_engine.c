@@ -705,11 +705,12 @@ source_of(const dnsbl_sites *s, const dstate *st, int allow, char *buf,
 		const char *name = dnsbl_sites_display(s, order[i]);
 		size_t nl = strlen(name);
 
-		if (len + (i ? 2 : 0) + nl + 1 > size)
+		/* one field for log and CLI parsers: no blanks */
+		if (len + (i ? 1 : 0) + nl + 1 > size)
 			break;
 		if (i) {
-			memcpy(buf + len, ", ", 2);
-			len += 2;
+			buf[len] = ',';
+			len += 1;
 		}
 		memcpy(buf + len, name, nl + 1);
 		len += nl;

@@ -952,11 +952,27 @@ verdict_expire(verdict_ctx *ctx, size_t *purged)
 
 /* ---------------------------------------------------------------- doctor */
 
+typedef struct doctor_arg {
+	int (*cb)(const verdict_doctor_line *, void *);
+	void *arg;
+	const char *what;
+} doctor_arg;
+
+static int
+doctor_item(const char *name, int ok, const char *detail, void *arg)
+{
+	doctor_arg *a = arg;
+	verdict_doctor_line l = { a->what, name, ok, detail };
+
+	return a->cb(&l, a->arg);
+}
+
 VERDICT_API int
 verdict_doctor(verdict_ctx *ctx, int profile,
 	       int (*cb)(const verdict_doctor_line *, void *), void *arg)
 {
 	verdict_doctor_line l;
+	doctor_arg da = { cb, arg, NULL };
 	char msg[1024];
 	const prof_rt *pr;
 	int rc;
@@ -967,21 +983,51 @@ verdict_doctor(verdict_ctx *ctx, int profile,
 	    ctx->slot[profile] < 0)
 		return util_err(VERDICT_ENOENT, 0, "no [profile %d]", profile);
 	pr = &ctx->prof[ctx->slot[profile]];
-	l.what = "database";
-	l.name = ctx_dbdir(ctx);
-	rc = tbl_check_access(ctx_dbdir(ctx), msg, sizeof(msg));
-	l.ok = rc == VERDICT_OK;
-	l.detail = l.ok ? (ctx->te ? "readable, lock.mdb writable" :
-			   "not opened (no tables configured)") : msg;
-	if ((rc = cb(&l, arg)) != 0)
-		return rc;
-	for (size_t i = 0; i < pr->nallow + pr->nblock; i++) {
-		l.what = "table";
-		l.name = pr->names[i];
-		l.ok = 1;
-		l.detail = i < pr->nallow ? "allow table present" :
-			   "block table present";
+	if (ctx->te) {
+		l.what = "database";
+		l.name = ctx_dbdir(ctx);
+		rc = tbl_check_access(ctx_dbdir(ctx), msg, sizeof(msg));
+		l.ok = rc == VERDICT_OK;
+		l.detail = l.ok ? "readable, lock.mdb writable" : msg;
 		if ((rc = cb(&l, arg)) != 0)
+			return rc;
+	}
+	for (int k = 0; k < 2; k++) {
+		const config_strlist *names = k ? &pr->cfg->block_tables :
+					      &pr->cfg->allow_tables;
+
+		for (size_t i = 0; i < names->n; i++) {
+			size_t j;
+
+			for (j = 0; j < pr->nallow + pr->nblock; j++)
+				if (strcmp(pr->names[j], names->v[i]) == 0)
+					break;
+			l.what = "table";
+			l.name = names->v[i];
+			l.ok = j < pr->nallow + pr->nblock;
+			l.detail = !l.ok ? "missing: named in the config but "
+				   "not in the database" : k ?
+				   "block table present" :
+				   "allow table present";
+			if ((rc = cb(&l, arg)) != 0)
+				return rc;
+		}
+	}
+#ifdef VD_HAVE_DNSBL
+	if (pr->sites && ctx->dns) {
+		int64_t ms = pr->cfg->dnsbl_timeout_ms;
+
+		da.what = "zone";
+		rc = dnsbl_doctor(ctx->dns, pr->sites, util_now_ns() +
+				  (ms > 0 ? ms : 1500) * 1000000, doctor_item,
+				  &da);
+		if (rc != 0)
+			return rc;
+	}
+#endif
+	if (ctx->geo) {
+		da.what = "geoip";
+		if ((rc = geo_doctor(ctx->geo, doctor_item, &da)) != 0)
 			return rc;
 	}
 	return VERDICT_OK;
