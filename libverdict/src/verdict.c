@@ -1032,3 +1032,94 @@ verdict_doctor(verdict_ctx *ctx, int profile,
 	}
 	return VERDICT_OK;
 }
+
+/* ------------------------------------------- feed (issue 7, branch feed) */
+
+#include "feed.h"
+
+VERDICT_API int
+verdict_feed(verdict_ctx *ctx, int profile, const char *const *tables,
+	     int family, const char *format, const char *name,
+	     const char *nft_table, int ranges, FILE *out)
+{
+	uint16_t ids[PROF_TABLES_MAX];
+	const char *names[PROF_TABLES_MAX];
+	const prof_rt *pr;
+	tbl_reader *r = NULL;
+	feed_opts o = { 0 };
+	size_t n = 0;
+	int rc;
+
+	if (!ctx->opened)
+		return util_err(VERDICT_ESTATE, 0, "context not open");
+	if (ctx->te && tbl_forked(ctx->te))
+		return util_err(VERDICT_EFORK, 0, "context opened before "
+				"fork() cannot be used in the child");
+	if (profile < 1 || profile > CONFIG_PROFILE_MAX ||
+	    ctx->slot[profile] < 0)
+		return util_err(VERDICT_ENOENT, 0, "no [profile %d]", profile);
+	pr = &ctx->prof[ctx->slot[profile]];
+	if ((o.format = feed_format_parse(format ? format : "")) < 0)
+		return util_err(VERDICT_EINVAL, 0, "unknown feed format "
+				"\"%.40s\" (nft, ipset, pf, plain, postfix, "
+				"rbldnsd, rbldnsd6, json)", format ? format :
+				"");
+	if ((name && !feed_name_ok(name)) ||
+	    (nft_table && !feed_name_ok(nft_table)))
+		return util_err(VERDICT_EINVAL, 0, "set and table names are "
+				"1 to %d of A-Z a-z 0-9 _ -", FEED_NAME_MAX);
+	if (family != 0 && family != 4 && family != 6)
+		return util_err(VERDICT_EINVAL, 0, "family is 0, 4 or 6");
+	if (tables) {
+		for (; tables[n]; n++) {
+			int kind;
+
+			if (n == PROF_TABLES_MAX)
+				return util_err(VERDICT_EINVAL, 0, "more than "
+						"%d tables", PROF_TABLES_MAX);
+			if (!tbl_name_ok(tables[n]))
+				return util_err(VERDICT_EINVAL, 0, "bad table "
+						"name \"%.80s\"", tables[n]);
+			if (ctx->te == NULL)
+				return util_err(VERDICT_ENOENT, 0, "no table "
+						"\"%s\": no database open",
+						tables[n]);
+			rc = tbl_table_id(ctx->te, tables[n], &ids[n], &kind);
+			if (rc == VERDICT_ENOENT)
+				return util_err(rc, 0, "no table \"%s\"",
+						tables[n]);
+			if (rc)
+				return rc;
+			if (kind != VERDICT_TABLE_BLOCK)
+				return util_err(VERDICT_EINVAL, 0, "table "
+						"\"%s\" is an allow table",
+						tables[n]);
+			names[n] = tables[n];
+		}
+		o.block = ids;
+		o.block_names = names;
+		o.nblock = n;
+	} else {
+		o.block = pr->ids + pr->nallow;
+		o.block_names = pr->names + pr->nallow;
+		o.nblock = pr->nblock;
+	}
+	o.allow = pr->ids;
+	o.nallow = pr->nallow;
+	o.trusted = pr->cfg->trusted;
+	o.ntrusted = pr->cfg->ntrusted;
+	o.family = family;
+	o.ranges = ranges;
+	o.now = (uint32_t)time(NULL);
+	o.name = name;
+	o.nft_table = nft_table;
+	if (ctx->te == NULL) {
+		o.nblock = 0;		/* no database: an empty feed */
+		return feed_write(NULL, &o, out, NULL);
+	}
+	if ((rc = tbl_read_begin(ctx->te, 0, &r)) != VERDICT_OK)
+		return rc;
+	rc = feed_write(r, &o, out, NULL);
+	tbl_read_end(ctx->te, r);
+	return rc;
+}
