@@ -178,6 +178,22 @@ VERDICT_API int verdict_open(verdict_ctx *ctx, unsigned flags);
 VERDICT_API int verdict_profile_exists(const verdict_ctx *ctx, int profile);
 
 /*
+ * verdict_config_get - the value of a global front-end key of the loaded
+ * configuration as text, copied into buf (len bytes, NUL-terminated), for
+ * verdict-milter and other daemons that read their settings from
+ * verdict.conf(5).  Keys: "database", "milter_socket", "milter_user",
+ * "milter_pidfile", "milter_timeout" and "stats_interval" (seconds, a
+ * decimal number), "milter_stage" ("connect" or "mail"), "milter_profiles"
+ * (the mapping normalised as "name=N,name=none", "" when empty).  Works
+ * before and after verdict_open().  Errors: VERDICT_EINVAL (not one of
+ * these keys), VERDICT_ENOENT (the key has no value: milter_user and
+ * milter_pidfile when unset), VERDICT_ERANGE (buf too small; buf holds
+ * the truncated text).  Safe on a shared opened ctx.
+ */
+VERDICT_API int verdict_config_get(const verdict_ctx *ctx, const char *key,
+				   char *buf, size_t len);
+
+/*
  * Results.  A verdict_result is owned by the caller, reused across checks
  * by one thread at a time, and holds all strings its accessors return
  * (valid until the next check into it or verdict_result_free()).

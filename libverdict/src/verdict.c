@@ -323,6 +323,61 @@ verdict_profile_exists(const verdict_ctx *ctx, int profile)
 	return config_profile_get(ctx->cfg, profile) != NULL;
 }
 
+/* verdict_config_get - global front-end keys as text (see verdict.h) */
+VERDICT_API int
+verdict_config_get(const verdict_ctx *ctx, const char *key, char *buf,
+		   size_t len)
+{
+	const vd_config *c = ctx->cfg;
+	const char *s = NULL;
+	char num[32];
+	size_t i, off;
+	int n;
+
+	if (buf == NULL || len == 0 || key == NULL)
+		return util_err(VERDICT_EINVAL, 0, "verdict_config_get: no "
+				"key or buffer");
+	buf[0] = 0;
+	if (strcmp(key, "database") == 0) {
+		s = ctx_dbdir(ctx);
+	} else if (strcmp(key, "milter_socket") == 0) {
+		s = c->milter_socket;
+	} else if (strcmp(key, "milter_user") == 0) {
+		s = c->milter_user;
+	} else if (strcmp(key, "milter_pidfile") == 0) {
+		s = c->milter_pidfile;
+	} else if (strcmp(key, "milter_timeout") == 0 ||
+		   strcmp(key, "stats_interval") == 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)(key[0] == 'm' ?
+			 c->milter_timeout : c->stats_interval));
+		s = num;
+	} else if (strcmp(key, "milter_stage") == 0) {
+		s = c->milter_stage == MILTER_STAGE_MAIL ? "mail" : "connect";
+	} else if (strcmp(key, "milter_profiles") == 0) {
+		for (i = 0, off = 0; i < c->milter_profiles.n; i++) {
+			n = snprintf(buf + off, len - off, "%s%s=%s",
+				     i ? "," : "", c->milter_profiles.v[i].name,
+				     c->milter_profiles.v[i].value);
+			if (n < 0 || (size_t)n >= len - off)
+				return util_err(VERDICT_ERANGE, 0, "%s: value "
+						"longer than %zu bytes", key,
+						len - 1);
+			off += (size_t)n;
+		}
+		return VERDICT_OK;
+	} else {
+		return util_err(VERDICT_EINVAL, 0, "verdict_config_get: "
+				"unknown key \"%.60s\"", key);
+	}
+	if (s == NULL)
+		return util_err(VERDICT_ENOENT, 0, "%s is not set", key);
+	n = snprintf(buf, len, "%s", s);
+	if (n < 0 || (size_t)n >= len)
+		return util_err(VERDICT_ERANGE, 0, "%s: value longer than %zu "
+				"bytes", key, len - 1);
+	return VERDICT_OK;
+}
+
 /* -------------------------------------------------------------- checks */
 
 VERDICT_API verdict_result *
