@@ -387,7 +387,7 @@ START_TEST(random_properties)
 			vcidr c;
 			vaddr last;
 			long lo, hi;
-			int v6, v6b;
+			int v6 = 0, v6b = 0;
 			unsigned size, plen_u;
 
 			ck_assert_msg(cidr_parse(line, strlen(line), &c) ==
