@@ -642,7 +642,7 @@ struct worker {
 	int done;
 };
 
-static _Atomic int stop_reloads;
+static _Atomic int stop_reloads, stop_workers;
 
 static void *
 worker_run(void *p)
@@ -654,7 +654,8 @@ worker_run(void *p)
 	for (size_t k = 0; k < NMIX; k++)
 		lens[k] = strlen(mix[k].arg);
 	memset(res + BUF, 0xC5, CANARY);
-	for (long j = 0; j < w->n; j++) {
+	for (long j = 0; j < w->n || !atomic_load_explicit(&stop_workers,
+					memory_order_relaxed); j++) {
 		const struct tcase *c = &mix[(size_t)(w->id + j) % NMIX];
 		size_t k = (size_t)(c - mix);
 		long al = (long)lens[k], rl = 0;
@@ -714,6 +715,13 @@ mode_threads(int nt, long n, int reloads)
 		if (pthread_create(&w[i].t, NULL, worker_run, &w[i]) != 0)
 			die("pthread_create");
 	}
+	if (reloads) {
+		/* Keep calling until the file was reloaded a few times. */
+		for (int k = 0; k < 300 && log_count("configuration reloaded")
+		     < 4; k++)
+			sleep_ms(100);
+	}
+	atomic_store(&stop_workers, 1);
 	for (int i = 0; i < nt; i++) {
 		pthread_join(w[i].t, NULL);
 		bad += w[i].bad;
@@ -721,7 +729,11 @@ mode_threads(int nt, long n, int reloads)
 	if (reloads) {
 		atomic_store(&stop_reloads, 1);
 		pthread_join(rt, NULL);
-		printf("# %d reloads\n", log_count("configuration reloaded"));
+		int nr = log_count("configuration reloaded");
+
+		printf("%s - %d reloads while calling\n", nr >= 4 ? "ok" :
+		       "not ok", nr);
+		bad += nr < 4;
 	}
 	free(w);
 	printf("%s - %d threads x %ld calls, %ld wrong answers\n",
