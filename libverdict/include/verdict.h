@@ -194,6 +194,17 @@ VERDICT_API int verdict_config_get(const verdict_ctx *ctx, const char *key,
 				   char *buf, size_t len);
 
 /*
+ * verdict_profile_callout - the callout settings of [profile N]:
+ * *timeout_us gets callout_timeout in microseconds, *tempfail_reject 1
+ * when callout_tempfail = reject, 0 for pass (either pointer may be
+ * NULL).  Returns VERDICT_OK, or VERDICT_ENOENT when the profile is not
+ * declared.  Safe on a shared opened ctx; works before verdict_open too.
+ */
+VERDICT_API int verdict_profile_callout(const verdict_ctx *ctx, int profile,
+					long *timeout_us,
+					int *tempfail_reject);
+
+/*
  * Results.  A verdict_result is owned by the caller, reused across checks
  * by one thread at a time, and holds all strings its accessors return
  * (valid until the next check into it or verdict_result_free()).

@@ -378,6 +378,23 @@ verdict_config_get(const verdict_ctx *ctx, const char *key, char *buf,
 	return VERDICT_OK;
 }
 
+VERDICT_API int
+verdict_profile_callout(const verdict_ctx *ctx, int profile, long *timeout_us,
+			int *tempfail_reject)
+{
+	const config_profile *p = config_profile_get(ctx->cfg, profile);
+
+	if (p == NULL)
+		return util_err(VERDICT_ENOENT, 0, "no [profile %d] in the "
+				"configuration", profile);
+	if (timeout_us)
+		*timeout_us = (long)p->callout_timeout_ms * 1000;
+	if (tempfail_reject)
+		*tempfail_reject = p->callout_tempfail ==
+				   CALLOUT_TEMPFAIL_REJECT;
+	return VERDICT_OK;
+}
+
 /* -------------------------------------------------------------- checks */
 
 VERDICT_API verdict_result *
