@@ -2,7 +2,7 @@
  * bench_verdict.c - libverdict against its references, same run, same data
  *
  * Usage: bench_verdict -D DATADIR -w WORKDIR [-m FILE.mmdb] [-c VERDICT_CLI]
- *	  [-i IPRANGE] [-r REPS] [-t SECONDS]
+ *	  [-i IPRANGE] [-r REPS] [-t SECONDS] [-P import|verdict]
  *
  * DATADIR holds bench_gen's files.  WORKDIR is emptied and receives the
  * LMDB databases and configs.  Measures, in this order:
@@ -15,6 +15,9 @@
  *		(inet_pton + binary search: the floor)
  *	growth	the same verdict with a 10,000-entry block table
  *	cli	`verdict -c CONF check -` whole process, stdin = queries.txt
+ * -P import|verdict runs only that (one import into WORKDIR/db; or one
+ * timed verdict loop on it, kept from an earlier run): for perf record or
+ * valgrind --tool=callgrind.
  * A validation pass first checks that verdict, MMDB and the array give
  * the same block answers and reasons on every query.
  *
@@ -48,7 +51,8 @@
 
 typedef unsigned __int128 u128;
 
-static const char *data_dir, *work_dir, *mmdb_path, *cli_path, *iprange_path;
+static const char *data_dir, *work_dir, *mmdb_path, *cli_path, *iprange_path,
+		  *profile_what;
 static int reps = 5;
 static double min_secs = 1.0;
 
@@ -686,8 +690,9 @@ main(int argc, char **argv)
 	engine ev, em, ef, eg;
 	flat fl;
 
-	while ((opt = getopt(argc, argv, "D:w:m:c:i:r:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "D:w:m:c:i:r:t:P:")) != -1) {
 		switch (opt) {
+		case 'P': profile_what = optarg; break;
 		case 'D': data_dir = optarg; break;
 		case 'w': work_dir = optarg; break;
 		case 'm': mmdb_path = optarg; break;
@@ -706,9 +711,16 @@ main(int argc, char **argv)
 		die("-D and -w are required");
 	if (reps < 1 || reps > 8)
 		reps = 5;
-	rm_rf(work_dir);
-	if (mkdir(work_dir, 0755) != 0)
-		die("cannot create the work directory");
+	if (profile_what == NULL) {
+		rm_rf(work_dir);
+		if (mkdir(work_dir, 0755) != 0)
+			die("cannot create the work directory");
+	} else {
+		mkdir(work_dir, 0755);
+		snprintf(db, sizeof(db), "%s/db", work_dir);
+		if (strcmp(profile_what, "import") == 0)
+			rm_rf(db);
+	}
 	load_queries();
 	snprintf(db, sizeof(db), "%s/db", work_dir);
 	snprintf(db10k, sizeof(db10k), "%s/db10k", work_dir);
@@ -716,6 +728,26 @@ main(int argc, char **argv)
 	snprintf(conf10k, sizeof(conf10k), "%s/verdict10k.conf", work_dir);
 	write_conf(conf, db);
 	write_conf(conf10k, db10k);
+
+	/* -P import|verdict: only that, for perf/callgrind */
+	if (profile_what && strcmp(profile_what, "import") == 0) {
+		imp_s = make_db(db, path_in(data_dir, "block.txt"), &entries);
+		printf("import_s=%.3f entries=%zu\n", imp_s, entries);
+		return 0;
+	}
+	if (profile_what && strcmp(profile_what, "verdict") == 0) {
+		size_t ops;
+
+		if (access(db, F_OK) != 0)
+			make_db(db, path_in(data_dir, "block.txt"), &entries);
+		ctx = open_ro(conf);
+		ev = (engine){ "verdict", v_tstate, v_tfree, v_look, ctx };
+		ops = sized(&ev);
+		v1 = timed_rep(&ev, 1, ops, &v2agg);
+		printf("verdict_ns=%.0f\n", v1);
+		verdict_free(ctx);
+		return 0;
+	}
 
 	/* 1. import vs iprange --optimize, interleaved, median of 3 */
 	fprintf(stderr, "bench_verdict: import ...\n");
@@ -844,13 +876,13 @@ main(int argc, char **argv)
 		snprintf(fig, sizeof(fig), "%.0f verdicts/s (%.2f s; -q %.2f s)",
 			 (double)nqueries / cli_s, cli_s, cliq_s);
 		row("verdict check - (1M IPs, whole process)", fig,
-		    "500,000/s", 500000 * cli_s / (double)nqueries, ">= 500k/s",
+		    "500,000/s", (double)nqueries / cli_s / 500000, ">= 1.0",
 		    (double)nqueries / cli_s >= 500000);
 	} else {
 		snprintf(fig, sizeof(fig), "CLI not built; API %.0f verdicts/s",
 			 1e9 / v1);
 		row("verdict check - (1M IPs, whole process)", fig,
-		    "500,000/s", 0, ">= 500k/s", -1);
+		    "500,000/s", 0, ">= 1.0", -1);
 	}
 	if (have_mm)
 		MMDB_close(&mm);
