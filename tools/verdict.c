@@ -52,6 +52,7 @@ static const char usage_main[] =
 "  dump TABLE [--json]                                list a table\n"
 "  expire                                             purge expired entries\n"
 "  doctor [-p N]                                      check what a profile needs\n"
+"  feed --format FORMAT [-p N] [--tables a,b] [-o FILE] firewall/MTA/rbldnsd feed\n"
 "\n"
 "Each command has --help.  See verdict(1).\n";
 
@@ -466,6 +467,13 @@ cli_format_time(int64_t t, char *buf, size_t size)
 		snprintf(buf, size, "%lld", (long long)t);
 }
 
+/* cmd_feed_cli - verdict feed (tools/verdict_feed.c opens its own ctx) */
+static int
+cmd_feed_cli(const cli_global *g, int argc, char **argv)
+{
+	return cmd_feed(argc, argv, g->config, g->dbdir);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const cli_global *, int, char **);
@@ -478,6 +486,7 @@ static const struct {
 	{ "dump", cmd_dump },
 	{ "expire", cmd_expire },
 	{ "doctor", cmd_doctor },
+	{ "feed", cmd_feed_cli },
 };
 
 int

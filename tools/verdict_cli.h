@@ -88,6 +88,9 @@ int cmd_import(const cli_global *g, int argc, char **argv);
 int cmd_dump(const cli_global *g, int argc, char **argv);
 int cmd_expire(const cli_global *g, int argc, char **argv);
 int cmd_doctor(const cli_global *g, int argc, char **argv);
+/* verdict_feed.c: opens its own context; exit 0 written, 1 --diff
+ * changed, 2 error */
+int cmd_feed(int argc, char **argv, const char *config, const char *dbdir);
 int cmd_check(const cli_global *g, int argc, char **argv);
 
 #endif /* VERDICT_CLI_H */

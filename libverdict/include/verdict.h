@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -191,6 +192,17 @@ VERDICT_API int verdict_profile_exists(const verdict_ctx *ctx, int profile);
  */
 VERDICT_API int verdict_config_get(const verdict_ctx *ctx, const char *key,
 				   char *buf, size_t len);
+
+/*
+ * verdict_profile_callout - the callout settings of [profile N]:
+ * *timeout_us gets callout_timeout in microseconds, *tempfail_reject 1
+ * when callout_tempfail = reject, 0 for pass (either pointer may be
+ * NULL).  Returns VERDICT_OK, or VERDICT_ENOENT when the profile is not
+ * declared.  Safe on a shared opened ctx; works before verdict_open too.
+ */
+VERDICT_API int verdict_profile_callout(const verdict_ctx *ctx, int profile,
+					long *timeout_us,
+					int *tempfail_reject);
 
 /*
  * Results.  A verdict_result is owned by the caller, reused across checks
@@ -373,6 +385,39 @@ typedef struct verdict_doctor_line {
 VERDICT_API int verdict_doctor(verdict_ctx *ctx, int profile,
 			       int (*cb)(const verdict_doctor_line *, void *),
 			       void *arg);
+
+/*
+ * verdict_feed - write the firewall / MTA / DNS feed of [profile N]: the
+ * union of the block tables (the profile's block_tables, or the
+ * NULL-terminated list tables) minus the union of the profile's allow
+ * tables minus its trusted_networks, unexpired entries only, aggregated
+ * into the minimal list of CIDRs (adjacent and overlapping networks
+ * merged), IPv4 and IPv6 apart (IPv4 as dotted quads, first).
+ *
+ * family: 0 both, 4 IPv4 only, 6 IPv6 only.  format: "plain" (one CIDR
+ * a line; ranges != 0: "start-end" lines), "pf" (one CIDR a line, for
+ * pfctl -T replace -f), "nft" (nft -f script: table inet nft_table with
+ * interval sets name_v4 / name_v6, created if missing, flushed and filled
+ * in one transaction), "ipset" (ipset restore script: fill name_v4_tmp,
+ * swap with name_v4, destroy; re-runnable), "postfix" (cidr: table,
+ * "CIDR REJECT reason"), "rbldnsd" (ip4set dataset, IPv4), "rbldnsd6"
+ * (ip6trie dataset, IPv6), "json" (one {cidr, table, reason, expires}
+ * object a line per contributing entry, unaggregated).  postfix and
+ * rbldnsd lines carry an entry's reason when the whole network comes
+ * from that one entry.  name and nft_table: [A-Za-z0-9_-]{1,24}, NULL =
+ * "verdict".
+ *
+ * Errors: VERDICT_ESTATE (not open), VERDICT_ENOENT (undeclared profile,
+ * no such table), VERDICT_EINVAL (unknown format, bad name, an allow
+ * table in tables), VERDICT_EIO (writing out failed), VERDICT_ENOMEM,
+ * VERDICT_EDB, VERDICT_ERANGE (more networks than an ipset holds).  On
+ * error out may hold part of a feed: write to a temporary file and
+ * rename it.  Safe on a shared opened ctx (one read transaction).
+ */
+VERDICT_API int verdict_feed(verdict_ctx *ctx, int profile,
+			     const char *const *tables, int family,
+			     const char *format, const char *name,
+			     const char *nft_table, int ranges, FILE *out);
 
 #ifdef __cplusplus
 }

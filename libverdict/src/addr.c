@@ -157,7 +157,13 @@ done:
 		out[2 * k] = (uint8_t)(g[k] >> 8);
 		out[2 * k + 1] = (uint8_t)g[k];
 	}
-	for (int k = dc, at = 8 - (ng - dc); k < ng; k++, at++) {
+	for (int k = dc; k < ng; k++) {
+		/* the groups after "::" are right-aligned; the explicit
+		 * bound also keeps GCC's -O3 overflow analysis quiet */
+		unsigned at = (unsigned)(8 - ng + k);
+
+		if (at > 7)
+			return -1;
 		out[2 * at] = (uint8_t)(g[k] >> 8);
 		out[2 * at + 1] = (uint8_t)g[k];
 	}

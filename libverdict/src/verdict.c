@@ -378,6 +378,23 @@ verdict_config_get(const verdict_ctx *ctx, const char *key, char *buf,
 	return VERDICT_OK;
 }
 
+VERDICT_API int
+verdict_profile_callout(const verdict_ctx *ctx, int profile, long *timeout_us,
+			int *tempfail_reject)
+{
+	const config_profile *p = config_profile_get(ctx->cfg, profile);
+
+	if (p == NULL)
+		return util_err(VERDICT_ENOENT, 0, "no [profile %d] in the "
+				"configuration", profile);
+	if (timeout_us)
+		*timeout_us = (long)p->callout_timeout_ms * 1000;
+	if (tempfail_reject)
+		*tempfail_reject = p->callout_tempfail ==
+				   CALLOUT_TEMPFAIL_REJECT;
+	return VERDICT_OK;
+}
+
 /* -------------------------------------------------------------- checks */
 
 VERDICT_API verdict_result *
@@ -1007,11 +1024,27 @@ verdict_expire(verdict_ctx *ctx, size_t *purged)
 
 /* ---------------------------------------------------------------- doctor */
 
+typedef struct doctor_arg {
+	int (*cb)(const verdict_doctor_line *, void *);
+	void *arg;
+	const char *what;
+} doctor_arg;
+
+static int
+doctor_item(const char *name, int ok, const char *detail, void *arg)
+{
+	doctor_arg *a = arg;
+	verdict_doctor_line l = { a->what, name, ok, detail };
+
+	return a->cb(&l, a->arg);
+}
+
 VERDICT_API int
 verdict_doctor(verdict_ctx *ctx, int profile,
 	       int (*cb)(const verdict_doctor_line *, void *), void *arg)
 {
 	verdict_doctor_line l;
+	doctor_arg da = { cb, arg, NULL };
 	char msg[1024];
 	const prof_rt *pr;
 	int rc;
@@ -1022,22 +1055,143 @@ verdict_doctor(verdict_ctx *ctx, int profile,
 	    ctx->slot[profile] < 0)
 		return util_err(VERDICT_ENOENT, 0, "no [profile %d]", profile);
 	pr = &ctx->prof[ctx->slot[profile]];
-	l.what = "database";
-	l.name = ctx_dbdir(ctx);
-	rc = tbl_check_access(ctx_dbdir(ctx), msg, sizeof(msg));
-	l.ok = rc == VERDICT_OK;
-	l.detail = l.ok ? (ctx->te ? "readable, lock.mdb writable" :
-			   "not opened (no tables configured)") : msg;
-	if ((rc = cb(&l, arg)) != 0)
-		return rc;
-	for (size_t i = 0; i < pr->nallow + pr->nblock; i++) {
-		l.what = "table";
-		l.name = pr->names[i];
-		l.ok = 1;
-		l.detail = i < pr->nallow ? "allow table present" :
-			   "block table present";
+	if (ctx->te) {
+		l.what = "database";
+		l.name = ctx_dbdir(ctx);
+		rc = tbl_check_access(ctx_dbdir(ctx), msg, sizeof(msg));
+		l.ok = rc == VERDICT_OK;
+		l.detail = l.ok ? "readable, lock.mdb writable" : msg;
 		if ((rc = cb(&l, arg)) != 0)
 			return rc;
 	}
+	for (int k = 0; k < 2; k++) {
+		const config_strlist *names = k ? &pr->cfg->block_tables :
+					      &pr->cfg->allow_tables;
+
+		for (size_t i = 0; i < names->n; i++) {
+			size_t j;
+
+			for (j = 0; j < pr->nallow + pr->nblock; j++)
+				if (strcmp(pr->names[j], names->v[i]) == 0)
+					break;
+			l.what = "table";
+			l.name = names->v[i];
+			l.ok = j < pr->nallow + pr->nblock;
+			l.detail = !l.ok ? "missing: named in the config but "
+				   "not in the database" : k ?
+				   "block table present" :
+				   "allow table present";
+			if ((rc = cb(&l, arg)) != 0)
+				return rc;
+		}
+	}
+#ifdef VD_HAVE_DNSBL
+	if (pr->sites && ctx->dns) {
+		int64_t ms = pr->cfg->dnsbl_timeout_ms;
+
+		da.what = "zone";
+		rc = dnsbl_doctor(ctx->dns, pr->sites, util_now_ns() +
+				  (ms > 0 ? ms : 1500) * 1000000, doctor_item,
+				  &da);
+		if (rc != 0)
+			return rc;
+	}
+#endif
+	if (ctx->geo) {
+		da.what = "geoip";
+		if ((rc = geo_doctor(ctx->geo, doctor_item, &da)) != 0)
+			return rc;
+	}
 	return VERDICT_OK;
+}
+
+/* ------------------------------------------- feed (issue 7, branch feed) */
+
+#include "feed.h"
+
+VERDICT_API int
+verdict_feed(verdict_ctx *ctx, int profile, const char *const *tables,
+	     int family, const char *format, const char *name,
+	     const char *nft_table, int ranges, FILE *out)
+{
+	uint16_t ids[PROF_TABLES_MAX];
+	const char *names[PROF_TABLES_MAX];
+	const prof_rt *pr;
+	tbl_reader *r = NULL;
+	feed_opts o = { 0 };
+	size_t n = 0;
+	int rc;
+
+	if (!ctx->opened)
+		return util_err(VERDICT_ESTATE, 0, "context not open");
+	if (ctx->te && tbl_forked(ctx->te))
+		return util_err(VERDICT_EFORK, 0, "context opened before "
+				"fork() cannot be used in the child");
+	if (profile < 1 || profile > CONFIG_PROFILE_MAX ||
+	    ctx->slot[profile] < 0)
+		return util_err(VERDICT_ENOENT, 0, "no [profile %d]", profile);
+	pr = &ctx->prof[ctx->slot[profile]];
+	if ((o.format = feed_format_parse(format ? format : "")) < 0)
+		return util_err(VERDICT_EINVAL, 0, "unknown feed format "
+				"\"%.40s\" (nft, ipset, pf, plain, postfix, "
+				"rbldnsd, rbldnsd6, json)", format ? format :
+				"");
+	if ((name && !feed_name_ok(name)) ||
+	    (nft_table && !feed_name_ok(nft_table)))
+		return util_err(VERDICT_EINVAL, 0, "set and table names are "
+				"1 to %d of A-Z a-z 0-9 _ -", FEED_NAME_MAX);
+	if (family != 0 && family != 4 && family != 6)
+		return util_err(VERDICT_EINVAL, 0, "family is 0, 4 or 6");
+	if (tables) {
+		for (; tables[n]; n++) {
+			int kind;
+
+			if (n == PROF_TABLES_MAX)
+				return util_err(VERDICT_EINVAL, 0, "more than "
+						"%d tables", PROF_TABLES_MAX);
+			if (!tbl_name_ok(tables[n]))
+				return util_err(VERDICT_EINVAL, 0, "bad table "
+						"name \"%.80s\"", tables[n]);
+			if (ctx->te == NULL)
+				return util_err(VERDICT_ENOENT, 0, "no table "
+						"\"%s\": no database open",
+						tables[n]);
+			rc = tbl_table_id(ctx->te, tables[n], &ids[n], &kind);
+			if (rc == VERDICT_ENOENT)
+				return util_err(rc, 0, "no table \"%s\"",
+						tables[n]);
+			if (rc)
+				return rc;
+			if (kind != VERDICT_TABLE_BLOCK)
+				return util_err(VERDICT_EINVAL, 0, "table "
+						"\"%s\" is an allow table",
+						tables[n]);
+			names[n] = tables[n];
+		}
+		o.block = ids;
+		o.block_names = names;
+		o.nblock = n;
+	} else {
+		o.block = pr->ids + pr->nallow;
+		o.block_names = pr->names + pr->nallow;
+		o.nblock = pr->nblock;
+	}
+	o.allow = pr->ids;
+	o.nallow = pr->nallow;
+	o.trusted = pr->cfg->trusted;
+	o.ntrusted = pr->cfg->ntrusted;
+	o.family = family;
+	o.ranges = ranges;
+	o.now = (uint32_t)time(NULL);
+	o.name = name;
+	o.nft_table = nft_table;
+	if (ctx->te == NULL) {
+		o.nblock = 0;		/* no database: an empty feed */
+		return feed_write(NULL, &o, out, NULL);
+	}
+	if ((rc = tbl_read_begin(ctx->te, 0, &r)) != VERDICT_OK)
+		return rc;
+	rc = feed_write(r, &o, out, NULL);
+	tbl_read_end(ctx->te, r);
+	return rc;
 }

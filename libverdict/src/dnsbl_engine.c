@@ -1,0 +1,998 @@
+/*
+ * dnsbl_engine.c - the DNSBL engine: shared in-flight queries, cache,
+ * RFC 5782 self-test, weighted checks under one deadline
+ *
+ *	dnsbl_engine_new/free	resolver thread + cache + in-flight table
+ *	dnsbl_check		one weighted check under one deadline
+ *	dnsbl_doctor		RFC 5782 self-test on demand
+ *	dnsbl_get_stats		counters since the engine started
+ *
+ * Concurrency: every query is a "flight" keyed by (zone, qtype, IP, test)
+ * in one table under e->mu; a check that needs an answer already in
+ * flight attaches to it (reference count) instead of asking again, so N
+ * threads asking one IP cost one query per zone.  The resolver thread
+ * (resolv.c) completes flights and signals the attached checks' condition
+ * variables (CLOCK_MONOTONIC); a check waits on its own condition
+ * variable until its outcome is settled or its deadline passes.  Cached
+ * answers and self-test verdicts are read without e->mu, so a fully
+ * cached check takes no engine-wide lock.
+ *
+ * Self-test: a zone is tested (127.0.0.2 must be listed, 127.0.0.1 must
+ * not) with its first use and again when the result is older than 10
+ * minutes, triggered by a check and run concurrently with it; a check
+ * waits, within its deadline, only for a zone never tested.  A zone that
+ * lists 127.0.0.1 is "wild": its answers never count until a re-test
+ * passes.  A first test that gets no answer leaves the zone in use.
+ *
+ * Diagnostics: warnings (error codes, unknown answers, wild zones) go
+ * through vd_log once a minute per zone and kind, with the zone's display
+ * name, never the secret domain.
+ *
+ * Limits: the cache key is the domain, so profiles sharing a domain share
+ * its answers; each applies its own TTL clamp when reading.  SERVFAIL and
+ * REFUSED do not fail over to the next server (see resolv.c).
+ */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ares.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "cache.h"
+#include "dnsbl.h"
+#include "resolv.h"
+
+/* is_v4 - IPv4-mapped (::ffff:0:0/96); local until addr.c is merged */
+static int
+is_v4(const vaddr *a)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					 0xff, 0xff };
+
+	return memcmp(a->b, pfx, 12) == 0;
+}
+
+static void
+ip4_text(uint32_t v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff,
+		 (v >> 8) & 0xff, v & 0xff);
+}
+
+/* --- engine ---------------------------------------------------------- */
+
+#define NS_PER_S 1000000000LL
+#define RETEST_NS (600 * NS_PER_S)	/* self-test older than this: redo */
+#define WARN_NS (60 * NS_PER_S)		/* warnings: once a minute a zone */
+#define FLIGHT_BUCKETS 1024
+
+enum { TEST_NONE = 0, TEST_OK = 1, TEST_WILD = 2 };
+
+/* The key of a flight and of a cache entry. */
+typedef struct fkey {
+	uint32_t zid;
+	uint16_t qtype;
+	uint8_t test;
+	uint8_t pad;
+	vaddr ip;
+} fkey;
+
+/* A zone record: one per domain the engine has seen; never freed before
+ * the engine.  The list is append-only, read without the lock. */
+typedef struct zrec {
+	struct zrec *next;
+	uint32_t id;
+	char name[DNSBL_DOMAIN_MAX + 1];
+	char display[128];	/* for logs: never the secret name */
+	/* self-test: written under e->mu, read atomically */
+	int verdict;		/* TEST_* */
+	int testing;		/* probes in flight */
+	int64_t tested_at;
+	dnsbl_answer probe[2];	/* [0] 127.0.0.2, [1] 127.0.0.1 */
+	int probes_left;
+	int64_t warn_last[DNSBL_IGN_KINDS + 3];	/* vd_ratelimit */
+} zrec;
+
+typedef struct waiter {
+	pthread_cond_t cond;
+} waiter;
+
+typedef struct flight flight;
+
+typedef struct wlink {
+	struct wlink *prev, *next;
+	waiter *w;
+	flight *f;
+} wlink;
+
+struct flight {
+	flight *hnext;
+	fkey key;
+	dnsbl_engine *e;
+	zrec *zr;
+	int refs;		/* the query + each attached check */
+	int hashed;
+	int done;
+	int64_t done_ns;
+	dnsbl_answer ans;
+	wlink *waiters;
+};
+
+struct dnsbl_engine {
+	const vd_logger *lg;
+	resolv *res;
+	cache *cache;
+	int64_t cache_ttl_max;	/* seconds: longest any profile keeps */
+	pthread_mutex_t mu;	/* flights, zone records' tests */
+	pthread_condattr_t cattr;
+	flight *ftab[FLIGHT_BUCKETS];
+	zrec *zones;		/* atomic head */
+	uint32_t nzones;
+	atomic_ulong n_queries, n_hits, n_timeouts, n_servfail, n_refused,
+		n_bad, n_wild;
+};
+
+/* The value cached for an answer: when, and the answer up to txt (the
+ * text is stored only for TXT answers). */
+typedef struct cval {
+	int64_t at;
+	dnsbl_answer a;
+} cval;
+
+#define CVAL_A_LEN (offsetof(cval, a) + offsetof(dnsbl_answer, txt))
+
+static uint32_t
+fkey_hash(const fkey *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void
+make_key(fkey *k, const zrec *zr, int qtype, int test, const vaddr *ip)
+{
+	memset(k, 0, sizeof(*k));
+	k->zid = zr->id;
+	k->qtype = (uint16_t)qtype;
+	k->test = (uint8_t)test;
+	k->ip = *ip;
+}
+
+static void
+v4(vaddr *a, uint32_t v)
+{
+	memset(a, 0, sizeof(*a));
+	a->b[10] = a->b[11] = 0xff;
+	a->b[12] = (uint8_t)(v >> 24);
+	a->b[13] = (uint8_t)(v >> 16);
+	a->b[14] = (uint8_t)(v >> 8);
+	a->b[15] = (uint8_t)v;
+}
+
+static void
+ip_text(const vaddr *a, char *buf, size_t size)
+{
+	if (is_v4(a))
+		inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)size);
+	else
+		inet_ntop(AF_INET6, a->b, buf, (socklen_t)size);
+}
+
+/* zone_get - the record of domain d of s, created on first use */
+static zrec *
+zone_get(dnsbl_engine *e, const dnsbl_sites *s, size_t d)
+{
+	zrec *z;
+
+	for (z = __atomic_load_n(&e->zones, __ATOMIC_ACQUIRE); z; z = z->next)
+		if (strcmp(z->name, dnsbl_sites_domain(s, d)) == 0)
+			return z;
+	pthread_mutex_lock(&e->mu);
+	for (z = e->zones; z; z = z->next)
+		if (strcmp(z->name, dnsbl_sites_domain(s, d)) == 0)
+			break;
+	if (z == NULL && (z = calloc(1, sizeof(*z))) != NULL) {
+		z->id = ++e->nzones;
+		util_strlcpy(z->name, dnsbl_sites_domain(s, d), sizeof(z->name));
+		util_strlcpy(z->display, dnsbl_sites_display(s, d), sizeof(z->display));
+		z->next = e->zones;
+		__atomic_store_n(&e->zones, z, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&e->mu);
+	return z;
+}
+
+static void
+unhash(dnsbl_engine *e, flight *f)
+{
+	flight **pp = &e->ftab[fkey_hash(&f->key) % FLIGHT_BUCKETS];
+
+	if (!f->hashed)
+		return;
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+	f->hashed = 0;
+}
+
+/* flight_unref - drop one reference (e->mu held) */
+static void
+flight_unref(dnsbl_engine *e, flight *f)
+{
+	if (--f->refs > 0)
+		return;
+	unhash(e, f);
+	free(f);
+}
+
+/* warn_answer - the rate-limited warnings for an answer (resolver thread) */
+static void
+warn_answer(dnsbl_engine *e, flight *f)
+{
+	const dnsbl_answer *a = &f->ans;
+	char ip[ADDR_TEXT_MAX], code[16], txt[96];
+	unsigned bit;
+	int i;
+
+	ip_text(&f->key.ip, ip, sizeof(ip));
+	for (i = 0, bit = 1; i < DNSBL_IGN_KINDS; i++, bit <<= 1) {
+		int j;
+		uint32_t v = 0;
+
+		if (!(a->flags & bit))
+			continue;
+		for (j = 0; j < a->nignored; j++) {
+			uint32_t c = a->ignored[j];
+			unsigned fl = c >> 24 != 127 ? DNSBL_IGN_OUTSIDE
+				: (c & 0xffffff00u) == 0x7fffff00u
+				? ((c & 0xff) == 252 ? DNSBL_IGN_252
+				   : (c & 0xff) == 254 ? DNSBL_IGN_254
+				   : (c & 0xff) == 255 ? DNSBL_IGN_255
+				   : DNSBL_IGN_OTHER) : DNSBL_IGN_WL255;
+
+			if (fl == bit) {
+				v = c;
+				break;
+			}
+		}
+		ip4_text(v, code, sizeof(code));
+		if (vd_ratelimit(&f->zr->warn_last[i], WARN_NS))
+			vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s answered "
+			       "%s for %s: %s; not counted as a listing",
+			       f->zr->display, code, ip,
+			       dnsbl_ignored_meaning(bit));
+	}
+	if (a->kind >= DNSBL_TIMEOUT && a->kind != DNSBL_IGNORED
+	    && vd_ratelimit(&f->zr->warn_last[DNSBL_IGN_KINDS], WARN_NS)) {
+		dnsbl_answer_text(a, txt, sizeof(txt));
+		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s: %s for %s; "
+		       "the answer is unknown", f->zr->display, txt, ip);
+	}
+}
+
+/* test_update - both probes answered: decide wild or not (e->mu held) */
+static void
+test_update(dnsbl_engine *e, zrec *z, int64_t now)
+{
+	const dnsbl_answer *p1 = &z->probe[1];
+	char txt[96];
+
+	if (p1->kind == DNSBL_LISTED) {
+		dnsbl_answer_text(p1, txt, sizeof(txt));
+		if (z->verdict != TEST_WILD
+		    || vd_ratelimit(&z->warn_last[DNSBL_IGN_KINDS + 1],
+				    WARN_NS))
+			vd_log(e->lg, LOG_ERR, "dnsbl: zone %s lists 127.0.0.1 "
+			       "(%s): it has gone wild; its answers are "
+			       "ignored until a re-test passes", z->display,
+			       txt);
+		__atomic_store_n(&z->verdict, TEST_WILD, __ATOMIC_RELEASE);
+	} else if (p1->kind == DNSBL_NXDOMAIN || z->verdict == TEST_NONE) {
+		if (z->verdict == TEST_WILD)
+			vd_log(e->lg, LOG_NOTICE, "dnsbl: zone %s passed its "
+			       "self-test again; its answers count",
+			       z->display);
+		__atomic_store_n(&z->verdict, TEST_OK, __ATOMIC_RELEASE);
+	}
+	if (z->probe[0].kind == DNSBL_NXDOMAIN
+	    && vd_ratelimit(&z->warn_last[DNSBL_IGN_KINDS + 2], WARN_NS))
+		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s does not list "
+		       "127.0.0.2 (RFC 5782 test entry)", z->display);
+	__atomic_store_n(&z->tested_at, now, __ATOMIC_RELEASE);
+	z->testing = 0;
+}
+
+/* flight_done - resolver callback: classify, cache, wake the checks */
+static void
+flight_done(void *arg, int status, const unsigned char *abuf, int alen)
+{
+	flight *f = arg;
+	dnsbl_engine *e = f->e;
+	int64_t now = util_now_ns();
+	dnsbl_answer a;
+	wlink *l;
+
+	dnsbl_classify(abuf, alen, status, f->key.qtype == ns_t_txt, &a);
+	f->ans = a;	/* only this thread writes ans before done is set */
+	switch (a.kind) {
+	case DNSBL_TIMEOUT:
+		e->n_timeouts++;
+		break;
+	case DNSBL_SERVFAIL:
+		e->n_servfail++;
+		break;
+	case DNSBL_REFUSED:
+		e->n_refused++;
+		break;
+	case DNSBL_BAD:
+	case DNSBL_IGNORED:
+		e->n_bad++;
+		break;
+	}
+	if (status != ARES_EDESTRUCTION)
+		warn_answer(e, f);
+	if (!f->key.test && (a.kind == DNSBL_LISTED
+			     || a.kind == DNSBL_NXDOMAIN)) {
+		cval v;
+
+		/* kept as long as any profile may use it; each check
+		 * applies its own profile's TTL clamp (cached_answer) */
+		v.at = now;
+		v.a = a;
+		cache_put(e->cache, &f->key, sizeof(f->key), &v,
+			  f->key.qtype == ns_t_txt ? sizeof(v) : CVAL_A_LEN,
+			  now + e->cache_ttl_max * NS_PER_S);
+	}
+	pthread_mutex_lock(&e->mu);
+	f->done = 1;
+	f->done_ns = now;
+	if (f->key.test) {
+		f->zr->probe[f->key.ip.b[15] == 2 ? 0 : 1] = a;
+		if (--f->zr->probes_left == 0)
+			test_update(e, f->zr, now);
+	}
+	for (l = f->waiters; l; l = l->next)
+		pthread_cond_signal(&l->w->cond);
+	/* new checks ask again or use the cache, never a finished flight */
+	unhash(e, f);
+	flight_unref(e, f);
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* flight_find - the running flight for key (e->mu held) */
+static flight *
+flight_find(dnsbl_engine *e, const fkey *key)
+{
+	flight *f;
+
+	for (f = e->ftab[fkey_hash(key) % FLIGHT_BUCKETS]; f; f = f->hnext)
+		if (memcmp(&f->key, key, sizeof(*key)) == 0)
+			return f;
+	return NULL;
+}
+
+/* flight_get - the flight for key, started when absent (e->mu held);
+ * *started set when this call sent the query.  NULL on failure. */
+static flight *
+flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
+{
+	uint32_t b = fkey_hash(key) % FLIGHT_BUCKETS;
+	char qname[256];
+	flight *f;
+
+	*started = 0;
+	if ((f = flight_find(e, key)) != NULL)
+		return f;
+	if (dnsbl_qname(&key->ip, zr->name, qname, sizeof(qname)) < 0)
+		return NULL;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->key = *key;
+	f->e = e;
+	f->zr = zr;
+	f->refs = 1;
+	/* the callback may run at once in the resolver thread, but it
+	 * takes e->mu first, which we hold: link before unlocking */
+	if (resolv_submit(e->res, qname, key->qtype, flight_done, f)
+	    != VERDICT_OK) {
+		free(f);
+		return NULL;
+	}
+	f->hashed = 1;
+	f->hnext = e->ftab[b];
+	e->ftab[b] = f;
+	e->n_queries++;
+	*started = 1;
+	return f;
+}
+
+static void
+attach(flight *f, wlink *l, waiter *w)
+{
+	l->w = w;
+	l->f = f;
+	l->prev = NULL;
+	l->next = f->waiters;
+	if (f->waiters)
+		f->waiters->prev = l;
+	f->waiters = l;
+	f->refs++;
+}
+
+static void
+detach(dnsbl_engine *e, wlink *l)
+{
+	flight *f = l->f;
+
+	if (f == NULL)
+		return;
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		f->waiters = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	l->f = NULL;
+	flight_unref(e, f);
+}
+
+/* start_test - send both RFC 5782 probes unless running (e->mu held) */
+static void
+start_test(dnsbl_engine *e, zrec *z)
+{
+	static const uint32_t probe[2] = { 0x7f000002u, 0x7f000001u };
+	vaddr ip;
+	fkey k;
+	int i, started, ok = 0;
+
+	if (z->testing)
+		return;
+	z->probes_left = 2;
+	for (i = 0; i < 2; i++) {
+		memset(&z->probe[i], 0, sizeof(z->probe[i]));
+		v4(&ip, probe[i]);
+		make_key(&k, z, ns_t_a, 1, &ip);
+		if (flight_get(e, z, &k, &started) != NULL)
+			ok++;
+		else
+			z->probe[i].kind = DNSBL_ERROR;
+	}
+	if (ok == 2) {
+		z->testing = 1;
+	} else {
+		/* retried by the next check; never block on it meanwhile */
+		z->probes_left = 0;
+		z->testing = 0;
+	}
+}
+
+/* attach_test - wait for the running probes of z (e->mu held) */
+static int
+attach_test(dnsbl_engine *e, zrec *z, wlink *l, waiter *w)
+{
+	static const uint32_t probe[2] = { 0x7f000002u, 0x7f000001u };
+	vaddr ip;
+	fkey k;
+	flight *f;
+	int i, n = 0;
+
+	for (i = 0; i < 2; i++) {
+		v4(&ip, probe[i]);
+		make_key(&k, z, ns_t_a, 1, &ip);
+		if ((f = flight_find(e, &k)) != NULL) {
+			attach(f, &l[n], w);
+			n++;
+		}
+	}
+	return n;
+}
+
+int
+dnsbl_engine_new(const vd_config *cfg, const vd_logger *lg,
+		 dnsbl_engine **out)
+{
+	dnsbl_engine *e;
+	int64_t tmo = cfg->global.dnsbl_timeout_ms, ttl;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	ttl = cfg->global.dnsbl_max_ttl > cfg->global.dnsbl_min_ttl
+	      ? cfg->global.dnsbl_max_ttl : cfg->global.dnsbl_min_ttl;
+	for (i = 0; i < cfg->nprofiles; i++) {
+		const config_profile *p = &cfg->profiles[i];
+
+		if (p->dnsbl_timeout_ms > tmo)
+			tmo = p->dnsbl_timeout_ms;
+		if (p->dnsbl_max_ttl > ttl)
+			ttl = p->dnsbl_max_ttl;
+		if (p->dnsbl_min_ttl > ttl)
+			ttl = p->dnsbl_min_ttl;
+	}
+	if (tmo <= 0)
+		tmo = 1500;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	e->lg = lg;
+	e->cache_ttl_max = ttl > 0 ? ttl : 3600;
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_condattr_init(&e->cattr);
+	pthread_condattr_setclock(&e->cattr, CLOCK_MONOTONIC);
+	if ((e->cache = cache_new(cfg->cache_size)) == NULL) {
+		rc = util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		goto bad;
+	}
+	/* two tries (a lost UDP packet is retried); c-ares doubles the
+	 * second try's timeout, so a query dies after about 3 * try_ms,
+	 * near the longest deadline.  A check's own deadline rules. */
+	rc = resolv_new(&cfg->dns_servers, (int)(tmo / 3 > 20 ? tmo / 3 : 20),
+			2, lg, &e->res);
+	if (rc != VERDICT_OK)
+		goto bad;
+	*out = e;
+	return VERDICT_OK;
+bad:
+	cache_free(e->cache);
+	pthread_condattr_destroy(&e->cattr);
+	pthread_mutex_destroy(&e->mu);
+	free(e);
+	return rc;
+}
+
+void
+dnsbl_engine_free(dnsbl_engine *e)
+{
+	zrec *z, *n;
+
+	if (e == NULL)
+		return;
+	/* flights still in flight are freed by their ARES_EDESTRUCTION
+	 * callbacks, which run in this thread inside resolv_free */
+	resolv_free(e->res);
+	for (z = e->zones; z; z = n) {
+		n = z->next;
+		free(z);
+	}
+	cache_free(e->cache);
+	pthread_condattr_destroy(&e->cattr);
+	pthread_mutex_destroy(&e->mu);
+	free(e);
+}
+
+void
+dnsbl_get_stats(dnsbl_engine *e, dnsbl_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->queries = e->n_queries;
+	out->cache_hits = e->n_hits;
+	out->timeouts = e->n_timeouts;
+	out->servfail = e->n_servfail;
+	out->refused = e->n_refused;
+	out->bad_answers = e->n_bad;
+	out->wild_ignored = e->n_wild;
+}
+
+/* --- checks ---------------------------------------------------------- */
+
+enum { DS_KNOWN = 0, DS_WILD, DS_PENDING, DS_UNTESTED, DS_FAILED };
+
+/* One domain of one check. */
+typedef struct dstate {
+	zrec *zr;
+	dnsbl_answer ans;
+	int have;		/* ans holds the answer */
+	int64_t at_ns;		/* when it came (0: from the cache) */
+	int state;		/* DS_*, set by evaluate */
+	int weight;
+	wlink link;		/* the answer's flight */
+	wlink tlink[2];		/* the self-test probes' flights */
+} dstate;
+
+/* cached_answer - a cache hit still within this profile's TTL clamp */
+static int
+cached_answer(dnsbl_engine *e, const config_profile *p, const fkey *k,
+	      int64_t now, dnsbl_answer *out)
+{
+	cval v;
+	size_t len = sizeof(v);
+	int64_t ttl;
+
+	if (!cache_get(e->cache, k, sizeof(*k), &v, &len, now))
+		return 0;
+	if (len < CVAL_A_LEN)
+		return 0;
+	if (len < sizeof(v))
+		v.a.txt[0] = 0;
+	ttl = v.a.ttl;
+	if (ttl < p->dnsbl_min_ttl)
+		ttl = p->dnsbl_min_ttl;
+	if (ttl > p->dnsbl_max_ttl)
+		ttl = p->dnsbl_max_ttl;
+	if (now - v.at >= ttl * NS_PER_S)
+		return 0;
+	*out = v.a;
+	return 1;
+}
+
+/*
+ * evaluate - score and state of every domain from what is known now;
+ * returns 1 while some answer or self-test may still arrive.  Called
+ * under e->mu whenever a flight is attached.
+ */
+static int
+evaluate(dnsbl_engine *e, const dnsbl_sites *s, dstate *st, int base,
+	 int *score, unsigned char *open)
+{
+	size_t d;
+	int waiting = 0, v;
+
+	(void)e;
+	*score = base;
+	for (d = 0; d < dnsbl_sites_nzones(s); d++) {
+		dstate *x = &st[d];
+
+		if (!x->have && x->link.f && x->link.f->done) {
+			x->ans = x->link.f->ans;
+			x->at_ns = x->link.f->done_ns;
+			x->have = 1;
+		}
+		v = __atomic_load_n(&x->zr->verdict, __ATOMIC_ACQUIRE);
+		x->weight = 0;
+		open[d] = 1;
+		if (v == TEST_WILD) {
+			x->state = DS_WILD;
+			open[d] = 0;
+		} else if (!x->have) {
+			x->state = DS_PENDING;
+			waiting = 1;
+		} else if (v == TEST_NONE) {
+			x->state = DS_UNTESTED;
+			if (x->zr->testing)
+				waiting = 1;
+		} else if (x->ans.kind == DNSBL_LISTED
+			   || x->ans.kind == DNSBL_NXDOMAIN) {
+			x->state = DS_KNOWN;
+			x->weight = dnsbl_domain_weight(s, d, &x->ans);
+			*score += x->weight;
+			open[d] = 0;
+		} else {
+			x->state = DS_FAILED;
+		}
+	}
+	return waiting;
+}
+
+static void
+abs_time(int64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(ns / NS_PER_S);
+	ts->tv_nsec = (long)(ns % NS_PER_S);
+}
+
+/* source_of - display names of the counted listings, largest weight
+ * first: the positive ones, or for an allow the negative ones */
+static void
+source_of(const dnsbl_sites *s, const dstate *st, int allow, char *buf,
+	  size_t size, int *first)
+{
+	size_t order[DNSBL_ZONES_MAX], n = 0, i, j, len = 0;
+
+	*first = -1;
+	for (i = 0; i < dnsbl_sites_nzones(s); i++) {
+		int w = st[i].weight;
+
+		if (st[i].state != DS_KNOWN || (allow ? w >= 0 : w <= 0))
+			continue;
+		/* insertion sort by |weight| descending, stable */
+		for (j = n; j > 0 && abs(st[order[j - 1]].weight) < abs(w); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+		n++;
+	}
+	buf[0] = 0;
+	for (i = 0; i < n; i++) {
+		const char *name = dnsbl_sites_display(s, order[i]);
+		size_t nl = strlen(name);
+
+		/* one field for log and CLI parsers: no blanks */
+		if (len + (i ? 1 : 0) + nl + 1 > size)
+			break;
+		if (i) {
+			buf[len] = ',';
+			len += 1;
+		}
+		memcpy(buf + len, name, nl + 1);
+		len += nl;
+	}
+	if (n)
+		*first = (int)order[0];
+}
+
+int
+dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
+	    const vaddr *ip, int base_score, int64_t deadline_ns,
+	    dnsbl_result *res)
+{
+	dstate st[DNSBL_ZONES_MAX];
+	unsigned char open[DNSBL_ZONES_MAX];
+	wlink tl;
+	waiter w;
+	struct timespec ts;
+	int64_t start = util_now_ns(), now;
+	size_t d, nd;
+	int need = 0, locked = 0, score, waiting, settled, allow, first,
+	    started, rc = VERDICT_OK, npending = 0, nfailed = 0;
+	fkey k;
+
+	if (e == NULL || s == NULL || p == NULL || ip == NULL || res == NULL)
+		return util_err(VERDICT_EINVAL, 0, "dnsbl_check: NULL argument");
+	memset(res, 0, offsetof(dnsbl_result, zones));
+	res->cache_hits = res->queries = 0;
+	res->score = base_score;
+	nd = dnsbl_sites_nzones(s);
+	memset(&tl, 0, sizeof(tl));
+	for (d = 0; d < nd; d++) {
+		dstate *x = &st[d];
+		int v;
+
+		memset(x, 0, offsetof(dstate, ans));
+		x->have = 0;
+		x->at_ns = 0;
+		memset(&x->link, 0, sizeof(x->link) * 3);
+		if ((x->zr = zone_get(e, s, d)) == NULL)
+			return util_err(VERDICT_ENOMEM, ENOMEM,
+					"out of memory");
+		v = __atomic_load_n(&x->zr->verdict, __ATOMIC_ACQUIRE);
+		if (v == TEST_NONE || start - __atomic_load_n(
+			&x->zr->tested_at, __ATOMIC_ACQUIRE) > RETEST_NS)
+			need = 1;
+		make_key(&k, x->zr, ns_t_a, 0, ip);
+		if (cached_answer(e, p, &k, start, &x->ans)) {
+			x->have = 1;
+			res->cache_hits++;
+			e->n_hits++;
+		} else {
+			need = 1;
+		}
+	}
+	if (need) {
+		pthread_mutex_lock(&e->mu);
+		pthread_cond_init(&w.cond, &e->cattr);
+		locked = 1;
+		for (d = 0; d < nd; d++) {
+			dstate *x = &st[d];
+			zrec *z = x->zr;
+
+			if (z->verdict == TEST_NONE
+			    || start - z->tested_at > RETEST_NS)
+				start_test(e, z);
+			if (z->verdict == TEST_NONE && z->testing)
+				attach_test(e, z, x->tlink, &w);
+			if (x->have)
+				continue;
+			make_key(&k, z, ns_t_a, 0, ip);
+			/* a flight that ended since our first look left its
+			 * answer in the cache before leaving the table */
+			if (!flight_find(e, &k) && cached_answer(e, p, &k,
+				util_now_ns(), &x->ans)) {
+				x->have = 1;
+				res->cache_hits++;
+				e->n_hits++;
+				continue;
+			}
+			if ((x->link.f = flight_get(e, z, &k, &started))
+			    != NULL) {
+				flight *f = x->link.f;
+
+				attach(f, &x->link, &w);
+				res->queries += started;
+			} else {
+				x->ans.kind = DNSBL_ERROR;
+				x->have = 1;
+			}
+		}
+	}
+	for (;;) {
+		waiting = evaluate(e, s, st, base_score, &score, open);
+		settled = dnsbl_settled(s, p->dnsbl_threshold,
+					p->dnsbl_allowlist_threshold, score,
+					open);
+		if (!waiting || (settled && !p->dnsbl_wait_all) || !locked)
+			break;
+		if ((now = util_now_ns()) >= deadline_ns)
+			break;
+		abs_time(deadline_ns, &ts);
+		pthread_cond_timedwait(&w.cond, &e->mu, &ts);
+	}
+	allow = p->dnsbl_allowlist_threshold < 0
+		&& score <= p->dnsbl_allowlist_threshold;
+	source_of(s, st, allow, res->source, sizeof(res->source), &first);
+	/* the reason text: TXT of the first listing zone, within the
+	 * deadline, for a block only */
+	if (p->dnsbl_txt && first >= 0 && !allow
+	    && score >= p->dnsbl_threshold) {
+		dnsbl_answer ta;
+
+		now = util_now_ns();
+		make_key(&k, st[first].zr, ns_t_txt, 0, ip);
+		if (cached_answer(e, p, &k, now, &ta)) {
+			util_strlcpy(res->txt, ta.txt, sizeof(res->txt));
+			res->cache_hits++;
+			e->n_hits++;
+		} else if (now < deadline_ns) {
+			if (!locked) {
+				pthread_mutex_lock(&e->mu);
+				pthread_cond_init(&w.cond, &e->cattr);
+				locked = 1;
+			}
+			if ((tl.f = flight_get(e, st[first].zr, &k, &started))
+			    != NULL) {
+				attach(tl.f, &tl, &w);
+				res->queries += started;
+				abs_time(deadline_ns, &ts);
+				while (!tl.f->done && pthread_cond_timedwait(
+					&w.cond, &e->mu, &ts) != ETIMEDOUT)
+					;
+				if (tl.f->done && tl.f->ans.kind
+				    == DNSBL_LISTED)
+					util_strlcpy(res->txt, tl.f->ans.txt,
+						     sizeof(res->txt));
+			}
+		}
+	}
+	if (locked) {
+		for (d = 0; d < nd; d++) {
+			detach(e, &st[d].link);
+			detach(e, &st[d].tlink[0]);
+			detach(e, &st[d].tlink[1]);
+		}
+		detach(e, &tl);
+		pthread_mutex_unlock(&e->mu);
+		pthread_cond_destroy(&w.cond);
+	}
+	now = util_now_ns();
+	res->score = score;
+	res->settled = settled;
+	res->nzones = nd;
+	for (d = 0; d < nd; d++) {
+		dnsbl_zone_detail *z = &res->zones[d];
+		dstate *x = &st[d];
+
+		util_strlcpy(z->zone, dnsbl_sites_display(s, d), sizeof(z->zone));
+		z->weight = x->weight;
+		z->ms = x->have ? (x->at_ns > start
+				   ? (long)((x->at_ns - start) / 1000000) : 0)
+			: -1;
+		switch (x->state) {
+		case DS_WILD:
+			util_strlcpy(z->answer, "wild (lists 127.0.0.1)",
+				     sizeof(z->answer));
+			if (x->have && x->ans.kind == DNSBL_LISTED) {
+				e->n_wild++;
+				if (vd_ratelimit(&x->zr->warn_last[
+					DNSBL_IGN_KINDS + 1], WARN_NS))
+					vd_log(e->lg, LOG_ERR, "dnsbl: zone %s "
+					       "lists 127.0.0.1: it has gone "
+					       "wild; its answers are ignored "
+					       "until a re-test passes",
+					       x->zr->display);
+			}
+			break;
+		case DS_PENDING:
+			npending++;
+			util_strlcpy(z->answer, now >= deadline_ns ? "timeout"
+				     : "pending", sizeof(z->answer));
+			break;
+		case DS_UNTESTED:
+			npending++;
+			util_strlcpy(z->answer, "self-test pending",
+				     sizeof(z->answer));
+			break;
+		case DS_FAILED:
+			nfailed++;
+			/* fall through */
+		default:
+			dnsbl_answer_text(&x->ans, z->answer,
+					  sizeof(z->answer));
+		}
+	}
+	res->unknown = nfailed + (settled ? 0 : npending);
+	return rc;
+}
+
+int
+dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
+	     int (*cb)(const char *zone, int ok, const char *detail,
+		       void *arg), void *arg)
+{
+	zrec *zr[DNSBL_ZONES_MAX];
+	wlink links[DNSBL_ZONES_MAX][2];
+	dnsbl_answer pr[DNSBL_ZONES_MAX][2];
+	waiter w;
+	struct timespec ts;
+	size_t d, nd = dnsbl_sites_nzones(s);
+	int i, rc, busy;
+
+	if (e == NULL || cb == NULL)
+		return util_err(VERDICT_EINVAL, 0, "dnsbl_doctor: NULL argument");
+	memset(links, 0, sizeof(links));
+	memset(pr, 0, sizeof(pr));
+	for (d = 0; d < nd; d++)
+		if ((zr[d] = zone_get(e, s, d)) == NULL)
+			return util_err(VERDICT_ENOMEM, ENOMEM,
+					"out of memory");
+	pthread_mutex_lock(&e->mu);
+	pthread_cond_init(&w.cond, &e->cattr);
+	for (d = 0; d < nd; d++) {
+		start_test(e, zr[d]);
+		attach_test(e, zr[d], links[d], &w);
+	}
+	abs_time(deadline_ns, &ts);
+	do {
+		busy = 0;
+		for (d = 0; d < nd; d++)
+			for (i = 0; i < 2; i++)
+				if (links[d][i].f && !links[d][i].f->done)
+					busy = 1;
+	} while (busy && util_now_ns() < deadline_ns
+		 && pthread_cond_timedwait(&w.cond, &e->mu, &ts) != ETIMEDOUT);
+	for (d = 0; d < nd; d++) {
+		for (i = 0; i < 2; i++) {
+			flight *f = links[d][i].f;
+
+			if (f && f->done)
+				pr[d][f->key.ip.b[15] == 2 ? 0 : 1] = f->ans;
+			detach(e, &links[d][i]);
+		}
+	}
+	pthread_mutex_unlock(&e->mu);
+	pthread_cond_destroy(&w.cond);
+	for (d = 0; d < nd; d++) {
+		const dnsbl_answer *p2 = &pr[d][0], *p1 = &pr[d][1];
+		char detail[256], t[96];
+		size_t n = 0;
+		int ok = p2->kind == DNSBL_LISTED && p1->kind == DNSBL_NXDOMAIN;
+
+#define SAY(...) do { if (n < sizeof(detail)) { \
+	int r_ = snprintf(detail + n, sizeof(detail) - n, __VA_ARGS__); \
+	n = r_ < 0 ? sizeof(detail) : n + (size_t)r_; } } while (0)
+		detail[0] = 0;
+		if (ok) {
+			SAY("ok");
+		} else if ((p2->kind == DNSBL_PENDING
+			    || p2->kind == DNSBL_TIMEOUT)
+			   && (p1->kind == DNSBL_PENDING
+			       || p1->kind == DNSBL_TIMEOUT)) {
+			SAY("not answering");
+		} else {
+			if (p1->kind == DNSBL_LISTED) {
+				dnsbl_answer_text(p1, t, sizeof(t));
+				SAY("wild: lists 127.0.0.1 (%s)", t);
+			} else if (p1->kind != DNSBL_NXDOMAIN) {
+				dnsbl_answer_text(p1, t, sizeof(t));
+				SAY("127.0.0.1: %s", t);
+			}
+			if (p2->kind == DNSBL_NXDOMAIN) {
+				SAY("%sdoes not list 127.0.0.2", n ? "; " : "");
+			} else if (p2->kind != DNSBL_LISTED) {
+				dnsbl_answer_text(p2, t, sizeof(t));
+				SAY("%s127.0.0.2: %s", n ? "; " : "", t);
+			}
+		}
+#undef SAY
+		if ((rc = cb(dnsbl_sites_display(s, d), ok, detail, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
