@@ -281,7 +281,9 @@ else
 		"dnsbl_sites = bl.test.invalid"
 	smtp dnsbl 127.0.0.44 "$SPORT"
 	case "$(greeting dnsbl)" in
-	554*) pass "DNSBL-listed source (rbldnsd): 554 greeting" ;;
+	554*) grep -q 'ip=127.0.0.44 verdict=block .*source=bl.test.invalid' "$T/milter.log" &&
+		pass "DNSBL-listed source (rbldnsd): 554 greeting, source=bl.test.invalid" ||
+		fail "DNSBL-listed source: 554 but no verdict line naming the zone" ;;
 	*) fail "DNSBL-listed source: greeting \"$(greeting dnsbl)\"" ;;
 	esac
 	smtp dnsok 127.0.0.45 "$SPORT" && [ "$(held case-dnsok)" = 1 ] &&

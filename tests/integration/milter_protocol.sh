@@ -10,7 +10,8 @@
 #              {daemon_name} mapped to none -> accept (miltertest, Lua)
 #   many       400 simultaneous milter connections from a client speaking
 #              the protocol directly, all open at once, with the daemon's
-#              descriptors above 1024 (--test-fds): every answer right
+#              descriptors above 1024 (--test-fds) and four SIGUSR1
+#              reloads in the middle: every answer right
 #   root       as root without -u: refused with a reason
 # Skips (77) visibly when miltertest or python3 is missing.
 set -u
@@ -119,7 +120,7 @@ grep -q '^ok:' "$T/mt.out" || fail "miltertest ran no case: $(tail -1 "$T/mt.out
 
 # --- 400 simultaneous connections, descriptors above 1024 in the daemon
 python3 - "$sock" "$mpid" >"$T/many.out" 2>&1 <<'EOF'
-import os, socket, struct, sys
+import os, signal, socket, struct, sys, time
 path, pid, N = sys.argv[1], sys.argv[2], 400
 
 def pkt(cmd, data=b""):
@@ -159,6 +160,9 @@ want = {}
 for i, s in enumerate(socks):
     ip = "127.0.0.66" if i % 2 else "127.0.%d.%d" % (1 + i // 250, 1 + i % 250)
     want[i] = b"r" if i % 2 else b"a"
+    if i % 100 == 50:	# reloads while checks run: contexts swap under them
+        os.kill(int(pid), signal.SIGUSR1)
+        time.sleep(0.3)	# signals do not queue: one reload at a time
     s.sendall(pkt(b"D", b"C" + b"{daemon_name}\0smtpd\0") +
               pkt(b"C", b"client\0" + b"4" + struct.pack(">H", 25) +
                   ip.encode() + b"\0"))
@@ -174,8 +178,13 @@ sys.exit(1 if bad or len(high) < N else 0)
 EOF
 rc=$?
 cat "$T/many.out"
-[ $rc = 0 ] && pass "400 simultaneous connections, daemon descriptors above 1024, every answer right" ||
-	fail "400 simultaneous connections (see above)"
+for _ in $(seq 100); do	# the reloads finish in the signal thread
+	[ "$(grep -c 'configuration reloaded' "$T/milter.log")" -ge 4 ] && break
+	sleep 0.1
+done
+[ $rc = 0 ] && [ "$(grep -c 'configuration reloaded' "$T/milter.log")" = 4 ] &&
+	pass "400 simultaneous connections, fds above 1024, 4 reloads amid them, every answer right" ||
+	fail "400 simultaneous connections (status $rc, $(grep -c 'configuration reloaded' "$T/milter.log") reloads)"
 
 # the daemon is still well after that
 miltertest -s "$T/cases.lua" >"$T/mt2.out" 2>&1 &&
