@@ -76,7 +76,9 @@ int tbl_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
 	      uint32_t now, tbl_hit *hits);
 
 /* Interval walk (feeds): cb(start, end, value, len, arg) for every index
- * interval in address order; non-zero from cb stops and is returned. */
+ * interval in address order; value is the interval's table part (for
+ * tbl_val_hit), valid until the read transaction ends; non-zero from cb
+ * stops and is returned. */
 typedef int (*tbl_interval_fn)(const vaddr *start, const vaddr *end,
 			       const uint8_t *val, size_t len, void *arg);
 int tbl_walk_intervals(tbl_reader *r, tbl_interval_fn cb, void *arg);
@@ -99,14 +101,14 @@ typedef struct tbl_info {
 int tbl_list(tbl_env *te, int (*cb)(const tbl_info *, void *), void *arg);
 
 /* An entry as the writers take it. */
-typedef struct tbl_entry {
-	vcidr cidr;
-	uint64_t added;
-	uint32_t expires;
+typedef struct tbl_entry {	/* 48 bytes: imports hold millions */
 	const char *reason;	/* not NUL-terminated */
-	uint8_t rlen;
 	const char *origin;
+	uint64_t added;
+	vcidr cidr;
+	uint8_t rlen;
 	uint8_t olen;
+	uint32_t expires;
 } tbl_entry;
 
 /* tbl_add - add (or, with merge, update) one entry. */
@@ -116,7 +118,8 @@ int tbl_del(tbl_env *te, const char *table, const vcidr *c);
 
 /* tbl_replace - the table becomes exactly these entries (replace) or
  * these are added/updated (merge).  ents is sorted and deduplicated by the
- * callee (it may reorder the array).  shrink_guard: refuse (VERDICT_ESHRINK)
+ * callee: it reorders the array, and on return the entries' reason
+ * pointers are stale (the array is for freeing only).  shrink_guard: refuse (VERDICT_ESHRINK)
  * a replacement that leaves fewer than half the entries.  *total gets the
  * table's size after. */
 int tbl_replace(tbl_env *te, const char *table, tbl_entry *ents, size_t n,

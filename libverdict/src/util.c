@@ -8,10 +8,12 @@
  *	util_utf8_cut	cut a string on a UTF-8 boundary
  *	vd_log		format a line for the caller's log callback
  *	vd_ratelimit	once-per-interval gate for repeated warnings
+ *	util_bigalloc	prefaulted anonymous memory for bulk passes
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "util.h"
@@ -156,4 +158,32 @@ vd_ratelimit(int64_t *last, int64_t interval_ns)
 		return 0;
 	return __atomic_compare_exchange_n(last, &prev, now, 0,
 					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
+#endif
+
+void *
+util_bigalloc(size_t size)
+{
+	void *p;
+
+	if (size == 0)
+		size = 1;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* both are hints: an older kernel or THP "never" just says no */
+	(void)madvise(p, size, MADV_HUGEPAGE);
+	(void)madvise(p, size, MADV_POPULATE_WRITE);
+	return p;
+}
+
+void
+util_bigfree(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size ? size : 1);
 }

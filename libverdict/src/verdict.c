@@ -826,10 +826,12 @@ import_item(const listfile_item *it, void *arg)
 	}
 	if (st->n == st->cap) {
 		size_t nc = st->cap ? st->cap * 2 : 1024;
-		tbl_entry *ne = realloc(st->ents, nc * sizeof(*ne));
+		tbl_entry *ne = util_bigalloc(nc * sizeof(*ne));
 
 		if (ne == NULL)
 			return VERDICT_ENOMEM;
+		memcpy(ne, st->ents, st->n * sizeof(*ne));
+		util_bigfree(st->ents, st->cap * sizeof(*ne));
 		st->ents = ne;
 		st->cap = nc;
 	}
@@ -862,14 +864,16 @@ import_bad(size_t lineno, const char *why, void *arg)
 }
 
 /* read_all - the whole file (or stdin) into memory: a list is parsed in
- * place, its reasons point into the buffer until the import commits. */
+ * place, its reasons point into the buffer until the import commits.  The
+ * buffer is util_bigalloc'd, *cap bytes. */
 static int
-read_all(const char *path, char **buf, size_t *len)
+read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 {
 	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 1 << 16, n = 0;
+	size_t cap = 1 << 20, n = 0;
 	char *b;
 	struct stat st;
+	int rc = VERDICT_OK;
 
 	if (fd < 0)
 		return util_err(errno == ENOENT ? VERDICT_ENOENT :
@@ -877,24 +881,23 @@ read_all(const char *path, char **buf, size_t *len)
 				errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
-	if ((b = malloc(cap)) == NULL) {
-		if (fd)
-			close(fd);
-		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	if ((b = util_bigalloc(cap)) == NULL) {
+		rc = util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		goto out;
 	}
 	for (;;) {
 		ssize_t r;
 
 		if (n == cap) {
-			char *nb = realloc(b, cap * 2);
+			char *nb = util_bigalloc(cap * 2);
 
 			if (nb == NULL) {
-				free(b);
-				if (fd)
-					close(fd);
-				return util_err(VERDICT_ENOMEM, ENOMEM,
-						"out of memory");
+				rc = util_err(VERDICT_ENOMEM, ENOMEM,
+					      "out of memory");
+				goto out;
 			}
+			memcpy(nb, b, n);
+			util_bigfree(b, cap);
 			b = nb;
 			cap *= 2;
 		}
@@ -902,22 +905,24 @@ read_all(const char *path, char **buf, size_t *len)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			int e = errno;
-
-			free(b);
-			if (fd)
-				close(fd);
-			return util_err(VERDICT_EIO, e, "%s: %s", path,
-					strerror(e));
+			rc = util_err(VERDICT_EIO, errno, "%s: %s", path,
+				      strerror(errno));
+			goto out;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
+out:
 	if (fd)
 		close(fd);
+	if (rc != VERDICT_OK) {
+		util_bigfree(b, cap);
+		return rc;
+	}
 	*buf = b;
 	*len = n;
+	*cap_out = cap;
 	return VERDICT_OK;
 }
 
@@ -928,7 +933,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 {
 	import_st st = { 0 };
 	char *buf = NULL;
-	size_t len = 0, total = 0;
+	size_t len = 0, bufcap = 0, total = 0;
 	uint16_t id;
 	int kind, rc;
 
@@ -939,7 +944,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 	if (reason && strlen(reason) > TBL_REASON_MAX)
 		return util_err(VERDICT_ERANGE, 0, "reason longer than %d "
 				"bytes", TBL_REASON_MAX);
-	if ((rc = read_all(path, &buf, &len)) != 0)
+	if ((rc = read_all(path, &buf, &len, &bufcap)) != 0)
 		return rc;
 	st.ctx = ctx;
 	st.name = strcmp(path, "-") == 0 ? "(stdin)" : path;
@@ -947,6 +952,15 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 	st.reason = reason ? reason : "";
 	st.rlen = (uint8_t)strlen(st.reason);
 	st.now = (uint64_t)time(NULL);
+	/* about one entry a line: size the array once (ranges grow it) */
+	st.cap = 1;
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len -
+							 p))) != NULL; p++)
+		st.cap++;
+	if ((st.ents = util_bigalloc(st.cap * sizeof(*st.ents))) == NULL) {
+		util_bigfree(buf, bufcap);
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	}
 	rc = listfile_parse_buf(buf, len, import_item, import_bad, &st);
 	if (rc == VERDICT_EBADLIST) {
 		rc = util_err(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
@@ -966,8 +980,8 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 		if (warnings)
 			*warnings = st.warnings + st.bad;
 	}
-	free(st.ents);
-	free(buf);
+	util_bigfree(st.ents, st.cap * sizeof(*st.ents));
+	util_bigfree(buf, bufcap);
 	return rc;
 }
 
