@@ -256,7 +256,11 @@ VERDICT_API const char *verdict_result_source(const verdict_result *res);
 VERDICT_API const char *verdict_result_cidr(const verdict_result *res);
 VERDICT_API const char *verdict_result_reason(const verdict_result *res);
 /* The rendered reply: `reply` for BLOCK, `tempfail_reply` for TEMPFAIL,
- * NULL otherwise.  At most 251 bytes, no '$', CR or LF. */
+ * NULL otherwise.  At most 251 bytes, no '$', CR or LF.  It is rendered on
+ * the first call, from the template of the context that filled res: call
+ * it before that context is freed (the text then stays in res until its
+ * next check).  Like every accessor it writes only into res, so one result
+ * must not be read by two threads at once without a lock. */
 VERDICT_API const char *verdict_result_reply(const verdict_result *res);
 VERDICT_API long verdict_result_elapsed_us(const verdict_result *res);
 VERDICT_API int verdict_result_profile(const verdict_result *res);

@@ -56,7 +56,8 @@ struct verdict_result {
 	char source[256];		/* "" = none */
 	char reason[TBL_REASON_MAX + 1];
 	int have_reason;
-	char reply[252];		/* "" = none */
+	char reply[252];		/* rendered lazily from reply_tmpl */
+	const char *reply_tmpl;		/* the context's template, or NULL */
 	char country[3];
 	unsigned long asn;
 	char as_org[128];

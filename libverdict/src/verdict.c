@@ -429,6 +429,7 @@ result_reset(verdict_result *res, int profile)
 	res->source[0] = 0;
 	res->have_reason = 0;
 	res->reply[0] = 0;
+	res->reply_tmpl = NULL;
 	res->country[0] = 0;
 	res->asn = 0;
 	res->as_org[0] = 0;
@@ -475,10 +476,12 @@ check_addr(verdict_ctx *ctx, int profile, const vaddr *ip, long timeout_us,
 		res->kind = VERDICT_NEUTRAL;
 		res->would_block = 1;
 	}
+	/* the reply is rendered when asked for (verdict_result_reply): most
+	 * callers log or count and never need it */
 	if (res->kind == VERDICT_BLOCK)
-		policy_render(pr->cfg->reply, res, res->reply);
+		res->reply_tmpl = pr->cfg->reply;
 	else if (res->kind == VERDICT_TEMPFAIL)
-		policy_render(pr->cfg->tempfail_reply, res, res->reply);
+		res->reply_tmpl = pr->cfg->tempfail_reply;
 	res->elapsed_us = (long)((util_now_ns() - t0) / 1000);
 	if (!(flags & VERDICT_CHECK_NOLOG))
 		policy_log(ctx, pr, res);
@@ -600,6 +603,12 @@ verdict_result_reason(const verdict_result *r)
 VERDICT_API const char *
 verdict_result_reply(const verdict_result *r)
 {
+	verdict_result *w = (verdict_result *)r;	/* the lazy cache */
+
+	if (w->reply_tmpl) {
+		policy_render(w->reply_tmpl, w, w->reply);
+		w->reply_tmpl = NULL;
+	}
 	return r->reply[0] ? r->reply : NULL;
 }
 
