@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,14 +19,19 @@
 static verdict_ctx *
 open_ctx(const char *dir, const char *conf_extra, unsigned flags)
 {
-	char text[2048];
+	static unsigned seq;
+	char text[2048], name[64];
 	char *conf;
 	verdict_ctx *ctx = verdict_new();
 
 	ck_assert_ptr_nonnull(ctx);
 	snprintf(text, sizeof(text), "database = %s\n%s", dir,
 		 conf_extra ? conf_extra : "");
-	conf = tu_write(dir, "verdict.conf", text);
+	/* a file of its own: a reader child and the writing parent must not
+	 * rewrite each other's configuration while it is read */
+	snprintf(name, sizeof(name), "verdict-%ld-%u.conf", (long)getpid(),
+		 seq++);
+	conf = tu_write(dir, name, text);
 	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
 	free(conf);
 	ck_assert_msg(verdict_open(ctx, flags) == VERDICT_OK, "open: %s",
@@ -452,6 +458,93 @@ START_TEST(reader_sees_old_or_new)
 }
 END_TEST
 
+/*
+ * The map fills during an import while another process reads: the writer
+ * grows the map and retries, the reader meets MDB_MAP_RESIZED and adopts
+ * the new size; every answer is "A" or "B", never an error.
+ */
+START_TEST(map_grows_under_readers)
+{
+	const char *dir = tu_tmpdir();
+	const char *t[][2] = { { "drop", "block" } };
+	char fa[512], fb[512], dbfile[512];
+	size_t before, after;
+	FILE *f;
+	pid_t pid;
+	int status;
+	struct stat st;
+
+	tbl_mapsize_min = 1 << 20;
+	admin_setup(dir, t, 1);
+	snprintf(dbfile, sizeof(dbfile), "%s/data.mdb", dir);
+	snprintf(fa, sizeof(fa), "%s/a.txt", dir);
+	snprintf(fb, sizeof(fb), "%s/b.txt", dir);
+	f = fopen(fa, "w");
+	for (int i = 0; i < 256; i++)
+		fprintf(f, "10.0.%d.0/24 ; A\n", i);
+	fclose(f);
+	f = fopen(fb, "w");
+	for (int i = 0; i < 256; i++)
+		fprintf(f, "10.0.%d.0/24 ; B\n", i);
+	for (int i = 0; i < 60000; i++)
+		fprintf(f, "20.%d.%d.%d ; filler entry with a reason\n",
+			i >> 16, (i >> 8) & 255, i & 255);
+	fclose(f);
+	{
+		verdict_ctx *w = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+
+		ck_assert_int_eq(verdict_import(w, "drop", fa, 0, 0, NULL,
+						NULL, NULL), VERDICT_OK);
+		verdict_free(w);
+	}
+	ck_assert_int_eq(stat(dbfile, &st), 0);
+	before = (size_t)st.st_size;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		verdict_ctx *rd = open_ctx(dir, "block_tables = drop\n", 0);
+		verdict_result *r = verdict_result_new();
+
+		signal(SIGTERM, SIG_DFL);	/* not Check's handler */
+		for (unsigned n = 0;; n++) {
+			char ip[32];
+			const char *re;
+
+			snprintf(ip, sizeof(ip), "10.0.%u.9", n % 256);
+			if (verdict_check(rd, 1, ip, r) != VERDICT_OK) {
+				fprintf(stderr, "reader: %s: %s\n", ip,
+					verdict_errdetail());
+				_exit(2);
+			}
+			re = verdict_result_reason(r);
+			if (re == NULL || (strcmp(re, "A") && strcmp(re, "B"))) {
+				fprintf(stderr, "reader: %s: %s\n", ip,
+					re ? re : "not listed");
+				_exit(4);
+			}
+		}
+	}
+	for (int k = 0; k < 6; k++) {
+		verdict_ctx *w = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+
+		ck_assert_int_eq(verdict_import(w, "drop", k % 2 ? fa : fb,
+						VERDICT_FORCE, 0, NULL, NULL,
+						NULL), VERDICT_OK);
+		verdict_free(w);
+	}
+	usleep(100000);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+		      "reader failed (exit %d)", WEXITSTATUS(status));
+	ck_assert_int_eq(stat(dbfile, &st), 0);
+	after = (size_t)st.st_size;
+	ck_assert_msg(after > ((size_t)1 << 20) && after > before,
+		      "the map did not grow (%zu -> %zu bytes)", before, after);
+	tbl_mapsize_min = (size_t)1 << 30;
+}
+END_TEST
+
 START_TEST(table_names_and_list)
 {
 	const char *dir = tu_tmpdir();
@@ -512,6 +605,7 @@ suite(void)
 	tcase_add_test(tc, range_rebuild_oracle);
 	tcase_add_test(tc, reader_sees_old_or_new);
 	tcase_add_test(tc, table_names_and_list);
+	tcase_add_test(tc, map_grows_under_readers);
 	suite_add_tcase(s, tc);
 	return s;
 }

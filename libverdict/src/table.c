@@ -45,6 +45,8 @@
 
 #define TBL_MAPSIZE_MIN ((size_t)1 << 30)
 #define TBL_POOL_MAX 256
+
+size_t tbl_mapsize_min = TBL_MAPSIZE_MIN;
 #define TBL_TABLES_MAX 250
 #define TBL_FORMAT 2	/* 2: IPv4 intervals in idx4 */
 
@@ -65,8 +67,23 @@
 struct tbl_reader {
 	MDB_txn *txn;
 	MDB_cursor *cur, *cur4;
+	unsigned shard;		/* whose active count it is in */
 	tbl_reader *next;
 };
+
+/*
+ * The reader pool is split in shards, a thread always using the same one,
+ * so that two threads checking at once do not fight over one lock and one
+ * cache line.  A map resize (rare) takes every shard lock to see that no
+ * lookup is active in the process.
+ */
+#define TBL_SHARDS 8
+typedef struct tbl_shard {
+	pthread_mutex_t mu;
+	tbl_reader *free;
+	unsigned nfree;
+	unsigned active;
+} __attribute__((aligned(64))) tbl_shard;
 
 struct tbl_env {
 	MDB_env *env;
@@ -79,13 +96,12 @@ struct tbl_env {
 	char *dir;
 	vd_logger lg;
 	/* reader pool */
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;	/* the resize protocol */
 	pthread_cond_t drained;
-	tbl_reader *free;
-	unsigned nfree;
-	unsigned active;
-	int need_resize;
+	int need_resize;	/* atomic */
+	size_t want_size;	/* under mu: the size to set, 0 = adopt */
 	tbl_env *next;
+	tbl_shard sh[TBL_SHARDS];
 };
 
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -292,7 +308,7 @@ tbl_open_env(tbl_env *te, unsigned mode)
 	MDB_txn *txn = NULL;
 	struct stat fst;
 	char path[4096];
-	size_t mapsize = TBL_MAPSIZE_MIN;
+	size_t mapsize = tbl_mapsize_min;
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
@@ -424,7 +440,9 @@ tbl_open(const char *dir, int write, int create, unsigned mode,
 		*out = te;
 		return VERDICT_OK;
 	}
-	te = calloc(1, sizeof(*te));
+	te = aligned_alloc(_Alignof(tbl_env), sizeof(*te));
+	if (te)
+		memset(te, 0, sizeof(*te));
 	if (te == NULL || (te->dir = strdup(dir)) == NULL) {
 		pthread_mutex_unlock(&registry_mu);
 		free(te);
@@ -438,6 +456,8 @@ tbl_open(const char *dir, int write, int create, unsigned mode,
 	if (lg)
 		te->lg = *lg;
 	pthread_mutex_init(&te->mu, NULL);
+	for (int i = 0; i < TBL_SHARDS; i++)
+		pthread_mutex_init(&te->sh[i].mu, NULL);
 	{
 		pthread_condattr_t ca;
 
@@ -452,6 +472,8 @@ tbl_open(const char *dir, int write, int create, unsigned mode,
 		if (te->env)
 			mdb_env_close(te->env);
 		pthread_mutex_destroy(&te->mu);
+		for (int i = 0; i < TBL_SHARDS; i++)
+			pthread_mutex_destroy(&te->sh[i].mu);
 		pthread_cond_destroy(&te->drained);
 		free(te->dir);
 		free(te);
@@ -488,12 +510,15 @@ tbl_close(tbl_env *te)
 		}
 	}
 	pthread_mutex_unlock(&registry_mu);
-	while ((r = te->free) != NULL) {
-		te->free = r->next;
-		mdb_cursor_close(r->cur);
-		mdb_cursor_close(r->cur4);
-		mdb_txn_abort(r->txn);
-		free(r);
+	for (int i = 0; i < TBL_SHARDS; i++) {
+		while ((r = te->sh[i].free) != NULL) {
+			te->sh[i].free = r->next;
+			mdb_cursor_close(r->cur);
+			mdb_cursor_close(r->cur4);
+			mdb_txn_abort(r->txn);
+			free(r);
+		}
+		pthread_mutex_destroy(&te->sh[i].mu);
 	}
 	mdb_env_close(te->env);
 	pthread_mutex_destroy(&te->mu);
@@ -504,23 +529,97 @@ tbl_close(tbl_env *te)
 
 /* ------------------------------------------------------------- readers */
 
-/* tbl_resize_locked - adopt the map size another process set.  Called
- * with te->mu held and no active reader in this process. */
-static void
-tbl_resize_locked(tbl_env *te)
+/* my_shard - the calling thread's shard, given out round-robin. */
+static unsigned
+my_shard(void)
 {
-	int rc = mdb_env_set_mapsize(te->env, 0);
+	static unsigned next;
+	static __thread unsigned mine;	/* 0: none yet */
 
-	if (rc != 0)
-		vd_log(&te->lg, LOG_ERR, "database %s: cannot adopt the new "
-		       "map size: %s", te->dir, mdb_strerror(rc));
-	te->need_resize = 0;
-	pthread_cond_broadcast(&te->drained);
+	if (mine == 0)
+		mine = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) %
+		       TBL_SHARDS + 1;
+	return mine - 1;
+}
+
+/* tbl_resize - adopt the map size another process set (or set the one
+ * this process's writer asked for, want_size), once no lookup of this
+ * process is active: LMDB allows it only then.  New checkouts wait
+ * meanwhile (they see need_resize), active ones take microseconds.
+ * Waits until deadline_ns (<= 0: 100 ms). */
+static int
+tbl_resize(tbl_env *te, int64_t deadline_ns)
+{
+	struct timespec ts;
+	int rc = VERDICT_OK;
+
+	if (deadline_ns <= 0)
+		deadline_ns = util_now_ns() + 100000000;
+	ts.tv_sec = deadline_ns / 1000000000;
+	ts.tv_nsec = deadline_ns % 1000000000;
+	pthread_mutex_lock(&te->mu);
+	while (__atomic_load_n(&te->need_resize, __ATOMIC_ACQUIRE)) {
+		unsigned active = 0;
+		int i;
+
+		for (i = 0; i < TBL_SHARDS; i++) {
+			pthread_mutex_lock(&te->sh[i].mu);
+			active += te->sh[i].active;
+		}
+		if (active == 0) {
+			int mrc = mdb_env_set_mapsize(te->env, te->want_size);
+
+			te->want_size = 0;
+			if (mrc != 0)
+				vd_log(&te->lg, LOG_ERR, "database %s: cannot "
+				       "adopt the new map size: %s", te->dir,
+				       mdb_strerror(mrc));
+			__atomic_store_n(&te->need_resize, 0,
+					 __ATOMIC_RELEASE);
+		}
+		while (i-- > 0)
+			pthread_mutex_unlock(&te->sh[i].mu);
+		if (active == 0) {
+			pthread_cond_broadcast(&te->drained);
+			break;
+		}
+		if (pthread_cond_timedwait(&te->drained, &te->mu, &ts) ==
+		    ETIMEDOUT) {
+			rc = util_err(VERDICT_ETIMEOUT, MDB_MAP_RESIZED,
+				      "database map resize in progress");
+			break;
+		}
+	}
+	pthread_mutex_unlock(&te->mu);
+	return rc;
+}
+
+/* tbl_grow - a writer's resize (size 0: adopt another process's): the
+ * same drain as a reader's. */
+static int
+tbl_grow(tbl_env *te, size_t size)
+{
+	pthread_mutex_lock(&te->mu);
+	te->want_size = size;
+	__atomic_store_n(&te->need_resize, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&te->mu);
+	return tbl_resize(te, util_now_ns() + 10 * (int64_t)1000000000);
+}
+
+static void
+reader_close(tbl_reader *r)
+{
+	mdb_cursor_close(r->cur);
+	mdb_cursor_close(r->cur4);
+	mdb_txn_abort(r->txn);
+	free(r);
 }
 
 int
 tbl_read_begin(tbl_env *te, int64_t deadline_ns, tbl_reader **out)
 {
+	unsigned si = my_shard();
+	tbl_shard *sh = &te->sh[si];
 	tbl_reader *r;
 	int rc, tries = 0;
 
@@ -528,30 +627,17 @@ tbl_read_begin(tbl_env *te, int64_t deadline_ns, tbl_reader **out)
 		return util_err(VERDICT_EFORK, 0, "database opened before "
 				"fork() cannot be used in the child");
 again:
-	pthread_mutex_lock(&te->mu);
-	while (te->need_resize && te->active > 0) {
-		struct timespec ts;
-
-		if (deadline_ns <= 0)
-			deadline_ns = util_now_ns() + 100000000;
-		ts.tv_sec = deadline_ns / 1000000000;
-		ts.tv_nsec = deadline_ns % 1000000000;
-		if (pthread_cond_timedwait(&te->drained, &te->mu, &ts) ==
-		    ETIMEDOUT) {
-			pthread_mutex_unlock(&te->mu);
-			return util_err(VERDICT_ETIMEOUT, MDB_MAP_RESIZED,
-					"database map resize in progress");
-		}
-	}
-	if (te->need_resize)
-		tbl_resize_locked(te);
-	r = te->free;
+	if (__atomic_load_n(&te->need_resize, __ATOMIC_ACQUIRE) &&
+	    (rc = tbl_resize(te, deadline_ns)) != VERDICT_OK)
+		return rc;
+	pthread_mutex_lock(&sh->mu);
+	r = sh->free;
 	if (r) {
-		te->free = r->next;
-		te->nfree--;
+		sh->free = r->next;
+		sh->nfree--;
 	}
-	te->active++;
-	pthread_mutex_unlock(&te->mu);
+	sh->active++;
+	pthread_mutex_unlock(&sh->mu);
 
 	if (r) {
 		rc = mdb_txn_renew(r->txn);
@@ -581,28 +667,25 @@ again:
 		}
 	}
 	if (rc == 0) {
+		r->shard = si;
 		*out = r;
 		return VERDICT_OK;
 	}
 	/* failure: give back the slot, maybe resize and retry once */
-	pthread_mutex_lock(&te->mu);
-	te->active--;
-	if (rc == MDB_MAP_RESIZED) {
-		te->need_resize = 1;
-		if (te->active == 0)
-			tbl_resize_locked(te);
-	}
-	pthread_mutex_unlock(&te->mu);
+	pthread_mutex_lock(&sh->mu);
+	sh->active--;
+	pthread_mutex_unlock(&sh->mu);
 	if (r) {
-		if (r->txn) {
-			mdb_cursor_close(r->cur);
-			mdb_cursor_close(r->cur4);
-			mdb_txn_abort(r->txn);
-		}
-		free(r);
+		if (r->txn)
+			reader_close(r);
+		else
+			free(r);
 	}
-	if (rc == MDB_MAP_RESIZED && tries++ == 0)
-		goto again;
+	if (rc == MDB_MAP_RESIZED) {
+		__atomic_store_n(&te->need_resize, 1, __ATOMIC_RELEASE);
+		if (tries++ == 0)
+			goto again;
+	}
 	if (rc == MDB_READERS_FULL)
 		return util_err(VERDICT_EBUSY, rc, "database %s: all %d reader "
 				"slots in use", te->dir, TBL_MAXREADERS);
@@ -612,23 +695,27 @@ again:
 void
 tbl_read_end(tbl_env *te, tbl_reader *r)
 {
+	tbl_shard *sh = &te->sh[r->shard];
+	int drained;
+
 	mdb_txn_reset(r->txn);
-	pthread_mutex_lock(&te->mu);
-	te->active--;
-	if (te->nfree < TBL_POOL_MAX) {
-		r->next = te->free;
-		te->free = r;
-		te->nfree++;
+	pthread_mutex_lock(&sh->mu);
+	sh->active--;
+	if (sh->nfree < TBL_POOL_MAX / TBL_SHARDS) {
+		r->next = sh->free;
+		sh->free = r;
+		sh->nfree++;
 		r = NULL;
 	}
-	if (te->need_resize && te->active == 0)
-		tbl_resize_locked(te);
-	pthread_mutex_unlock(&te->mu);
-	if (r) {
-		mdb_cursor_close(r->cur);
-		mdb_cursor_close(r->cur4);
-		mdb_txn_abort(r->txn);
-		free(r);
+	drained = sh->active == 0 &&
+		  __atomic_load_n(&te->need_resize, __ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&sh->mu);
+	if (r)
+		reader_close(r);
+	if (drained) {
+		pthread_mutex_lock(&te->mu);
+		pthread_cond_broadcast(&te->drained);
+		pthread_mutex_unlock(&te->mu);
 	}
 }
 
@@ -1238,10 +1325,9 @@ tbl_write(tbl_env *te, write_fn fn, void *arg)
 		int rc;
 
 		if ((rc = mdb_txn_begin(te->env, NULL, 0, &txn)) != 0) {
-			if (rc == MDB_MAP_RESIZED) {
-				mdb_env_set_mapsize(te->env, 0);
+			if (rc == MDB_MAP_RESIZED &&
+			    tbl_grow(te, 0) == VERDICT_OK)
 				continue;
-			}
 			return db_err(rc, te->dir);
 		}
 		util_clear_err();
@@ -1260,9 +1346,8 @@ tbl_write(tbl_env *te, write_fn fn, void *arg)
 		}
 		/* map full: grow and redo */
 		mdb_env_info(te->env, &info);
-		rc = mdb_env_set_mapsize(te->env, info.me_mapsize * 2);
-		if (rc != 0)
-			return db_err(rc, "growing the map");
+		if ((rc = tbl_grow(te, info.me_mapsize * 2)) != VERDICT_OK)
+			return rc;
 		vd_log(&te->lg, LOG_INFO, "database %s: map grown to %zu MiB",
 		       te->dir, info.me_mapsize * 2 >> 20);
 	}

@@ -34,6 +34,10 @@
 #define TBL_ORIGIN_MAX 64
 #define TBL_MAXREADERS 4096	/* one value for every process: see doc */
 
+/* The smallest map a process opens with (1 GiB); tests lower it to make
+ * the map fill and grow. */
+extern size_t tbl_mapsize_min;
+
 typedef struct tbl_env tbl_env;
 typedef struct tbl_reader tbl_reader;
 
