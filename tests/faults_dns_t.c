@@ -65,7 +65,7 @@ responder_start(const char *dir, responder *r)
 		_exit(127);
 	}
 	r->port = 0;
-	for (int i = 0; i < 100 && r->port == 0; i++) {
+	for (int i = 0; i < 400 && r->port == 0; i++) {	/* 20 s: a loaded CI */
 		FILE *f = fopen(portfile, "r");
 
 		if (f) {

@@ -48,7 +48,7 @@ KEY=s3cr3tk3y0123456789
 
 python3 "$SRC/tests/dnsresponder.py" "$T/port" "$T/dns.log" &
 RPID=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -s "$T/port" ] && break; sleep 0.05; done
 [ -s "$T/port" ] || { echo "FAIL: dnsresponder.py did not start"; exit 1; }
 
 cat >"$T/verdict.conf" <<EOF
