@@ -64,9 +64,15 @@ make_conf(const char *dir)
 {
 	char text[1024];
 
+	static char path[1024];
+	char *p;
+
 	snprintf(text, sizeof(text), "database = %s/db\nblock_tables = drop\n",
 		 dir);
-	return tu_write(dir, "verdict.conf", text);
+	p = tu_write(dir, "verdict.conf", text);
+	snprintf(path, sizeof(path), "%s", p);
+	free(p);
+	return path;
 }
 
 static verdict_ctx *
@@ -86,16 +92,18 @@ open_ctx(const char *conf, unsigned flags)
 static const char *
 make_list(const char *dir, int n)
 {
+	static char path[1024];
 	size_t cap = (size_t)n * 32 + 1, len = 0;
-	char *text = malloc(cap);
-	const char *path;
+	char *text = malloc(cap), *p;
 
 	ck_assert_ptr_nonnull(text);
 	for (int i = 0; i < n; i++)
 		len += (size_t)snprintf(text + len, cap - len,
 					"%d.%d.%d.0/24 ; N\n", 10 + (i >> 16),
 					i >> 8 & 255, i & 255);
-	path = tu_write(dir, "list.txt", text);
+	p = tu_write(dir, "list.txt", text);
+	snprintf(path, sizeof(path), "%s", p);
+	free(p);
 	free(text);
 	return path;
 }
