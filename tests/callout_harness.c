@@ -11,6 +11,11 @@
  *					config meanwhile (reloads)
  *	callout_harness SO bench [N]		costs: callout vs verdict_check,
  *					1 vs 2 threads
+ *	callout_harness SO stdin		for shell tests: no set-up; the
+ *					caller's VERDICT_CONFIG; one call per
+ *					line "slot|ip" of standard input,
+ *					printed as "RET REPLY" (REPLY "-"
+ *					on a 0 return), flushed
  *
  * Each mode makes a fresh directory under $TMPDIR, creates the tables in a
  * forked child through the public API (the harness links the static
@@ -324,6 +329,34 @@ call_fn(routine_fn fn, const char *arg, size_t alen, long arglen, int exact,
 	free(copy);
 	free(res);
 	return ret;
+}
+
+/* mode_stdin - a long-running caller for the fault tests: each input
+ * line is one call; the answer line is flushed at once. */
+static int
+mode_stdin(const char *so)
+{
+	char line[BUF + 2], reply[BUF];
+	void *h;
+
+	if ((h = dlopen(so, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		fprintf(stderr, "callout_harness: dlopen: %s\n", dlerror());
+		return 2;
+	}
+	if ((vcr = (routine_fn)dlsym(h, "verdict_check_reputation")) == NULL) {
+		fprintf(stderr, "callout_harness: dlsym: %s\n", dlerror());
+		return 2;
+	}
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		size_t n = strcspn(line, "\n");
+		int ret;
+
+		line[n] = 0;
+		ret = call_fn(vcr, line, n, (long)n, 0, reply, line);
+		printf("%d %s\n", ret, ret == -1 ? reply : "-");
+		fflush(stdout);
+	}
+	return failures ? 1 : 0;
 }
 
 /* expect - one case: both variants (junk after, exact allocation). */
@@ -887,6 +920,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	mode = argv[2];
+	if (strcmp(mode, "stdin") == 0)
+		return mode_stdin(argv[1]);
 	setup(argv[1], strcmp(mode, "bench") == 0 ? "log_verdicts = none\n" :
 	      NULL);
 	if (strcmp(mode, "cases") == 0)

@@ -16,6 +16,7 @@ flushed).  The zone (the labels after the reversed IP) picks the behaviour:
   wild.test      A 127.0.0.2 for every name (lists 127.0.0.1)
   listed.test    A 127.0.0.2 for every name but 1.0.0.127 (NXDOMAIN)
   slow.test      as listed.test, answered after 150 ms
+  sleepy.test    as listed.test, answered after 1 s
   anything else  NXDOMAIN
 
 Standard library only; stops on SIGTERM.
@@ -93,8 +94,8 @@ def respond(pkt, q):
         return 0, hdr + pkt[12:q[3]] + os.urandom(random.randint(1, 40))
     if zone == "wild.test":
         return 0, reply(pkt, q, answers=["127.0.0.2"])
-    if zone in ("listed.test", "slow.test"):
-        delay = 0.15 if zone == "slow.test" else 0
+    if zone in ("listed.test", "slow.test", "sleepy.test"):
+        delay = {"slow.test": 0.15, "sleepy.test": 1.0}.get(zone, 0)
         if name.startswith("1.0.0.127."):
             return delay, reply(pkt, q, rcode=3)
         return delay, reply(pkt, q, answers=["127.0.0.2"])

@@ -150,7 +150,8 @@ VERDICT_API int verdict_set_log(verdict_ctx *ctx, verdict_log_fn fn, void *arg);
  * verdict_load_config - read a verdict.conf(5) file into ctx.  Before
  * verdict_open() only.  Errors: VERDICT_ECONFIG (detail "file:line: what"),
  * VERDICT_ENOENT / VERDICT_EIO / VERDICT_EPERM when the file cannot be
- * read.  On error ctx keeps its previous configuration.
+ * read.  On error ctx keeps its previous configuration.  A file writable
+ * by every user is loaded and logged as a LOG_WARNING.
  */
 VERDICT_API int verdict_load_config(verdict_ctx *ctx, const char *path);
 
@@ -342,7 +343,8 @@ VERDICT_API int verdict_del(verdict_ctx *ctx, const char *table,
  * VERDICT_FORCE.  reason fills in lines without one.  On any error the
  * table is untouched.  *entries gets the number of entries written (the
  * table's size after the import), *warnings the number of warnings;
- * either may be NULL.
+ * either may be NULL.  A list file writable by every user is imported
+ * and logged as a LOG_WARNING (not counted in *warnings).
  */
 VERDICT_API int verdict_import(verdict_ctx *ctx, const char *table,
 			       const char *path, unsigned flags, long max_bad,

@@ -10,6 +10,10 @@
  * immutable state plus LMDB (whose readers take no locks) and the
  * lock-free log rate limiter, so one opened context serves any number of
  * threads.  Errors leave a thread-local detail (verdict_errdetail).
+ *
+ * Diagnostics: a configuration or list file writable by every user is
+ * used, and logged (LOG_WARNING) because anyone could change what is
+ * blocked.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -140,6 +144,21 @@ verdict_set_log(verdict_ctx *ctx, verdict_log_fn fn, void *arg)
 	return VERDICT_OK;
 }
 
+/* warn_world_writable - a file that every local user may change decides
+ * what is blocked: say so (LOG_WARNING), once per load or import. */
+static void
+warn_world_writable(verdict_ctx *ctx, const char *what, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & S_IWOTH))
+		vd_log(&ctx->lg, LOG_WARNING, "%s %s is writable by every "
+		       "user (mode %04o): anyone on this host can change what "
+		       "is blocked; chmod o-w %s", what, path,
+		       (unsigned)(st.st_mode & 07777), path);
+}
+
 VERDICT_API int
 verdict_load_config(verdict_ctx *ctx, const char *path)
 {
@@ -163,6 +182,7 @@ verdict_load_config(verdict_ctx *ctx, const char *path)
 	}
 	config_free(ctx->cfg);
 	ctx->cfg = cfg;
+	warn_world_writable(ctx, "configuration file", path);
 	return VERDICT_OK;
 }
 
@@ -955,6 +975,8 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 				"bytes", TBL_REASON_MAX);
 	if ((rc = read_all(path, &buf, &len, &bufcap)) != 0)
 		return rc;
+	if (strcmp(path, "-") != 0)
+		warn_world_writable(ctx, "list file", path);
 	st.ctx = ctx;
 	st.name = strcmp(path, "-") == 0 ? "(stdin)" : path;
 	st.max_bad = max_bad;
