@@ -315,6 +315,11 @@ tbl_open_env(tbl_env *te, unsigned mode)
 	if (stat(path, &fst) == 0) {
 		if ((size_t)fst.st_size * 2 > mapsize)
 			mapsize = (size_t)fst.st_size * 2;
+	} else if (errno != ENOENT) {
+		int e = errno;
+
+		return util_err(e == EACCES ? VERDICT_EPERM : VERDICT_EIO, e,
+				"%s: %s", path, strerror(e));
 	} else if (!te->write) {
 		return util_err(VERDICT_ENOENT, ENOENT, "database %s has no "
 				"tables yet (create one with 'verdict table "
@@ -1336,6 +1341,12 @@ tbl_write(tbl_env *te, write_fn fn, void *arg)
 			rc = mdb_txn_commit(txn);
 			if (rc == 0)
 				return VERDICT_OK;
+			if (rc == EIO || rc == ENOSPC || rc == EFBIG ||
+			    rc == EDQUOT)
+				return util_err(VERDICT_EIO, rc, "commit: %s "
+						"(disk full or over a file size "
+						"limit?); the tables are as they "
+						"were", mdb_strerror(rc));
 			if (rc != MDB_MAP_FULL)
 				return db_err(rc, "commit");
 		} else {

@@ -105,11 +105,6 @@ chmod 000 "$T/perm"
 if run 2 "${AS_NOBODY[@]}" "$V" -c "$CONF" check 10.0.5.1; then
 	if err_has "Permission denied"; then
 		pass "unreadable directory: exit 2: $(head -1 "$T/err")"
-	elif err_has "has no tables yet"; then
-		# table.c's tbl_open_env takes any stat() failure of data.mdb
-		# for "no tables yet"; reported to the lead (table.c is his)
-		echo "KNOWN BUG (table.c, not failed here): unreadable" \
-			"directory reported as: $(head -1 "$T/err")"
 	else
 		fail "unreadable directory: $(head -1 "$T/err")"
 	fi
