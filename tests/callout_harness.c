@@ -806,8 +806,11 @@ bench_run(void *p)
 		long al = 11, rl;
 
 		if (b->direct) {
+			/* the same answer the callout gives: the verdict and
+			 * the reply text an MTA sends */
 			if (verdict_check(b->vc, 1, "192.0.2.1", r) ||
-			    verdict_result_kind(r) != VERDICT_BLOCK)
+			    verdict_result_kind(r) != VERDICT_BLOCK ||
+			    verdict_result_reply(r) == NULL)
 				abort();
 		} else if (vcr(a, &al, res, &rl) != -1) {
 			abort();
