@@ -13,9 +13,12 @@
  *		key = interval end[16], value = start[16] | ntables u8 |
  *		per table (ascending id): id u16 | depth u8 | depth x
  *		{ plen u8 | expires u32 | rlen u8 | reason } with the covering
- *		entries of that table most specific first.
+ *		entries of that table most specific first.  IPv6 only:
+ *   idx4	the IPv4 intervals (format 2): key = interval end as a host
+ *		order u32 (MDB_INTEGERKEY), value = start[4] (network order)
+ *		| the rest as in idx.  About 60% more intervals a page.
  *
- * One MDB_SET_RANGE on idx answers every table of a profile: the record
+ * One MDB_SET_RANGE on idx or idx4 answers every table of a profile: the record
  * with the first end >= ip holds, when its start <= ip, the most specific
  * entry of each table covering ip, and behind it the next covering ones
  * (so an expired nested entry falls back to its unexpired parent).
