@@ -283,21 +283,27 @@ typedef struct rbuf {
 } rbuf;
 
 /* rb_put - append text, mapping '$', CR, LF and other control bytes to a
- * space (a '$' would be read as a flag by the MTA's mapping engine). */
+ * space (a '$' would be read as a flag by the MTA's mapping engine).
+ * Copy, then clean in place: a loop the compiler can vectorise. */
 static void
 rb_put(rbuf *b, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && !b->full; i++) {
-		unsigned char c = (unsigned char)s[i];
+	char *d;
 
-		if (b->len == b->cap) {
-			b->full = 1;
-			break;
-		}
-		if (c == '$' || c < 0x20 || c == 0x7f)
-			c = ' ';
-		b->p[b->len++] = (char)c;
+	if (b->full)
+		return;
+	if (n > b->cap - b->len) {
+		n = b->cap - b->len;
+		b->full = 1;
 	}
+	d = b->p + b->len;
+	memcpy(d, s, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		d[i] = (char)(c < 0x20 || c == '$' || c == 0x7f ? ' ' : c);
+	}
+	b->len += n;
 }
 
 static void
@@ -316,10 +322,12 @@ policy_render(const char *tmpl, const verdict_result *cres, char out[252])
 	char num[32];
 
 	while (*s && !b.full) {
-		const char *v = strstr(s, "%{");
+		const char *v = strchr(s, '%');
 		const char *end;
 		size_t nlen;
 
+		while (v && v[1] != '{')
+			v = strchr(v + 1, '%');
 		if (v == NULL) {
 			rb_puts(&b, s);
 			break;
