@@ -22,6 +22,7 @@
 #include "cache.h"
 
 #define NSHARD 64
+#define SHARD_OF(c, h) (&(c)->sh[(h) >> 58])	/* top 6 bits: 64 shards */
 
 typedef struct centry {
 	struct centry *hnext;		/* hash chain */
@@ -44,7 +45,8 @@ struct cache {
 	shard sh[NSHARD];
 };
 
-/* hash64 - FNV-1a, then a final mix so shard and bucket bits differ */
+/* hash64 - FNV-1a, then a final mix; the shard takes the top bits and
+ * the bucket the low bits (SHARD_OF), so they are independent */
 static uint64_t
 hash64(const unsigned char *p, size_t n)
 {
@@ -159,7 +161,7 @@ cache_get(cache *c, const void *key, size_t klen, void *val, size_t *vlen,
 	  int64_t now_ns)
 {
 	uint64_t h = hash64(key, klen);
-	shard *s = &c->sh[h % NSHARD];
+	shard *s = SHARD_OF(c, h);
 	centry *e;
 	int hit = 0;
 
@@ -188,7 +190,7 @@ cache_put(cache *c, const void *key, size_t klen, const void *val,
 	  size_t vlen, int64_t expires_ns)
 {
 	uint64_t h = hash64(key, klen);
-	shard *s = &c->sh[h % NSHARD];
+	shard *s = SHARD_OF(c, h);
 	centry *e, *old;
 
 	if (klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX)

@@ -132,6 +132,7 @@ struct dnsbl_engine {
 	pthread_mutex_t mu;	/* flights, zone records' tests */
 	pthread_condattr_t cattr;
 	flight *ftab[FLIGHT_BUCKETS];
+	int queued;		/* queries queued since the last kick (mu) */
 	zrec *zones;		/* atomic head */
 	uint32_t nzones;
 	atomic_ulong n_queries, n_hits, n_timeouts, n_servfail, n_refused,
@@ -404,7 +405,7 @@ flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 	f->refs = 1;
 	/* the callback may run at once in the resolver thread, but it
 	 * takes e->mu first, which we hold: link before unlocking */
-	if (resolv_submit(e->res, qname, key->qtype, flight_done, f)
+	if (resolv_queue(e->res, qname, key->qtype, flight_done, f)
 	    != VERDICT_OK) {
 		free(f);
 		return NULL;
@@ -413,8 +414,20 @@ flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 	f->hnext = e->ftab[b];
 	e->ftab[b] = f;
 	e->n_queries++;
+	e->queued = 1;
 	*started = 1;
 	return f;
+}
+
+/* kick - wake the resolver thread once for the queries just queued
+ * (e->mu held) */
+static void
+kick(dnsbl_engine *e)
+{
+	if (e->queued) {
+		e->queued = 0;
+		resolv_kick(e->res);
+	}
 }
 
 static void
@@ -802,6 +815,7 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 				x->have = 1;
 			}
 		}
+		kick(e);
 	}
 	for (;;) {
 		waiting = evaluate(e, s, st, base_score, &score, open);
@@ -838,6 +852,7 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			}
 			if ((tl.f = flight_get(e, st[first].zr, &k, &started))
 			    != NULL) {
+				kick(e);
 				attach(tl.f, &tl, &w);
 				res->queries += started;
 				abs_time(deadline_ns, &ts);
@@ -938,6 +953,7 @@ dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
 		start_test(e, zr[d]);
 		attach_test(e, zr[d], links[d], &w);
 	}
+	kick(e);
 	abs_time(deadline_ns, &ts);
 	do {
 		busy = 0;
