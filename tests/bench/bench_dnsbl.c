@@ -8,7 +8,7 @@
  *
  * An rbldnsd (started by dnsbl_bench.sh) serves the ip4set zones ZONE on
  * 127.0.0.1:PORT; FILE is the zone's list of IPv4 CIDRs (the listing
- * oracle).  WORKDIR receives a database (one local block table of 10,000
+ * oracle).  WORKDIR (new or empty) receives a database (one local block table of 10,000
  * /32 in 100.64.0.0/10) and verdict.conf:
  *	profile 1	local table alone
  *	profile 2	local table + the zones, weight 1 each, threshold 1,
@@ -27,9 +27,14 @@
  *		  block, a missing line = lost
  *	cached	  ns of verdict_check (profile 2) on one IP repeated (answers
  *		  in the engine cache) vs profile 1 on the same IP
- *	geo	  ns of verdict_check with the geo rules minus without, vs
+ *	geo	  ns of verdict_check with the geo rules (profile 3 of a
+ *		  context with both MMDBs) minus the same verdict in a context
+ *		  without any MMDB (on a copy of the database: one LMDB
+ *		  environment opens once per process), vs
  *		  MMDB_lookup_sockaddr + MMDB_get_value on each database
- *		  (country.iso_code, autonomous_system_number), same IPs
+ *		  (country.iso_code, autonomous_system_number), same IPs;
+ *		  also, for information, profile 1 of the context with the
+ *		  MMDBs (looked up for --json even without rules)
  * Prints "key=value" lines, then a Markdown table (ratio, target, met).
  *
  *	main		set up, run, report
@@ -444,15 +449,14 @@ aq_rate(aq *q, const uint32_t *ips, size_t n, int inflight, size_t *lost)
 /* --- set-up ------------------------------------------------------------ */
 
 static void
-make_db(const char *db)
+write_local(const char *list)
 {
-	verdict_ctx *ctx = verdict_new();
-	char *list = path_in(work_dir, "local.txt"), ip[32];
+	char ip[32];
 	FILE *f;
-	int rc, i;
+	int i;
 
-	if (ctx == NULL || (f = fopen(list, "w")) == NULL)
-		die("cannot set up the database");
+	if ((f = fopen(list, "w")) == NULL)
+		die("cannot write local.txt");
 	for (i = 0; i < 10000; i++) {
 		ip_text(100u << 24 | 64u << 16 | (rnd() & 0x3fffff), ip,
 			sizeof(ip));
@@ -460,6 +464,17 @@ make_db(const char *db)
 	}
 	if (fclose(f) != 0)
 		die("cannot write local.txt");
+}
+
+/* make_db - a database with the block table "local" from list */
+static void
+make_db(const char *db, const char *list)
+{
+	verdict_ctx *ctx = verdict_new();
+	int rc;
+
+	if (ctx == NULL)
+		die("verdict_new failed");
 	if ((rc = verdict_set_database(ctx, db)) != 0 ||
 	    (rc = verdict_open(ctx, VERDICT_OPEN_WRITE | VERDICT_OPEN_CREATE |
 			       VERDICT_OPEN_NODNS |
@@ -587,7 +602,7 @@ run_batch(const char *conf, const char *in, const uint32_t *ips, size_t n,
 /* --- GeoIP ------------------------------------------------------------- */
 
 typedef struct geo_fig {
-	double with_ns, without_ns, ref_ns, added_ns, ratio;
+	double with_ns, without_ns, ref_ns, added_ns, ratio, norules_ns;
 	size_t nips, found_c, found_a;
 } geo_fig;
 
@@ -665,14 +680,14 @@ verdict_pass(verdict_ctx *ctx, int profile, char **ips, size_t n,
 }
 
 static void
-geo_bench(const geodb *g, const char *db, geo_fig *gf)
+geo_bench(const geodb *g, const char *db, const char *db2, geo_fig *gf)
 {
-	char conf[4096], **ips;
+	char conf[4096], conf2[4096], **ips;
 	struct sockaddr_storage *sa;
-	double w[64], wo[64], rf[64];
+	double w[64], wo[64], rf[64], nr[64];
 	MMDB_s mc, ma;
 	verdict_result *res = verdict_result_new();
-	verdict_ctx *ctx;
+	verdict_ctx *ctx, *ctx2;
 	unsigned sink = 0;
 	size_t n, i, passes, p;
 	int r;
@@ -688,7 +703,16 @@ geo_bench(const geodb *g, const char *db, geo_fig *gf)
 		"asn_weights = 64496*3, 64511*-2, 15169*1\n"
 		"dnsbl_threshold = 100\n", db, g->country, g->asn);
 	fclose(f);
+	/* without: the same tables (a copy: one LMDB environment may be
+	 * opened once per process) and no GeoIP database at all */
+	snprintf(conf2, sizeof(conf2), "%s/nogeo.conf", work_dir);
+	if ((f = fopen(conf2, "w")) == NULL)
+		die("cannot write nogeo.conf");
+	fprintf(f, "database = %s\nblock_tables = local\nlog_verdicts = none\n",
+		db2);
+	fclose(f);
 	ctx = open_ro(conf, VERDICT_OPEN_NODNS);
+	ctx2 = open_ro(conf2, VERDICT_OPEN_NODNS);
 	ips = load_lines(g->ips, &n);
 	if (n == 0 || res == NULL)
 		die("no geo IPs");
@@ -710,28 +734,31 @@ geo_bench(const geodb *g, const char *db, geo_fig *gf)
 		die("MMDB_open failed");
 	/* passes per timed loop: >= min_secs / 3 each */
 	ref_pass(&mc, &ma, sa, n, &gf->found_c, &gf->found_a, &sink);
-	verdict_pass(ctx, 1, ips, n, res, &sink);
+	verdict_pass(ctx2, 1, ips, n, res, &sink);
 	passes = (size_t)(min_secs / 3 * 1e9 /
 			  (verdict_pass(ctx, 3, ips, n, res, &sink) *
 			   (double)n)) + 1;
 	for (r = 0; r < reps && r < 64; r++) {
-		double a = 0, b = 0, c = 0;
+		double a = 0, b = 0, c = 0, d = 0;
 
 		for (p = 0; p < passes; p++) {
 			size_t x = 0, y = 0;
 
 			a += verdict_pass(ctx, 3, ips, n, res, &sink);
-			b += verdict_pass(ctx, 1, ips, n, res, &sink);
+			b += verdict_pass(ctx2, 1, ips, n, res, &sink);
 			c += ref_pass(&mc, &ma, sa, n, &x, &y, &sink);
+			d += verdict_pass(ctx, 1, ips, n, res, &sink);
 		}
 		w[r] = a / (double)passes;
 		wo[r] = b / (double)passes;
 		rf[r] = c / (double)passes;
+		nr[r] = d / (double)passes;
 	}
 	gf->nips = n;
 	gf->with_ns = median(w, r);
 	gf->without_ns = median(wo, r);
 	gf->ref_ns = median(rf, r);
+	gf->norules_ns = median(nr, r);
 	gf->added_ns = gf->with_ns - gf->without_ns;
 	/* the ratio per repetition (interleaved), then its median */
 	for (i = 0; i < (size_t)r; i++)
@@ -742,6 +769,7 @@ geo_bench(const geodb *g, const char *db, geo_fig *gf)
 	MMDB_close(&mc);
 	MMDB_close(&ma);
 	verdict_free(ctx);
+	verdict_free(ctx2);
 	verdict_result_free(res);
 	for (i = 0; i < n; i++)
 		free(ips[i]);
@@ -775,7 +803,7 @@ met(int ok)
 int
 main(int argc, char **argv)
 {
-	char db[4096], conf[4096], *zspec = NULL, *tok, *save, ipb[32];
+	char db[4096], db2[4096], conf[4096], *zspec = NULL, *tok, *save, ipb[32];
 	double lat_q[64][2], lat_v[64][2], cq[64], cl[64], *sq, *sv;
 	double rate[8][64], bps[8][64];
 	size_t lost_rate[8] = { 0 }, seencap;
@@ -840,9 +868,13 @@ main(int argc, char **argv)
 			die("-C, -A and -G come in that order");
 
 	snprintf(db, sizeof(db), "%s/db", work_dir);
+	snprintf(db2, sizeof(db2), "%s/db-nogeo", work_dir);
 	snprintf(conf, sizeof(conf), "%s/verdict.conf", work_dir);
 	mkdir(work_dir, 0755);
-	make_db(db);
+	write_local(path_in(work_dir, "local.txt"));
+	make_db(db, path_in(work_dir, "local.txt"));
+	if (ngeos > 0)
+		make_db(db2, path_in(work_dir, "local.txt"));
 	write_conf(conf, db);
 
 	/* the IPs: batch (30% listed), latency (distinct per repetition,
@@ -978,12 +1010,13 @@ main(int argc, char **argv)
 	ares_destroy(q.ch);
 
 	for (i = 0; i < ngeos; i++) {
-		geo_bench(&geos[i], db, &gf[i]);
+		geo_bench(&geos[i], db, db2, &gf[i]);
 		printf("geo db=%d ips=%zu found_country=%zu found_asn=%zu "
 		       "with_ns=%.0f without_ns=%.0f added_ns=%.0f ref_ns=%.0f "
-		       "ratio=%.2f\n", i, gf[i].nips, gf[i].found_c,
-		       gf[i].found_a, gf[i].with_ns, gf[i].without_ns,
-		       gf[i].added_ns, gf[i].ref_ns, gf[i].ratio);
+		       "ratio=%.2f dbs_no_rules_ns=%.0f\n", i, gf[i].nips,
+		       gf[i].found_c, gf[i].found_a, gf[i].with_ns,
+		       gf[i].without_ns, gf[i].added_ns, gf[i].ref_ns,
+		       gf[i].ratio, gf[i].norules_ns);
 		fflush(stdout);
 	}
 
@@ -1049,8 +1082,9 @@ main(int argc, char **argv)
 		       met(median(rt, reps) <= 2));
 		for (i = 0; i < ngeos; i++)
 			printf("| GeoIP Country + ASN rules, added (%s) | %.0f ns "
-			       "(%.0f with, %.0f without) | 2 x (lookup_sockaddr "
-			       "+ get_value) %.0f ns | %.2f | <= 1.0 | %s |\n",
+			       "(%.0f with, %.0f without any MMDB) | 2 x "
+			       "(lookup_sockaddr + get_value) %.0f ns | %.2f | "
+			       "<= 1.0 | %s |\n",
 			       strrchr(geos[i].country, '/') ?
 			       strrchr(geos[i].country, '/') + 1 :
 			       geos[i].country, gf[i].added_ns, gf[i].with_ns,
