@@ -45,17 +45,28 @@ struct cache {
 	shard sh[NSHARD];
 };
 
-/* hash64 - FNV-1a, then a final mix; the shard takes the top bits and
- * the bucket the low bits (SHARD_OF), so they are independent */
+/* hash64 - 8 bytes a step (multiply, fold), then MurmurHash3's final
+ * mix so every output bit depends on every input bit; the shard takes the
+ * top bits and the bucket the low bits (SHARD_OF), so they are
+ * independent */
 static uint64_t
 hash64(const unsigned char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	while (n--)
-		h = (h ^ *p++) * 1099511628211ULL;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
 	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
+	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
 }

@@ -35,6 +35,7 @@
  *		  (country.iso_code, autonomous_system_number), same IPs;
  *		  also, for information, profile 1 of the context with the
  *		  MMDBs (looked up for --json even without rules)
+ * -g: the GeoIP part only (no DNS; -s and -z not needed), for perf record.
  * Prints "key=value" lines, then a Markdown table (ratio, target, met).
  *
  *	main		set up, run, report
@@ -73,7 +74,7 @@ static int port, reps = 5;
 static double min_secs = 0.5;
 static size_t nbatch = 20000, nlat = 4000;
 static long pars[8] = { 64 }, fls[8] = { 64, 256 };
-static int npars = 1, nfls = 2;
+static int npars = 1, nfls = 2, geo_only;
 
 typedef struct ival {
 	uint32_t lo, hi;
@@ -817,8 +818,9 @@ main(int argc, char **argv)
 	unsigned sink = 0;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "w:s:z:c:n:P:F:r:t:l:C:A:G:")) != -1) {
+	while ((c = getopt(argc, argv, "gw:s:z:c:n:P:F:r:t:l:C:A:G:")) != -1) {
 		switch (c) {
+		case 'g': geo_only = 1; break;
 		case 'w': work_dir = optarg; break;
 		case 's': port = atoi(optarg); break;
 		case 'z': zspec = optarg; break;
@@ -848,7 +850,10 @@ main(int argc, char **argv)
 			    "-G IPS]...");
 		}
 	}
-	if (work_dir == NULL || port <= 0 || zspec == NULL || reps < 1 ||
+	if (geo_only && zspec == NULL)
+		zspec = "";
+	if (work_dir == NULL || (!geo_only && (port <= 0 || *zspec == 0)) ||
+	    reps < 1 ||
 	    reps > 64 || nbatch == 0 || nlat < LAT_BLOCK)
 		die("-w, -s and -z are required (-r 1..64)");
 	for (tok = strtok_r(zspec, ",", &save); tok != NULL && nzones < ZONES_MAX;
@@ -876,6 +881,8 @@ main(int argc, char **argv)
 	if (ngeos > 0)
 		make_db(db2, path_in(work_dir, "local.txt"));
 	write_conf(conf, db);
+	if (geo_only)
+		goto geo;
 
 	/* the IPs: batch (30% listed), latency (distinct per repetition,
 	 * 10% listed), all distinct */
@@ -1008,7 +1015,7 @@ main(int argc, char **argv)
 		}
 	}
 	ares_destroy(q.ch);
-
+geo:
 	for (i = 0; i < ngeos; i++) {
 		geo_bench(&geos[i], db, db2, &gf[i]);
 		printf("geo db=%d ips=%zu found_country=%zu found_asn=%zu "
@@ -1020,6 +1027,8 @@ main(int argc, char **argv)
 		fflush(stdout);
 	}
 
+	if (geo_only)
+		goto table_geo;
 	/* the table */
 	{
 		double q50[64], v50[64], q99[64], v99[64], rt[64];
@@ -1080,6 +1089,9 @@ main(int argc, char **argv)
 		       nzones, median(cq, reps), median(cl, reps),
 		       median(rt, reps), best(rt, reps, 1),
 		       met(median(rt, reps) <= 2));
+	}
+table_geo:
+	{
 		for (i = 0; i < ngeos; i++)
 			printf("| GeoIP Country + ASN rules, added (%s) | %.0f ns "
 			       "(%.0f with, %.0f without any MMDB) | 2 x "
