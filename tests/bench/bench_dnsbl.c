@@ -18,7 +18,9 @@
  * Measures, repetitions interleaved:
  *	uncached  p50/p99 of verdict_check (profile 2) on distinct IPs, one
  *		  at a time, vs p50/p99 of one c-ares query to the same
- *		  server, one at a time (own channel, poll loop)
+ *		  server, one at a time (own channel, poll loop); and, for
+ *		  information, vs one query per zone sent at once and all
+ *		  waited for (the server answers them one after the other)
  *	rate	  c-ares loop keeping F queries in flight over the batch's
  *		  4 x N names: answered queries/s, lost (timeouts)
  *	batch	  `verdict check -p 2 --parallel P -` of N distinct IPs (a
@@ -402,8 +404,11 @@ aq_step(aq *q)
 static void
 qname(uint32_t v, const char *zone, char *buf, size_t size)
 {
-	snprintf(buf, size, "%u.%u.%u.%u.%s", v & 0xff, (v >> 8) & 0xff,
-		 (v >> 16) & 0xff, v >> 24, zone);
+	int n = snprintf(buf, size, "%u.%u.%u.%u.%s", v & 0xff,
+			 (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24, zone);
+
+	if (n < 0 || (size_t)n >= size)
+		die("query name too long");
 }
 
 /* aq_single - one query, waited for; ns */
@@ -417,6 +422,25 @@ aq_single(aq *q, uint32_t v, const char *zone)
 	t0 = now_ns();
 	q->inflight++;
 	ares_query(q->ch, name, ns_c_in, ns_t_a, aq_cb, q);
+	while (q->inflight > 0)
+		aq_step(q);
+	return (double)(now_ns() - t0);
+}
+
+/* aq_multi - one query per zone for v, sent at once, all waited for: what
+ * the DNS part of an uncached check costs at least; ns */
+static double
+aq_multi(aq *q, uint32_t v)
+{
+	char name[300];
+	int64_t t0 = now_ns();
+	int i;
+
+	for (i = 0; i < nzones; i++) {
+		qname(v, zones[i].name, name, sizeof(name));
+		q->inflight++;
+		ares_query(q->ch, name, ns_c_in, ns_t_a, aq_cb, q);
+	}
 	while (q->inflight > 0)
 		aq_step(q);
 	return (double)(now_ns() - t0);
@@ -805,7 +829,8 @@ int
 main(int argc, char **argv)
 {
 	char db[4096], db2[4096], conf[4096], *zspec = NULL, *tok, *save, ipb[32];
-	double lat_q[64][2], lat_v[64][2], cq[64], cl[64], *sq, *sv;
+	double lat_q[64][2], lat_v[64][2], lat_m[64], cq[64], cl[64], *sq, *sv,
+	       *sm;
 	double rate[8][64], bps[8][64];
 	size_t lost_rate[8] = { 0 }, seencap;
 	batch_fig bf[8][64];
@@ -924,7 +949,8 @@ main(int argc, char **argv)
 
 	/* uncached latency: blocks of LAT_BLOCK, alternating */
 	if ((sq = malloc(nlat * sizeof(*sq))) == NULL ||
-	    (sv = malloc(nlat * sizeof(*sv))) == NULL)
+	    (sv = malloc(nlat * sizeof(*sv))) == NULL ||
+	    (sm = malloc(nlat * sizeof(*sm))) == NULL)
 		die("out of memory");
 	for (r = 0; r < reps; r++) {
 		const uint32_t *ip = lips + (size_t)r * nlat;
@@ -934,6 +960,8 @@ main(int argc, char **argv)
 			for (j = b; j < b + LAT_BLOCK && j < nlat; j++)
 				sq[j] = aq_single(&q, ip[j], zones[j %
 						(size_t)nzones].name);
+			for (j = b; j < b + LAT_BLOCK && j < nlat; j++)
+				sm[j] = aq_multi(&q, ip[j] ^ 0x00800000u);
 			for (j = b; j < b + LAT_BLOCK && j < nlat; j++) {
 				int64_t t0;
 				int kind;
@@ -953,11 +981,13 @@ main(int argc, char **argv)
 		lat_q[r][1] = pct(sq, nlat, 0.99);
 		lat_v[r][0] = pct(sv, nlat, 0.5);
 		lat_v[r][1] = pct(sv, nlat, 0.99);
+		lat_m[r] = pct(sm, nlat, 0.5);
 		printf("uncached rep=%d cares_p50_us=%.1f cares_p99_us=%.1f "
 		       "verdict_p50_us=%.1f verdict_p99_us=%.1f ratio_p50=%.2f "
-		       "wrong=%zu\n", r, lat_q[r][0] / 1e3, lat_q[r][1] / 1e3,
+		       "cares_%dzones_p50_us=%.1f wrong=%zu\n", r,
+		       lat_q[r][0] / 1e3, lat_q[r][1] / 1e3,
 		       lat_v[r][0] / 1e3, lat_v[r][1] / 1e3,
-		       lat_v[r][0] / lat_q[r][0], lostv);
+		       lat_v[r][0] / lat_q[r][0], nzones, lat_m[r] / 1e3, lostv);
 		fflush(stdout);
 	}
 
@@ -1052,6 +1082,14 @@ geo:
 		       median(q50, reps) / 1e3, median(q99, reps) / 1e3,
 		       median(rt, reps), best(rt, reps, 1),
 		       met(median(rt, reps) <= 1.5));
+		for (r = 0; r < reps; r++)
+			rt[r] = lat_v[r][0] / lat_m[r];
+		printf("| (information) the same vs %d c-ares queries sent at "
+		       "once | p50 %.1f µs | %d queries at once, p50 %.1f µs | "
+		       "%.2f; %.2f | - | - |\n", nzones,
+		       median(v50, reps) / 1e3, nzones,
+		       median(lat_m, reps) / 1e3, median(rt, reps),
+		       best(rt, reps, 1));
 		for (k = 0; k < nfls; k++) {
 			double m = median(rate[k], reps);
 
