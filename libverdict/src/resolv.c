@@ -24,7 +24,9 @@
  * 64 in flight, 1 in 8,000 at 128, 1% at 500), and a dropped query costs
  * a whole retry interval.  A caller that queues several queries at once
  * (one check's zones) wakes the thread once: resolv_queue, then
- * resolv_kick.
+ * resolv_kick, which writes the eventfd only when the thread may be
+ * asleep in poll (a flag set, under the queue's mutex, after it took the
+ * queue; cleared when poll returns).
  *
  * Every descriptor is close-on-exec: ours by flag, c-ares' sockets from
  * the socket-configure callback.
@@ -74,6 +76,9 @@ struct resolv {
 	pthread_mutex_t mu;		/* guards queue and stop */
 	rquery *head, **tailp;
 	int stop;
+	int polling;			/* atomic: the thread may sleep in poll;
+					 * the first submitter to clear it
+					 * wakes the thread */
 	/* owned by the thread: the channel's sockets, queries in flight */
 	rsock *socks;
 	size_t nsocks, capsocks;
@@ -179,6 +184,9 @@ run(void *arg)
 		}
 		if (r->head == NULL)
 			r->tailp = &r->head;
+		/* from here until poll returns, a new query must wake us
+		 * (set under mu: a submitter that queues after this sees it) */
+		__atomic_store_n(&r->polling, 1, __ATOMIC_SEQ_CST);
 		pthread_mutex_unlock(&r->mu);
 		for (; q; q = next) {
 			next = q->next;
@@ -223,6 +231,8 @@ run(void *arg)
 			       strerror(errno));
 			usleep(1000);
 		}
+		/* awake: the queue is looked at before the next poll */
+		__atomic_store_n(&r->polling, 0, __ATOMIC_SEQ_CST);
 		if (pfd[0].revents & POLLIN) {
 			if (read(r->efd, &junk, sizeof(junk)) < 0)
 				(void)0;	/* EAGAIN: already drained */
@@ -379,10 +389,14 @@ resolv_queue(resolv *r, const char *name, int qtype, resolv_cb cb,
 	return VERDICT_OK;
 }
 
+/* resolv_kick - wake the thread if it may be sleeping in poll: while it
+ * is awake it takes the queue before polling again, so a busy resolver
+ * costs its submitters no system call */
 void
 resolv_kick(resolv *r)
 {
-	wake(r);
+	if (__atomic_exchange_n(&r->polling, 0, __ATOMIC_SEQ_CST))
+		wake(r);
 }
 
 int
@@ -392,7 +406,7 @@ resolv_submit(resolv *r, const char *name, int qtype, resolv_cb cb,
 	int rc = resolv_queue(r, name, qtype, cb, arg);
 
 	if (rc == VERDICT_OK)
-		wake(r);
+		resolv_kick(r);
 	return rc;
 }
 
