@@ -22,6 +22,7 @@
 #include "cache.h"
 
 #define NSHARD 64
+#define SHARD_OF(c, h) (&(c)->sh[(h) >> 58])	/* top 6 bits: 64 shards */
 
 typedef struct centry {
 	struct centry *hnext;		/* hash chain */
@@ -44,16 +45,28 @@ struct cache {
 	shard sh[NSHARD];
 };
 
-/* hash64 - FNV-1a, then a final mix so shard and bucket bits differ */
+/* hash64 - 8 bytes a step (multiply, fold), then MurmurHash3's final
+ * mix so every output bit depends on every input bit; the shard takes the
+ * top bits and the bucket the low bits (SHARD_OF), so they are
+ * independent */
 static uint64_t
 hash64(const unsigned char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	while (n--)
-		h = (h ^ *p++) * 1099511628211ULL;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
 	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
+	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
 }
@@ -159,7 +172,7 @@ cache_get(cache *c, const void *key, size_t klen, void *val, size_t *vlen,
 	  int64_t now_ns)
 {
 	uint64_t h = hash64(key, klen);
-	shard *s = &c->sh[h % NSHARD];
+	shard *s = SHARD_OF(c, h);
 	centry *e;
 	int hit = 0;
 
@@ -188,7 +201,7 @@ cache_put(cache *c, const void *key, size_t klen, const void *val,
 	  size_t vlen, int64_t expires_ns)
 {
 	uint64_t h = hash64(key, klen);
-	shard *s = &c->sh[h % NSHARD];
+	shard *s = SHARD_OF(c, h);
 	centry *e, *old;
 
 	if (klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX)

@@ -11,9 +11,13 @@
  * in one table under e->mu; a check that needs an answer already in
  * flight attaches to it (reference count) instead of asking again, so N
  * threads asking one IP cost one query per zone.  The resolver thread
- * (resolv.c) completes flights and signals the attached checks' condition
- * variables (CLOCK_MONOTONIC); a check waits on its own condition
- * variable until its outcome is settled or its deadline passes.  Cached
+ * (resolv.c) completes flights and, for each attached check, evaluates
+ * its outcome and signals its condition variable (CLOCK_MONOTONIC) only
+ * when the wait is over (settled, or nothing left to wait for): a check
+ * waits on its own condition variable until its outcome is settled or its
+ * deadline passes, and wakes once however many zones it asked.  The
+ * queries of one check are queued together and wake the resolver thread
+ * once.  Cached
  * answers and self-test verdicts are read without e->mu, so a fully
  * cached check takes no engine-wide lock.
  *
@@ -43,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "cache.h"
 #include "dnsbl.h"
@@ -99,8 +104,14 @@ typedef struct zrec {
 	int64_t warn_last[DNSBL_IGN_KINDS + 3];	/* vd_ratelimit */
 } zrec;
 
+/* A waiting check.  over (may be NULL: always) tells, under e->mu in the
+ * resolver thread, whether an answer ends the check's wait (settled, or
+ * nothing left to wait for); only then is the check woken, so a check of
+ * N zones wakes once, not N times. */
 typedef struct waiter {
 	pthread_cond_t cond;
+	int (*over)(void *arg);
+	void *arg;
 } waiter;
 
 typedef struct flight flight;
@@ -132,6 +143,7 @@ struct dnsbl_engine {
 	pthread_mutex_t mu;	/* flights, zone records' tests */
 	pthread_condattr_t cattr;
 	flight *ftab[FLIGHT_BUCKETS];
+	int queued;		/* queries queued since the last kick (mu) */
 	zrec *zones;		/* atomic head */
 	uint32_t nzones;
 	atomic_ulong n_queries, n_hits, n_timeouts, n_servfail, n_refused,
@@ -363,7 +375,8 @@ flight_done(void *arg, int status, const unsigned char *abuf, int alen)
 			test_update(e, f->zr, now);
 	}
 	for (l = f->waiters; l; l = l->next)
-		pthread_cond_signal(&l->w->cond);
+		if (l->w->over == NULL || l->w->over(l->w->arg))
+			pthread_cond_signal(&l->w->cond);
 	/* new checks ask again or use the cache, never a finished flight */
 	unhash(e, f);
 	flight_unref(e, f);
@@ -404,7 +417,7 @@ flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 	f->refs = 1;
 	/* the callback may run at once in the resolver thread, but it
 	 * takes e->mu first, which we hold: link before unlocking */
-	if (resolv_submit(e->res, qname, key->qtype, flight_done, f)
+	if (resolv_queue(e->res, qname, key->qtype, flight_done, f)
 	    != VERDICT_OK) {
 		free(f);
 		return NULL;
@@ -413,8 +426,20 @@ flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 	f->hnext = e->ftab[b];
 	e->ftab[b] = f;
 	e->n_queries++;
+	e->queued = 1;
 	*started = 1;
 	return f;
+}
+
+/* kick - wake the resolver thread once for the queries just queued
+ * (e->mu held) */
+static void
+kick(dnsbl_engine *e)
+{
+	if (e->queued) {
+		e->queued = 0;
+		resolv_kick(e->res);
+	}
 }
 
 static void
@@ -621,7 +646,13 @@ cached_answer(dnsbl_engine *e, const config_profile *p, const fkey *k,
 		ttl = p->dnsbl_max_ttl;
 	if (now - v.at >= ttl * NS_PER_S)
 		return 0;
-	*out = v.a;
+	if (len < sizeof(v)) {
+		/* an A answer: no TXT to copy */
+		memcpy(out, &v.a, offsetof(dnsbl_answer, txt));
+		out->txt[0] = 0;
+	} else {
+		*out = v.a;
+	}
 	return 1;
 }
 
@@ -671,6 +702,51 @@ evaluate(dnsbl_engine *e, const dnsbl_sites *s, dstate *st, int base,
 		}
 	}
 	return waiting;
+}
+
+/* What check_over needs of a waiting check (its stack). */
+typedef struct cwait {
+	dnsbl_engine *e;
+	const dnsbl_sites *s;
+	const config_profile *p;
+	dstate *st;
+	unsigned char *open;
+	int base;
+} cwait;
+
+/* check_over - the wait loop's exit test, deadline aside (e->mu held) */
+static int
+check_over(void *arg)
+{
+	cwait *c = arg;
+	int score, waiting, settled;
+
+	waiting = evaluate(c->e, c->s, c->st, c->base, &score, c->open);
+	settled = dnsbl_settled(c->s, c->p->dnsbl_threshold,
+				c->p->dnsbl_allowlist_threshold, score,
+				c->open);
+	return !waiting || (settled && !c->p->dnsbl_wait_all);
+}
+
+/* coarse_ns - the clock of cache lookups and self-test ages: the coarse
+ * monotonic clock plus its resolution, so never behind util_now_ns (an
+ * answer may expire up to one tick, a few ms, early; never late), at a
+ * fraction of the cost.  Waits and the per-zone ms use util_now_ns. */
+static int64_t
+coarse_ns(void)
+{
+	static int64_t res_ns;	/* one tick; same value in every thread */
+	struct timespec ts;
+	int64_t r = __atomic_load_n(&res_ns, __ATOMIC_RELAXED);
+
+	if (r == 0) {
+		if (clock_getres(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+			return util_now_ns();
+		r = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+		__atomic_store_n(&res_ns, r, __ATOMIC_RELAXED);
+	}
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec + r;
 }
 
 static void
@@ -728,8 +804,9 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	unsigned char open[DNSBL_ZONES_MAX];
 	wlink tl;
 	waiter w;
+	cwait cw;
 	struct timespec ts;
-	int64_t start = util_now_ns(), now;
+	int64_t start = coarse_ns(), now = 0;
 	size_t d, nd;
 	int need = 0, locked = 0, score, waiting, settled, allow, first,
 	    started, rc = VERDICT_OK, npending = 0, nfailed = 0;
@@ -761,14 +838,24 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		if (cached_answer(e, p, &k, start, &x->ans)) {
 			x->have = 1;
 			res->cache_hits++;
-			e->n_hits++;
 		} else {
 			need = 1;
 		}
 	}
+	e->n_hits += (unsigned long)res->cache_hits;	/* one atomic add */
 	if (need) {
+		/* the network: the precise clock from here on */
+		start = util_now_ns();
+		cw.e = e;
+		cw.s = s;
+		cw.p = p;
+		cw.st = st;
+		cw.open = open;
+		cw.base = base_score;
 		pthread_mutex_lock(&e->mu);
 		pthread_cond_init(&w.cond, &e->cattr);
+		w.over = check_over;
+		w.arg = &cw;
 		locked = 1;
 		for (d = 0; d < nd; d++) {
 			dstate *x = &st[d];
@@ -802,6 +889,7 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 				x->have = 1;
 			}
 		}
+		kick(e);
 	}
 	for (;;) {
 		waiting = evaluate(e, s, st, base_score, &score, open);
@@ -815,6 +903,9 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		abs_time(deadline_ns, &ts);
 		pthread_cond_timedwait(&w.cond, &e->mu, &ts);
 	}
+	/* from here on every answer wakes (the TXT wait) */
+	if (locked)
+		w.over = NULL;
 	allow = p->dnsbl_allowlist_threshold < 0
 		&& score <= p->dnsbl_allowlist_threshold;
 	source_of(s, st, allow, res->source, sizeof(res->source), &first);
@@ -834,10 +925,12 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			if (!locked) {
 				pthread_mutex_lock(&e->mu);
 				pthread_cond_init(&w.cond, &e->cattr);
+				w.over = NULL;
 				locked = 1;
 			}
 			if ((tl.f = flight_get(e, st[first].zr, &k, &started))
 			    != NULL) {
+				kick(e);
 				attach(tl.f, &tl, &w);
 				res->queries += started;
 				abs_time(deadline_ns, &ts);
@@ -861,7 +954,7 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		pthread_mutex_unlock(&e->mu);
 		pthread_cond_destroy(&w.cond);
 	}
-	now = util_now_ns();
+	now = 0;		/* read when a zone is pending */
 	res->score = score;
 	res->settled = settled;
 	res->nzones = nd;
@@ -891,6 +984,8 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			break;
 		case DS_PENDING:
 			npending++;
+			if (now == 0)
+				now = util_now_ns();
 			util_strlcpy(z->answer, now >= deadline_ns ? "timeout"
 				     : "pending", sizeof(z->answer));
 			break;
@@ -934,10 +1029,12 @@ dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
 					"out of memory");
 	pthread_mutex_lock(&e->mu);
 	pthread_cond_init(&w.cond, &e->cattr);
+	w.over = NULL;
 	for (d = 0; d < nd; d++) {
 		start_test(e, zr[d]);
 		attach_test(e, zr[d], links[d], &w);
 	}
+	kick(e);
 	abs_time(deadline_ns, &ts);
 	do {
 		busy = 0;

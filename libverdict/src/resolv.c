@@ -2,7 +2,9 @@
  * resolv.c - the resolver thread: one c-ares channel, one owner thread
  *
  *	resolv_new	create the channel and start the thread
- *	resolv_submit	queue a query (any thread)
+ *	resolv_submit	queue a query and wake the thread (any thread)
+ *	resolv_queue	queue a query, no wake-up yet (any thread)
+ *	resolv_kick	wake the thread for what resolv_queue queued
  *	resolv_free	stop, join, destroy
  *
  * Why a thread: c-ares 1.18 has no event thread of its own and a channel
@@ -15,13 +17,25 @@
  * writes and expires queries; c-ares then calls the query callbacks in
  * this thread.
  *
+ * Queries in flight: at most RESOLV_INFLIGHT_MAX are sent and unanswered
+ * at any time; the rest wait in the queue, in order, and go out as answers
+ * come in.  A local DNSBL server (rbldnsd) with its default socket buffer
+ * drops queries when a few hundred arrive at once (measured: none lost at
+ * 64 in flight, 1 in 8,000 at 128, 1% at 500), and a dropped query costs
+ * a whole retry interval.  A caller that queues several queries at once
+ * (one check's zones) wakes the thread once: resolv_queue, then
+ * resolv_kick, which writes the eventfd only when the thread may be
+ * asleep in poll (a flag set, under the queue's mutex, after it took the
+ * queue; cleared when poll returns).
+ *
  * Every descriptor is close-on-exec: ours by flag, c-ares' sockets from
  * the socket-configure callback.
  *
  * Diagnostics: resolv_new reports c-ares failures as VERDICT_EDNS with
  * the c-ares status as lower code.
  *
- * Limits: queries are not rate-limited here; callers bound their number.
+ * Limits: the bound is on queries in flight, not on queued ones: callers
+ * bound their number (the CLI's --parallel, the host's threads).
  */
 #include <arpa/nameser.h>
 #include <ares.h>
@@ -37,8 +51,11 @@
 
 #include "resolv.h"
 
+#define RESOLV_INFLIGHT_MAX 64	/* queries sent and not yet answered */
+
 typedef struct rquery {
 	struct rquery *next;
+	struct resolv *r;
 	resolv_cb cb;
 	void *arg;
 	int qtype;
@@ -59,9 +76,13 @@ struct resolv {
 	pthread_mutex_t mu;		/* guards queue and stop */
 	rquery *head, **tailp;
 	int stop;
-	/* owned by the thread: the channel's sockets */
+	int polling;			/* atomic: the thread may sleep in poll;
+					 * the first submitter to clear it
+					 * wakes the thread */
+	/* owned by the thread: the channel's sockets, queries in flight */
 	rsock *socks;
 	size_t nsocks, capsocks;
+	int inflight;
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -124,6 +145,7 @@ query_done(void *arg, int status, int timeouts, unsigned char *abuf,
 	rquery *q = arg;
 
 	(void)timeouts;
+	q->r->inflight--;
 	q->cb(q->arg, status, abuf, alen);
 	free(q);
 }
@@ -140,14 +162,35 @@ run(void *arg)
 	uint64_t junk;
 
 	for (;;) {
+		/* take what may go out now: all when stopping, else up to
+		 * the bound on queries in flight; the rest stays queued */
 		pthread_mutex_lock(&r->mu);
-		q = r->head;
-		r->head = NULL;
-		r->tailp = &r->head;
 		stop = r->stop;
+		q = r->head;
+		if (stop) {
+			r->head = NULL;
+		} else if (q != NULL) {
+			rquery *last = q;
+			int k = RESOLV_INFLIGHT_MAX - r->inflight;
+
+			if (k <= 0) {
+				q = NULL;
+			} else {
+				while (--k > 0 && last->next != NULL)
+					last = last->next;
+				r->head = last->next;
+				last->next = NULL;
+			}
+		}
+		if (r->head == NULL)
+			r->tailp = &r->head;
+		/* from here until poll returns, a new query must wake us
+		 * (set under mu: a submitter that queues after this sees it) */
+		__atomic_store_n(&r->polling, 1, __ATOMIC_SEQ_CST);
 		pthread_mutex_unlock(&r->mu);
 		for (; q; q = next) {
 			next = q->next;
+			r->inflight++;
 			if (stop)
 				query_done(q, ARES_EDESTRUCTION, 0, NULL, 0);
 			else
@@ -188,6 +231,8 @@ run(void *arg)
 			       strerror(errno));
 			usleep(1000);
 		}
+		/* awake: the queue is looked at before the next poll */
+		__atomic_store_n(&r->polling, 0, __ATOMIC_SEQ_CST);
 		if (pfd[0].revents & POLLIN) {
 			if (read(r->efd, &junk, sizeof(junk)) < 0)
 				(void)0;	/* EAGAIN: already drained */
@@ -318,8 +363,8 @@ wake(resolv *r)
 }
 
 int
-resolv_submit(resolv *r, const char *name, int qtype, resolv_cb cb,
-	      void *arg)
+resolv_queue(resolv *r, const char *name, int qtype, resolv_cb cb,
+	     void *arg)
 {
 	size_t len = strlen(name) + 1;
 	rquery *q;
@@ -327,6 +372,7 @@ resolv_submit(resolv *r, const char *name, int qtype, resolv_cb cb,
 	if ((q = malloc(sizeof(*q) + len)) == NULL)
 		return VERDICT_ENOMEM;
 	q->next = NULL;
+	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
 	q->qtype = qtype;
@@ -340,8 +386,28 @@ resolv_submit(resolv *r, const char *name, int qtype, resolv_cb cb,
 	*r->tailp = q;
 	r->tailp = &q->next;
 	pthread_mutex_unlock(&r->mu);
-	wake(r);
 	return VERDICT_OK;
+}
+
+/* resolv_kick - wake the thread if it may be sleeping in poll: while it
+ * is awake it takes the queue before polling again, so a busy resolver
+ * costs its submitters no system call */
+void
+resolv_kick(resolv *r)
+{
+	if (__atomic_exchange_n(&r->polling, 0, __ATOMIC_SEQ_CST))
+		wake(r);
+}
+
+int
+resolv_submit(resolv *r, const char *name, int qtype, resolv_cb cb,
+	      void *arg)
+{
+	int rc = resolv_queue(r, name, qtype, cb, arg);
+
+	if (rc == VERDICT_OK)
+		resolv_kick(r);
+	return rc;
 }
 
 void

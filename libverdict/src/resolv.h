@@ -36,6 +36,14 @@ int resolv_new(const config_strlist *servers, int try_ms, int tries,
 int resolv_submit(resolv *r, const char *name, int qtype, resolv_cb cb,
 		  void *arg);
 
+/* resolv_queue - as resolv_submit without waking the thread: queue the
+ * queries of one check, then call resolv_kick once.  The thread keeps at
+ * most a fixed number of queries in flight (resolv.c); the rest wait in
+ * the queue, in order. */
+int resolv_queue(resolv *r, const char *name, int qtype, resolv_cb cb,
+		 void *arg);
+void resolv_kick(resolv *r);
+
 /* resolv_free - stop and join the thread; pending callbacks get
  * ARES_EDESTRUCTION. */
 void resolv_free(resolv *r);

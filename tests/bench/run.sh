@@ -12,7 +12,9 @@
 #    on one and two threads (vs libmaxminddb and a sorted array), growth
 #    (10k vs 1.2M entries) and `verdict check -` (when the CLI is built),
 #    and prints a table of figures and ratios.
-# 4. tests/bench/milter_bench.sh and feed_bench.sh run when present.
+# 4. tests/bench/milter_bench.sh, feed_bench.sh and dnsbl_bench.sh (DNSBL
+#    engine vs c-ares and rbldnsd, GeoIP rules vs libmaxminddb) run when
+#    present.
 # 5. The report, with machine and date, is appended to doc/BENCHMARKS.md
 #    (BENCH_NO_DOC=1: print only).
 #
@@ -64,7 +66,7 @@ echo "run.sh: bench_verdict ${args[*]} ${mmdb_args[*]}"
 "$bv" "${args[@]}" "${mmdb_args[@]}" | tee "$build/bench-verdict.txt"
 
 extra=""
-for s in milter_bench.sh feed_bench.sh; do
+for s in milter_bench.sh feed_bench.sh dnsbl_bench.sh; do
 	if [ -f "$here/$s" ]; then
 		echo "run.sh: $s"
 		extra+=$'\n'"### $s"$'\n\n```\n'"$(bash "$here/$s" "$build" 2>&1 | tail -40)"$'\n```\n'
