@@ -266,7 +266,9 @@ VERDICT_API const char *verdict_result_reply(const verdict_result *res);
 VERDICT_API long verdict_result_elapsed_us(const verdict_result *res);
 VERDICT_API int verdict_result_profile(const verdict_result *res);
 /* GeoIP/ASN data when a database answered: ISO code or NULL, ASN or 0,
- * organisation or NULL. */
+ * organisation or NULL.  The databases are asked when the profile uses
+ * them (a geo rule, %{country} or %{asn} in a reply) or the check asked
+ * for VERDICT_CHECK_DETAIL or _EXPLAIN; otherwise these are NULL / 0. */
 VERDICT_API const char *verdict_result_country(const verdict_result *res);
 VERDICT_API unsigned long verdict_result_asn(const verdict_result *res);
 VERDICT_API const char *verdict_result_as_org(const verdict_result *res);

@@ -24,7 +24,8 @@ typedef struct prof_rt {
 	uint16_t ids[PROF_TABLES_MAX];	/* allow ids, then block ids */
 	const char *names[PROF_TABLES_MAX];
 	struct dnsbl_sites *sites;	/* NULL when no dnsbl_sites */
-	int uses_geo;
+	int uses_geo;		/* a geo rule */
+	int geo_in_reply;	/* %{country} or %{asn} in a reply */
 } prof_rt;
 
 struct verdict_ctx {

@@ -142,7 +142,11 @@ policy_score(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 	int weight = 0, settled = 1;
 
 	(void)deadline_ns;
-	if (ctx->geo) {
+	/* the MMDB lookups only when something reads them: a rule, a reply
+	 * variable, or a caller that asked for every detail */
+	if (ctx->geo && (pr->uses_geo || pr->geo_in_reply ||
+			 (flags & (VERDICT_CHECK_DETAIL |
+				   VERDICT_CHECK_EXPLAIN)))) {
 		geo_info gi;
 		int d;
 

@@ -301,8 +301,15 @@ verdict_open(verdict_ctx *ctx, unsigned flags)
 	}
 	if ((rc = geo_open(cfg, &ctx->lg, &ctx->geo)) != VERDICT_OK)
 		goto fail;
-	for (size_t i = 0; i < ctx->nprof; i++)
-		ctx->prof[i].uses_geo = geo_profile_uses(ctx->prof[i].cfg);
+	for (size_t i = 0; i < ctx->nprof; i++) {
+		const config_profile *p = ctx->prof[i].cfg;
+
+		ctx->prof[i].uses_geo = geo_profile_uses(p);
+		ctx->prof[i].geo_in_reply =
+		    strstr(p->reply, "%{country}") || strstr(p->reply, "%{asn}") ||
+		    strstr(p->tempfail_reply, "%{country}") ||
+		    strstr(p->tempfail_reply, "%{asn}");
+	}
 #ifdef VD_HAVE_DNSBL
 	{
 		int any = 0;
