@@ -4,7 +4,8 @@
  * dnsbl_sites as verdict_open does
  *
  * config_load reads a file, so each input is written to one temporary
- * file (in $TMPDIR, /dev/shm when it exists) that is rewritten in place.
+ * file (in $FUZZ_TMPDIR, else /dev/shm when it exists, else /tmp) that
+ * is rewritten in place.
  * Properties: an error is one "file:line: what" line naming the file; a
  * loaded configuration has profile 1, profiles ascending in 1..999, each
  * found by config_profile_get.  The input, NUL-terminated, also goes
@@ -25,11 +26,13 @@ static int fd = -1;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	const char *dir = getenv("FUZZ_TMPDIR");
 	int n;
 
 	(void)argc;
 	(void)argv;
+	if (dir == NULL)
+		dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	n = snprintf(path, sizeof(path), "%s/vd-fuzz-config.%ld.conf", dir,
 		     (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof(path))

@@ -2,7 +2,8 @@
  * fuzz_feed - libFuzzer target: feed aggregation (feed_write) on random
  * sets, checked against a brute-force oracle
  *
- * A real LMDB environment (in /dev/shm when it exists, else $TMPDIR)
+ * A real LMDB environment (in $FUZZ_TMPDIR, else /dev/shm when it
+ * exists, else /tmp)
  * holds two block tables and one allow table; each input becomes their
  * contents (tbl_replace, the import path) plus trusted networks, and the
  * feed is computed by the library as verdict_feed does.
@@ -47,11 +48,13 @@ static const char *const reasons[4] = {
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	const char *base = getenv("FUZZ_TMPDIR");
 	int kind, n;
 
 	(void)argc;
 	(void)argv;
+	if (base == NULL)
+		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	n = snprintf(dir, sizeof(dir), "%s/vd-fuzz-feed.XXXXXX", base);
 	if (n < 0 || (size_t)n >= sizeof(dir) || mkdtemp(dir) == NULL)
 		abort();

@@ -34,7 +34,9 @@ targets=${*:-$all}
 art=${FUZZ_ARTIFACTS:-${TMPDIR:-/tmp}/verdict-fuzz-artifacts}
 mkdir -p "$art"
 work=$(mktemp -d "${TMPDIR:-/tmp}/verdict-fuzz.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
+# the config and feed targets keep a file and an LMDB environment here
+shm=$(mktemp -d /dev/shm/verdict-fuzz.XXXXXX 2>/dev/null || mktemp -d "$work/shm.XXXXXX")
+trap 'rm -rf "$work" "$shm"' EXIT
 
 # seeds TARGET DIR - the committed corpus plus seeds from the project data
 seeds() {
@@ -81,7 +83,7 @@ for t in $targets; do
 	[ "$t" = listfile_buf ] && maxlen=-max_len=1024
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	(cd "$work/$t" && ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1} \
+	(cd "$work/$t" && FUZZ_TMPDIR=$shm ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$work/$t/art/" \
