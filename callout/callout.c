@@ -67,11 +67,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "callout_arg.h"
 #include "verdict.h"
 
 #define CO_EXPORT	__attribute__((visibility("default")))
 #define CO_BUF		252		/* argument and result buffers */
-#define CO_IP_MAX	45		/* INET6_ADDRSTRLEN - 1 */
 #define CO_DEFAULT_CONFIG "/etc/verdict/verdict.conf"
 #define CO_SEC		1000000000LL
 #define CO_CHECK_NS	CO_SEC		/* config stat interval */
@@ -506,23 +506,6 @@ co_thread_get(void)
 
 /* ------------------------------------------------------------ the call */
 
-static int
-co_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-	       c == '\v' || c == '\f';
-}
-
-/* co_field - [*s, *e) without surrounding white space. */
-static void
-co_trim(const char **s, const char **e)
-{
-	while (*s < *e && co_space(**s))
-		(*s)++;
-	while (*e > *s && co_space((*e)[-1]))
-		(*e)--;
-}
-
 /*
  * co_parse - "slot|ip[|anything]" into *slot and ip (NUL-terminated);
  * 0 or -1 after logging what was wrong.  buf holds len bytes + NUL.
@@ -530,54 +513,34 @@ co_trim(const char **s, const char **e)
 static int
 co_parse(const char *buf, size_t len, int *slot, char ip[CO_IP_MAX + 1])
 {
-	const char *end = buf + len, *bar, *s, *e, *ipend;
 	char show[96];
-	long n = 0;
+	int r = co_arg_parse(buf, len, slot, ip);
 
-	if (memchr(buf, 0, len) != NULL) {
+	switch (r) {
+	case CO_ARG_OK:
+		return 0;
+	case CO_ARG_NUL:
 		co_problem(K_ARGNUL, "argument \"%s\" holds a NUL byte: "
 			   "expected \"slot|ip\"",
 			   co_show(buf, len, show, sizeof(show)));
 		return -1;
-	}
-	if ((bar = memchr(buf, '|', len)) == NULL) {
+	case CO_ARG_BAR:
 		co_problem(K_ARGBAR, "argument \"%s\" has no '|': expected "
 			   "\"slot|ip\"", co_show(buf, len, show,
 						  sizeof(show)));
 		return -1;
-	}
-	s = buf;
-	e = bar;
-	co_trim(&s, &e);
-	if (s == e || e - s > 3)
-		goto badslot;
-	for (const char *q = s; q < e; q++) {
-		if (*q < '0' || *q > '9')
-			goto badslot;
-		n = n * 10 + (*q - '0');
-	}
-	if (n < 1 || n > 999)
-		goto badslot;
-	*slot = (int)n;
-	s = bar + 1;
-	if ((ipend = memchr(s, '|', (size_t)(end - s))) == NULL)
-		ipend = end;
-	e = ipend;
-	co_trim(&s, &e);
-	if (s == e || e - s > CO_IP_MAX) {
+	case CO_ARG_IP_EMPTY:
+	case CO_ARG_IP_LONG:
 		co_problem(K_IP, "argument \"%s\": %s IP address",
 			   co_show(buf, len, show, sizeof(show)),
-			   s == e ? "empty" : "overlong");
+			   r == CO_ARG_IP_EMPTY ? "empty" : "overlong");
+		return -1;
+	default:
+		co_problem(K_SLOT, "argument \"%s\": the slot before '|' "
+			   "must be a profile number 1..999",
+			   co_show(buf, len, show, sizeof(show)));
 		return -1;
 	}
-	memcpy(ip, s, (size_t)(e - s));
-	ip[e - s] = 0;
-	return 0;
-badslot:
-	co_problem(K_SLOT, "argument \"%s\": the slot before '|' must be a "
-		   "profile number 1..999", co_show(buf, len, show,
-						    sizeof(show)));
-	return -1;
 }
 
 /* co_check - the verdict of ip under [profile slot] into result. */

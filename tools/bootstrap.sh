@@ -5,8 +5,9 @@
 #                             demo database from data/ and check three IPs
 #   tools/bootstrap.sh test   install build and test dependencies, build,
 #                             run the whole test suite, then rebuild and rerun
-#                             it under AddressSanitizer + UBSan, and the
-#                             multi-threaded tests under ThreadSanitizer
+#                             it under AddressSanitizer + UBSan, the
+#                             multi-threaded tests under ThreadSanitizer,
+#                             and every fuzz target for FUZZ_SECONDS (60)
 #   tools/bootstrap.sh bench  build (Release) and run the benchmarks
 #
 # Runs as root (apt-get); set NO_APT=1 to skip package installation.
@@ -76,6 +77,16 @@ tsan_stage() {
 		-E '^callout_(fork|exports)$')
 }
 
+# fuzz_stage - the libFuzzer targets (tests/fuzz), built with clang under
+# ASan + UBSan in build-fuzz, each run for FUZZ_SECONDS (default 60).
+fuzz_stage() {
+	echo "bootstrap: fuzzing, ${FUZZ_SECONDS:-60} s per target"
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DVERDICT_FUZZ=ON >/dev/null
+	cmake --build build-fuzz -j "$jobs" --target fuzz
+	bash tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-60}"
+}
+
 case "$mode" in
 demo)
 	install_pkgs $PKGS_BUILD
@@ -104,6 +115,7 @@ test)
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		VERDICT_SANITIZED=1 ctest --output-on-failure -j "$jobs")
 	tsan_stage
+	fuzz_stage
 	;;
 bench)
 	install_pkgs $PKGS_BUILD $PKGS_TEST
