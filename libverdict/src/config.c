@@ -1214,20 +1214,37 @@ read_file(const char *path, size_t *size, char *err, size_t errlen,
 	  int *errno_out)
 {
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, cap = 4096;
 	ssize_t r;
+	struct stat st;
 	int fd, e = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		e = errno;
 		goto out;
 	}
-	if ((buf = malloc(FILE_MAX + 1)) == NULL) {
+	/* the file's size (+1 to see the end), growing if it grows */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+	    (uint64_t)st.st_size < FILE_MAX)
+		cap = (size_t)st.st_size + 2;
+	if ((buf = malloc(cap)) == NULL) {
 		e = ENOMEM;
 		goto out;
 	}
 	while (len <= FILE_MAX) {
-		r = read(fd, buf + len, FILE_MAX + 1 - len);
+		if (len + 1 >= cap && cap < FILE_MAX + 2) {
+			size_t nc = cap * 2 > FILE_MAX + 2 ? FILE_MAX + 2 :
+				    cap * 2;
+			char *nb = realloc(buf, nc);
+
+			if (nb == NULL) {
+				e = ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
