@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -164,13 +165,16 @@ vd_ratelimit(int64_t *last, int64_t interval_ns)
 #define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
 #endif
 
+/* below this, malloc: a mapping costs syscalls a small import notices */
+#define BIG_MIN ((size_t)1 << 20)
+
 void *
 util_bigalloc(size_t size)
 {
 	void *p;
 
-	if (size == 0)
-		size = 1;
+	if (size < BIG_MIN)
+		return malloc(size ? size : 1);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -184,6 +188,10 @@ util_bigalloc(size_t size)
 void
 util_bigfree(void *p, size_t size)
 {
-	if (p)
-		munmap(p, size ? size : 1);
+	if (p == NULL)
+		return;
+	if (size < BIG_MIN)
+		free(p);
+	else
+		munmap(p, size);
 }

@@ -37,8 +37,9 @@ size_t util_utf8_cut(const char *s, size_t len, size_t max);
 /*
  * util_bigalloc - size bytes for a bulk pass (imports): an anonymous
  * mapping, asked for huge pages and populated in one call, because a page
- * fault per 4 KiB costs more than the work on a virtual machine.  NULL on
- * failure.  util_bigfree releases it (size as allocated).
+ * fault per 4 KiB costs more than the work on a virtual machine (below
+ * 1 MiB it is plain malloc).  NULL on failure.  util_bigfree releases it
+ * (size as allocated).
  */
 void *util_bigalloc(size_t size);
 void util_bigfree(void *p, size_t size);
