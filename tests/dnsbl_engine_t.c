@@ -378,7 +378,7 @@ START_TEST(test_profiles)
 	ck_assert_int_eq(r.settled, !prof_cases[_i].unsettled);
 	ck_assert_int_eq(r.unknown, prof_cases[_i].unsettled);
 	if (prof_cases[_i].answer0)
-		ck_assert_str_eq(r.zones[0].answer, prof_cases[_i].answer0);
+		ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), prof_cases[_i].answer0);
 	dnsbl_sites_free(s);
 	dnsbl_engine_free(t.e);
 }
@@ -426,8 +426,8 @@ START_TEST(test_ipv6)
 	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0,
 				     util_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 2);
-	ck_assert_str_eq(r.zones[0].answer, "127.0.0.3");
-	ck_assert_str_eq(r.zones[1].answer, "NXDOMAIN");
+	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), "127.0.0.3");
+	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
 	ck_assert_int_gt(count_lines(rbl_log, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
 				     "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.v6.test"),
 			 0);
@@ -451,7 +451,7 @@ START_TEST(test_wild_rbldnsd)
 				     util_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 0);
 	ck_assert_int_eq(r.settled, 1);
-	ck_assert_str_eq(r.zones[0].answer, "wild (lists 127.0.0.1)");
+	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), "wild (lists 127.0.0.1)");
 	ck_assert_int_eq(r.zones[0].weight, 0);
 	ck_assert_ptr_nonnull(strstr(logbuf, "wild.test lists 127.0.0.1"));
 	dnsbl_sites_free(s);
@@ -521,7 +521,7 @@ START_TEST(test_cache)
 	ck_assert_int_eq(r.queries, 0);
 	ck_assert_int_eq(r.cache_hits, 2);
 	ck_assert_int_eq(r.score, 1);
-	ck_assert_str_eq(r.zones[1].answer, "NXDOMAIN");
+	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
 	ck_assert_int_eq(count_lines(rbl_log, "42.0.1.127.bl.test"), 1);
 	ck_assert_int_eq(count_lines(rbl_log, "42.0.1.127.zen.test"), 1);
 	dnsbl_get_stats(t.e, &st);
@@ -586,8 +586,8 @@ START_TEST(test_shared_flights)
 		pthread_join(th[i], NULL);
 		queries += args[i].r.queries;
 		ck_assert_msg(args[i].r.score == 2, "score %d: %s %s",
-			      args[i].r.score, args[i].r.zones[0].answer,
-			      args[i].r.zones[1].answer);
+			      args[i].r.score, dnsbl_zone_answer(&args[i].r.zones[0]),
+			      dnsbl_zone_answer(&args[i].r.zones[1]));
 	}
 	ck_assert_int_eq(queries, 2);
 	ck_assert_int_eq(count_lines(resp_log, "1.0.4.127.slow.test"), 1);
@@ -661,9 +661,9 @@ START_TEST(test_faults)
 	ck_assert_int_eq(r.score, fault_cases[_i].score);
 	ck_assert_int_eq(r.unknown, fault_cases[_i].unknown);
 	ck_assert_str_eq(r.source, "");
-	ck_assert_msg(strcmp(r.zones[0].answer, fault_cases[_i].answer) == 0,
+	ck_assert_msg(strcmp(dnsbl_zone_answer(&r.zones[0]), fault_cases[_i].answer) == 0,
 		      "%s: answer \"%s\"", fault_cases[_i].label,
-		      r.zones[0].answer);
+		      dnsbl_zone_answer(&r.zones[0]));
 	if (fault_cases[_i].log)
 		ck_assert_msg(strstr(logbuf, fault_cases[_i].log) != NULL,
 			      "%s: log lacks \"%s\": %s", fault_cases[_i].label,
@@ -695,7 +695,7 @@ START_TEST(test_early_termination)
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_int_eq(r.settled, 1);
 	ck_assert_str_eq(r.source, "listed.test");
-	ck_assert_str_eq(r.zones[0].answer, "pending");
+	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), "pending");
 	ck_assert_int_eq(r.zones[0].ms, -1);
 	p.dnsbl_wait_all = 1;
 	a = ip4("127.7.0.2");
@@ -706,7 +706,7 @@ START_TEST(test_early_termination)
 	ck_assert_msg(ms >= 380 && ms <= 440, "took %ld ms", ms);
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_int_eq(r.settled, 1);
-	ck_assert_str_eq(r.zones[0].answer, "timeout");
+	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), "timeout");
 	/* unsettled: a silent zone that could reach the threshold */
 	p.dnsbl_threshold = 3;
 	p.dnsbl_wait_all = 0;

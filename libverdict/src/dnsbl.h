@@ -144,11 +144,20 @@ int dnsbl_engine_new(const vd_config *cfg, const vd_logger *lg,
 void dnsbl_engine_free(dnsbl_engine *e);
 
 typedef struct dnsbl_zone_detail {
-	char zone[128];		/* display name */
-	char answer[96];	/* "127.0.0.2,127.0.0.4", "NXDOMAIN", ... */
+	const char *zone;	/* display name: the sites' (dnsbl_sites) own
+				 * string, valid while they live */
+	char answer[96];	/* "127.0.0.2,127.0.0.4", "NXDOMAIN", ...:
+				 * read it through dnsbl_zone_answer() */
 	int weight;		/* weight added (0 when not listed) */
 	long ms;		/* time of its answer, -1 when none came */
+	int fmt;		/* answer still to be written from ans */
+	dnsbl_answer ans;
 } dnsbl_zone_detail;
+
+/* dnsbl_zone_answer - the answer text of a zone, written on first use
+ * (most checks never show it: formatting it for every zone of every check
+ * was a fifth of a cached verdict). */
+const char *dnsbl_zone_answer(dnsbl_zone_detail *z);
 
 typedef struct dnsbl_result {
 	int score;		/* base_score + weights of listing sites */

@@ -962,7 +962,8 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		dnsbl_zone_detail *z = &res->zones[d];
 		dstate *x = &st[d];
 
-		util_strlcpy(z->zone, dnsbl_sites_display(s, d), sizeof(z->zone));
+		z->zone = dnsbl_sites_display(s, d);
+		z->fmt = 0;
 		z->weight = x->weight;
 		z->ms = x->have ? (x->at_ns > start
 				   ? (long)((x->at_ns - start) / 1000000) : 0)
@@ -998,12 +999,24 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			nfailed++;
 			/* fall through */
 		default:
-			dnsbl_answer_text(&x->ans, z->answer,
-					  sizeof(z->answer));
+			memcpy(&z->ans, &x->ans, offsetof(dnsbl_answer, txt));
+			util_strlcpy(z->ans.txt, x->ans.txt,
+				     sizeof(z->ans.txt));
+			z->fmt = 1;
 		}
 	}
 	res->unknown = nfailed + (settled ? 0 : npending);
 	return rc;
+}
+
+const char *
+dnsbl_zone_answer(dnsbl_zone_detail *z)
+{
+	if (z->fmt) {
+		dnsbl_answer_text(&z->ans, z->answer, sizeof(z->answer));
+		z->fmt = 0;
+	}
+	return z->answer;
 }
 
 int

@@ -196,7 +196,7 @@ policy_score(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 		for (size_t i = 0; i < res->dns->nzones; i++)
 			explain(res, flags, "dnsbl %s: %s (weight %d, %ld ms)",
 				res->dns->zones[i].zone,
-				res->dns->zones[i].answer,
+				dnsbl_zone_answer(&res->dns->zones[i]),
 				res->dns->zones[i].weight,
 				res->dns->zones[i].ms);
 	}

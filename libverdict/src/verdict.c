@@ -667,15 +667,15 @@ verdict_result_zone(const verdict_result *r, size_t i, const char **zone,
 		    const char **answer, int *weight, long *ms)
 {
 #ifdef VD_HAVE_DNSBL
-	const dnsbl_zone_detail *z;
+	dnsbl_zone_detail *z;
 
 	if (r->dns == NULL || i >= r->dns->nzones)
 		return VERDICT_ENOENT;
-	z = &r->dns->zones[i];
+	z = &r->dns->zones[i];	/* the answer text is written lazily */
 	if (zone)
 		*zone = z->zone;
 	if (answer)
-		*answer = z->answer;
+		*answer = dnsbl_zone_answer(z);
 	if (weight)
 		*weight = z->weight;
 	if (ms)
