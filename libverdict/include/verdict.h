@@ -278,7 +278,9 @@ VERDICT_API const char *verdict_result_as_org(const verdict_result *res);
  * the display name (never a secret DQS key), answer the A records as text
  * ("127.0.0.2,127.0.0.4"), "NXDOMAIN", "timeout", "SERVFAIL", ..., weight
  * the weight added (0 when not listed), ms the time of its answer (-1
- * when none came).  Any out pointer may be NULL.
+ * when none came).  Any out pointer may be NULL.  As with the reply, the
+ * answer text is written into res on first use and zone points into the
+ * context's configuration: read them before that context is freed.
  */
 VERDICT_API size_t verdict_result_zone_count(const verdict_result *res);
 VERDICT_API int verdict_result_zone(const verdict_result *res, size_t i,
