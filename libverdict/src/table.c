@@ -734,6 +734,20 @@ v4_key(const vaddr *a)
 	       (uint32_t)a->b[14] << 8 | a->b[15];
 }
 
+/* ix_key - the key of address a in idx (v4 = 0) or idx4 (v4 = 1). */
+static void
+ix_key(int v4, const vaddr *a, uint32_t *k4, MDB_val *k)
+{
+	if (v4) {
+		*k4 = v4_key(a);
+		k->mv_size = 4;
+		k->mv_data = k4;
+	} else {
+		k->mv_size = 16;
+		k->mv_data = (void *)a->b;
+	}
+}
+
 static void
 v4_from_key(vaddr *a, uint32_t k)
 {
@@ -804,22 +818,14 @@ tbl_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
 	MDB_val k, v;
 	uint32_t k4;
 	size_t hdr;
-	int rc;
+	int rc, v4;
 
 	for (size_t i = 0; i < n; i++)
 		hits[i].plen = 0;
-	if (addr_is_v4(ip)) {
-		k4 = v4_key(ip);
-		k.mv_size = 4;
-		k.mv_data = &k4;
-		rc = mdb_cursor_get(r->cur4, &k, &v, MDB_SET_RANGE);
-		hdr = IX_HDR4;
-	} else {
-		k.mv_size = 16;
-		k.mv_data = (void *)ip->b;
-		rc = mdb_cursor_get(r->cur, &k, &v, MDB_SET_RANGE);
-		hdr = IX_HDR6;
-	}
+	v4 = addr_is_v4(ip);
+	ix_key(v4, ip, &k4, &k);
+	rc = mdb_cursor_get(v4 ? r->cur4 : r->cur, &k, &v, MDB_SET_RANGE);
+	hdr = v4 ? IX_HDR4 : IX_HDR6;
 	if (rc == MDB_NOTFOUND)
 		return VERDICT_OK;
 	if (rc != 0)
@@ -1374,34 +1380,13 @@ ix_put(MDB_txn *txn, tbl_env *te, const vaddr *e, const uint8_t *val,
 {
 	MDB_val k, v;
 	uint32_t k4;
+	int v4 = addr_is_v4(e);
 
-	if (addr_is_v4(e)) {
-		k4 = v4_key(e);
-		k.mv_size = 4;
-		k.mv_data = &k4;
-		v.mv_size = len - 12;
-		v.mv_data = (void *)(val + 12);
-		return mdb_put(txn, te->idx4, &k, &v, flags);
-	}
-	k.mv_size = 16;
-	k.mv_data = (void *)e->b;
-	v.mv_size = len;
-	v.mv_data = (void *)val;
-	return mdb_put(txn, te->idx, &k, &v, flags);
-}
-
-/* ix_key - the key of address a in idx (v4 = 0) or idx4 (v4 = 1). */
-static void
-ix_key(int v4, const vaddr *a, uint32_t *k4, MDB_val *k)
-{
-	if (v4) {
-		*k4 = v4_key(a);
-		k->mv_size = 4;
-		k->mv_data = k4;
-	} else {
-		k->mv_size = 16;
-		k->mv_data = (void *)a->b;
-	}
+	/* the IPv4 form of a value is the 16-byte one from byte 12 on */
+	ix_key(v4, e, &k4, &k);
+	v.mv_size = v4 ? len - 12 : len;
+	v.mv_data = (void *)(v4 ? val + 12 : val);
+	return mdb_put(txn, v4 ? te->idx4 : te->idx, &k, &v, flags);
 }
 
 /* Emission into the index during a full rebuild: keys ascend, so append
@@ -1525,6 +1510,24 @@ idx_rebuild(MDB_txn *txn, tbl_env *te)
 	return idx_rebuild_from(txn, te, 0, NULL, 0);
 }
 
+/* sw_add - append entry e of table tid to a growing sweep array. */
+static int
+sw_add(sw_ent **ents, size_t *n, size_t *cap, const tbl_entry *e,
+       uint16_t tid)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 32;
+		sw_ent *ne = realloc(*ents, nc * sizeof(*ne));
+
+		if (ne == NULL)
+			return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		*ents = ne;
+		*cap = nc;
+	}
+	ent_to_sw(e, tid, &(*ents)[(*n)++]);
+	return VERDICT_OK;
+}
+
 /* Range rebuild (add/del): only the intervals inside the changed CIDR. */
 typedef struct span_out {
 	size_t n, cap;
@@ -1619,20 +1622,9 @@ idx_rebuild_range(MDB_txn *txn, tbl_env *te, const vcidr *r)
 				break;	/* inner scan covers plen >= r->plen */
 			if (mdb_get(txn, ls.dbi[t], &k, &v) != 0)
 				continue;
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 32;
-				sw_ent *ne = realloc(ents, nc * sizeof(*ne));
-
-				if (ne == NULL) {
-					rc = util_err(VERDICT_ENOMEM, ENOMEM,
-						      "out of memory");
-					goto out;
-				}
-				ents = ne;
-				cap = nc;
-			}
-			if (ent_decode(&k, &v, &e) == 0)
-				ent_to_sw(&e, ls.id[t], &ents[n++]);
+			if (ent_decode(&k, &v, &e) == 0 &&
+			    (rc = sw_add(&ents, &n, &cap, &e, ls.id[t])) != 0)
+				goto out;
 		}
 		/* entries inside r */
 		if ((rc = mdb_cursor_open(txn, ls.dbi[t], &c)) != 0) {
@@ -1645,19 +1637,8 @@ idx_rebuild_range(MDB_txn *txn, tbl_env *te, const vcidr *r)
 				continue;
 			if (addr_cmp(&e.cidr.net, &hi) > 0)
 				break;
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 32;
-				sw_ent *ne = realloc(ents, nc * sizeof(*ne));
-
-				if (ne == NULL) {
-					rc = util_err(VERDICT_ENOMEM, ENOMEM,
-						      "out of memory");
-					goto out;
-				}
-				ents = ne;
-				cap = nc;
-			}
-			ent_to_sw(&e, ls.id[t], &ents[n++]);
+			if ((rc = sw_add(&ents, &n, &cap, &e, ls.id[t])) != 0)
+				goto out;
 		}
 		mdb_cursor_close(c);
 		c = NULL;
@@ -2026,7 +2007,7 @@ sort_entries(tbl_entry *ents, size_t n, uint32_t **order_out)
 		       util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!(addr_is_v4(&ents[i].cidr.net) && ents[i].cidr.plen >= 96))
+		if (!cidr_is_v4(&ents[i].cidr))
 			n6++;
 	n4 = n - n6;
 	v4 = util_bigalloc((n4 + 1) * sizeof(*v4));
@@ -2038,16 +2019,12 @@ sort_entries(tbl_entry *ents, size_t n, uint32_t **order_out)
 		goto out;
 	n4 = n6 = 0;
 	for (size_t i = 0; i < n; i++) {
-		const uint8_t *b = ents[i].cidr.net.b;
-
-		if (addr_is_v4(&ents[i].cidr.net) && ents[i].cidr.plen >= 96) {
-			uint32_t a = (uint32_t)b[12] << 24 | b[13] << 16 |
-				     b[14] << 8 | b[15];
-
-			v4[n4].key = (uint64_t)a << 8 | ents[i].cidr.plen;
+		if (cidr_is_v4(&ents[i].cidr)) {
+			v4[n4].key = (uint64_t)v4_key(&ents[i].cidr.net) << 8 |
+				     ents[i].cidr.plen;
 			v4[n4++].idx = (uint32_t)i;
 		} else {
-			memcpy(v6[n6].key, b, 16);
+			memcpy(v6[n6].key, ents[i].cidr.net.b, 16);
 			v6[n6].key[16] = ents[i].cidr.plen;
 			v6[n6++].idx = (uint32_t)i;
 		}
