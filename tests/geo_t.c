@@ -728,6 +728,7 @@ START_TEST(test_oracle_country)
 	cfg_init(&cfg, p, NULL, 60);
 	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
 	check_case(g, &oracle_country[_i]);
+	check_case(g, &oracle_country[_i]);	/* now from the memo */
 	geo_close(g);
 }
 END_TEST
@@ -743,6 +744,15 @@ START_TEST(test_oracle_asn)
 	cfg.geoip_country_db = NULL;
 	cfg.geoip_asn_db = (char *)p;
 	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	check_case(g, &oracle_asn[_i]);
+	{	/* the memo's answer (no organisation), then the full path */
+		vaddr x = ip(oracle_asn[_i].ip);
+		geo_info in;
+
+		geo_lookup_ex(g, &x, &in, GEO_LOOKUP_NOORG);
+		ck_assert_uint_eq(in.asn, oracle_asn[_i].asn);
+		ck_assert_int_eq(in.have_asn, oracle_asn[_i].asn != 0);
+	}
 	check_case(g, &oracle_asn[_i]);
 	geo_close(g);
 }

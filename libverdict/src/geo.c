@@ -9,12 +9,23 @@
  *	geo_profile_uses 1 if a profile has any geo rule
  *	geo_doctor	report each configured file (verdict doctor)
  *
- * Each file is held by a reference-counted handle (one MMDB_s, mapped
- * with MMDB_MODE_MMAP).  A lookup takes a reference to both under one
- * short spin lock,
- * looks up and decodes without any lock, and drops the reference; so a
- * reload never makes a lookup wait for MMDB_open, and the old mapping is
- * closed by whichever thread drops the last reference to it (RCU-like).
+ * Each file is held by a handle (one MMDB_s, mapped with MMDB_MODE_MMAP)
+ * published through an atomic pointer.  A lookup counts itself in one of
+ * two counters of its thread's stripe (one cache line each, selected by
+ * an epoch parity), loads the pointers, looks up and decodes without any
+ * lock, and uncounts itself: two uncontended atomics per lookup, whatever
+ * the number of threads.  A reload swaps the pointer and retires the old
+ * handle; it is closed after a grace period - the epoch flipped twice,
+ * each parity seen empty once after its flip (a lookup counted after the
+ * swap reads the new pointer: count and load are sequentially
+ * consistent).  Nobody waits for the grace period: the thread that
+ * swapped advances it as far as it can, later checks finish it.
+ *
+ * Decoded values are memoised per handle by data-section offset: many
+ * networks share one record (a country, an AS), the data at an offset
+ * never changes while the file is mapped, and the memo dies with the
+ * handle.  A memo slot is one 64-bit word (offset + 1, value) read and
+ * written atomically, so a hit costs one load instead of a map walk.
  *
  * Reloading: the hot path reads the next-check time with one relaxed
  * atomic load.  When it is due, one thread (trylock: the others go on
@@ -72,18 +83,28 @@ typedef struct geo_ident {
 	struct timespec mtim;
 } geo_ident;
 
-/* One opened file; freed by the last geo_release(). */
+#define GEO_STRIPES	16		/* lookup counters, one line each */
+#define GEO_MEMO_BITS	12		/* memo slots per handle: 32 KiB */
+
+/* One opened file, closed by geo_handle_close() after its grace period.
+ * memo[]: (data offset + 1) << 32 | value; 0 is an empty slot.  Values:
+ * country 'C' << 8 | 'N', ASN the number; 0 means "none in the record". */
 typedef struct geo_handle {
 	MMDB_s	mmdb;
-	atomic_long refs;
 	geo_ident id;
+	_Atomic uint64_t memo[1u << GEO_MEMO_BITS];
 } geo_handle;
+
+/* Lookup counters of the threads hashed to one stripe, per parity. */
+typedef struct geo_stripe {
+	_Atomic long n[2];
+} __attribute__((aligned(64))) geo_stripe;
 
 typedef struct geo_file {
 	const char *key;		/* config key, for messages */
 	char	*path;			/* NULL: not configured */
-	geo_handle *cur;		/* holds one reference; NULL: no data;
-					 * guarded by geo_db.swap */
+	_Atomic(geo_handle *) cur;	/* in service; NULL: no data; swapped
+					 * under check */
 	pthread_mutex_t check;		/* one checker; guards what follows */
 	_Atomic int64_t next_check;	/* monotonic ns */
 	geo_ident tried;		/* identity of the last file tried */
@@ -94,8 +115,13 @@ typedef struct geo_file {
 } geo_file;
 
 struct geo_db {
+	geo_stripe stripe[GEO_STRIPES];	/* first: the allocation is aligned */
+	_Atomic unsigned epoch;		/* parity selects the counters */
 	geo_file f[GEO_NFILES];
-	pthread_spinlock_t swap;	/* guards f[].cur and taking refs */
+	pthread_mutex_t retire_mu;	/* guards what follows */
+	geo_handle *retired[GEO_NFILES]; /* swapped out, grace period running */
+	int	retire_phase;		/* 1: first parity, 2: second */
+	unsigned retire_parity;		/* the parity being drained */
 	int64_t	interval_ns;		/* 0: never check again */
 	vd_logger lg;
 };
@@ -193,41 +219,88 @@ geo_handle_open(const char *path, const geo_ident *id, geo_handle **out,
 		free(h);
 		return VERDICT_EGEO;
 	}
-	atomic_init(&h->refs, 1);
 	h->id = *id;
 	*out = h;
 	return VERDICT_OK;
 }
 
-/* geo_release - drop one reference; the last one closes the mapping */
+/* geo_handle_close - unmap and free; no lookup may hold h */
 static void
-geo_release(geo_handle *h)
+geo_handle_close(geo_handle *h)
 {
-	if (h && atomic_fetch_sub_explicit(&h->refs, 1,
-					   memory_order_acq_rel) == 1) {
+	if (h) {
 		MMDB_close(&h->mmdb);
 		free(h);
 	}
 }
 
-/*
- * geo_acquire - references to the handles in service (NULL: none).  One
- * spin lock for both files: the section is a few instructions, and one
- * lock round instead of two is measurable on the hot path.
- */
-static void
-geo_acquire(geo_db *g, geo_handle *h[GEO_NFILES])
+/* geo_stripe_of - this thread's counter stripe: threads are told apart by
+ * their descriptor address, mixed so neighbouring stacks spread out */
+static geo_stripe *
+geo_stripe_of(geo_db *g)
+{
+	uint64_t t = (uint64_t)(uintptr_t)pthread_self();
+
+	t = (t >> 12) * 0x9e3779b97f4a7c15ULL;
+	return &g->stripe[t >> 60];	/* GEO_STRIPES 16: top 4 bits */
+}
+
+/* geo_drained - 1 when no lookup counts itself in this parity now */
+static int
+geo_drained(geo_db *g, unsigned parity)
 {
 	int i;
 
-	pthread_spin_lock(&g->swap);
-	for (i = 0; i < GEO_NFILES; i++) {
-		h[i] = g->f[i].cur;
-		if (h[i])
-			atomic_fetch_add_explicit(&h[i]->refs, 1,
-						  memory_order_relaxed);
+	for (i = 0; i < GEO_STRIPES; i++)
+		if (atomic_load(&g->stripe[i].n[parity]) != 0)
+			return 0;
+	return 1;
+}
+
+/* geo_retire_step - (retire_mu held) advance the grace period as far as
+ * it goes now, never waiting; close the retired handles at its end */
+static void
+geo_retire_step(geo_db *g)
+{
+	int i;
+
+	while (g->retire_phase && geo_drained(g, g->retire_parity)) {
+		if (g->retire_phase == 1) {
+			g->retire_parity = atomic_fetch_add(&g->epoch, 1) & 1;
+			g->retire_phase = 2;
+			continue;
+		}
+		for (i = 0; i < GEO_NFILES; i++) {
+			geo_handle_close(g->retired[i]);
+			g->retired[i] = NULL;
+		}
+		g->retire_phase = 0;
 	}
-	pthread_spin_unlock(&g->swap);
+}
+
+/* geo_memo_get - the memoised value of the record at off; 1 hit, 0 miss */
+static int
+geo_memo_get(geo_handle *h, uint32_t off, uint32_t *val)
+{
+	uint32_t slot = (off * 2654435761u) >> (32 - GEO_MEMO_BITS);
+	uint64_t w = atomic_load_explicit(&h->memo[slot],
+					  memory_order_relaxed);
+
+	if (w >> 32 != (uint64_t)off + 1)
+		return 0;
+	*val = (uint32_t)w;
+	return 1;
+}
+
+static void
+geo_memo_put(geo_handle *h, uint32_t off, uint32_t val)
+{
+	uint32_t slot = (off * 2654435761u) >> (32 - GEO_MEMO_BITS);
+
+	if (off != UINT32_MAX)
+		atomic_store_explicit(&h->memo[slot],
+				      ((uint64_t)off + 1) << 32 | val,
+				      memory_order_relaxed);
 }
 
 /* geo_now - the clock of the reload checks: coarse is enough for an
@@ -273,6 +346,14 @@ geo_refresh(geo_db *g, geo_file *f)
 	geo_ident_of(&st, &id);
 	if (f->tried_valid && geo_ident_eq(&id, &f->tried))
 		return VERDICT_OK;
+	/* one grace period at a time: a swap waits for the next check
+	 * while the last one's is still running (readers mid-lookup) */
+	pthread_mutex_lock(&g->retire_mu);
+	geo_retire_step(g);
+	rc = g->retire_phase;
+	pthread_mutex_unlock(&g->retire_mu);
+	if (rc)
+		return VERDICT_OK;
 	rc = geo_handle_open(f->path, &id, &h, err, sizeof(err));
 	if (rc == VERDICT_ENOMEM)
 		return rc;
@@ -286,15 +367,19 @@ geo_refresh(geo_db *g, geo_file *f)
 		       "no geo data from it");
 		return VERDICT_OK;
 	}
-	pthread_spin_lock(&g->swap);
-	old = f->cur;
-	f->cur = h;
-	pthread_spin_unlock(&g->swap);
+	old = atomic_exchange(&f->cur, h);
 	f->status[0] = 0;
-	if (old)
+	if (old) {
 		vd_log(&g->lg, LOG_INFO, "%s %s: replaced file reopened",
 		       f->key, f->path);
-	geo_release(old);
+		pthread_mutex_lock(&g->retire_mu);
+		g->retired[f - g->f] = old;
+		g->retire_phase = 1;
+		/* lookups count in the other parity from now on */
+		g->retire_parity = atomic_fetch_add(&g->epoch, 1) & 1;
+		geo_retire_step(g);
+		pthread_mutex_unlock(&g->retire_mu);
+	}
 	return VERDICT_OK;
 }
 
@@ -310,6 +395,9 @@ geo_check(geo_db *g, geo_file *f, int64_t now, int force)
 						 memory_order_relaxed)) {
 		atomic_store_explicit(&f->next_check, now + g->interval_ns,
 				      memory_order_relaxed);
+		pthread_mutex_lock(&g->retire_mu);
+		geo_retire_step(g);
+		pthread_mutex_unlock(&g->retire_mu);
 		(void)geo_refresh(g, f);	/* ENOMEM: retry next time */
 	}
 	pthread_mutex_unlock(&f->check);
@@ -331,11 +419,12 @@ geo_close(geo_db *g)
 	if (g == NULL)
 		return;
 	for (i = 0; i < GEO_NFILES; i++) {
-		geo_release(g->f[i].cur);
+		geo_handle_close(atomic_load(&g->f[i].cur));
+		geo_handle_close(g->retired[i]);
 		pthread_mutex_destroy(&g->f[i].check);
 		free(g->f[i].path);
 	}
-	pthread_spin_destroy(&g->swap);
+	pthread_mutex_destroy(&g->retire_mu);
 	free(g);
 }
 
@@ -359,16 +448,18 @@ geo_open(const vd_config *cfg, const vd_logger *lg, geo_db **out)
 	if (paths[GEO_COUNTRY] == NULL && paths[GEO_ASN] == NULL)
 		return VERDICT_OK;
 
-	g = calloc(1, sizeof(*g));
+	/* aligned: the stripes are one cache line each */
+	g = aligned_alloc(64, (sizeof(*g) + 63) & ~(size_t)63);
 	if (g == NULL)
 		return VERDICT_ENOMEM;
+	memset(g, 0, sizeof(*g));
 	if (lg)
 		g->lg = *lg;
 	iv = cfg->geoip_check_interval;
 	if (iv > GEO_INTERVAL_MAX)
 		iv = GEO_INTERVAL_MAX;
 	g->interval_ns = iv > 0 ? iv * 1000000000LL : 0;
-	pthread_spin_init(&g->swap, PTHREAD_PROCESS_PRIVATE);
+	pthread_mutex_init(&g->retire_mu, NULL);
 	for (i = 0; i < GEO_NFILES; i++)
 		geo_file_init(&g->f[i], keys[i]);
 	now = geo_now();
@@ -544,7 +635,10 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 	struct sockaddr_in6 sin6;
 	const struct sockaddr *sa;
 	MMDB_lookup_result_s r;
-	geo_handle *h[GEO_NFILES];
+	geo_handle *h;
+	geo_stripe *st;
+	unsigned parity;
+	uint32_t v;
 	int64_t now;
 	int i;
 
@@ -577,25 +671,40 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 				geo_check(g, &g->f[i], now, 0);
 	}
 
-	geo_acquire(g, h);
-	if (h[GEO_COUNTRY]) {
-		if (geo_find(h[GEO_COUNTRY], sa, &r)) {
-			int rc = geo_cc(&r.entry, "country", out->country);
+	parity = atomic_load_explicit(&g->epoch, memory_order_relaxed) & 1;
+	st = geo_stripe_of(g);
+	atomic_fetch_add(&st->n[parity], 1);
+	h = atomic_load(&g->f[GEO_COUNTRY].cur);
+	if (h && geo_find(h, sa, &r)) {
+		if (!geo_memo_get(h, r.entry.offset, &v)) {
+			char cc[3];
+			int rc = geo_cc(&r.entry, "country", cc);
 
 			if (rc == 0)
-				rc = geo_cc(&r.entry, "registered_country",
-					    out->country);
-			out->have_country = rc == 1;
-			if (rc != 1)
-				out->country[0] = 0;
+				rc = geo_cc(&r.entry, "registered_country", cc);
+			v = rc == 1 ? (uint32_t)(unsigned char)cc[0] << 8 |
+			    (unsigned char)cc[1] : 0;
+			geo_memo_put(h, r.entry.offset, v);
 		}
-		geo_release(h[GEO_COUNTRY]);
+		if (v) {
+			out->country[0] = (char)(v >> 8);
+			out->country[1] = (char)(v & 0xff);
+			out->country[2] = 0;
+			out->have_country = 1;
+		}
 	}
-	if (h[GEO_ASN]) {
-		if (geo_find(h[GEO_ASN], sa, &r))
+	h = atomic_load(&g->f[GEO_ASN].cur);
+	if (h && geo_find(h, sa, &r)) {
+		if ((flags & GEO_LOOKUP_NOORG) &&
+		    geo_memo_get(h, r.entry.offset, &v)) {
+			out->asn = v;
+			out->have_asn = v != 0;
+		} else {
 			geo_asn(&r.entry, out, flags);
-		geo_release(h[GEO_ASN]);
+			geo_memo_put(h, r.entry.offset, out->asn);
+		}
 	}
+	atomic_fetch_sub_explicit(&st->n[parity], 1, memory_order_release);
 }
 
 /* geo_item_match - 1 if one rule item names the country or the ASN */
@@ -709,7 +818,7 @@ geo_doctor(geo_db *g,
 	   void *arg)
 {
 	char detail[512], desc[192], built[16];
-	geo_handle *h, *hs[GEO_NFILES];
+	geo_handle *h;
 	struct tm tm;
 	time_t t;
 	int i, rc, ok;
@@ -723,9 +832,8 @@ geo_doctor(geo_db *g,
 			continue;
 		pthread_mutex_lock(&f->check);
 		(void)geo_refresh(g, f);
-		geo_acquire(g, hs);
-		h = hs[i];
-		geo_release(hs[1 - i]);
+		/* f->cur is swapped only under f->check: h stays mapped */
+		h = atomic_load(&f->cur);
 		ok = h != NULL && f->status[0] == 0;
 		if (h) {
 			const MMDB_metadata_s *md = &h->mmdb.metadata;
@@ -749,7 +857,6 @@ geo_doctor(geo_db *g,
 				 f->status : "not opened");
 		}
 		pthread_mutex_unlock(&f->check);
-		geo_release(h);
 		rc = cb(f->path, ok, detail, arg);
 		if (rc)
 			return rc;

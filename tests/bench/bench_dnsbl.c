@@ -38,6 +38,7 @@
  *		  also, for information, profile 1 of the context with the
  *		  MMDBs (looked up for --json even without rules)
  * -g: the GeoIP part only (no DNS; -s and -z not needed), for perf record.
+ * -k SECONDS: the cached verdict alone, in a loop that long (perf record).
  * Prints "key=value" lines, then a Markdown table (ratio, target, met).
  *
  *	main		set up, run, report
@@ -77,6 +78,7 @@ static double min_secs = 0.5;
 static size_t nbatch = 20000, nlat = 4000;
 static long pars[8] = { 64 }, fls[8] = { 64, 256 };
 static int npars = 1, nfls = 2, geo_only;
+static double cached_only;		/* -k: seconds of the cached loop */
 
 typedef struct ival {
 	uint32_t lo, hi;
@@ -860,9 +862,10 @@ main(int argc, char **argv)
 	unsigned sink = 0;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "gw:s:z:c:n:P:F:r:t:l:C:A:G:")) != -1) {
+	while ((c = getopt(argc, argv, "gk:w:s:z:c:n:P:F:r:t:l:C:A:G:")) != -1) {
 		switch (c) {
 		case 'g': geo_only = 1; break;
+		case 'k': cached_only = strtod(optarg, NULL); break;
 		case 'w': work_dir = optarg; break;
 		case 's': port = (int)num_arg(optarg, 1, 65535, "-s"); break;
 		case 'z': zspec = optarg; break;
@@ -962,6 +965,23 @@ main(int argc, char **argv)
 		ip_text(v, ipb, sizeof(ipb));
 		verdict_check(ctx, 2, ipb, res);
 		aq_single(&q, v, zones[0].name);
+	}
+
+	if (cached_only > 0) {
+		int64_t t0 = now_ns();
+		size_t j, loops = 0;
+
+		ip_text(cached_ip, ipb, sizeof(ipb));
+		do {
+			for (j = 0; j < 1000; j++)
+				verdict_check(ctx, 2, ipb, res);
+			loops += 1000;
+		} while (now_ns() - t0 < (int64_t)(cached_only * 1e9));
+		printf("cached_only ns=%.0f kind=%d\n", (double)(now_ns() - t0)
+		       / (double)loops, verdict_result_kind(res));
+		verdict_result_free(res);
+		verdict_free(ctx);
+		return 0;
 	}
 
 	/* uncached latency: blocks of LAT_BLOCK, alternating */

@@ -16,6 +16,8 @@
  *	queries.txt	1,000,000 IPs, 92% IPv4, 8% IPv6; ~27% are drawn
  *			inside a block entry, the rest at random (some of
  *			those hit too), 0.1% in 127.0.0.0/8
+ *	queries10k.txt	the same mix with the draws inside block10k.txt
+ *			entries (growth at an equal hit rate)
  *
  *	main	generate everything
  *
@@ -34,6 +36,7 @@
 #define N6	200000
 #define NALLOW	10000
 #define NQUERY	1000000
+#define TENTH	((N4 + N6) / 10000)	/* block10k.txt: every 120th line */
 
 typedef unsigned __int128 u128;
 
@@ -304,7 +307,7 @@ main(int argc, char **argv)
 	close_out(g);
 
 	f = open_out(argv[1], "block10k.txt");
-	for (i = 0; i < N4 + N6; i += (N4 + N6) / 10000)
+	for (i = 0; i < N4 + N6; i += TENTH)
 		put_cidr(f, i < N4 ? &b4[i] : &b6[i - N4], 1);
 	close_out(f);
 
@@ -342,6 +345,35 @@ main(int argc, char **argv)
 			a = ((u128)127 << 24) | (rng() & 0xffffff);
 		} else if (r < 270) {
 			a = inside(v6 ? &b6[rng_below(N6)] : &b4[rng_below(N4)]);
+		} else {
+			a = v6 ? rand6() : rand4();
+		}
+		fmt_addr(&c, a, buf, sizeof(buf));
+		fprintf(f, "%s\n", buf);
+	}
+	close_out(f);
+
+	/* the same mix for the 10k table: hits drawn inside its entries */
+	f = open_out(argv[1], "queries10k.txt");
+	for (i = 0; i < NQUERY; i++) {
+		uint64_t r = rng_below(1000);
+		int v6 = rng_below(100) < 8;
+		size_t k;
+		u128 a;
+
+		c.v6 = (uint8_t)v6;
+		if (r == 0) {
+			c.v6 = 0;
+			a = ((u128)127 << 24) | (rng() & 0xffffff);
+		} else if (r < 270) {
+			/* block10k.txt: lines 0, TENTH, 2 TENTH, ... of
+			 * block.txt, which is b4[] then b6[] */
+			size_t o6 = (TENTH - N4 % TENTH) % TENTH;
+
+			k = v6 ? o6 + (size_t)rng_below((N6 - o6 + TENTH - 1)
+						       / TENTH) * TENTH :
+			    (size_t)rng_below((N4 + TENTH - 1) / TENTH) * TENTH;
+			a = inside(v6 ? &b6[k] : &b4[k]);
 		} else {
 			a = v6 ? rand6() : rand4();
 		}

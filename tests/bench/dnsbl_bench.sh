@@ -15,7 +15,8 @@
 # IPv4 networks (data/mkmmdb.pl, written once into BUILD_DIR/bench-data).
 #
 # Environment: REPS (5), SECS (0.5), BATCH (20000), PARALLEL (16,64,256),
-# INFLIGHT (64,256,500), KEEP=1 keeps the work dir.  Exit 77 when rbldnsd
+# INFLIGHT (64,256,500), BENCH_ARGS (more bench_dnsbl options), KEEP=1
+# keeps the work dir.  Exit 77 when rbldnsd
 # or bench_dnsbl is missing.
 set -u
 
@@ -133,7 +134,9 @@ args=(-w "$T/work" -s "$port" -z "$zspec" -r "${REPS:-5}" -t "${SECS:-0.5}"
       -n "${BATCH:-20000}" -P "${PARALLEL:-16,64,256}" -F "${INFLIGHT:-64,256,500}")
 echo "dnsbl_bench: zones: $zones_note; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "dnsbl_bench: bench_dnsbl ${args[*]} ${cargs[*]} ${gargs[*]}"
-"$bd" "${args[@]}" "${cargs[@]}" "${gargs[@]}"
+# BENCH_ARGS: more options, e.g. "-k 10" (the cached loop alone, for perf)
+# shellcheck disable=SC2086
+"$bd" "${args[@]}" "${cargs[@]}" "${gargs[@]}" ${BENCH_ARGS:-}
 st=$?
 echo "dnsbl_bench: load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $st
