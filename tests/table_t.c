@@ -11,7 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "addr.h"
+#include "blk4.h"
 #include "table.h"
 #include "testutil.h"
 #include "verdict.h"
@@ -296,20 +299,59 @@ random_cidr(unsigned *seed, vcidr *c)
 	addr_mask(&c->net, c->plen);
 }
 
+/* IPv4 intervals per index block: the default, and blocks so small that
+ * every add and delete splits, merges and rewrites several of them */
+static const unsigned block_sizes[] = { BLK4_N, 1, 2, 3, 7 };
+
+static int
+oracle_has(const oracle_ent *o, size_t n, const vcidr *c, int table)
+{
+	for (size_t i = 0; i < n; i++)
+		if (o[i].live && o[i].table == table &&
+		    addr_cmp(&o[i].c.net, &c->net) == 0 && o[i].c.plen == c->plen)
+			return 1;
+	return 0;
+}
+
 START_TEST(range_rebuild_oracle)
 {
 	const char *dir = tu_tmpdir();
 	const char *t[][2] = { { "a", "block" }, { "b", "block" } };
 	const char *names[2] = { "a", "b" };
-	oracle_ent o[400];
-	size_t n = 0;
-	unsigned seed = 12345;
+	oracle_ent o[600];
+	size_t n = 0, imported = 0;
+	unsigned seed = 12345 + (unsigned)_i;
 	verdict_ctx *ctx, *rd;
 	verdict_result *r = verdict_result_new();
+	char list[600], line[128];
+	FILE *f;
 
+	blk4_max_n = block_sizes[_i];
 	admin_setup(dir, t, 2);
 	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	rd = NULL;
+	/* a full import into table a first */
+	snprintf(list, sizeof(list), "%s/a.list", dir);
+	ck_assert_ptr_nonnull(f = fopen(list, "w"));
+	while (n < 150) {
+		char cb[CIDR_TEXT_MAX];
+
+		random_cidr(&seed, &o[n].c);
+		if (oracle_has(o, n, &o[n].c, 0))
+			continue;
+		o[n].table = 0;
+		o[n].live = 1;
+		snprintf(o[n].reason, sizeof(o[n].reason), "i%zu", n);
+		cidr_format(&o[n].c, cb);
+		snprintf(line, sizeof(line), "%s ; %s\n", cb, o[n].reason);
+		fputs(line, f);
+		n++;
+	}
+	fclose(f);
+	ck_assert_msg(verdict_import(ctx, "a", list, 0, 0, NULL, &imported,
+				     NULL) == VERDICT_OK, "import: %s",
+		      verdict_errdetail());
+	ck_assert_uint_eq(imported, 150);
 	for (int step = 0; step < 400; step++) {
 		char cb[CIDR_TEXT_MAX];
 
@@ -369,6 +411,93 @@ START_TEST(range_rebuild_oracle)
 	}
 	verdict_free(rd);
 	verdict_result_free(r);
+	blk4_max_n = BLK4_N;
+}
+END_TEST
+
+/* A database left by format 2 (a record per IPv4 interval in idx4): a
+ * reader refuses it with the remedy, a writer rebuilds the index in
+ * place and deletes idx4 (a reader on the old library then fails instead
+ * of reading a stale index). */
+START_TEST(format_upgrade)
+{
+	const char *dir = tu_tmpdir();
+	const char *t[][2] = { { "drop", "block" } };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, dbi;
+	MDB_val k = { 6, "format" }, v;
+	uint8_t fmt[4] = { 2, 0, 0, 0 };
+	uint32_t k4 = 7;
+	verdict_ctx *ctx;
+
+	admin_setup(dir, t, 1);
+	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	ck_assert_int_eq(verdict_add(ctx, "drop", "10.1.0.0/16", "outer", 0,
+				     NULL, 0), VERDICT_OK);
+	ck_assert_int_eq(verdict_add(ctx, "drop", "10.1.2.0/24", "inner", 0,
+				     NULL, 0), VERDICT_OK);
+	ck_assert_int_eq(verdict_add(ctx, "drop", "2001:db8::/32", "six", 0,
+				     NULL, 0), VERDICT_OK);
+	verdict_free(ctx);
+
+	/* turn it into what format 2 left: idx4, no idx4b, format 2 */
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0660), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "idx4b", MDB_INTEGERKEY, &dbi), 0);
+	ck_assert_int_eq(mdb_drop(txn, dbi, 1), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "idx4", MDB_INTEGERKEY | MDB_CREATE,
+				      &dbi), 0);
+	k.mv_size = 4;
+	k.mv_data = &k4;
+	v.mv_size = 4;
+	v.mv_data = fmt;
+	ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	k.mv_size = 6;
+	k.mv_data = "format";
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	{	/* a reader: refused, with the remedy */
+		verdict_ctx *rd = verdict_new();
+		char text[600], *conf;
+
+		snprintf(text, sizeof(text), "database = %s\n"
+			 "block_tables = drop\n", dir);
+		conf = tu_write(dir, "old.conf", text);
+		ck_assert_int_eq(verdict_load_config(rd, conf), VERDICT_OK);
+		ck_assert_int_ne(verdict_open(rd, 0), VERDICT_OK);
+		ck_assert_msg(strstr(verdict_errdetail(), "older libverdict"),
+			      "detail: %s", verdict_errdetail());
+		verdict_free(rd);
+		free(conf);
+	}
+	/* a writer upgrades; readers then get every answer */
+	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	verdict_free(ctx);
+	ctx = open_ctx(dir, "block_tables = drop\n", 0);
+	expect(ctx, "10.1.2.3", "block", "drop", "10.1.2.0/24", "inner");
+	expect(ctx, "10.1.3.3", "block", "drop", "10.1.0.0/16", "outer");
+	expect(ctx, "10.2.0.1", "neutral", "-", "-", "-");
+	expect(ctx, "2001:db8::1", "block", "drop", "2001:db8::/32", "six");
+	verdict_free(ctx);
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0660), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "idx4", MDB_INTEGERKEY, &dbi),
+			 MDB_NOTFOUND);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_get(txn, meta, &k, &v), 0);
+	ck_assert_uint_eq(v.mv_size, 4);
+	ck_assert_uint_eq(((uint8_t *)v.mv_data)[0], 3);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
 }
 END_TEST
 
@@ -602,7 +731,9 @@ suite(void)
 	tcase_add_test(tc, nested_and_order);
 	tcase_add_test(tc, expiry_falls_back);
 	tcase_add_test(tc, import_atomic);
-	tcase_add_test(tc, range_rebuild_oracle);
+	tcase_add_loop_test(tc, range_rebuild_oracle, 0,
+			    (int)(sizeof(block_sizes) / sizeof(block_sizes[0])));
+	tcase_add_test(tc, format_upgrade);
 	tcase_add_test(tc, reader_sees_old_or_new);
 	tcase_add_test(tc, table_names_and_list);
 	tcase_add_test(tc, map_grows_under_readers);

@@ -14,14 +14,18 @@
  *		per table (ascending id): id u16 | depth u8 | depth x
  *		{ plen u8 | expires u32 | rlen u8 | reason } with the covering
  *		entries of that table most specific first.  IPv6 only:
- *   idx4	the IPv4 intervals (format 2): key = interval end as a host
- *		order u32 (MDB_INTEGERKEY), value = start[4] (network order)
- *		| the rest as in idx.  About 60% more intervals a page.
+ *   idx4b	the IPv4 intervals (format 3) in blocks of up to 64
+ *		consecutive ones (blk4.h): key = the end of the block's
+ *		last interval as a host order u32 (MDB_INTEGERKEY), value =
+ *		the block's ends, starts, and table parts (ntables | chunks
+ *		as in idx).  Format 2 had a record per interval in idx4; a
+ *		writer upgrades a database in place and deletes idx4.
  *
- * One MDB_SET_RANGE on idx or idx4 answers every table of a profile: the record
- * with the first end >= ip holds, when its start <= ip, the most specific
- * entry of each table covering ip, and behind it the next covering ones
- * (so an expired nested entry falls back to its unexpired parent).
+ * One MDB_SET_RANGE on idx or idx4b answers every table of a profile: the
+ * record with the first end >= ip holds, when its start <= ip (in a
+ * block: the first interval whose end >= ip), the most specific entry of
+ * each table covering ip, and behind it the next covering ones (so an
+ * expired nested entry falls back to its unexpired parent).
  * Integers in values are little-endian; keys are big-endian addresses.
  */
 #ifndef VD_TABLE_H
