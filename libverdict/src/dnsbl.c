@@ -3,6 +3,7 @@
  *
  *	dnsbl_sites_parse	compile postscreen's dnsbl_sites grammar
  *	dnsbl_sites_free	free compiled sites
+ *	dnsbl_sites_memo	per-domain slots the first engine may keep
  *	dnsbl_classify		raw DNS reply -> listed / not listed / unknown
  *	dnsbl_domain_weight	weight a domain's entries add for an answer
  *	dnsbl_settled		can an open answer still cross a threshold?
@@ -68,6 +69,8 @@ typedef struct dnsbl_dom {
 } dnsbl_dom;
 
 struct dnsbl_sites {
+	uint64_t memo_owner;		/* atomic: engine owning memo[], 0 none */
+	void *memo[DNSBL_ZONES_MAX];	/* atomic: its per-domain pointers */
 	size_t ndom;
 	dnsbl_dom dom[DNSBL_ZONES_MAX];
 	size_t nent;
@@ -359,6 +362,20 @@ size_t
 dnsbl_sites_nzones(const dnsbl_sites *s)
 {
 	return s ? s->ndom : 0;
+}
+
+void **
+dnsbl_sites_memo(const dnsbl_sites *s, uint64_t owner)
+{
+	/* the slots are the one mutable part of the compiled sites: cast */
+	dnsbl_sites *w = (dnsbl_sites *)s;
+	uint64_t cur = __atomic_load_n(&w->memo_owner, __ATOMIC_ACQUIRE);
+
+	if (cur == 0 && owner != 0 && __atomic_compare_exchange_n(
+		&w->memo_owner, &cur, owner, 0, __ATOMIC_ACQ_REL,
+		__ATOMIC_ACQUIRE))
+		cur = owner;
+	return cur == owner && owner != 0 ? w->memo : NULL;
 }
 
 const char *

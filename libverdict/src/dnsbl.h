@@ -43,6 +43,13 @@ void dnsbl_sites_free(dnsbl_sites *s);
 /* dnsbl_sites_nzones - distinct domains (one query each per check). */
 size_t dnsbl_sites_nzones(const dnsbl_sites *s);
 
+/* dnsbl_sites_memo - DNSBL_ZONES_MAX pointer slots (one per domain,
+ * initially NULL) kept in s for one owner: the first non-zero owner id to
+ * ask claims them for the life of s and gets them; any other owner gets
+ * NULL.  Read and write the slots with __atomic builtins.  The engine
+ * keeps its zone records there (no lookup by name per check). */
+void **dnsbl_sites_memo(const dnsbl_sites *s, uint64_t owner);
+
 /* dnsbl_sites_domain / _display - domain i (lower case) and its display
  * name (the reply_names value, else the domain). */
 const char *dnsbl_sites_domain(const dnsbl_sites *s, size_t i);

@@ -19,7 +19,9 @@
  * queries of one check are queued together and wake the resolver thread
  * once.  Cached
  * answers and self-test verdicts are read without e->mu, so a fully
- * cached check takes no engine-wide lock.
+ * cached check takes no engine-wide lock: its zone records come from the
+ * sites' memo (dnsbl_sites_memo), and all its zones' answers from one
+ * batched cache lookup under one shard lock (the IP is the shard group).
  *
  * Self-test: a zone is tested (127.0.0.2 must be listed, 127.0.0.1 must
  * not) with its first use and again when the result is older than 10
@@ -79,13 +81,15 @@ ip4_text(uint32_t v, char *buf, size_t size)
 
 enum { TEST_NONE = 0, TEST_OK = 1, TEST_WILD = 2 };
 
-/* The key of a flight and of a cache entry. */
+/* The key of a flight and of a cache entry.  The IP comes first: it is
+ * the cache's shard group (cache_new), so one check's zones are looked
+ * up under one shard lock (cache_get_many). */
 typedef struct fkey {
+	vaddr ip;
 	uint32_t zid;
 	uint16_t qtype;
 	uint8_t test;
 	uint8_t pad;
-	vaddr ip;
 } fkey;
 
 /* A zone record: one per domain the engine has seen; never freed before
@@ -136,6 +140,7 @@ struct flight {
 };
 
 struct dnsbl_engine {
+	uint64_t id;		/* unique: owner of the sites' zone memo */
 	const vd_logger *lg;
 	resolv *res;
 	cache *cache;
@@ -146,7 +151,10 @@ struct dnsbl_engine {
 	int queued;		/* queries queued since the last kick (mu) */
 	zrec *zones;		/* atomic head */
 	uint32_t nzones;
-	atomic_ulong n_queries, n_hits, n_timeouts, n_servfail, n_refused,
+	/* cache hits: cache_hits() less the hits too old for the asking
+	 * profile's TTL clamp (n_stale), so a cached check adds to no
+	 * counter of its own */
+	atomic_ulong n_queries, n_stale, n_timeouts, n_servfail, n_refused,
 		n_bad, n_wild;
 };
 
@@ -171,11 +179,12 @@ fkey_hash(const fkey *k)
 	return h;
 }
 
+/* make_key - the key of zr's answer (zid 0 when zr is NULL) */
 static void
 make_key(fkey *k, const zrec *zr, int qtype, int test, const vaddr *ip)
 {
 	memset(k, 0, sizeof(*k));
-	k->zid = zr->id;
+	k->zid = zr ? zr->id : 0;
 	k->qtype = (uint16_t)qtype;
 	k->test = (uint8_t)test;
 	k->ip = *ip;
@@ -201,7 +210,8 @@ ip_text(const vaddr *a, char *buf, size_t size)
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)size);
 }
 
-/* zone_get - the record of domain d of s, created on first use */
+/* zone_get - the record of domain d of s, created on first use (by
+ * name: the check path asks zone_of first) */
 static zrec *
 zone_get(dnsbl_engine *e, const dnsbl_sites *s, size_t d)
 {
@@ -222,6 +232,21 @@ zone_get(dnsbl_engine *e, const dnsbl_sites *s, size_t d)
 		__atomic_store_n(&e->zones, z, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&e->mu);
+	return z;
+}
+
+/* zone_of - zone_get through memo (dnsbl_sites_memo of s for this
+ * engine; NULL when another engine owns it): after the first check a
+ * domain's record is one atomic load, not a walk comparing names */
+static zrec *
+zone_of(dnsbl_engine *e, const dnsbl_sites *s, void **memo, size_t d)
+{
+	zrec *z;
+
+	if (memo && (z = __atomic_load_n(&memo[d], __ATOMIC_ACQUIRE)) != NULL)
+		return z;
+	if ((z = zone_get(e, s, d)) != NULL && memo)
+		__atomic_store_n(&memo[d], (void *)z, __ATOMIC_RELEASE);
 	return z;
 }
 
@@ -523,6 +548,10 @@ attach_test(dnsbl_engine *e, zrec *z, wlink *l, waiter *w)
 	return n;
 }
 
+/* engine ids: never 0, never reused (an engine at a freed one's address
+ * must not inherit its memo) */
+static uint64_t engine_ids;
+
 int
 dnsbl_engine_new(const vd_config *cfg, const vd_logger *lg,
 		 dnsbl_engine **out)
@@ -549,12 +578,14 @@ dnsbl_engine_new(const vd_config *cfg, const vd_logger *lg,
 		tmo = 1500;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	e->id = __atomic_add_fetch(&engine_ids, 1, __ATOMIC_RELAXED);
 	e->lg = lg;
 	e->cache_ttl_max = ttl > 0 ? ttl : 3600;
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_condattr_init(&e->cattr);
 	pthread_condattr_setclock(&e->cattr, CLOCK_MONOTONIC);
-	if ((e->cache = cache_new(cfg->cache_size)) == NULL) {
+	if ((e->cache = cache_new(cfg->cache_size, offsetof(fkey, zid)))
+	    == NULL) {
 		rc = util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		goto bad;
 	}
@@ -600,7 +631,7 @@ dnsbl_get_stats(dnsbl_engine *e, dnsbl_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->queries = e->n_queries;
-	out->cache_hits = e->n_hits;
+	out->cache_hits = cache_hits(e->cache) - e->n_stale;
 	out->timeouts = e->n_timeouts;
 	out->servfail = e->n_servfail;
 	out->refused = e->n_refused;
@@ -615,45 +646,50 @@ enum { DS_KNOWN = 0, DS_WILD, DS_PENDING, DS_UNTESTED, DS_FAILED };
 /* One domain of one check. */
 typedef struct dstate {
 	zrec *zr;
-	dnsbl_answer ans;
-	int have;		/* ans holds the answer */
+	int have;		/* cv.a holds the answer */
 	int64_t at_ns;		/* when it came (0: from the cache) */
 	int state;		/* DS_*, set by evaluate */
 	int weight;
 	wlink link;		/* the answer's flight */
 	wlink tlink[2];		/* the self-test probes' flights */
+	cval cv;		/* the answer (a), cached at (at): the cache
+				 * copies straight in */
 } dstate;
 
-/* cached_answer - a cache hit still within this profile's TTL clamp */
+/* cval_live - a cached value of len bytes in v (copied out by the
+ * cache) is usable: whole, and within this profile's TTL clamp; an A
+ * answer gets its empty TXT */
 static int
-cached_answer(dnsbl_engine *e, const config_profile *p, const fkey *k,
-	      int64_t now, dnsbl_answer *out)
+cval_live(const config_profile *p, cval *v, size_t len, int64_t now)
 {
-	cval v;
-	size_t len = sizeof(v);
 	int64_t ttl;
 
-	if (!cache_get(e->cache, k, sizeof(*k), &v, &len, now))
-		return 0;
 	if (len < CVAL_A_LEN)
 		return 0;
-	if (len < sizeof(v))
-		v.a.txt[0] = 0;
-	ttl = v.a.ttl;
+	if (len < sizeof(*v))
+		v->a.txt[0] = 0;
+	ttl = v->a.ttl;
 	if (ttl < p->dnsbl_min_ttl)
 		ttl = p->dnsbl_min_ttl;
 	if (ttl > p->dnsbl_max_ttl)
 		ttl = p->dnsbl_max_ttl;
-	if (now - v.at >= ttl * NS_PER_S)
+	return now - v->at < ttl * NS_PER_S;
+}
+
+/* cached_answer - a cache hit still within this profile's TTL clamp,
+ * into *out (its contents undefined on a miss) */
+static int
+cached_answer(dnsbl_engine *e, const config_profile *p, const fkey *k,
+	      int64_t now, cval *out)
+{
+	size_t len = sizeof(*out);
+
+	if (!cache_get(e->cache, k, sizeof(*k), out, &len, now))
 		return 0;
-	if (len < sizeof(v)) {
-		/* an A answer: no TXT to copy */
-		memcpy(out, &v.a, offsetof(dnsbl_answer, txt));
-		out->txt[0] = 0;
-	} else {
-		*out = v.a;
-	}
-	return 1;
+	if (cval_live(p, out, len, now))
+		return 1;
+	e->n_stale++;		/* a cache hit, not ours */
+	return 0;
 }
 
 /*
@@ -665,16 +701,16 @@ static int
 evaluate(dnsbl_engine *e, const dnsbl_sites *s, dstate *st, int base,
 	 int *score, unsigned char *open)
 {
-	size_t d;
+	size_t d, nd = dnsbl_sites_nzones(s);
 	int waiting = 0, v;
 
 	(void)e;
 	*score = base;
-	for (d = 0; d < dnsbl_sites_nzones(s); d++) {
+	for (d = 0; d < nd; d++) {
 		dstate *x = &st[d];
 
 		if (!x->have && x->link.f && x->link.f->done) {
-			x->ans = x->link.f->ans;
+			x->cv.a = x->link.f->ans;
 			x->at_ns = x->link.f->done_ns;
 			x->have = 1;
 		}
@@ -691,10 +727,10 @@ evaluate(dnsbl_engine *e, const dnsbl_sites *s, dstate *st, int base,
 			x->state = DS_UNTESTED;
 			if (x->zr->testing)
 				waiting = 1;
-		} else if (x->ans.kind == DNSBL_LISTED
-			   || x->ans.kind == DNSBL_NXDOMAIN) {
+		} else if (x->cv.a.kind == DNSBL_LISTED
+			   || x->cv.a.kind == DNSBL_NXDOMAIN) {
 			x->state = DS_KNOWN;
-			x->weight = dnsbl_domain_weight(s, d, &x->ans);
+			x->weight = dnsbl_domain_weight(s, d, &x->cv.a);
 			*score += x->weight;
 			open[d] = 0;
 		} else {
@@ -762,10 +798,11 @@ static void
 source_of(const dnsbl_sites *s, const dstate *st, int allow, char *buf,
 	  size_t size, int *first)
 {
-	size_t order[DNSBL_ZONES_MAX], n = 0, i, j, len = 0;
+	size_t order[DNSBL_ZONES_MAX], n = 0, i, j, len = 0,
+	       nd = dnsbl_sites_nzones(s);
 
 	*first = -1;
-	for (i = 0; i < dnsbl_sites_nzones(s); i++) {
+	for (i = 0; i < nd; i++) {
 		int w = st[i].weight;
 
 		if (st[i].state != DS_KNOWN || (allow ? w >= 0 : w <= 0))
@@ -802,6 +839,9 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 {
 	dstate st[DNSBL_ZONES_MAX];
 	unsigned char open[DNSBL_ZONES_MAX];
+	fkey keys[DNSBL_ZONES_MAX];
+	cache_req rq[DNSBL_ZONES_MAX];
+	void **memo;
 	wlink tl;
 	waiter w;
 	cwait cw;
@@ -814,35 +854,50 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 
 	if (e == NULL || s == NULL || p == NULL || ip == NULL || res == NULL)
 		return util_err(VERDICT_EINVAL, 0, "dnsbl_check: NULL argument");
-	memset(res, 0, offsetof(dnsbl_result, zones));
-	res->cache_hits = res->queries = 0;
+	/* every field before zones[] (the strings by their first byte) */
 	res->score = base_score;
+	res->settled = res->unknown = 0;
+	res->source[0] = res->txt[0] = 0;
+	res->nzones = 0;
+	res->cache_hits = res->queries = 0;
 	nd = dnsbl_sites_nzones(s);
 	memset(&tl, 0, sizeof(tl));
+	memo = dnsbl_sites_memo(s, e->id);
+	make_key(&k, NULL, ns_t_a, 0, ip);
 	for (d = 0; d < nd; d++) {
 		dstate *x = &st[d];
 		int v;
 
-		memset(x, 0, offsetof(dstate, ans));
 		x->have = 0;
 		x->at_ns = 0;
-		memset(&x->link, 0, sizeof(x->link) * 3);
-		if ((x->zr = zone_get(e, s, d)) == NULL)
+		/* a link is in use when f is set (attach fills the rest) */
+		x->link.f = x->tlink[0].f = x->tlink[1].f = NULL;
+		if ((x->zr = zone_of(e, s, memo, d)) == NULL)
 			return util_err(VERDICT_ENOMEM, ENOMEM,
 					"out of memory");
 		v = __atomic_load_n(&x->zr->verdict, __ATOMIC_ACQUIRE);
 		if (v == TEST_NONE || start - __atomic_load_n(
 			&x->zr->tested_at, __ATOMIC_ACQUIRE) > RETEST_NS)
 			need = 1;
-		make_key(&k, x->zr, ns_t_a, 0, ip);
-		if (cached_answer(e, p, &k, start, &x->ans)) {
-			x->have = 1;
+		keys[d] = k;
+		keys[d].zid = x->zr->id;
+		rq[d].key = &keys[d];
+		rq[d].klen = sizeof(keys[d]);
+		rq[d].val = &x->cv;
+		rq[d].vlen = sizeof(x->cv);
+	}
+	/* every zone's answer under one shard lock (the IP is the group) */
+	cache_get_many(e->cache, rq, nd, start);
+	for (d = 0; d < nd; d++) {
+		if (rq[d].hit && cval_live(p, &st[d].cv, rq[d].vlen, start)) {
+			st[d].have = 1;
 			res->cache_hits++;
 		} else {
+			if (rq[d].hit)
+				e->n_stale++;
 			need = 1;
 		}
 	}
-	e->n_hits += (unsigned long)res->cache_hits;	/* one atomic add */
 	if (need) {
 		/* the network: the precise clock from here on */
 		start = util_now_ns();
@@ -872,10 +927,9 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			/* a flight that ended since our first look left its
 			 * answer in the cache before leaving the table */
 			if (!flight_find(e, &k) && cached_answer(e, p, &k,
-				util_now_ns(), &x->ans)) {
+				util_now_ns(), &x->cv)) {
 				x->have = 1;
 				res->cache_hits++;
-				e->n_hits++;
 				continue;
 			}
 			if ((x->link.f = flight_get(e, z, &k, &started))
@@ -885,7 +939,8 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 				attach(f, &x->link, &w);
 				res->queries += started;
 			} else {
-				x->ans.kind = DNSBL_ERROR;
+				memset(&x->cv.a, 0, sizeof(x->cv.a));
+				x->cv.a.kind = DNSBL_ERROR;
 				x->have = 1;
 			}
 		}
@@ -913,14 +968,13 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	 * deadline, for a block only */
 	if (p->dnsbl_txt && first >= 0 && !allow
 	    && score >= p->dnsbl_threshold) {
-		dnsbl_answer ta;
+		cval tv;
 
 		now = util_now_ns();
 		make_key(&k, st[first].zr, ns_t_txt, 0, ip);
-		if (cached_answer(e, p, &k, now, &ta)) {
-			util_strlcpy(res->txt, ta.txt, sizeof(res->txt));
+		if (cached_answer(e, p, &k, now, &tv)) {
+			util_strlcpy(res->txt, tv.a.txt, sizeof(res->txt));
 			res->cache_hits++;
-			e->n_hits++;
 		} else if (now < deadline_ns) {
 			if (!locked) {
 				pthread_mutex_lock(&e->mu);
@@ -972,7 +1026,7 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		case DS_WILD:
 			util_strlcpy(z->answer, "wild (lists 127.0.0.1)",
 				     sizeof(z->answer));
-			if (x->have && x->ans.kind == DNSBL_LISTED) {
+			if (x->have && x->cv.a.kind == DNSBL_LISTED) {
 				e->n_wild++;
 				if (vd_ratelimit(&x->zr->warn_last[
 					DNSBL_IGN_KINDS + 1], WARN_NS))
@@ -999,9 +1053,12 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			nfailed++;
 			/* fall through */
 		default:
-			memcpy(&z->ans, &x->ans, offsetof(dnsbl_answer, txt));
-			util_strlcpy(z->ans.txt, x->ans.txt,
-				     sizeof(z->ans.txt));
+			memcpy(&z->ans, &x->cv.a, offsetof(dnsbl_answer, txt));
+			if (x->cv.a.txt[0])
+				util_strlcpy(z->ans.txt, x->cv.a.txt,
+					     sizeof(z->ans.txt));
+			else	/* A answers: no TXT */
+				z->ans.txt[0] = 0;
 			z->fmt = 1;
 		}
 	}

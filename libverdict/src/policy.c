@@ -193,7 +193,10 @@ policy_score(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 			return rc;
 		res->score = res->dns->score;
 		settled = res->dns->settled;
-		for (size_t i = 0; i < res->dns->nzones; i++)
+		/* the answers' text only when explaining (explain()'s
+		 * arguments are evaluated before it looks at flags) */
+		for (size_t i = 0; (flags & VERDICT_CHECK_EXPLAIN) &&
+		     i < res->dns->nzones; i++)
 			explain(res, flags, "dnsbl %s: %s (weight %d, %ld ms)",
 				res->dns->zones[i].zone,
 				dnsbl_zone_answer(&res->dns->zones[i]),
