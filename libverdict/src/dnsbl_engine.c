@@ -673,7 +673,9 @@ cval_live(const config_profile *p, cval *v, size_t len, int64_t now)
 		ttl = p->dnsbl_min_ttl;
 	if (ttl > p->dnsbl_max_ttl)
 		ttl = p->dnsbl_max_ttl;
-	return now - v->at < ttl * NS_PER_S;
+	/* a TTL of 0 is never live, even when the coarse clock lags (an
+	 * idle tickless CPU can leave it more than a tick behind) */
+	return ttl > 0 && now - v->at < ttl * NS_PER_S;
 }
 
 /* cached_answer - a cache hit still within this profile's TTL clamp,
