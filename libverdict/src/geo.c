@@ -8,6 +8,7 @@
  *	geo_decide	a profile's geo rules on a lookup: allow, block, weight
  *	geo_profile_uses 1 if a profile has any geo rule
  *	geo_doctor	report each configured file (verdict doctor)
+ *	geo_find_pair	the search-tree walk of geo_lookup, for tests
  *
  * Each file is held by a handle (one MMDB_s, mapped with MMDB_MODE_MMAP)
  * published through an atomic pointer.  A lookup counts itself in one of
@@ -20,6 +21,19 @@
  * swap reads the new pointer: count and load are sequentially
  * consistent).  Nobody waits for the grace period: the thread that
  * swapped advances it as far as it can, later checks finish it.
+ *
+ * The search trees are walked here, not by MMDB_lookup_sockaddr: both
+ * trees in one loop, a node of each per step, so the two chains of
+ * dependent loads (one cache miss per level of a large tree) overlap
+ * instead of adding up.  The walk gives what MMDB_lookup_sockaddr gives -
+ * found or not, the entry offset in the data section, the netmask, and
+ * its errors: an IPv6 address in an IPv4 tree, a record pointing past
+ * the data section.  IPv4 in an IPv6 tree starts at the record 96 zero
+ * bits reach, found once per handle at open.  A node index is always
+ * < node_count, and the nodes were checked to lie in the mapping.  A
+ * file whose layout is not the one of the spec (record size, data
+ * section where libmaxminddb put it) is looked up with
+ * MMDB_lookup_sockaddr.  MMDB_get_value still decodes the record.
  *
  * Decoded values are memoised per handle by data-section offset: many
  * networks share one record (a country, an AS), the data at an offset
@@ -200,27 +214,29 @@ geo_plausible(const MMDB_s *m, char *err, size_t errlen)
 }
 
 /*
- * geo_rec - record bit (0 left, 1 right) of node v.  The caller keeps
- * v < nodes; geo_tree_init checked that the nodes lie in the mapping.
+ * geo_rec - record bit (0 left, 1 right) of node v of a tree of rs-bit
+ * records at base.  The caller keeps v < node_count; geo_tree_init
+ * checked that the nodes lie in the mapping.  Inlined with a constant rs
+ * in the common loop.
  */
-static inline uint32_t
-geo_rec(const geo_tree *t, uint32_t v, unsigned bit)
+static inline __attribute__((always_inline)) uint32_t
+geo_rec(const uint8_t *base, unsigned rs, uint32_t v, unsigned bit)
 {
 	const uint8_t *p;
 
-	switch (t->rs) {
+	switch (rs) {
 	case 24:
-		p = t->base + (size_t)v * 6 + bit * 3;
+		p = base + (size_t)v * 6 + bit * 3;
 		return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 	case 28:
-		p = t->base + (size_t)v * 7;
+		p = base + (size_t)v * 7;
 		if (bit)
 			return ((uint32_t)p[3] & 0x0f) << 24 |
 			    (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 | p[6];
 		return ((uint32_t)p[3] & 0xf0) << 20 |
 		    (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 	default:
-		p = t->base + (size_t)v * 8 + bit * 4;
+		p = base + (size_t)v * 8 + bit * 4;
 		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 		    (uint32_t)p[2] << 8 | p[3];
 	}
@@ -260,7 +276,7 @@ geo_tree_init(const MMDB_s *m, geo_tree *t)
 	t->rs = (uint8_t)md->record_size;
 	if (t->v6)
 		for (; bit < 96 && v < t->nodes; bit++)
-			v = geo_rec(t, v, 0);
+			v = geo_rec(t->base, t->rs, v, 0);
 	t->v4node = v;
 	t->v4bit = bit;
 }
@@ -297,18 +313,21 @@ static void
 geo_walk2(const geo_tree *const t[2], const vaddr *ip, int v4,
 	  geo_found out[2])
 {
-	const uint8_t *a[2];
+	const uint8_t *a[2], *p[2];
 	uint32_t v[2], n[2];
-	unsigned b[2], d[2];
+	unsigned b[2], d[2], rs[2];
 	int i;
 
 	for (i = 0; i < 2; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		a[i] = ip->b;
+		p[i] = NULL;
 		v[i] = n[i] = 0;
-		b[i] = d[i] = 0;	/* nothing to walk */
+		b[i] = d[i] = rs[i] = 0;	/* nothing to walk */
 		if (t[i] == NULL)
 			continue;
+		p[i] = t[i]->base;
+		rs[i] = t[i]->rs;
 		out[i].ours = 1;
 		if (!t[i]->v6 && !v4) {
 			out[i].err = MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR;
@@ -328,15 +347,23 @@ geo_walk2(const geo_tree *const t[2], const vaddr *ip, int v4,
 			}
 		}
 	}
-	while (b[0] < d[0] && v[0] < n[0] && b[1] < d[1] && v[1] < n[1]) {
-		v[0] = geo_rec(t[0], v[0], GEO_BIT(a[0], b[0]));
-		v[1] = geo_rec(t[1], v[1], GEO_BIT(a[1], b[1]));
-		b[0]++;
-		b[1]++;
+	/* the two walks side by side; 24-bit records (the usual) inlined */
+#define GEO_BOTH(rs0, rs1)						\
+	while (b[0] < d[0] && v[0] < n[0] && b[1] < d[1] && v[1] < n[1]) { \
+		v[0] = geo_rec(p[0], rs0, v[0], GEO_BIT(a[0], b[0]));	\
+		v[1] = geo_rec(p[1], rs1, v[1], GEO_BIT(a[1], b[1]));	\
+		b[0]++;							\
+		b[1]++;							\
 	}
+	if (rs[0] == 24 && rs[1] == 24) {
+		GEO_BOTH(24, 24)
+	} else {
+		GEO_BOTH(rs[0], rs[1])
+	}
+#undef GEO_BOTH
 	for (i = 0; i < 2; i++) {
 		while (b[i] < d[i] && v[i] < n[i]) {
-			v[i] = geo_rec(t[i], v[i], GEO_BIT(a[i], b[i]));
+			v[i] = geo_rec(p[i], rs[i], v[i], GEO_BIT(a[i], b[i]));
 			b[i]++;
 		}
 		if (d[i])
