@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # mkmmdb.pl - write a small GeoIP2-Country or GeoLite2-ASN style MMDB file
 #
-# usage: mkmmdb.pl [-t country|asn] [-4 | -n] [-e EPOCH] -o OUT.mmdb [SPEC...]
+# usage: mkmmdb.pl [-t country|asn] [-4 | -n] [-e EPOCH] [-r 24|28|32] -o OUT.mmdb [SPEC...]
 #
 # Reads a spec (files named on the command line, else stdin), one network
 # a line, '#' comments and blank lines ignored:
@@ -16,7 +16,7 @@
 # organisation.  The values are written as given (no validation), so a
 # fixture may also hold a malformed country code.
 #
-# The tree: record size 24, IPv6 (-4: IPv4) with IPv4 networks at
+# The tree: record size 24 (-r: 28 or 32), IPv6 (-4: IPv4) with IPv4 networks at
 # ::a.b.c.d and the usual aliases (::ffff:0:0/96, 2002::/16) to them;
 # reserved networks are kept (127/8, documentation prefixes are fixtures
 # too); -n leaves the aliases out (so a reader that looks up IPv4 as
@@ -34,7 +34,7 @@ use open qw(:std :encoding(UTF-8));
 use MaxMind::DB::Writer::Tree;
 
 my %opt;
-getopts('t:4ne:o:', \%opt) or usage();
+getopts('t:4ne:o:r:', \%opt) or usage();
 usage() unless defined $opt{o};
 my $type = $opt{t} // 'country';
 my %dbtype = (country => 'GeoIP2-Country', asn => 'GeoLite2-ASN');
@@ -42,7 +42,7 @@ usage() unless exists $dbtype{$type};
 
 sub usage {
 	print STDERR
-	    "usage: mkmmdb.pl [-t country|asn] [-4 | -n] [-e EPOCH] -o OUT.mmdb [SPEC...]\n";
+	    "usage: mkmmdb.pl [-t country|asn] [-4 | -n] [-e EPOCH] [-r 24|28|32] -o OUT.mmdb [SPEC...]\n";
 	exit 2;
 }
 
@@ -57,9 +57,11 @@ my %types = (
 );
 
 my $ipv = $opt{4} ? 4 : 6;
+my $rs = $opt{r} // 24;
+usage() unless $rs =~ /^(24|28|32)$/;
 my $tree = MaxMind::DB::Writer::Tree->new(
 	ip_version		=> $ipv,
-	record_size		=> 24,
+	record_size		=> $rs,
 	database_type		=> $dbtype{$type},
 	languages		=> ['en'],
 	description		=> { en => "libverdict test fixture ($type)" },

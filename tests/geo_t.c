@@ -8,10 +8,12 @@
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <maxminddb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -758,6 +760,11 @@ START_TEST(test_oracle_asn)
 }
 END_TEST
 
+static void walk_same(const char *label, MMDB_s *m0, MMDB_s *m1,
+		      int want_ours, long *found);
+static vaddr *wips;
+static size_t nwips;
+
 /* broken: the shared broken databases (relative names) */
 static char **broken;
 static size_t nbroken;
@@ -870,9 +877,603 @@ START_TEST(test_broken)
 					 GEO_NONE);
 		}
 	}
+	{	/* our walk agrees with libmaxminddb wherever it opens */
+		MMDB_s m;
+		long found = 0;
+
+		if (MMDB_open(path, MMDB_MODE_MMAP, &m) == MMDB_SUCCESS) {
+			walk_same(rel, &m, NULL, -1, &found);
+			walk_same(rel, &m, &m, -1, &found);
+			MMDB_close(&m);
+		}
+	}
 	printf("geo_t: %s: %s: %s\n", rel, ok_open ? "opened" : "refused",
 	       doc.detail);
 	geo_close(g);
+}
+END_TEST
+
+/* ---- our search-tree walk against MMDB_lookup_sockaddr ----------------- */
+
+/* the addresses every walk test looks up: oracle IPs, the first and last
+ * address of every network of the fixtures and of the MaxMind source
+ * data (and their neighbours), pseudo-random IPv4 and IPv6 addresses */
+static size_t awips;
+
+static void
+wip_add(const vaddr *a)
+{
+	if (nwips == awips) {
+		vaddr *v;
+
+		awips = awips ? awips * 2 : 1024;
+		v = realloc(wips, awips * sizeof(*v));
+		if (v == NULL)
+			abort();
+		wips = v;
+	}
+	wips[nwips++] = *a;
+}
+
+/* wip_net - first, last, first - 1 and last + 1 of b/plen (128-bit) */
+static void
+wip_net(const uint8_t b[16], int plen)
+{
+	vaddr lo, hi, x;
+	int i, k;
+
+	if (plen < 0 || plen > 128)
+		return;
+	for (i = 0; i < 16; i++) {
+		int keep = plen - i * 8;
+		uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 :
+		    (uint8_t)(0xff << (8 - keep));
+
+		lo.b[i] = b[i] & m;
+		hi.b[i] = (uint8_t)(b[i] | (uint8_t)~m);
+	}
+	wip_add(&lo);
+	wip_add(&hi);
+	x = lo;		/* lo - 1, unless lo is :: */
+	for (k = 15; k >= 0 && x.b[k] == 0; k--)
+		x.b[k] = 0xff;
+	if (k >= 0) {
+		x.b[k]--;
+		wip_add(&x);
+	}
+	x = hi;		/* hi + 1, unless hi is all ones */
+	for (k = 15; k >= 0 && x.b[k] == 0xff; k--)
+		x.b[k] = 0;
+	if (k >= 0) {
+		x.b[k]++;
+		wip_add(&x);
+	}
+}
+
+/* wip_cidr - a text network: IPv4 as ::ffff:a.b.c.d/96+n; 0 not one */
+static int
+wip_cidr(const char *s)
+{
+	char buf[64];
+	const char *sl = strchr(s, '/');
+	uint8_t b[16];
+	size_t n;
+	long plen;
+	char *end;
+
+	if (sl == NULL || (n = (size_t)(sl - s)) >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	plen = strtol(sl + 1, &end, 10);
+	if (end == sl + 1 || (*end && *end != '"' && *end != ' ' &&
+			      *end != '\n'))
+		return 0;
+	memset(b, 0, sizeof(b));
+	if (inet_pton(AF_INET, buf, b + 12) == 1) {
+		b[10] = b[11] = 0xff;
+		plen += 96;
+	} else if (inet_pton(AF_INET6, buf, b) != 1) {
+		return 0;
+	}
+	wip_net(b, (int)plen);
+	return 1;
+}
+
+/* wip_spec - the networks of a fixture spec (first word of each line) */
+static void
+wip_spec(const char *spec)
+{
+	const char *p = spec;
+
+	while (*p) {
+		wip_cidr(p);
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+	}
+}
+
+/* wip_json - the networks of a MaxMind source-data file: every string
+ * key with a '/' that parses as a network; returns how many */
+static int
+wip_json(const char *rel)
+{
+	const char *path = tu_shared(rel);
+	char *buf, *p, *q;
+	FILE *f;
+	long len;
+	int n = 0;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)len + 1)) ==
+	    NULL || fread(buf, 1, (size_t)len, f) != (size_t)len)
+		abort();
+	fclose(f);
+	buf[len] = 0;
+	for (p = buf; (p = strchr(p, '"')) != NULL; p = q + 1) {
+		q = strchr(p + 1, '"');
+		if (q == NULL)
+			break;
+		*q = 0;
+		if (q[1] == ':' && strchr(p + 1, '/'))
+			n += wip_cidr(p + 1);
+		*q = '"';
+	}
+	free(buf);
+	return n;
+}
+
+static const char early_spec[] =
+	"::/8 country=XX\n"			/* ends the IPv4 start early */
+	"2001:db8::/32 country=JP\n";
+
+static const char v4_spec[] =
+	"81.2.69.0/24 country=GB registered=US\n"
+	"2.125.160.216/29 country=GB registered=FR\n"
+	"10.0.0.0/8 registered=FR\n"
+	"127.0.0.0/8 country=cn\n"
+	"255.255.255.255/32 country=ZZ\n"
+	"0.0.0.0/32 country=ZZ\n";
+
+static void
+wip_build(void)
+{
+	static const char *const one[] = {
+		"0.0.0.0", "255.255.255.255", "::", "::1",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff:0:0",
+		"::1.2.3.4", "2002::", "2002:ffff:ffff::",
+	};
+	uint64_t x = 0x243f6a8885a308d3ULL;
+	size_t i, j;
+	vaddr a;
+	int n;
+
+	for (i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		a = ip(one[i]);
+		wip_add(&a);
+	}
+	for (i = 0; i < sizeof(lk_cases) / sizeof(lk_cases[0]); i++) {
+		a = ip(lk_cases[i].ip);
+		wip_add(&a);
+	}
+	for (i = 0; i < sizeof(oracle_country) / sizeof(oracle_country[0]);
+	     i++) {
+		a = ip(oracle_country[i].ip);
+		wip_add(&a);
+	}
+	for (i = 0; i < sizeof(oracle_asn) / sizeof(oracle_asn[0]); i++) {
+		a = ip(oracle_asn[i].ip);
+		wip_add(&a);
+	}
+	for (i = 0; i < sizeof(probe_ips) / sizeof(probe_ips[0]); i++) {
+		a = ip(probe_ips[i]);
+		wip_add(&a);
+	}
+	wip_spec(country_spec);
+	wip_spec(asn_spec);
+	wip_spec(early_spec);
+	wip_spec(v4_spec);
+	/* networks of MaxMind's ipv4 and mixed test databases */
+	wip_spec("1.1.1.1/32\n1.1.1.2/31\n1.1.1.4/30\n1.1.1.8/29\n"
+		 "1.1.1.16/28\n1.1.1.32/32\n::1:ffff:ffff/128\n"
+		 "::2:0:0/122\n::2:0:40/124\n::2:0:50/125\n::2:0:58/127\n");
+	n = wip_json("mmdb/source-data/GeoIP2-Country-Test.json");
+	n += wip_json("mmdb/source-data/GeoLite2-ASN-Test.json");
+	/* the bench's geo-test.ips come from the same files: ~1000 nets */
+	if (tu_shared("mmdb/source-data/GeoIP2-Country-Test.json") &&
+	    n < 500) {
+		fprintf(stderr, "geo_t: only %d networks in source-data\n", n);
+		abort();
+	}
+	/* pseudo-random: IPv4, IPv6 in the populated 2000::/3 and anywhere */
+	for (i = 0; i < 6000; i++) {
+		memset(&a, 0, sizeof(a));
+		for (j = 0; j < 16; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			a.b[j] = (uint8_t)(x >> 24);
+		}
+		if (i % 3 == 0) {
+			memset(a.b, 0, 10);
+			a.b[10] = a.b[11] = 0xff;
+		} else if (i % 3 == 1) {
+			a.b[0] = (uint8_t)(0x20 | (a.b[0] & 0x1f));
+		}
+		wip_add(&a);
+	}
+}
+
+/* databases of the walk tests: "@name" a fixture built in main(),
+ * "mmdb/..." a shared file, NULL none */
+typedef struct walk_case {
+	const char *label, *db0, *db1;
+} walk_case;
+
+static const walk_case walk_cases[] = {
+	{ "fixtures 24+24", "@c", "@a" },
+	{ "fixtures 28+32", "@c28", "@a32" },
+	{ "fixtures 32+28", "@c32", "@a28" },
+	{ "country alone", "@c", NULL },
+	{ "asn alone (second slot)", NULL, "@a28" },
+	{ "IPv4 tree + IPv6 tree", "@v4", "@c" },
+	{ "IPv6 tree + IPv4 tree", "@a32", "@v4" },
+	{ "IPv4 start ends early", "@early", "@c" },
+	{ "no IPv4 alias", "@noalias", "@v4" },
+	{ "MaxMind Country + ASN", "mmdb/GeoIP2-Country-Test.mmdb",
+	  "mmdb/GeoLite2-ASN-Test.mmdb" },
+	{ "MaxMind ASN + Country", "mmdb/GeoLite2-ASN-Test.mmdb",
+	  "mmdb/GeoIP2-Country-Test.mmdb" },
+	{ "MaxMind IPv4 tree + mixed",
+	  "mmdb/MaxMind-DB-test-ipv4-24.mmdb",
+	  "mmdb/MaxMind-DB-test-mixed-24.mmdb" },
+	{ "MaxMind decoder + fixture", "mmdb/MaxMind-DB-test-decoder.mmdb",
+	  "@c" },
+};
+
+static char *fx_c28, *fx_c32, *fx_a28, *fx_a32, *fx_v4, *fx_early,
+    *fx_noalias;
+
+/* walk_path - the file of a walk_case name, or NULL (not available) */
+static const char *
+walk_path(const char *key, char *buf, size_t len)
+{
+	static const struct {
+		const char *name;
+		char **path;
+	} fx[] = {
+		{ "@c", &cdb }, { "@a", &adb }, { "@c28", &fx_c28 },
+		{ "@c32", &fx_c32 }, { "@a28", &fx_a28 }, { "@a32", &fx_a32 },
+		{ "@v4", &fx_v4 }, { "@early", &fx_early },
+		{ "@noalias", &fx_noalias },
+	};
+	const char *p;
+	size_t i;
+
+	if (key[0] != '@') {
+		if ((p = tu_shared(key)) == NULL)
+			return NULL;
+		snprintf(buf, len, "%s", p);
+		return buf;
+	}
+	for (i = 0; i < sizeof(fx) / sizeof(fx[0]); i++)
+		if (strcmp(fx[i].name, key) == 0)
+			return *fx[i].path;
+	return NULL;
+}
+
+/* walk_same - every address: our walk of (m0, m1) gives what
+ * MMDB_lookup_sockaddr gives (error, found, entry offset, netmask) */
+static void
+walk_same(const char *label, MMDB_s *m0, MMDB_s *m1, int want_ours,
+	  long *found)
+{
+	MMDB_s *m[2] = { m0, m1 };
+	geo_found out[2], lib[2];
+	char txt[INET6_ADDRSTRLEN];
+	size_t i;
+	int k;
+
+	for (i = 0; i < nwips; i++) {
+		geo_find_pair(m0, m1, &wips[i], out, lib);
+		for (k = 0; k < 2; k++) {
+			if (m[k] == NULL)
+				continue;
+			inet_ntop(AF_INET6, wips[i].b, txt, sizeof(txt));
+			if (want_ours >= 0)
+				ck_assert_msg(out[k].ours == want_ours,
+					      "%s: %s db%d: ours %d", label,
+					      txt, k, out[k].ours);
+			ck_assert_msg(out[k].err == lib[k].err &&
+				      out[k].found == lib[k].found,
+				      "%s: %s db%d: err %d found %d, "
+				      "libmaxminddb err %d found %d", label,
+				      txt, k, out[k].err, out[k].found,
+				      lib[k].err, lib[k].found);
+			if (lib[k].err != MMDB_SUCCESS)
+				continue;
+			ck_assert_msg(out[k].netmask == lib[k].netmask,
+				      "%s: %s db%d: netmask %u, libmaxminddb "
+				      "%u", label, txt, k, out[k].netmask,
+				      lib[k].netmask);
+			if (lib[k].found) {
+				ck_assert_msg(out[k].offset == lib[k].offset,
+					      "%s: %s db%d: offset %u, "
+					      "libmaxminddb %u", label, txt, k,
+					      out[k].offset, lib[k].offset);
+				(*found)++;
+			}
+		}
+	}
+}
+
+START_TEST(test_walk)
+{
+	const walk_case *c = &walk_cases[_i];
+	char b0[1024], b1[1024];
+	const char *p[2];
+	MMDB_s m[2];
+	long found = 0;
+	int k;
+
+	p[0] = c->db0 ? walk_path(c->db0, b0, sizeof(b0)) : NULL;
+	p[1] = c->db1 ? walk_path(c->db1, b1, sizeof(b1)) : NULL;
+	if ((c->db0 && p[0] == NULL) || (c->db1 && p[1] == NULL)) {
+		printf("geo_t: walk %s: database missing, skipped\n",
+		       c->label);
+		return;
+	}
+	for (k = 0; k < 2; k++)
+		if (p[k])
+			ck_assert_msg(MMDB_open(p[k], MMDB_MODE_MMAP, &m[k]) ==
+				      MMDB_SUCCESS, "%s: open %s", c->label,
+				      p[k]);
+	walk_same(c->label, p[0] ? &m[0] : NULL, p[1] ? &m[1] : NULL, 1,
+		  &found);
+	/* a walk that never finds anything would agree vacuously */
+	ck_assert_msg(found > 20, "%s: %ld entries found", c->label, found);
+	printf("geo_t: walk %s: %zu addresses, %ld entries found\n",
+	       c->label, nwips, found);
+	for (k = 0; k < 2; k++)
+		if (p[k])
+			MMDB_close(&m[k]);
+}
+END_TEST
+
+/* geo_lookup through the walk: both files of a pair at once give what
+ * each gives alone (the lockstep loop and its tails agree) */
+START_TEST(test_walk_lookup_pairs)
+{
+	vd_config cfg;
+	geo_db *g2, *gc, *ga;
+	geo_info i2, ic, ia;
+	size_t i;
+
+	cfg_init(&cfg, fx_c28, fx_a32, 60);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &g2), VERDICT_OK);
+	cfg_init(&cfg, fx_c28, NULL, 60);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &gc), VERDICT_OK);
+	cfg_init(&cfg, NULL, fx_a32, 60);
+	ck_assert_int_eq(geo_open(&cfg, NULL, &ga), VERDICT_OK);
+	for (i = 0; i < nwips; i++) {
+		geo_lookup(g2, &wips[i], &i2);
+		geo_lookup(gc, &wips[i], &ic);
+		geo_lookup(ga, &wips[i], &ia);
+		ck_assert_int_eq(i2.have_country, ic.have_country);
+		ck_assert_str_eq(i2.country, ic.country);
+		ck_assert_int_eq(i2.have_asn, ia.have_asn);
+		ck_assert_uint_eq(i2.asn, ia.asn);
+		ck_assert_str_eq(i2.as_org, ia.as_org);
+	}
+	/* and the table, on record sizes 28 and 32 */
+	for (i = 0; i < sizeof(lk_cases) / sizeof(lk_cases[0]); i++)
+		check_case(g2, &lk_cases[i]);
+	geo_close(g2);
+	geo_close(gc);
+	geo_close(ga);
+}
+END_TEST
+
+/* put_rec - write record bit of node v of a search tree */
+static void
+put_rec(uint8_t *t, int rs, uint32_t v, int bit, uint32_t val)
+{
+	uint8_t *p;
+
+	switch (rs) {
+	case 24:
+		p = t + (size_t)v * 6 + bit * 3;
+		p[0] = (uint8_t)(val >> 16);
+		p[1] = (uint8_t)(val >> 8);
+		p[2] = (uint8_t)val;
+		break;
+	case 28:
+		p = t + (size_t)v * 7 + (bit ? 4 : 0);
+		p[0] = (uint8_t)(val >> 16);
+		p[1] = (uint8_t)(val >> 8);
+		p[2] = (uint8_t)val;
+		t[(size_t)v * 7 + 3] = bit ?
+		    (uint8_t)((t[(size_t)v * 7 + 3] & 0xf0) | (val >> 24 & 0x0f)) :
+		    (uint8_t)((t[(size_t)v * 7 + 3] & 0x0f) | (val >> 20 & 0xf0));
+		break;
+	default:
+		p = t + (size_t)v * 8 + bit * 4;
+		p[0] = (uint8_t)(val >> 24);
+		p[1] = (uint8_t)(val >> 16);
+		p[2] = (uint8_t)(val >> 8);
+		p[3] = (uint8_t)val;
+	}
+}
+
+/* damaged trees: the fixture of each record size with records rewritten
+ * at random to node indices (loops), the empty value, values just past
+ * it (inside the separator), data pointers and values off the end.
+ * libmaxminddb opens such a file (it reads only the metadata); our walk
+ * must agree with it, read no node >= node_count, and never crash. */
+typedef struct dmg_case {
+	const char *db;
+	unsigned seed;
+	int every;	/* rewrite one record in every */
+} dmg_case;
+
+static const dmg_case dmg_cases[] = {
+	{ "@c", 1, 2 }, { "@c", 2, 7 }, { "@c28", 3, 2 }, { "@c28", 4, 5 },
+	{ "@a32", 5, 2 }, { "@a32", 6, 3 }, { "@v4", 7, 2 },
+	{ "@early", 8, 3 },
+};
+
+START_TEST(test_walk_damaged)
+{
+	const dmg_case *c = &dmg_cases[_i];
+	const char *src = walk_path(c->db, NULL, 0), *d = tu_tmpdir();
+	char path[600];
+	MMDB_s m;
+	uint8_t *buf;
+	uint32_t nodes, dsize, v, r = c->seed * 2654435761u + 1;
+	int rs, bit, changed = 0;
+	long found = 0;
+	size_t len;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(MMDB_open(src, MMDB_MODE_MMAP, &m), MMDB_SUCCESS);
+	nodes = m.metadata.node_count;
+	rs = m.metadata.record_size;
+	dsize = m.data_section_size;
+	len = (size_t)m.file_size;
+	buf = malloc(len);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, m.file_content, len);
+	MMDB_close(&m);
+	for (v = 0; v < nodes; v++)
+		for (bit = 0; bit < 2; bit++) {
+			r = r * 1103515245u + 12345u;
+			if ((r >> 16) % (unsigned)c->every)
+				continue;
+			r = r * 1103515245u + 12345u;
+			put_rec(buf, rs, v, bit, (r >> 8) % (nodes + dsize + 64));
+			changed++;
+		}
+	ck_assert_int_gt(changed, 0);
+	snprintf(path, sizeof(path), "%s/dmg.mmdb", d);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	free(buf);
+	ck_assert_int_eq(MMDB_open(path, MMDB_MODE_MMAP, &m), MMDB_SUCCESS);
+	walk_same(c->db, &m, NULL, 1, &found);
+	walk_same(c->db, NULL, &m, 1, &found);
+	MMDB_close(&m);
+	{	/* and geo_lookup on it: whatever it says is well-formed */
+		vd_config cfg;
+		geo_db *g;
+		geo_info in;
+		size_t i;
+
+		cfg_init(&cfg, path, path, 60);
+		ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+		for (i = 0; i < nwips; i++) {
+			geo_lookup(g, &wips[i], &in);
+			if (in.have_country)
+				ck_assert_uint_eq(strlen(in.country), 2);
+		}
+		geo_close(g);
+	}
+}
+END_TEST
+
+/* wide trees: node indices that need the top bits of a record (the high
+ * nibble of a 28-bit one), and the edges of the data section - a
+ * hand-made IPv4 tree in an anonymous mapping (untouched pages cost
+ * nothing), given to both walks as an MMDB_s.
+ *	node 0: left N-1 (a high index), right node 1
+ *	node N-1: left data offset 0, right the last data byte
+ *	node 1: left N + data size (just off the end), right node 2
+ *	node 2: left N + 5 (inside the separator), right N (empty) */
+typedef struct wide_case {
+	int rs;
+	uint32_t nodes;
+	const char *ip;
+	int err, found;
+	uint32_t offset;
+	uint16_t netmask;
+} wide_case;
+
+#define WIDE_DATA 64u
+static const wide_case wide_cases[] = {
+	{ 24, (1u << 23) + 16, "1.2.3.4", 0, 1, 0, 2 },
+	{ 24, (1u << 23) + 16, "64.0.0.1", 0, 1, WIDE_DATA - 17, 2 },
+	{ 24, (1u << 23) + 16, "128.0.0.1", MMDB_CORRUPT_SEARCH_TREE_ERROR,
+	  0, 0, 0 },
+	{ 24, (1u << 23) + 16, "192.0.0.1", 0, 1, (uint32_t)-11, 3 },
+	{ 24, (1u << 23) + 16, "224.0.0.1", 0, 0, 0, 3 },
+	{ 28, (1u << 24) + 16, "1.2.3.4", 0, 1, 0, 2 },
+	{ 28, (1u << 24) + 16, "64.0.0.1", 0, 1, WIDE_DATA - 17, 2 },
+	{ 28, (1u << 24) + 16, "128.0.0.1", MMDB_CORRUPT_SEARCH_TREE_ERROR,
+	  0, 0, 0 },
+	{ 28, (1u << 24) + 16, "192.0.0.1", 0, 1, (uint32_t)-11, 3 },
+	{ 28, (1u << 24) + 16, "224.0.0.1", 0, 0, 0, 3 },
+	{ 32, (1u << 24) + 16, "1.2.3.4", 0, 1, 0, 2 },
+	{ 32, (1u << 24) + 16, "64.0.0.1", 0, 1, WIDE_DATA - 17, 2 },
+	{ 32, (1u << 24) + 16, "128.0.0.1", MMDB_CORRUPT_SEARCH_TREE_ERROR,
+	  0, 0, 0 },
+	{ 32, (1u << 24) + 16, "224.0.0.1", 0, 0, 0, 3 },
+};
+
+START_TEST(test_walk_wide)
+{
+	const wide_case *c = &wide_cases[_i];
+	uint32_t N = c->nodes;
+	size_t tree = (size_t)N * (size_t)(c->rs / 4);
+	size_t len = tree + 16 + WIDE_DATA;
+	geo_found out[2], lib[2];
+	vaddr a = ip(c->ip);
+	uint8_t *buf;
+	MMDB_s m;
+	int k;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ck_assert_ptr_ne(buf, MAP_FAILED);
+	put_rec(buf, c->rs, 0, 0, N - 1);
+	put_rec(buf, c->rs, 0, 1, 1);
+	put_rec(buf, c->rs, N - 1, 0, N + 16);
+	put_rec(buf, c->rs, N - 1, 1, N + WIDE_DATA - 1);
+	put_rec(buf, c->rs, 1, 0, N + WIDE_DATA);
+	put_rec(buf, c->rs, 1, 1, 2);
+	put_rec(buf, c->rs, 2, 0, N + 5);
+	put_rec(buf, c->rs, 2, 1, N);
+	memset(&m, 0, sizeof(m));
+	m.file_content = buf;
+	m.file_size = (ssize_t)len;
+	m.data_section = buf + tree + 16;
+	m.data_section_size = WIDE_DATA;
+	m.metadata.node_count = N;
+	m.metadata.record_size = (uint16_t)c->rs;
+	m.full_record_byte_size = (uint16_t)(c->rs / 4);
+	m.metadata.ip_version = 4;
+	m.depth = 32;
+	geo_find_pair(&m, &m, &a, out, lib);
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(out[k].ours, 1);
+		ck_assert_int_eq(lib[k].err, c->err);	/* the oracle */
+		ck_assert_int_eq(out[k].err, c->err);
+		ck_assert_int_eq(out[k].found, c->found);
+		if (c->err == 0) {
+			ck_assert_uint_eq(out[k].netmask, c->netmask);
+			ck_assert_uint_eq(lib[k].netmask, c->netmask);
+		}
+		if (c->found) {
+			ck_assert_uint_eq(out[k].offset, c->offset);
+			ck_assert_uint_eq(lib[k].offset, c->offset);
+		}
+	}
+	munmap(buf, len);
 }
 END_TEST
 
@@ -890,6 +1491,14 @@ main(void)
 			"(libmaxmind-db-writer-perl) and no shared data\n");
 		return TU_SKIP;
 	}
+	wip_build();
+	tc = tcase_create("walk");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_walk, 0,
+			    sizeof(walk_cases) / sizeof(walk_cases[0]));
+	tcase_add_loop_test(tc, test_walk_wide, 0,
+			    sizeof(wide_cases) / sizeof(wide_cases[0]));
+	suite_add_tcase(s, tc);
 	tc = tcase_create("rules");
 	tcase_add_loop_test(tc, test_decide, 0,
 			    sizeof(rule_cases) / sizeof(rule_cases[0]));
@@ -908,7 +1517,19 @@ main(void)
 		atexit(fix_cleanup);
 		cdb = mkdb_try(fixdir, "c.mmdb", "-t country", country_spec);
 		adb = mkdb_try(fixdir, "a.mmdb", "-t asn", asn_spec);
-		if (cdb == NULL || adb == NULL)
+		fx_c28 = mkdb_try(fixdir, "c28.mmdb", "-t country -r 28",
+				  country_spec);
+		fx_c32 = mkdb_try(fixdir, "c32.mmdb", "-t country -r 32",
+				  country_spec);
+		fx_a28 = mkdb_try(fixdir, "a28.mmdb", "-t asn -r 28", asn_spec);
+		fx_a32 = mkdb_try(fixdir, "a32.mmdb", "-t asn -r 32", asn_spec);
+		fx_v4 = mkdb_try(fixdir, "v4.mmdb", "-4", v4_spec);
+		fx_early = mkdb_try(fixdir, "early.mmdb", "-n", early_spec);
+		fx_noalias = mkdb_try(fixdir, "noalias.mmdb", "-n",
+				      country_spec);
+		if (cdb == NULL || adb == NULL || fx_c28 == NULL ||
+		    fx_c32 == NULL || fx_a28 == NULL || fx_a32 == NULL ||
+		    fx_v4 == NULL || fx_early == NULL || fx_noalias == NULL)
 			return 1;
 		tc = tcase_create("fixtures");
 		tcase_set_timeout(tc, 120);
@@ -921,6 +1542,9 @@ main(void)
 				    sizeof(bad_cases) / sizeof(bad_cases[0]));
 		tcase_add_test(tc, test_replace);
 		tcase_add_test(tc, test_replace_threads);
+		tcase_add_test(tc, test_walk_lookup_pairs);
+		tcase_add_loop_test(tc, test_walk_damaged, 0,
+				    sizeof(dmg_cases) / sizeof(dmg_cases[0]));
 		suite_add_tcase(s, tc);
 	} else {
 		fprintf(stderr, "geo_t: no MaxMind::DB::Writer: fixture "

@@ -8,6 +8,7 @@
  *	geo_decide	a profile's geo rules on a lookup: allow, block, weight
  *	geo_profile_uses 1 if a profile has any geo rule
  *	geo_doctor	report each configured file (verdict doctor)
+ *	geo_find_pair	the search-tree walk of geo_lookup, for tests
  *
  * Each file is held by a handle (one MMDB_s, mapped with MMDB_MODE_MMAP)
  * published through an atomic pointer.  A lookup counts itself in one of
@@ -20,6 +21,19 @@
  * swap reads the new pointer: count and load are sequentially
  * consistent).  Nobody waits for the grace period: the thread that
  * swapped advances it as far as it can, later checks finish it.
+ *
+ * The search trees are walked here, not by MMDB_lookup_sockaddr: both
+ * trees in one loop, a node of each per step, so the two chains of
+ * dependent loads (one cache miss per level of a large tree) overlap
+ * instead of adding up.  The walk gives what MMDB_lookup_sockaddr gives -
+ * found or not, the entry offset in the data section, the netmask, and
+ * its errors: an IPv6 address in an IPv4 tree, a record pointing past
+ * the data section.  IPv4 in an IPv6 tree starts at the record 96 zero
+ * bits reach, found once per handle at open.  A node index is always
+ * < node_count, and the nodes were checked to lie in the mapping.  A
+ * file whose layout is not the one of the spec (record size, data
+ * section where libmaxminddb put it) is looked up with
+ * MMDB_lookup_sockaddr.  MMDB_get_value still decodes the record.
  *
  * Decoded values are memoised per handle by data-section offset: many
  * networks share one record (a country, an AS), the data at an offset
@@ -86,11 +100,25 @@ typedef struct geo_ident {
 #define GEO_STRIPES	16		/* lookup counters, one line each */
 #define GEO_MEMO_BITS	12		/* memo slots per handle: 32 KiB */
 
+/* The search tree of one mapped file, as our walk reads it.  rs 0: walk
+ * it with MMDB_lookup_sockaddr (metadata we do not know for sure). */
+typedef struct geo_tree {
+	const uint8_t *base;		/* node 0: start of the mapping */
+	uint32_t nodes;			/* node_count */
+	uint32_t data_size;		/* data_section_size of libmaxminddb */
+	uint32_t v4node;		/* IPv6 tree: the record 96 zero bits */
+	uint16_t v4bit;			/* reach, and how deep it is (< 96:
+					 * every IPv4 address maps to it) */
+	uint8_t	rs;			/* record bits 24, 28, 32; 0: fallback */
+	uint8_t	v6;			/* ip_version 6 */
+} geo_tree;
+
 /* One opened file, closed by geo_handle_close() after its grace period.
  * memo[]: (data offset + 1) << 32 | value; 0 is an empty slot.  Values:
  * country 'C' << 8 | 'N', ASN the number; 0 means "none in the record". */
 typedef struct geo_handle {
 	MMDB_s	mmdb;
+	geo_tree tree;
 	geo_ident id;
 	_Atomic uint64_t memo[1u << GEO_MEMO_BITS];
 } geo_handle;
@@ -186,6 +214,164 @@ geo_plausible(const MMDB_s *m, char *err, size_t errlen)
 }
 
 /*
+ * geo_rec - record bit (0 left, 1 right) of node v of a tree of rs-bit
+ * records at base.  The caller keeps v < node_count; geo_tree_init
+ * checked that the nodes lie in the mapping.  Inlined with a constant rs
+ * in the common loop.
+ */
+static inline __attribute__((always_inline)) uint32_t
+geo_rec(const uint8_t *base, unsigned rs, uint32_t v, unsigned bit)
+{
+	const uint8_t *p;
+
+	switch (rs) {
+	case 24:
+		p = base + (size_t)v * 6 + bit * 3;
+		return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+	case 28:
+		p = base + (size_t)v * 7;
+		if (bit)
+			return ((uint32_t)p[3] & 0x0f) << 24 |
+			    (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 | p[6];
+		return ((uint32_t)p[3] & 0xf0) << 20 |
+		    (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+	default:
+		p = base + (size_t)v * 8 + bit * 4;
+		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		    (uint32_t)p[2] << 8 | p[3];
+	}
+}
+
+/*
+ * geo_tree_init - what our walk needs of h's tree, or rs = 0 when the
+ * layout is not the one we know (then MMDB_lookup_sockaddr walks it).
+ * The IPv4 start of an IPv6 tree is found here, once: 96 left records
+ * from node 0, stopping early at a record that is not a node.
+ */
+static void
+geo_tree_init(const MMDB_s *m, geo_tree *t)
+{
+	const MMDB_metadata_s *md = &m->metadata;
+	uint64_t size;
+	uint32_t v = 0;
+	uint16_t bit = 0;
+
+	memset(t, 0, sizeof(*t));
+	if ((md->record_size != 24 && md->record_size != 28 &&
+	     md->record_size != 32) ||
+	    (md->ip_version != 4 && md->ip_version != 6) ||
+	    md->node_count == 0 || m->file_content == NULL ||
+	    m->file_size < 0)
+		return;
+	size = (uint64_t)md->node_count * (md->record_size / 4);
+	/* the layout libmaxminddb computed must be the one we read */
+	if (size + 16 > (uint64_t)m->file_size ||
+	    m->data_section != m->file_content + size + 16 ||
+	    (uint64_t)md->node_count + m->data_section_size > UINT32_MAX)
+		return;
+	t->base = m->file_content;
+	t->nodes = md->node_count;
+	t->data_size = m->data_section_size;
+	t->v6 = md->ip_version == 6;
+	t->rs = (uint8_t)md->record_size;
+	if (t->v6)
+		for (; bit < 96 && v < t->nodes; bit++)
+			v = geo_rec(t->base, t->rs, v, 0);
+	t->v4node = v;
+	t->v4bit = bit;
+}
+
+/* geo_found_of - what MMDB_lookup_sockaddr makes of the record v reached
+ * at depth bit */
+static void
+geo_found_of(const geo_tree *t, uint32_t v, unsigned bit, geo_found *f)
+{
+	f->netmask = (uint16_t)bit;
+	if ((uint64_t)v >= (uint64_t)t->nodes + t->data_size)
+		f->err = MMDB_CORRUPT_SEARCH_TREE_ERROR;	/* off the end */
+	else if (v == t->nodes)
+		f->found = 0;				/* empty record */
+	else {
+		f->found = 1;
+		/* a value in (nodes, nodes + 16) wraps like libmaxminddb's;
+		 * MMDB_get_value refuses such an offset */
+		f->offset = v - t->nodes - 16;
+	}
+}
+
+#define GEO_BIT(a, b)	((a)[(b) >> 3] >> (7 - ((b) & 7)) & 1u)
+
+/*
+ * geo_walk2 - look ip up in the trees t[0] and t[1] (either may be NULL)
+ * in lockstep: each step reads the next node of both trees, so the two
+ * chains of dependent cache misses overlap instead of adding up.
+ * v4: ip is ::ffff:a.b.c.d, looked up as IPv4 (the ::a.b.c.d subtree of
+ * an IPv6 tree, as MMDB_lookup_sockaddr does for AF_INET).  A node index
+ * >= nodes is never read.
+ */
+static void
+geo_walk2(const geo_tree *const t[2], const vaddr *ip, int v4,
+	  geo_found out[2])
+{
+	const uint8_t *a[2], *p[2];
+	uint32_t v[2], n[2];
+	unsigned b[2], d[2], rs[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		a[i] = ip->b;
+		p[i] = NULL;
+		v[i] = n[i] = 0;
+		b[i] = d[i] = rs[i] = 0;	/* nothing to walk */
+		if (t[i] == NULL)
+			continue;
+		p[i] = t[i]->base;
+		rs[i] = t[i]->rs;
+		out[i].ours = 1;
+		if (!t[i]->v6 && !v4) {
+			out[i].err = MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR;
+			continue;
+		}
+		n[i] = t[i]->nodes;
+		if (!t[i]->v6) {
+			a[i] = ip->b + 12;
+			d[i] = 32;
+		} else {
+			d[i] = 128;
+			if (v4) {
+				/* bits >= 96 of ::ffff:a.b.c.d are a.b.c.d;
+				 * v4bit < 96 means v4node is a record */
+				v[i] = t[i]->v4node;
+				b[i] = t[i]->v4bit;
+			}
+		}
+	}
+	/* the two walks side by side; 24-bit records (the usual) inlined */
+#define GEO_BOTH(rs0, rs1)						\
+	while (b[0] < d[0] && v[0] < n[0] && b[1] < d[1] && v[1] < n[1]) { \
+		v[0] = geo_rec(p[0], rs0, v[0], GEO_BIT(a[0], b[0]));	\
+		v[1] = geo_rec(p[1], rs1, v[1], GEO_BIT(a[1], b[1]));	\
+		b[0]++;							\
+		b[1]++;							\
+	}
+	if (rs[0] == 24 && rs[1] == 24) {
+		GEO_BOTH(24, 24)
+	} else {
+		GEO_BOTH(rs[0], rs[1])
+	}
+#undef GEO_BOTH
+	for (i = 0; i < 2; i++) {
+		while (b[i] < d[i] && v[i] < n[i]) {
+			v[i] = geo_rec(p[i], rs[i], v[i], GEO_BIT(a[i], b[i]));
+			b[i]++;
+		}
+		if (d[i])
+			geo_found_of(t[i], v[i], b[i], &out[i]);
+	}
+}
+
+/*
  * geo_handle_open - open and check path.  VERDICT_OK with *out holding
  * one reference; VERDICT_ENOMEM; VERDICT_EGEO with err set.
  */
@@ -219,6 +405,7 @@ geo_handle_open(const char *path, const geo_ident *id, geo_handle **out,
 		free(h);
 		return VERDICT_EGEO;
 	}
+	geo_tree_init(&h->mmdb, &h->tree);
 	h->id = *id;
 	*out = h;
 	return VERDICT_OK;
@@ -610,14 +797,90 @@ geo_asn(MMDB_entry_s *e, geo_info *out, int flags)
 			 d.data_size);
 }
 
-/* geo_find - the record for sa, or 0 (not found, error) */
-static int
-geo_find(geo_handle *h, const struct sockaddr *sa, MMDB_lookup_result_s *r)
+/* geo_sockaddr - ip as MMDB_lookup_sockaddr wants it */
+static const struct sockaddr *
+geo_sockaddr(const vaddr *ip, int v4, struct sockaddr_in *sin,
+	     struct sockaddr_in6 *sin6)
 {
+	if (v4) {
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, ip->b + 12, 4);
+		return (const struct sockaddr *)sin;
+	}
+	memset(sin6, 0, sizeof(*sin6));
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_addr, ip->b, 16);
+	return (const struct sockaddr *)sin6;
+}
+
+/* geo_find_lib - MMDB_lookup_sockaddr's answer as a geo_found */
+static void
+geo_find_lib(MMDB_s *m, const vaddr *ip, int v4, geo_found *f)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	MMDB_lookup_result_s r;
 	int err = MMDB_SUCCESS;
 
-	*r = MMDB_lookup_sockaddr(&h->mmdb, sa, &err);
-	return err == MMDB_SUCCESS && r->found_entry;
+	memset(f, 0, sizeof(*f));
+	r = MMDB_lookup_sockaddr(m, geo_sockaddr(ip, v4, &sin, &sin6), &err);
+	f->err = err;
+	f->found = err == MMDB_SUCCESS && r.found_entry;
+	f->offset = r.entry.offset;
+	f->netmask = r.netmask;
+}
+
+/* geo_is_v4 - ip is ::ffff:a.b.c.d (looked up as IPv4) */
+static int
+geo_is_v4(const vaddr *ip)
+{
+	static const uint8_t v4pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					   0xff, 0xff };
+
+	return memcmp(ip->b, v4pfx, sizeof(v4pfx)) == 0;
+}
+
+/*
+ * geo_find2 - the records of ip in m[0] and m[1] (either may be NULL):
+ * our lockstep walk for the trees it knows, MMDB_lookup_sockaddr for the
+ * others.  t[i] is m[i]'s tree or NULL.
+ */
+static void
+geo_find2(MMDB_s *const m[2], const geo_tree *const t[2], const vaddr *ip,
+	  geo_found out[2])
+{
+	const geo_tree *w[2];
+	int i, v4 = geo_is_v4(ip);
+
+	for (i = 0; i < 2; i++)
+		w[i] = m[i] && t[i] && t[i]->rs ? t[i] : NULL;
+	geo_walk2(w, ip, v4, out);
+	for (i = 0; i < 2; i++)
+		if (m[i] && w[i] == NULL)
+			geo_find_lib(m[i], ip, v4, &out[i]);
+}
+
+void
+geo_find_pair(struct MMDB_s *m0, struct MMDB_s *m1, const vaddr *ip,
+	      geo_found out[2], geo_found lib[2])
+{
+	MMDB_s *m[2] = { m0, m1 };
+	geo_tree t[2];
+	const geo_tree *tp[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (m[i])
+			geo_tree_init(m[i], &t[i]);
+		tp[i] = m[i] ? &t[i] : NULL;
+	}
+	geo_find2(m, tp, ip, out);
+	for (i = 0; lib && i < 2; i++) {
+		memset(&lib[i], 0, sizeof(lib[i]));
+		if (m[i])
+			geo_find_lib(m[i], ip, geo_is_v4(ip), &lib[i]);
+	}
 }
 
 void
@@ -629,13 +892,11 @@ geo_lookup(geo_db *g, const vaddr *ip, geo_info *out)
 void
 geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 {
-	static const uint8_t v4pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					   0xff, 0xff };
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	const struct sockaddr *sa;
-	MMDB_lookup_result_s r;
-	geo_handle *h;
+	geo_handle *h[GEO_NFILES];
+	MMDB_s *m[GEO_NFILES];
+	const geo_tree *t[GEO_NFILES];
+	geo_found f[GEO_NFILES];
+	MMDB_entry_s e;
 	geo_stripe *st;
 	unsigned parity;
 	uint32_t v;
@@ -649,20 +910,6 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 	if (g == NULL)
 		return;
 
-	/* IPv4 as AF_INET: finds the IPv4 subtree of an IPv6 tree and
-	 * works in IPv4 trees */
-	if (memcmp(ip->b, v4pfx, sizeof(v4pfx)) == 0) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		memcpy(&sin.sin_addr, ip->b + 12, 4);
-		sa = (const struct sockaddr *)&sin;
-	} else {
-		memset(&sin6, 0, sizeof(sin6));
-		sin6.sin6_family = AF_INET6;
-		memcpy(&sin6.sin6_addr, ip->b, 16);
-		sa = (const struct sockaddr *)&sin6;
-	}
-
 	if (g->interval_ns) {
 		now = geo_now();
 		for (i = 0; i < GEO_NFILES; i++)
@@ -674,17 +921,26 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 	parity = atomic_load_explicit(&g->epoch, memory_order_relaxed) & 1;
 	st = geo_stripe_of(g);
 	atomic_fetch_add(&st->n[parity], 1);
-	h = atomic_load(&g->f[GEO_COUNTRY].cur);
-	if (h && geo_find(h, sa, &r)) {
-		if (!geo_memo_get(h, r.entry.offset, &v)) {
+	for (i = 0; i < GEO_NFILES; i++) {
+		h[i] = atomic_load(&g->f[i].cur);
+		m[i] = h[i] ? &h[i]->mmdb : NULL;
+		t[i] = h[i] ? &h[i]->tree : NULL;
+	}
+	/* both trees at once (GEO_COUNTRY 0, GEO_ASN 1) */
+	geo_find2(m, t, ip, f);
+	if (h[GEO_COUNTRY] && f[GEO_COUNTRY].err == MMDB_SUCCESS &&
+	    f[GEO_COUNTRY].found) {
+		e.mmdb = m[GEO_COUNTRY];
+		e.offset = f[GEO_COUNTRY].offset;
+		if (!geo_memo_get(h[GEO_COUNTRY], e.offset, &v)) {
 			char cc[3];
-			int rc = geo_cc(&r.entry, "country", cc);
+			int rc = geo_cc(&e, "country", cc);
 
 			if (rc == 0)
-				rc = geo_cc(&r.entry, "registered_country", cc);
+				rc = geo_cc(&e, "registered_country", cc);
 			v = rc == 1 ? (uint32_t)(unsigned char)cc[0] << 8 |
 			    (unsigned char)cc[1] : 0;
-			geo_memo_put(h, r.entry.offset, v);
+			geo_memo_put(h[GEO_COUNTRY], e.offset, v);
 		}
 		if (v) {
 			out->country[0] = (char)(v >> 8);
@@ -693,15 +949,16 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 			out->have_country = 1;
 		}
 	}
-	h = atomic_load(&g->f[GEO_ASN].cur);
-	if (h && geo_find(h, sa, &r)) {
+	if (h[GEO_ASN] && f[GEO_ASN].err == MMDB_SUCCESS && f[GEO_ASN].found) {
+		e.mmdb = m[GEO_ASN];
+		e.offset = f[GEO_ASN].offset;
 		if ((flags & GEO_LOOKUP_NOORG) &&
-		    geo_memo_get(h, r.entry.offset, &v)) {
+		    geo_memo_get(h[GEO_ASN], e.offset, &v)) {
 			out->asn = v;
 			out->have_asn = v != 0;
 		} else {
-			geo_asn(&r.entry, out, flags);
-			geo_memo_put(h, r.entry.offset, out->asn);
+			geo_asn(&e, out, flags);
+			geo_memo_put(h[GEO_ASN], e.offset, out->asn);
 		}
 	}
 	atomic_fetch_sub_explicit(&st->n[parity], 1, memory_order_release);

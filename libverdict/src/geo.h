@@ -65,6 +65,30 @@ void geo_lookup(geo_db *g, const vaddr *ip, geo_info *out);
 #define GEO_LOOKUP_NOORG 0x1
 void geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags);
 
+/*
+ * The search-tree walk of geo_lookup, for tests.  geo_lookup walks the
+ * trees of both files itself, in lockstep (the two chains of dependent
+ * cache misses overlap), and gives MMDB_get_value the entry
+ * MMDB_lookup_sockaddr would have given; files whose layout it does not
+ * know are looked up with MMDB_lookup_sockaddr.
+ */
+typedef struct geo_found {
+	int	err;		/* MMDB_SUCCESS or an MMDB_*_ERROR code */
+	int	found;		/* found_entry: offset is the entry's */
+	uint32_t offset;	/* MMDB_entry_s.offset (in the data section) */
+	uint16_t netmask;	/* prefix length in the tree (IPv4 in an
+				 * IPv6 tree: 96 + n) */
+	int	ours;		/* 1: our walk; 0: MMDB_lookup_sockaddr */
+} geo_found;
+
+struct MMDB_s;
+
+/* geo_find_pair - ip (::ffff:a.b.c.d is looked up as IPv4) in m0 and m1
+ * (either may be NULL) as geo_lookup walks them, into out[0] and out[1];
+ * lib (may be NULL) gets MMDB_lookup_sockaddr's answers. */
+void geo_find_pair(struct MMDB_s *m0, struct MMDB_s *m1, const vaddr *ip,
+		   geo_found out[2], geo_found lib[2]);
+
 enum { GEO_NONE = 0, GEO_ALLOW = 1, GEO_BLOCK = 2 };
 
 /*
