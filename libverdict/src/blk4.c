@@ -83,9 +83,11 @@ blk4_find(const void *val, size_t len, uint32_t ip, const uint8_t **part,
 	if (n == 0)
 		return -1;
 	ends = v + 4;
-	/* the ends are a few cache lines: ask for all of them at once */
-	for (size_t b = 0; b < 4 * n; b += 64)
-		__builtin_prefetch(ends + b);
+	/* ends, starts and offsets are a dozen cache lines: ask for all of
+	 * them at once, so their misses overlap instead of following the
+	 * search one by one */
+	for (size_t b = 0; b < len && b < 2048; b += 64)
+		__builtin_prefetch(v + b);
 	/* lower bound: the first end >= ip */
 	lo = 0;
 	cnt = n;
