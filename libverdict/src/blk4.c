@@ -83,9 +83,10 @@ blk4_find(const void *val, size_t len, uint32_t ip, const uint8_t **part,
 	if (n == 0)
 		return -1;
 	ends = v + 4;
-	/* ends, starts and offsets are a dozen cache lines: ask for all of
-	 * them at once, so their misses overlap instead of following the
-	 * search one by one */
+	/* a block is at most ~30 cache lines of one page: ask for all of
+	 * them at once, so that the misses of the ends, of the start and
+	 * offset, and of the part found overlap instead of following the
+	 * search one after the other */
 	for (size_t b = 0; b < len && b < 2048; b += 64)
 		__builtin_prefetch(v + b);
 	/* lower bound: the first end >= ip */
