@@ -20,7 +20,8 @@
  * each parity seen empty once after its flip (a lookup counted after the
  * swap reads the new pointer: count and load are sequentially
  * consistent).  Nobody waits for the grace period: the thread that
- * swapped advances it as far as it can, later checks finish it.
+ * swapped advances it as far as it can, later lookups finish it (a
+ * try-lock, tried only while one is pending).
  *
  * The search trees are walked here, not by MMDB_lookup_sockaddr: both
  * trees in one loop, a node of each per step, so the two chains of
@@ -149,6 +150,7 @@ struct geo_db {
 	pthread_mutex_t retire_mu;	/* guards what follows */
 	geo_handle *retired[GEO_NFILES]; /* swapped out, grace period running */
 	int	retire_phase;		/* 1: first parity, 2: second */
+	_Atomic int retire_pending;	/* retire_phase != 0, for lookups */
 	unsigned retire_parity;		/* the parity being drained */
 	int64_t	interval_ns;		/* 0: never check again */
 	vd_logger lg;
@@ -462,6 +464,8 @@ geo_retire_step(geo_db *g)
 			g->retired[i] = NULL;
 		}
 		g->retire_phase = 0;
+		atomic_store_explicit(&g->retire_pending, 0,
+				      memory_order_relaxed);
 	}
 }
 
@@ -533,11 +537,12 @@ geo_refresh(geo_db *g, geo_file *f)
 	geo_ident_of(&st, &id);
 	if (f->tried_valid && geo_ident_eq(&id, &f->tried))
 		return VERDICT_OK;
-	/* one grace period at a time: a swap waits for the next check
-	 * while the last one's is still running (readers mid-lookup) */
+	/* one retired handle per file: a second replacement of the same
+	 * file waits for the next check while the first one's grace period
+	 * runs (lookups finish it within microseconds) */
 	pthread_mutex_lock(&g->retire_mu);
 	geo_retire_step(g);
-	rc = g->retire_phase;
+	rc = g->retired[f - g->f] != NULL;
 	pthread_mutex_unlock(&g->retire_mu);
 	if (rc)
 		return VERDICT_OK;
@@ -561,7 +566,11 @@ geo_refresh(geo_db *g, geo_file *f)
 		       f->key, f->path);
 		pthread_mutex_lock(&g->retire_mu);
 		g->retired[f - g->f] = old;
+		/* (re)start the grace period: one begun after every pending
+		 * swap covers them all */
 		g->retire_phase = 1;
+		atomic_store_explicit(&g->retire_pending, 1,
+				      memory_order_relaxed);
 		/* lookups count in the other parity from now on */
 		g->retire_parity = atomic_fetch_add(&g->epoch, 1) & 1;
 		geo_retire_step(g);
@@ -962,6 +971,12 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 		}
 	}
 	atomic_fetch_sub_explicit(&st->n[parity], 1, memory_order_release);
+	/* a grace period running: advance it (nobody waits for the lock) */
+	if (atomic_load_explicit(&g->retire_pending, memory_order_relaxed) &&
+	    pthread_mutex_trylock(&g->retire_mu) == 0) {
+		geo_retire_step(g);
+		pthread_mutex_unlock(&g->retire_mu);
+	}
 }
 
 /* geo_item_match - 1 if one rule item names the country or the ASN */
