@@ -28,14 +28,10 @@
  *    logged once.  Without a running context (broken at start, lock.mdb
  *    not writable) the build is retried when the file changes or every
  *    minute, so fixing permissions needs no MTA restart either;
- *  - an old context is freed only after a grace period: calls count
- *    themselves in one of two counters (striped over cache lines so
- *    threads do not share one), selected by an epoch parity.  After the
- *    swap the epoch is flipped twice; once each parity has been seen at
- *    zero no call can still hold the old pointer (a call that counts
- *    itself after the swap reads the new pointer: the count and the load
- *    are sequentially consistent).  The check never waits: housekeeping
- *    finishes the grace period on a later second;
+ *  - an old context is freed only after a grace period (grace.h: calls
+ *    count themselves in a counter striped over cache lines, each thread
+ *    on its own stripe, round robin).  The check never waits:
+ *    housekeeping finishes the grace period on a later second;
  *  - fork: a child handler forgets the parent's context (without touching
  *    it: it belongs to the parent) and the child initialises afresh;
  *  - logs go to syslog(3) with facility LOG_MAIL in the priority, never
@@ -68,6 +64,7 @@
 #include <unistd.h>
 
 #include "callout_arg.h"
+#include "grace.h"
 #include "verdict.h"
 
 #define CO_EXPORT	__attribute__((visibility("default")))
@@ -77,7 +74,6 @@
 #define CO_CHECK_NS	CO_SEC		/* config stat interval */
 #define CO_RETRY_NS	(60 * CO_SEC)	/* retry without a context */
 #define CO_LOG_NS	(60 * CO_SEC)	/* once per minute per kind */
-#define CO_STRIPES	64
 
 CO_EXPORT int verdict_check_reputation(char *, long *, char *, long *);
 CO_EXPORT int mm_check_reputation(char *, long *, char *, long *);
@@ -95,15 +91,10 @@ typedef struct co_conf {
 	verdict_ctx *vc;
 } co_conf;
 
-/* Call counters, one cache line per stripe, two epoch parities. */
-typedef struct co_stripe {
-	_Atomic long n[2];
-} __attribute__((aligned(64))) co_stripe;
-
 /* Per-thread state: a result reused by every call of the thread. */
 typedef struct co_thread {
 	verdict_result *res;
-	int stripe;
+	unsigned stripe;	/* its counter in co_grace */
 } co_thread;
 
 enum { ST_UNINIT, ST_INIT, ST_UP };
@@ -114,16 +105,13 @@ enum { K_ARGLEN, K_ARGNUL, K_ARGBAR, K_SLOT, K_IP, K_PROFILE, K_NOCTX,
 
 static _Atomic int co_state;
 static _Atomic(co_conf *) co_cur;
-static _Atomic unsigned co_epoch;
-static co_stripe co_stripes[CO_STRIPES];
+static grace co_grace;			/* writer side under co_mu */
 static _Atomic unsigned co_next_stripe;
 static _Atomic int64_t co_next_check;
 
 /* Under co_mu (try-locked: nobody ever waits for it). */
 static pthread_mutex_t co_mu = PTHREAD_MUTEX_INITIALIZER;
 static co_conf *co_retired;
-static int co_retire_phase;
-static unsigned co_retire_parity;
 static co_fid co_seen;			/* identity of the file last built */
 static int64_t co_last_try;
 
@@ -324,29 +312,12 @@ co_set_why(const char *why)
 	pthread_mutex_unlock(&co_msg_mu);
 }
 
-/* co_drained - 1 when no call counts itself in this parity now. */
-static int
-co_drained(unsigned parity)
-{
-	for (int i = 0; i < CO_STRIPES; i++)
-		if (atomic_load(&co_stripes[i].n[parity]) != 0)
-			return 0;
-	return 1;
-}
-
 /* co_retire_step - advance the grace period of the retired context,
- * never waiting; free it once both parities were seen empty after the
- * swap.  Under co_mu. */
+ * never waiting; free it at its end.  Under co_mu. */
 static void
 co_retire_step(void)
 {
-	while (co_retired != NULL && co_drained(co_retire_parity)) {
-		if (co_retire_phase == 1) {
-			/* Flip again so the other parity drains too. */
-			co_retire_parity = atomic_fetch_add(&co_epoch, 1) & 1;
-			co_retire_phase = 2;
-			continue;
-		}
+	if (co_retired != NULL && grace_step(&co_grace)) {
 		verdict_free(co_retired->vc);
 		free(co_retired);
 		co_retired = NULL;
@@ -363,9 +334,7 @@ co_swap(co_conf *c)
 	if (old == NULL)
 		return;
 	co_retired = old;
-	co_retire_phase = 1;
-	/* New calls count in the other parity from now on. */
-	co_retire_parity = atomic_fetch_add(&co_epoch, 1) & 1;
+	grace_start(&co_grace);
 	co_retire_step();
 }
 
@@ -430,8 +399,7 @@ co_atfork_child(void)
 		co_forsaken[co_nforsaken++] = co_retired;
 	atomic_store_explicit(&co_cur, NULL, memory_order_relaxed);
 	co_retired = NULL;
-	co_retire_phase = 0;
-	memset(co_stripes, 0, sizeof(co_stripes));
+	memset(&co_grace, 0, sizeof(co_grace));
 	pthread_mutex_init(&co_mu, NULL);
 	pthread_mutex_init(&co_msg_mu, NULL);
 	atomic_store(&co_state, ST_UNINIT);
@@ -499,8 +467,8 @@ co_thread_get(void)
 		free(t);
 		return NULL;
 	}
-	t->stripe = (int)(atomic_fetch_add_explicit(&co_next_stripe, 1,
-				memory_order_relaxed) % CO_STRIPES);
+	t->stripe = atomic_fetch_add_explicit(&co_next_stripe, 1,
+					      memory_order_relaxed) % GRACE_STRIPES;
 	return t;
 }
 
@@ -634,8 +602,7 @@ verdict_check_reputation(char *argument, long *arglength, char *result,
 		co_problem(K_NOMEM, "out of memory: check of %s passed", ip);
 		return 0;
 	}
-	parity = atomic_load_explicit(&co_epoch, memory_order_relaxed) & 1;
-	atomic_fetch_add(&co_stripes[t->stripe].n[parity], 1);
+	parity = grace_enter(&co_grace, t->stripe);
 	c = atomic_load(&co_cur);
 	if (c != NULL) {
 		ret = co_check(c, t, slot, ip, result, reslength);
@@ -652,8 +619,7 @@ verdict_check_reputation(char *argument, long *arglength, char *result,
 				  missed + 1, why);
 		}
 	}
-	atomic_fetch_sub_explicit(&co_stripes[t->stripe].n[parity], 1,
-				  memory_order_release);
+	grace_exit(&co_grace, t->stripe, parity);
 	return ret;
 }
 

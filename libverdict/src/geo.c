@@ -11,17 +11,13 @@
  *	geo_find_pair	the search-tree walk of geo_lookup, for tests
  *
  * Each file is held by a handle (one MMDB_s, mapped with MMDB_MODE_MMAP)
- * published through an atomic pointer.  A lookup counts itself in one of
- * two counters of its thread's stripe (one cache line each, selected by
- * an epoch parity), loads the pointers, looks up and decodes without any
- * lock, and uncounts itself: two uncontended atomics per lookup, whatever
- * the number of threads.  A reload swaps the pointer and retires the old
- * handle; it is closed after a grace period - the epoch flipped twice,
- * each parity seen empty once after its flip (a lookup counted after the
- * swap reads the new pointer: count and load are sequentially
- * consistent).  Nobody waits for the grace period: the thread that
- * swapped advances it as far as it can, later lookups finish it (a
- * try-lock, tried only while one is pending).
+ * published through an atomic pointer.  A lookup counts itself in (grace.h:
+ * two uncontended atomics on its thread's stripe), loads the pointers,
+ * looks up and decodes without any lock, and counts itself out.  A reload
+ * swaps the pointer and retires the old handle, closed at the end of the
+ * grace period; nobody waits for it: the thread that swapped advances it
+ * as far as it can, later lookups finish it (a try-lock, tried only while
+ * one is pending).
  *
  * The search trees are walked here, not by MMDB_lookup_sockaddr: both
  * trees in one loop, a node of each per step, so the two chains of
@@ -84,6 +80,7 @@
 #include <time.h>
 
 #include "geo.h"
+#include "grace.h"
 
 #define GEO_EPOCH_MIN	946684800ULL	/* 2000-01-01 */
 #define GEO_EPOCH_MAX	4102444800ULL	/* 2100-01-01 */
@@ -98,7 +95,6 @@ typedef struct geo_ident {
 	struct timespec mtim;
 } geo_ident;
 
-#define GEO_STRIPES	16		/* lookup counters, one line each */
 #define GEO_MEMO_BITS	12		/* memo slots per handle: 32 KiB */
 
 /* The search tree of one mapped file, as our walk reads it.  rs 0: walk
@@ -124,11 +120,6 @@ typedef struct geo_handle {
 	_Atomic uint64_t memo[1u << GEO_MEMO_BITS];
 } geo_handle;
 
-/* Lookup counters of the threads hashed to one stripe, per parity. */
-typedef struct geo_stripe {
-	_Atomic long n[2];
-} __attribute__((aligned(64))) geo_stripe;
-
 typedef struct geo_file {
 	const char *key;		/* config key, for messages */
 	char	*path;			/* NULL: not configured */
@@ -144,14 +135,11 @@ typedef struct geo_file {
 } geo_file;
 
 struct geo_db {
-	geo_stripe stripe[GEO_STRIPES];	/* first: the allocation is aligned */
-	_Atomic unsigned epoch;		/* parity selects the counters */
+	grace	gr;			/* first: the allocation is aligned;
+					 * writer side under retire_mu */
 	geo_file f[GEO_NFILES];
-	pthread_mutex_t retire_mu;	/* guards what follows */
+	pthread_mutex_t retire_mu;	/* guards what follows and gr */
 	geo_handle *retired[GEO_NFILES]; /* swapped out, grace period running */
-	int	retire_phase;		/* 1: first parity, 2: second */
-	_Atomic int retire_pending;	/* retire_phase != 0, for lookups */
-	unsigned retire_parity;		/* the parity being drained */
 	int64_t	interval_ns;		/* 0: never check again */
 	vd_logger lg;
 };
@@ -423,29 +411,6 @@ geo_handle_close(geo_handle *h)
 	}
 }
 
-/* geo_stripe_of - this thread's counter stripe: threads are told apart by
- * their descriptor address, mixed so neighbouring stacks spread out */
-static geo_stripe *
-geo_stripe_of(geo_db *g)
-{
-	uint64_t t = (uint64_t)(uintptr_t)pthread_self();
-
-	t = (t >> 12) * 0x9e3779b97f4a7c15ULL;
-	return &g->stripe[t >> 60];	/* GEO_STRIPES 16: top 4 bits */
-}
-
-/* geo_drained - 1 when no lookup counts itself in this parity now */
-static int
-geo_drained(geo_db *g, unsigned parity)
-{
-	int i;
-
-	for (i = 0; i < GEO_STRIPES; i++)
-		if (atomic_load(&g->stripe[i].n[parity]) != 0)
-			return 0;
-	return 1;
-}
-
 /* geo_retire_step - (retire_mu held) advance the grace period as far as
  * it goes now, never waiting; close the retired handles at its end */
 static void
@@ -453,19 +418,11 @@ geo_retire_step(geo_db *g)
 {
 	int i;
 
-	while (g->retire_phase && geo_drained(g, g->retire_parity)) {
-		if (g->retire_phase == 1) {
-			g->retire_parity = atomic_fetch_add(&g->epoch, 1) & 1;
-			g->retire_phase = 2;
-			continue;
-		}
-		for (i = 0; i < GEO_NFILES; i++) {
-			geo_handle_close(g->retired[i]);
-			g->retired[i] = NULL;
-		}
-		g->retire_phase = 0;
-		atomic_store_explicit(&g->retire_pending, 0,
-				      memory_order_relaxed);
+	if (!grace_step(&g->gr))
+		return;
+	for (i = 0; i < GEO_NFILES; i++) {
+		geo_handle_close(g->retired[i]);
+		g->retired[i] = NULL;
 	}
 }
 
@@ -566,13 +523,7 @@ geo_refresh(geo_db *g, geo_file *f)
 		       f->key, f->path);
 		pthread_mutex_lock(&g->retire_mu);
 		g->retired[f - g->f] = old;
-		/* (re)start the grace period: one begun after every pending
-		 * swap covers them all */
-		g->retire_phase = 1;
-		atomic_store_explicit(&g->retire_pending, 1,
-				      memory_order_relaxed);
-		/* lookups count in the other parity from now on */
-		g->retire_parity = atomic_fetch_add(&g->epoch, 1) & 1;
+		grace_start(&g->gr);
 		geo_retire_step(g);
 		pthread_mutex_unlock(&g->retire_mu);
 	}
@@ -906,8 +857,7 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 	const geo_tree *t[GEO_NFILES];
 	geo_found f[GEO_NFILES];
 	MMDB_entry_s e;
-	geo_stripe *st;
-	unsigned parity;
+	unsigned stripe, parity;
 	uint32_t v;
 	int64_t now;
 	int i;
@@ -927,9 +877,8 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 				geo_check(g, &g->f[i], now, 0);
 	}
 
-	parity = atomic_load_explicit(&g->epoch, memory_order_relaxed) & 1;
-	st = geo_stripe_of(g);
-	atomic_fetch_add(&st->n[parity], 1);
+	stripe = grace_self_stripe();
+	parity = grace_enter(&g->gr, stripe);
 	for (i = 0; i < GEO_NFILES; i++) {
 		h[i] = atomic_load(&g->f[i].cur);
 		m[i] = h[i] ? &h[i]->mmdb : NULL;
@@ -970,9 +919,9 @@ geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags)
 			geo_memo_put(h[GEO_ASN], e.offset, out->asn);
 		}
 	}
-	atomic_fetch_sub_explicit(&st->n[parity], 1, memory_order_release);
+	grace_exit(&g->gr, stripe, parity);
 	/* a grace period running: advance it (nobody waits for the lock) */
-	if (atomic_load_explicit(&g->retire_pending, memory_order_relaxed) &&
+	if (grace_pending(&g->gr) &&
 	    pthread_mutex_trylock(&g->retire_mu) == 0) {
 		geo_retire_step(g);
 		pthread_mutex_unlock(&g->retire_mu);
