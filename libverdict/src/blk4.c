@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "blk4.h"
+#include "util.h"
 
 #define HDR(n)	(4 + 12 * (size_t)(n))
 
@@ -234,51 +235,10 @@ blk4_w_add(blk4_w *w, const blk4_iv *iv)
 
 /* --- range replace */
 
-typedef struct oldset {
-	uint8_t **rec;		/* copies of the deleted records */
-	size_t *len;
-	size_t n, cap;
-} oldset;
-
-static int
-old_add(oldset *o, const MDB_val *v)
-{
-	uint8_t *c;
-
-	if (o->n == o->cap) {
-		size_t nc = o->cap ? o->cap * 2 : 4;
-		uint8_t **nr = realloc(o->rec, nc * sizeof(*nr));
-		size_t *nl;
-
-		if (nr == NULL)
-			return ENOMEM;
-		o->rec = nr;
-		if ((nl = realloc(o->len, nc * sizeof(*nl))) == NULL)
-			return ENOMEM;
-		o->len = nl;
-		o->cap = nc;
-	}
-	if ((c = malloc(v->mv_size ? v->mv_size : 1)) == NULL)
-		return ENOMEM;
-	memcpy(c, v->mv_data, v->mv_size);
-	o->rec[o->n] = c;
-	o->len[o->n++] = v->mv_size;
-	return 0;
-}
-
-static void
-old_free(oldset *o)
-{
-	for (size_t i = 0; i < o->n; i++)
-		free(o->rec[i]);
-	free(o->rec);
-	free(o->len);
-}
-
 /* keep - the old intervals' pieces on one side of [lo, hi]: before
  * (side 0) or after (side 1) */
 static int
-keep(blk4_w *w, const oldset *o, uint32_t lo, uint32_t hi, int side)
+keep(blk4_w *w, const util_recs *o, uint32_t lo, uint32_t hi, int side)
 {
 	int rc;
 
@@ -311,7 +271,7 @@ int
 blk4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
 	     const blk4_iv *nv, size_t nn)
 {
-	oldset o = { 0 };
+	util_recs o = { 0 };
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	blk4_w w;
@@ -343,8 +303,11 @@ blk4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
 		if (o.n > 0 && ld32((const uint8_t *)v.mv_data + 4 + 4 * n)
 		    > hi)
 			break;
-		if ((rc = old_add(&o, &v)) != 0 ||
-		    (rc = mdb_cursor_del(c, 0)) != 0)
+		if (util_recs_add(&o, v.mv_data, v.mv_size, NULL, 0) != 0) {
+			rc = ENOMEM;
+			goto out;
+		}
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
 			goto out;
 	}
 	mdb_cursor_close(c);
@@ -361,6 +324,6 @@ out:
 	if (c)
 		mdb_cursor_close(c);
 	blk4_w_free(&w);
-	old_free(&o);
+	util_recs_free(&o);
 	return rc;
 }

@@ -1581,51 +1581,16 @@ sw_add(sw_ent **ents, size_t *n, size_t *cap, const tbl_entry *e,
 	return VERDICT_OK;
 }
 
-/* Range rebuild (add/del): only the intervals inside the changed CIDR. */
-typedef struct span_out {
-	size_t n, cap;
-	uint8_t **rec;		/* end[16] | value */
-	size_t *len;
-} span_out;
-
+/* Range rebuild (add/del): only the intervals inside the changed CIDR,
+ * collected as end[16] | value. */
 static int
 emit_collect(const vaddr *s, const vaddr *e, const uint8_t *val, size_t len,
 	     void *arg)
 {
-	span_out *so = arg;
-	uint8_t *rec;
-
 	(void)s;
-	if (so->n == so->cap) {
-		size_t nc = so->cap ? so->cap * 2 : 64;
-		uint8_t **nr = realloc(so->rec, nc * sizeof(*nr));
-		size_t *nl;
-
-		if (nr == NULL)
-			return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-		so->rec = nr;
-		nl = realloc(so->len, nc * sizeof(*nl));
-		if (nl == NULL)
-			return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-		so->len = nl;
-		so->cap = nc;
-	}
-	if ((rec = malloc(16 + len)) == NULL)
+	if (util_recs_add(arg, e->b, 16, val, len) != 0)
 		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-	memcpy(rec, e->b, 16);
-	memcpy(rec + 16, val, len);
-	so->rec[so->n] = rec;
-	so->len[so->n++] = 16 + len;
 	return VERDICT_OK;
-}
-
-static void
-span_free(span_out *so)
-{
-	for (size_t i = 0; i < so->n; i++)
-		free(so->rec[i]);
-	free(so->rec);
-	free(so->len);
 }
 
 static int
@@ -1647,7 +1612,7 @@ idx_rebuild_range(MDB_txn *txn, tbl_env *te, const vcidr *r)
 	live_set ls;
 	sw_ent *ents = NULL;
 	size_t n = 0, cap = 0;
-	span_out so = { 0 };
+	util_recs so = { 0 };
 	vaddr lo = r->net, hi;
 	sweep sw;
 	MDB_cursor *c = NULL;
@@ -1802,7 +1767,7 @@ idx_rebuild_range(MDB_txn *txn, tbl_env *te, const vcidr *r)
 out:
 	if (c)
 		mdb_cursor_close(c);
-	span_free(&so);
+	util_recs_free(&so);
 	free(ents);
 	return rc;
 }

@@ -9,6 +9,7 @@
  *	vd_log		format a line for the caller's log callback
  *	vd_ratelimit	once-per-interval gate for repeated warnings
  *	util_bigalloc	prefaulted anonymous memory for bulk passes
+ *	util_recs_add	append a copy to a list of owned records
  */
 #include <errno.h>
 #include <stdio.h>
@@ -194,4 +195,43 @@ util_bigfree(void *p, size_t size)
 		free(p);
 	else
 		munmap(p, size);
+}
+
+int
+util_recs_add(util_recs *r, const void *a, size_t alen, const void *b,
+	      size_t blen)
+{
+	uint8_t *c;
+
+	if (r->n == r->cap) {
+		size_t nc = r->cap ? r->cap * 2 : 16;
+		uint8_t **nr = realloc(r->rec, nc * sizeof(*nr));
+		size_t *nl;
+
+		if (nr == NULL)
+			return -1;
+		r->rec = nr;
+		if ((nl = realloc(r->len, nc * sizeof(*nl))) == NULL)
+			return -1;
+		r->len = nl;
+		r->cap = nc;
+	}
+	if ((c = malloc(alen + blen ? alen + blen : 1)) == NULL)
+		return -1;
+	memcpy(c, a, alen);
+	if (blen)
+		memcpy(c + alen, b, blen);
+	r->rec[r->n] = c;
+	r->len[r->n++] = alen + blen;
+	return 0;
+}
+
+void
+util_recs_free(util_recs *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->rec[i]);
+	free(r->rec);
+	free(r->len);
+	memset(r, 0, sizeof(*r));
 }

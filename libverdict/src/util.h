@@ -44,6 +44,20 @@ size_t util_utf8_cut(const char *s, size_t len, size_t max);
 void *util_bigalloc(size_t size);
 void util_bigfree(void *p, size_t size);
 
+/* util_recs - a growing list of owned byte strings (records copied out
+ * of a transaction before it changes them).  Start zeroed. */
+typedef struct util_recs {
+	uint8_t **rec;
+	size_t *len;
+	size_t n, cap;
+} util_recs;
+
+/* util_recs_add - append a copy of a[0..alen) followed by b[0..blen)
+ * (b may be NULL when blen is 0); 0 ok, -1 out of memory */
+int util_recs_add(util_recs *r, const void *a, size_t alen, const void *b,
+		  size_t blen);
+void util_recs_free(util_recs *r);
+
 /* The logger every module gets: the caller's callback, may be NULL. */
 typedef struct vd_logger {
 	verdict_log_fn fn;
