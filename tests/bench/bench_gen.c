@@ -265,6 +265,44 @@ inside(const cidr *c)
 	return c->net | (r & ~mask_of(bits, c->plen));
 }
 
+/*
+ * write_queries - NQUERY IPs, 92% IPv4: 0.1% in 127/8, 27% drawn inside a
+ * block entry - every step-th line of block.txt (b4[] then b6[]), as
+ * block10k.txt takes them -, the rest at random
+ */
+static void
+write_queries(const char *dir, const char *name, const cidr *b4,
+	      const cidr *b6, size_t step)
+{
+	size_t o6 = (step - N4 % step) % step, i, k;
+	FILE *f = open_out(dir, name);
+	char buf[64];
+	cidr c;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < NQUERY; i++) {
+		uint64_t r = rng_below(1000);
+		int v6 = rng_below(100) < 8;
+		u128 a;
+
+		c.v6 = (uint8_t)v6;
+		if (r == 0) {
+			c.v6 = 0;
+			a = ((u128)127 << 24) | (rng() & 0xffffff);
+		} else if (r < 270) {
+			k = v6 ? o6 + (size_t)rng_below((N6 - o6 + step - 1) /
+						       step) * step :
+			    (size_t)rng_below((N4 + step - 1) / step) * step;
+			a = inside(v6 ? &b6[k] : &b4[k]);
+		} else {
+			a = v6 ? rand6() : rand4();
+		}
+		fmt_addr(&c, a, buf, sizeof(buf));
+		fprintf(f, "%s\n", buf);
+	}
+	close_out(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -272,7 +310,6 @@ main(int argc, char **argv)
 	uint32_t sbl = 100000;
 	size_t i;
 	FILE *f, *g;
-	char buf[64];
 
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: bench_gen OUTDIR [SEED]\n");
@@ -333,54 +370,9 @@ main(int argc, char **argv)
 	}
 	close_out(f);
 
-	f = open_out(argv[1], "queries.txt");
-	for (i = 0; i < NQUERY; i++) {
-		uint64_t r = rng_below(1000);
-		int v6 = rng_below(100) < 8;
-		u128 a;
-
-		c.v6 = (uint8_t)v6;
-		if (r == 0) {
-			c.v6 = 0;
-			a = ((u128)127 << 24) | (rng() & 0xffffff);
-		} else if (r < 270) {
-			a = inside(v6 ? &b6[rng_below(N6)] : &b4[rng_below(N4)]);
-		} else {
-			a = v6 ? rand6() : rand4();
-		}
-		fmt_addr(&c, a, buf, sizeof(buf));
-		fprintf(f, "%s\n", buf);
-	}
-	close_out(f);
-
+	write_queries(argv[1], "queries.txt", b4, b6, 1);
 	/* the same mix for the 10k table: hits drawn inside its entries */
-	f = open_out(argv[1], "queries10k.txt");
-	for (i = 0; i < NQUERY; i++) {
-		uint64_t r = rng_below(1000);
-		int v6 = rng_below(100) < 8;
-		size_t k;
-		u128 a;
-
-		c.v6 = (uint8_t)v6;
-		if (r == 0) {
-			c.v6 = 0;
-			a = ((u128)127 << 24) | (rng() & 0xffffff);
-		} else if (r < 270) {
-			/* block10k.txt: lines 0, TENTH, 2 TENTH, ... of
-			 * block.txt, which is b4[] then b6[] */
-			size_t o6 = (TENTH - N4 % TENTH) % TENTH;
-
-			k = v6 ? o6 + (size_t)rng_below((N6 - o6 + TENTH - 1)
-						       / TENTH) * TENTH :
-			    (size_t)rng_below((N4 + TENTH - 1) / TENTH) * TENTH;
-			a = inside(v6 ? &b6[k] : &b4[k]);
-		} else {
-			a = v6 ? rand6() : rand4();
-		}
-		fmt_addr(&c, a, buf, sizeof(buf));
-		fprintf(f, "%s\n", buf);
-	}
-	close_out(f);
+	write_queries(argv[1], "queries10k.txt", b4, b6, TENTH);
 	free(b4);
 	free(b6);
 	free(seen_key);
