@@ -678,6 +678,21 @@ cval_live(const config_profile *p, cval *v, size_t len, int64_t now)
 	return ttl > 0 && now - v->at < ttl * NS_PER_S;
 }
 
+/* cval_use - 1 when a cache lookup's result (hit, v, len) is usable by
+ * this profile; a hit past its TTL clamp is counted as stale (the cache
+ * counted it as a hit, the stats must not) */
+static int
+cval_use(dnsbl_engine *e, const config_profile *p, int hit, cval *v,
+	 size_t len, int64_t now)
+{
+	if (!hit)
+		return 0;
+	if (cval_live(p, v, len, now))
+		return 1;
+	e->n_stale++;
+	return 0;
+}
+
 /* cached_answer - a cache hit still within this profile's TTL clamp,
  * into *out (its contents undefined on a miss) */
 static int
@@ -685,13 +700,9 @@ cached_answer(dnsbl_engine *e, const config_profile *p, const fkey *k,
 	      int64_t now, cval *out)
 {
 	size_t len = sizeof(*out);
+	int hit = cache_get(e->cache, k, sizeof(*k), out, &len, now);
 
-	if (!cache_get(e->cache, k, sizeof(*k), out, &len, now))
-		return 0;
-	if (cval_live(p, out, len, now))
-		return 1;
-	e->n_stale++;		/* a cache hit, not ours */
-	return 0;
+	return cval_use(e, p, hit, out, len, now);
 }
 
 /*
@@ -891,12 +902,10 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	/* every zone's answer under one shard lock (the IP is the group) */
 	cache_get_many(e->cache, rq, nd, start);
 	for (d = 0; d < nd; d++) {
-		if (rq[d].hit && cval_live(p, &st[d].cv, rq[d].vlen, start)) {
+		if (cval_use(e, p, rq[d].hit, &st[d].cv, rq[d].vlen, start)) {
 			st[d].have = 1;
 			res->cache_hits++;
 		} else {
-			if (rq[d].hit)
-				e->n_stale++;
 			need = 1;
 		}
 	}

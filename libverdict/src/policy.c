@@ -195,13 +195,14 @@ policy_score(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 		settled = res->dns->settled;
 		/* the answers' text only when explaining (explain()'s
 		 * arguments are evaluated before it looks at flags) */
-		for (size_t i = 0; (flags & VERDICT_CHECK_EXPLAIN) &&
-		     i < res->dns->nzones; i++)
-			explain(res, flags, "dnsbl %s: %s (weight %d, %ld ms)",
-				res->dns->zones[i].zone,
-				dnsbl_zone_answer(&res->dns->zones[i]),
-				res->dns->zones[i].weight,
-				res->dns->zones[i].ms);
+		if (flags & VERDICT_CHECK_EXPLAIN)
+			for (size_t i = 0; i < res->dns->nzones; i++)
+				explain(res, flags,
+					"dnsbl %s: %s (weight %d, %ld ms)",
+					res->dns->zones[i].zone,
+					dnsbl_zone_answer(&res->dns->zones[i]),
+					res->dns->zones[i].weight,
+					res->dns->zones[i].ms);
 	}
 #endif
 	if (weight == 0 && (!pr->sites || res->score == 0) && settled)
