@@ -4,7 +4,7 @@
  *
  * A profile's dnsbl_sites text is compiled once (dnsbl_sites_parse) into a
  * read-only dnsbl_sites shared by every thread.  One dnsbl_engine per
- * verdict_ctx owns the resolver thread (resolv.h) and the answer cache
+ * verdict_ctx owns the resolver (resolv.h) and the answer cache
  * (cache.h); dnsbl_check is safe from any number of threads on one engine.
  */
 #ifndef VD_DNSBL_H
@@ -137,7 +137,7 @@ int dnsbl_qname(const vaddr *ip, const char *domain, char *buf, size_t size);
 typedef struct dnsbl_engine dnsbl_engine;
 
 /*
- * dnsbl_engine_new - start the resolver thread (cfg->dns_servers, else
+ * dnsbl_engine_new - start the resolver (cfg->dns_servers, else
  * /etc/resolv.conf) and the cache (cfg->cache_size entries).  cfg and lg
  * must outlive the engine.  Returns VERDICT_OK, VERDICT_EDNS (c-ares
  * could not start; lower code the c-ares status), VERDICT_ENOMEM; detail

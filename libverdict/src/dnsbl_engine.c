@@ -2,7 +2,7 @@
  * dnsbl_engine.c - the DNSBL engine: shared in-flight queries, cache,
  * RFC 5782 self-test, weighted checks under one deadline
  *
- *	dnsbl_engine_new/free	resolver thread + cache + in-flight table
+ *	dnsbl_engine_new/free	resolver + cache + in-flight table
  *	dnsbl_check		one weighted check under one deadline
  *	dnsbl_doctor		RFC 5782 self-test on demand
  *	dnsbl_get_stats		counters since the engine started
@@ -10,14 +10,16 @@
  * Concurrency: every query is a "flight" keyed by (zone, qtype, IP, test)
  * in one table under e->mu; a check that needs an answer already in
  * flight attaches to it (reference count) instead of asking again, so N
- * threads asking one IP cost one query per zone.  The resolver thread
- * (resolv.c) completes flights and, for each attached check, evaluates
- * its outcome and signals its condition variable (CLOCK_MONOTONIC) only
- * when the wait is over (settled, or nothing left to wait for): a check
- * waits on its own condition variable until its outcome is settled or its
- * deadline passes, and wakes once however many zones it asked.  The
- * queries of one check are queued together and wake the resolver thread
- * once.  Cached
+ * threads asking one IP cost one query per zone.  Whichever thread drives
+ * the resolver (resolv.c: the check itself when no other does, else the
+ * one that does) completes flights and, for each attached check,
+ * evaluates its outcome and signals its condition variable
+ * (CLOCK_MONOTONIC) only when the wait is over (settled, or nothing left
+ * to wait for): a check waits until its outcome is settled or its
+ * deadline passes, driving the resolver itself when it can (wait_round),
+ * else on its own condition variable, and is woken once however many
+ * zones it asked.  Lock order: the resolver's channel lock, then e->mu
+ * (callbacks take it), so e->mu is released around resolv_drive.  Cached
  * answers and self-test verdicts are read without e->mu, so a fully
  * cached check takes no engine-wide lock: its zone records come from the
  * sites' memo (dnsbl_sites_memo), and all its zones' answers from one
@@ -109,13 +111,14 @@ typedef struct zrec {
 } zrec;
 
 /* A waiting check.  over (may be NULL: always) tells, under e->mu in the
- * resolver thread, whether an answer ends the check's wait (settled, or
+ * driving thread, whether an answer ends the check's wait (settled, or
  * nothing left to wait for); only then is the check woken, so a check of
  * N zones wakes once, not N times. */
 typedef struct waiter {
 	pthread_cond_t cond;
 	int (*over)(void *arg);
 	void *arg;
+	int fired;		/* atomic: woken since the last round */
 } waiter;
 
 typedef struct flight flight;
@@ -148,7 +151,6 @@ struct dnsbl_engine {
 	pthread_mutex_t mu;	/* flights, zone records' tests */
 	pthread_condattr_t cattr;
 	flight *ftab[FLIGHT_BUCKETS];
-	int queued;		/* queries queued since the last kick (mu) */
 	zrec *zones;		/* atomic head */
 	uint32_t nzones;
 	/* cache hits: cache_hits() less the hits too old for the asking
@@ -273,7 +275,7 @@ flight_unref(dnsbl_engine *e, flight *f)
 	free(f);
 }
 
-/* warn_answer - the rate-limited warnings for an answer (resolver thread) */
+/* warn_answer - the rate-limited warnings for an answer (driving thread) */
 static void
 warn_answer(dnsbl_engine *e, flight *f)
 {
@@ -400,8 +402,10 @@ flight_done(void *arg, int status, const unsigned char *abuf, int alen)
 			test_update(e, f->zr, now);
 	}
 	for (l = f->waiters; l; l = l->next)
-		if (l->w->over == NULL || l->w->over(l->w->arg))
+		if (l->w->over == NULL || l->w->over(l->w->arg)) {
+			__atomic_store_n(&l->w->fired, 1, __ATOMIC_RELEASE);
 			pthread_cond_signal(&l->w->cond);
+		}
 	/* new checks ask again or use the cache, never a finished flight */
 	unhash(e, f);
 	flight_unref(e, f);
@@ -440,8 +444,8 @@ flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 	f->e = e;
 	f->zr = zr;
 	f->refs = 1;
-	/* the callback may run at once in the resolver thread, but it
-	 * takes e->mu first, which we hold: link before unlocking */
+	/* the query goes out at the next resolv_drive, of this or any
+	 * thread; its callback takes e->mu, which we hold: link first */
 	if (resolv_queue(e->res, qname, key->qtype, flight_done, f)
 	    != VERDICT_OK) {
 		free(f);
@@ -451,20 +455,60 @@ flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 	f->hnext = e->ftab[b];
 	e->ftab[b] = f;
 	e->n_queries++;
-	e->queued = 1;
 	*started = 1;
 	return f;
 }
 
-/* kick - wake the resolver thread once for the queries just queued
- * (e->mu held) */
-static void
-kick(dnsbl_engine *e)
+static void abs_time(int64_t ns, struct timespec *ts);
+
+static int
+w_fired(void *arg)
 {
-	if (e->queued) {
-		e->queued = 0;
-		resolv_kick(e->res);
-	}
+	waiter *w = arg;
+
+	return __atomic_load_n(&w->fired, __ATOMIC_ACQUIRE);
+}
+
+static int
+at_once(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+/* flush - send what this thread queued without waiting for it (e->mu
+ * held, released meanwhile: resolver callbacks take it) */
+static void
+flush(dnsbl_engine *e)
+{
+	pthread_mutex_unlock(&e->mu);
+	resolv_drive(e->res, at_once, NULL, 0);
+	pthread_mutex_lock(&e->mu);
+}
+
+/*
+ * wait_round - one round of waiting for w (e->mu held): send what was
+ * queued and, when no other thread drives the resolver, drive it from
+ * this thread until an answer fires w or the deadline passes (e->mu
+ * released meanwhile); else sleep on w's condition variable.  0 when the
+ * deadline has passed; the caller then looks at its answers again.
+ */
+static int
+wait_round(dnsbl_engine *e, waiter *w, int64_t deadline_ns)
+{
+	struct timespec ts;
+	int drove;
+
+	__atomic_store_n(&w->fired, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&e->mu);
+	drove = resolv_drive(e->res, w_fired, w, deadline_ns);
+	pthread_mutex_lock(&e->mu);
+	if (drove || __atomic_load_n(&w->fired, __ATOMIC_ACQUIRE))
+		return util_now_ns() < deadline_ns;
+	if (util_now_ns() >= deadline_ns)
+		return 0;
+	abs_time(deadline_ns, &ts);
+	return pthread_cond_timedwait(&w->cond, &e->mu, &ts) != ETIMEDOUT;
 }
 
 static void
@@ -858,10 +902,10 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	wlink tl;
 	waiter w;
 	cwait cw;
-	struct timespec ts;
 	int64_t start = coarse_ns(), now = 0;
 	size_t d, nd;
-	int need = 0, locked = 0, score, waiting, settled, allow, first,
+	int need = 0, locked = 0, sent = 0, score, waiting, settled, allow,
+	    first,
 	    started, rc = VERDICT_OK, npending = 0, nfailed = 0;
 	fkey k;
 
@@ -955,7 +999,6 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 				x->have = 1;
 			}
 		}
-		kick(e);
 	}
 	for (;;) {
 		waiting = evaluate(e, s, st, base_score, &score, open);
@@ -964,11 +1007,13 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 					open);
 		if (!waiting || (settled && !p->dnsbl_wait_all) || !locked)
 			break;
-		if ((now = util_now_ns()) >= deadline_ns)
+		sent = 1;
+		if (!wait_round(e, &w, deadline_ns))
 			break;
-		abs_time(deadline_ns, &ts);
-		pthread_cond_timedwait(&w.cond, &e->mu, &ts);
 	}
+	/* what was queued and not waited for (self-tests): send it */
+	if (locked && !sent)
+		flush(e);
 	/* from here on every answer wakes (the TXT wait) */
 	if (locked)
 		w.over = NULL;
@@ -995,12 +1040,10 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			}
 			if ((tl.f = flight_get(e, st[first].zr, &k, &started))
 			    != NULL) {
-				kick(e);
 				attach(tl.f, &tl, &w);
 				res->queries += started;
-				abs_time(deadline_ns, &ts);
-				while (!tl.f->done && pthread_cond_timedwait(
-					&w.cond, &e->mu, &ts) != ETIMEDOUT)
+				while (!tl.f->done
+				       && wait_round(e, &w, deadline_ns))
 					;
 				if (tl.f->done && tl.f->ans.kind
 				    == DNSBL_LISTED)
@@ -1096,9 +1139,8 @@ dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
 	wlink links[DNSBL_ZONES_MAX][2];
 	dnsbl_answer pr[DNSBL_ZONES_MAX][2];
 	waiter w;
-	struct timespec ts;
 	size_t d, nd = dnsbl_sites_nzones(s);
-	int i, rc, busy;
+	int i, rc, busy, sent = 0;
 
 	if (e == NULL || cb == NULL)
 		return util_err(VERDICT_EINVAL, 0, "dnsbl_doctor: NULL argument");
@@ -1115,16 +1157,20 @@ dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
 		start_test(e, zr[d]);
 		attach_test(e, zr[d], links[d], &w);
 	}
-	kick(e);
-	abs_time(deadline_ns, &ts);
-	do {
+	for (;;) {
 		busy = 0;
 		for (d = 0; d < nd; d++)
 			for (i = 0; i < 2; i++)
 				if (links[d][i].f && !links[d][i].f->done)
 					busy = 1;
-	} while (busy && util_now_ns() < deadline_ns
-		 && pthread_cond_timedwait(&w.cond, &e->mu, &ts) != ETIMEDOUT);
+		if (!busy)
+			break;
+		sent = 1;
+		if (!wait_round(e, &w, deadline_ns))
+			break;
+	}
+	if (!sent)
+		flush(e);
 	for (d = 0; d < nd; d++) {
 		for (i = 0; i < 2; i++) {
 			flight *f = links[d][i].f;
