@@ -191,6 +191,20 @@ int dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		dnsbl_result *res);
 
 /*
+ * dnsbl_check_many - n checks of one profile at once, from this thread:
+ * res[i] as dnsbl_check(ips[i], base_scores[i]) would fill it.  Every
+ * check's queries are in flight together and the calling thread drives
+ * the resolver (or, when another thread does, sleeps) until each check's
+ * wait is over or deadline_ns passes: one wake-up for the whole group,
+ * not one per check.  Returns VERDICT_OK, VERDICT_EINVAL, VERDICT_ENOMEM
+ * (then no res[i] is meaningful).
+ */
+int dnsbl_check_many(dnsbl_engine *e, const dnsbl_sites *s,
+		     const config_profile *p, const vaddr *const *ips,
+		     const int *base_scores, size_t n, int64_t deadline_ns,
+		     dnsbl_result *const *res);
+
+/*
  * dnsbl_doctor - run the RFC 5782 self-test now for every zone of s; cb
  * once per zone (display name) with ok and a detail: "ok", "wild: lists
  * 127.0.0.1", "does not list 127.0.0.2", "not answering", plus error

@@ -110,15 +110,27 @@ typedef struct zrec {
 	int64_t warn_last[DNSBL_IGN_KINDS + 3];	/* vd_ratelimit */
 } zrec;
 
-/* A waiting check.  over (may be NULL: always) tells, under e->mu in the
- * driving thread, whether an answer ends the check's wait (settled, or
- * nothing left to wait for); only then is the check woken, so a check of
- * N zones wakes once, not N times. */
-typedef struct waiter {
+/* Waiters sleep in groups: a check alone is a group of one, a
+ * dnsbl_check_many call one group for all its checks, so a thread is
+ * woken once per round however many checks and zones it waits for.
+ * nover counts the waiters whose wait ended since the round began; the
+ * sleeper is signalled when it reaches target (both under e->mu; nover
+ * is also read by the driving thread's predicate). */
+typedef struct wgroup {
 	pthread_cond_t cond;
+	int nover;
+	int target;
+} wgroup;
+
+/* A waiting check.  over (may be NULL: every answer counts) tells, under
+ * e->mu in the driving thread, whether an answer ends the check's wait
+ * (settled, or nothing left to wait for); is_over latches that, so a
+ * check of N zones counts once, not N times. */
+typedef struct waiter {
+	wgroup *g;
 	int (*over)(void *arg);
 	void *arg;
-	int fired;		/* atomic: woken since the last round */
+	int is_over;
 } waiter;
 
 typedef struct flight flight;
@@ -401,11 +413,21 @@ flight_done(void *arg, int status, const unsigned char *abuf, int alen)
 		if (--f->zr->probes_left == 0)
 			test_update(e, f->zr, now);
 	}
-	for (l = f->waiters; l; l = l->next)
-		if (l->w->over == NULL || l->w->over(l->w->arg)) {
-			__atomic_store_n(&l->w->fired, 1, __ATOMIC_RELEASE);
-			pthread_cond_signal(&l->w->cond);
+	for (l = f->waiters; l; l = l->next) {
+		waiter *w = l->w;
+
+		if (w->is_over)
+			continue;
+		if (w->over == NULL || w->over(w->arg)) {
+			wgroup *g = w->g;
+			int n = g->nover + 1;
+
+			w->is_over = w->over != NULL;
+			__atomic_store_n(&g->nover, n, __ATOMIC_RELEASE);
+			if (n == g->target)
+				pthread_cond_signal(&g->cond);
 		}
+	}
 	/* new checks ask again or use the cache, never a finished flight */
 	unhash(e, f);
 	flight_unref(e, f);
@@ -461,12 +483,14 @@ flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 
 static void abs_time(int64_t ns, struct timespec *ts);
 
+/* g_reached - the driving thread's predicate: the group's round is over
+ * (the channel's lock held; nover is written under e->mu) */
 static int
-w_fired(void *arg)
+g_reached(void *arg)
 {
-	waiter *w = arg;
+	wgroup *g = arg;
 
-	return __atomic_load_n(&w->fired, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&g->nover, __ATOMIC_ACQUIRE) >= g->target;
 }
 
 static int
@@ -487,28 +511,32 @@ flush(dnsbl_engine *e)
 }
 
 /*
- * wait_round - one round of waiting for w (e->mu held): send what was
- * queued and, when no other thread drives the resolver, drive it from
- * this thread until an answer fires w or the deadline passes (e->mu
- * released meanwhile); else sleep on w's condition variable.  0 when the
+ * wait_round - one round of waiting for group g, until g->target of its
+ * waiters are over (e->mu held; the caller sets target and the waiters'
+ * is_over): send what was queued and, when no other thread drives the
+ * resolver, drive it from this thread until then or the deadline (e->mu
+ * released meanwhile); else sleep on g's condition variable.  0 when the
  * deadline has passed; the caller then looks at its answers again.
  */
 static int
-wait_round(dnsbl_engine *e, waiter *w, int64_t deadline_ns)
+wait_round(dnsbl_engine *e, wgroup *g, int64_t deadline_ns)
 {
 	struct timespec ts;
 	int drove;
 
-	__atomic_store_n(&w->fired, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->nover, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&e->mu);
-	drove = resolv_drive(e->res, w_fired, w, deadline_ns);
+	drove = resolv_drive(e->res, g_reached, g, deadline_ns);
 	pthread_mutex_lock(&e->mu);
-	if (drove || __atomic_load_n(&w->fired, __ATOMIC_ACQUIRE))
+	if (drove || g->nover >= g->target)
 		return util_now_ns() < deadline_ns;
 	if (util_now_ns() >= deadline_ns)
 		return 0;
 	abs_time(deadline_ns, &ts);
-	return pthread_cond_timedwait(&w->cond, &e->mu, &ts) != ETIMEDOUT;
+	while (g->nover < g->target)
+		if (pthread_cond_timedwait(&g->cond, &e->mu, &ts) == ETIMEDOUT)
+			return 0;
+	return 1;
 }
 
 static void
@@ -797,28 +825,46 @@ evaluate(dnsbl_engine *e, const dnsbl_sites *s, dstate *st, int base,
 	return waiting;
 }
 
-/* What check_over needs of a waiting check (its stack). */
-typedef struct cwait {
+/* One check in progress: its zones' state, its waiter, and what the end
+ * of the check reads.  On the stack for dnsbl_check, in an array for
+ * dnsbl_check_many. */
+typedef struct djob {
 	dnsbl_engine *e;
 	const dnsbl_sites *s;
 	const config_profile *p;
-	dstate *st;
-	unsigned char *open;
+	const vaddr *ip;
+	dnsbl_result *res;
 	int base;
-} cwait;
+	int need;		/* some answer or self-test is not in hand */
+	int attached;		/* w is linked to flights (e->mu) */
+	int score, settled;
+	int64_t start;
+	size_t nd;
+	waiter w;
+	wlink tl;		/* the TXT flight */
+	dstate st[DNSBL_ZONES_MAX];
+	unsigned char open[DNSBL_ZONES_MAX];
+} djob;
 
-/* check_over - the wait loop's exit test, deadline aside (e->mu held) */
+/* job_eval - score and settled from what is known; 1 when the job's wait
+ * is over, deadline aside (e->mu held once attached) */
+static int
+job_eval(djob *j)
+{
+	int waiting = evaluate(j->e, j->s, j->st, j->base, &j->score,
+			       j->open);
+
+	j->settled = dnsbl_settled(j->s, j->p->dnsbl_threshold,
+				   j->p->dnsbl_allowlist_threshold, j->score,
+				   j->open);
+	return !waiting || (j->settled && !j->p->dnsbl_wait_all);
+}
+
+/* check_over - a waiter's exit test (e->mu held) */
 static int
 check_over(void *arg)
 {
-	cwait *c = arg;
-	int score, waiting, settled;
-
-	waiting = evaluate(c->e, c->s, c->st, c->base, &score, c->open);
-	settled = dnsbl_settled(c->s, c->p->dnsbl_threshold,
-				c->p->dnsbl_allowlist_threshold, score,
-				c->open);
-	return !waiting || (settled && !c->p->dnsbl_wait_all);
+	return job_eval(arg);
 }
 
 /* coarse_ns - the clock of cache lookups and self-test ages: the coarse
@@ -889,40 +935,46 @@ source_of(const dnsbl_sites *s, const dstate *st, int allow, char *buf,
 		*first = (int)order[0];
 }
 
-int
-dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
-	    const vaddr *ip, int base_score, int64_t deadline_ns,
-	    dnsbl_result *res)
+static void
+group_init(dnsbl_engine *e, wgroup *g)
 {
-	dstate st[DNSBL_ZONES_MAX];
-	unsigned char open[DNSBL_ZONES_MAX];
+	pthread_cond_init(&g->cond, &e->cattr);
+	g->nover = 0;
+	g->target = 1;
+}
+
+/* job_begin - what the cache knows, without e->mu; j->need tells whether
+ * the job must go to the network */
+static int
+job_begin(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
+	  const vaddr *ip, int base_score, dnsbl_result *res, djob *j)
+{
 	fkey keys[DNSBL_ZONES_MAX];
 	cache_req rq[DNSBL_ZONES_MAX];
 	void **memo;
-	wlink tl;
-	waiter w;
-	cwait cw;
-	int64_t start = coarse_ns(), now = 0;
-	size_t d, nd;
-	int need = 0, locked = 0, sent = 0, score, waiting, settled, allow,
-	    first,
-	    started, rc = VERDICT_OK, npending = 0, nfailed = 0;
+	size_t d;
 	fkey k;
 
-	if (e == NULL || s == NULL || p == NULL || ip == NULL || res == NULL)
-		return util_err(VERDICT_EINVAL, 0, "dnsbl_check: NULL argument");
+	j->e = e;
+	j->s = s;
+	j->p = p;
+	j->ip = ip;
+	j->res = res;
+	j->base = base_score;
+	j->need = j->attached = 0;
+	j->start = coarse_ns();
+	j->nd = dnsbl_sites_nzones(s);
+	memset(&j->tl, 0, sizeof(j->tl));
 	/* every field before zones[] (the strings by their first byte) */
 	res->score = base_score;
 	res->settled = res->unknown = 0;
 	res->source[0] = res->txt[0] = 0;
 	res->nzones = 0;
 	res->cache_hits = res->queries = 0;
-	nd = dnsbl_sites_nzones(s);
-	memset(&tl, 0, sizeof(tl));
 	memo = dnsbl_sites_memo(s, e->id);
 	make_key(&k, NULL, ns_t_a, 0, ip);
-	for (d = 0; d < nd; d++) {
-		dstate *x = &st[d];
+	for (d = 0; d < j->nd; d++) {
+		dstate *x = &j->st[d];
 		int v;
 
 		x->have = 0;
@@ -933,9 +985,9 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			return util_err(VERDICT_ENOMEM, ENOMEM,
 					"out of memory");
 		v = __atomic_load_n(&x->zr->verdict, __ATOMIC_ACQUIRE);
-		if (v == TEST_NONE || start - __atomic_load_n(
+		if (v == TEST_NONE || j->start - __atomic_load_n(
 			&x->zr->tested_at, __ATOMIC_ACQUIRE) > RETEST_NS)
-			need = 1;
+			j->need = 1;
 		keys[d] = k;
 		keys[d].zid = x->zr->id;
 		rq[d].key = &keys[d];
@@ -944,137 +996,159 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		rq[d].vlen = sizeof(x->cv);
 	}
 	/* every zone's answer under one shard lock (the IP is the group) */
-	cache_get_many(e->cache, rq, nd, start);
-	for (d = 0; d < nd; d++) {
-		if (cval_use(e, p, rq[d].hit, &st[d].cv, rq[d].vlen, start)) {
-			st[d].have = 1;
+	cache_get_many(e->cache, rq, j->nd, j->start);
+	for (d = 0; d < j->nd; d++) {
+		if (cval_use(e, p, rq[d].hit, &j->st[d].cv, rq[d].vlen,
+			     j->start)) {
+			j->st[d].have = 1;
 			res->cache_hits++;
 		} else {
-			need = 1;
+			j->need = 1;
 		}
 	}
-	if (need) {
-		/* the network: the precise clock from here on */
-		start = util_now_ns();
-		cw.e = e;
-		cw.s = s;
-		cw.p = p;
-		cw.st = st;
-		cw.open = open;
-		cw.base = base_score;
-		pthread_mutex_lock(&e->mu);
-		pthread_cond_init(&w.cond, &e->cattr);
-		w.over = check_over;
-		w.arg = &cw;
-		locked = 1;
-		for (d = 0; d < nd; d++) {
-			dstate *x = &st[d];
-			zrec *z = x->zr;
+	return VERDICT_OK;
+}
 
-			if (z->verdict == TEST_NONE
-			    || start - z->tested_at > RETEST_NS)
-				start_test(e, z);
-			if (z->verdict == TEST_NONE && z->testing)
-				attach_test(e, z, x->tlink, &w);
-			if (x->have)
-				continue;
-			make_key(&k, z, ns_t_a, 0, ip);
-			/* a flight that ended since our first look left its
-			 * answer in the cache before leaving the table */
-			if (!flight_find(e, &k) && cached_answer(e, p, &k,
-				util_now_ns(), &x->cv)) {
-				x->have = 1;
-				res->cache_hits++;
-				continue;
-			}
-			if ((x->link.f = flight_get(e, z, &k, &started))
-			    != NULL) {
-				flight *f = x->link.f;
+/* job_attach - start the self-tests due and the queries missing, and
+ * attach j's waiter (in group g) to them (e->mu held) */
+static void
+job_attach(djob *j, wgroup *g)
+{
+	dnsbl_engine *e = j->e;
+	size_t d;
+	int started;
+	fkey k;
 
-				attach(f, &x->link, &w);
-				res->queries += started;
-			} else {
-				memset(&x->cv.a, 0, sizeof(x->cv.a));
-				x->cv.a.kind = DNSBL_ERROR;
-				x->have = 1;
-			}
+	/* the network: the precise clock from here on */
+	j->start = util_now_ns();
+	j->w.g = g;
+	j->w.over = check_over;
+	j->w.arg = j;
+	j->w.is_over = 0;
+	j->attached = 1;
+	for (d = 0; d < j->nd; d++) {
+		dstate *x = &j->st[d];
+		zrec *z = x->zr;
+
+		if (z->verdict == TEST_NONE
+		    || j->start - z->tested_at > RETEST_NS)
+			start_test(e, z);
+		if (z->verdict == TEST_NONE && z->testing)
+			attach_test(e, z, x->tlink, &j->w);
+		if (x->have)
+			continue;
+		make_key(&k, z, ns_t_a, 0, j->ip);
+		/* a flight that ended since our first look left its
+		 * answer in the cache before leaving the table */
+		if (!flight_find(e, &k) && cached_answer(e, j->p, &k,
+			util_now_ns(), &x->cv)) {
+			x->have = 1;
+			j->res->cache_hits++;
+			continue;
+		}
+		if ((x->link.f = flight_get(e, z, &k, &started)) != NULL) {
+			attach(x->link.f, &x->link, &j->w);
+			j->res->queries += started;
+		} else {
+			memset(&x->cv.a, 0, sizeof(x->cv.a));
+			x->cv.a.kind = DNSBL_ERROR;
+			x->have = 1;
 		}
 	}
-	for (;;) {
-		waiting = evaluate(e, s, st, base_score, &score, open);
-		settled = dnsbl_settled(s, p->dnsbl_threshold,
-					p->dnsbl_allowlist_threshold, score,
-					open);
-		if (!waiting || (settled && !p->dnsbl_wait_all) || !locked)
-			break;
-		sent = 1;
-		if (!wait_round(e, &w, deadline_ns))
-			break;
-	}
-	/* what was queued and not waited for (self-tests): send it */
-	if (locked && !sent)
-		flush(e);
-	/* from here on every answer wakes (the TXT wait) */
-	if (locked)
-		w.over = NULL;
+}
+
+/* job_source - the listing zones into res->source; returns the zone
+ * whose TXT record is the reason (dnsbl_txt, a block), else -1 */
+static int
+job_source(djob *j)
+{
+	const config_profile *p = j->p;
+	int allow, first;
+
 	allow = p->dnsbl_allowlist_threshold < 0
-		&& score <= p->dnsbl_allowlist_threshold;
-	source_of(s, st, allow, res->source, sizeof(res->source), &first);
-	/* the reason text: TXT of the first listing zone, within the
-	 * deadline, for a block only */
+		&& j->score <= p->dnsbl_allowlist_threshold;
+	source_of(j->s, j->st, allow, j->res->source,
+		  sizeof(j->res->source), &first);
 	if (p->dnsbl_txt && first >= 0 && !allow
-	    && score >= p->dnsbl_threshold) {
-		cval tv;
+	    && j->score >= p->dnsbl_threshold)
+		return first;
+	return -1;
+}
 
-		now = util_now_ns();
-		make_key(&k, st[first].zr, ns_t_txt, 0, ip);
-		if (cached_answer(e, p, &k, now, &tv)) {
-			util_strlcpy(res->txt, tv.a.txt, sizeof(res->txt));
-			res->cache_hits++;
-		} else if (now < deadline_ns) {
-			if (!locked) {
-				pthread_mutex_lock(&e->mu);
-				pthread_cond_init(&w.cond, &e->cattr);
-				w.over = NULL;
-				locked = 1;
-			}
-			if ((tl.f = flight_get(e, st[first].zr, &k, &started))
-			    != NULL) {
-				attach(tl.f, &tl, &w);
-				res->queries += started;
-				while (!tl.f->done
-				       && wait_round(e, &w, deadline_ns))
-					;
-				if (tl.f->done && tl.f->ans.kind
-				    == DNSBL_LISTED)
-					util_strlcpy(res->txt, tl.f->ans.txt,
-						     sizeof(res->txt));
-			}
-		}
+/* job_txt - the TXT record of zone d, from the cache or asked within the
+ * deadline (e->mu held, g initialised; released while waiting) */
+static void
+job_txt(djob *j, wgroup *g, size_t d, int64_t deadline_ns, int *sent)
+{
+	dnsbl_engine *e = j->e;
+	int started;
+	cval tv;
+	fkey k;
+
+	make_key(&k, j->st[d].zr, ns_t_txt, 0, j->ip);
+	if (cached_answer(e, j->p, &k, util_now_ns(), &tv)) {
+		util_strlcpy(j->res->txt, tv.a.txt, sizeof(j->res->txt));
+		j->res->cache_hits++;
+		return;
 	}
-	if (locked) {
-		for (d = 0; d < nd; d++) {
-			detach(e, &st[d].link);
-			detach(e, &st[d].tlink[0]);
-			detach(e, &st[d].tlink[1]);
-		}
-		detach(e, &tl);
-		pthread_mutex_unlock(&e->mu);
-		pthread_cond_destroy(&w.cond);
+	if (util_now_ns() >= deadline_ns)
+		return;
+	if ((j->tl.f = flight_get(e, j->st[d].zr, &k, &started)) == NULL)
+		return;
+	/* from here on every answer ends a round */
+	j->w.g = g;
+	j->w.over = NULL;
+	j->w.is_over = 0;
+	attach(j->tl.f, &j->tl, &j->w);
+	j->res->queries += started;
+	while (!j->tl.f->done) {
+		g->target = 1;
+		*sent = 1;
+		if (!wait_round(e, g, deadline_ns))
+			break;
 	}
-	now = 0;		/* read when a zone is pending */
-	res->score = score;
-	res->settled = settled;
-	res->nzones = nd;
-	for (d = 0; d < nd; d++) {
+	if (j->tl.f->done && j->tl.f->ans.kind == DNSBL_LISTED)
+		util_strlcpy(j->res->txt, j->tl.f->ans.txt,
+			     sizeof(j->res->txt));
+}
+
+/* job_detach - unlink j's waiter from every flight (e->mu held) */
+static void
+job_detach(djob *j)
+{
+	size_t d;
+
+	for (d = 0; d < j->nd; d++) {
+		detach(j->e, &j->st[d].link);
+		detach(j->e, &j->st[d].tlink[0]);
+		detach(j->e, &j->st[d].tlink[1]);
+	}
+	detach(j->e, &j->tl);
+}
+
+/* job_end - the per-zone detail and the totals (no lock) */
+static void
+job_end(djob *j, int64_t deadline_ns)
+{
+	dnsbl_engine *e = j->e;
+	dnsbl_result *res = j->res;
+	int64_t now = 0;	/* read when a zone is pending */
+	int npending = 0, nfailed = 0;
+	size_t d;
+
+	res->score = j->score;
+	res->settled = j->settled;
+	res->nzones = j->nd;
+	for (d = 0; d < j->nd; d++) {
 		dnsbl_zone_detail *z = &res->zones[d];
-		dstate *x = &st[d];
+		dstate *x = &j->st[d];
 
-		z->zone = dnsbl_sites_display(s, d);
+		z->zone = dnsbl_sites_display(j->s, d);
 		z->fmt = 0;
 		z->weight = x->weight;
-		z->ms = x->have ? (x->at_ns > start
-				   ? (long)((x->at_ns - start) / 1000000) : 0)
+		z->ms = x->have ? (x->at_ns > j->start
+				   ? (long)((x->at_ns - j->start) / 1000000)
+				   : 0)
 			: -1;
 		switch (x->state) {
 		case DS_WILD:
@@ -1116,7 +1190,124 @@ dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 			z->fmt = 1;
 		}
 	}
-	res->unknown = nfailed + (settled ? 0 : npending);
+	res->unknown = nfailed + (j->settled ? 0 : npending);
+}
+
+int
+dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
+	    const vaddr *ip, int base_score, int64_t deadline_ns,
+	    dnsbl_result *res)
+{
+	djob j;
+	wgroup g;
+	int locked = 0, sent = 0, last = 0, rc, txt;
+
+	if (e == NULL || s == NULL || p == NULL || ip == NULL || res == NULL)
+		return util_err(VERDICT_EINVAL, 0, "dnsbl_check: NULL argument");
+	if ((rc = job_begin(e, s, p, ip, base_score, res, &j)) != VERDICT_OK)
+		return rc;
+	if (j.need) {
+		pthread_mutex_lock(&e->mu);
+		group_init(e, &g);
+		locked = 1;
+		job_attach(&j, &g);
+	}
+	/* not attached: every answer from the cache, no lock needed;
+	 * after the deadline's round, one more look at what came in */
+	while (!job_eval(&j) && j.attached && !last) {
+		j.w.is_over = 0;
+		g.target = 1;
+		sent = 1;
+		last = !wait_round(e, &g, deadline_ns);
+	}
+	if ((txt = job_source(&j)) >= 0) {
+		if (!locked) {
+			pthread_mutex_lock(&e->mu);
+			group_init(e, &g);
+			locked = 1;
+		}
+		job_txt(&j, &g, (size_t)txt, deadline_ns, &sent);
+	}
+	if (locked) {
+		/* what was queued and not waited for (self-tests): send it */
+		if (!sent)
+			flush(e);
+		job_detach(&j);
+		pthread_mutex_unlock(&e->mu);
+		pthread_cond_destroy(&g.cond);
+	}
+	job_end(&j, deadline_ns);
+	return VERDICT_OK;
+}
+
+int
+dnsbl_check_many(dnsbl_engine *e, const dnsbl_sites *s,
+		 const config_profile *p, const vaddr *const *ips,
+		 const int *base_scores, size_t n, int64_t deadline_ns,
+		 dnsbl_result *const *res)
+{
+	djob *jobs;
+	wgroup g;
+	size_t i;
+	int need = 0, sent = 0, rc = VERDICT_OK, txt, left;
+
+	if (e == NULL || s == NULL || p == NULL || (n && (ips == NULL
+	    || base_scores == NULL || res == NULL)))
+		return util_err(VERDICT_EINVAL, 0,
+				"dnsbl_check_many: NULL argument");
+	if (n == 0)
+		return VERDICT_OK;
+	if ((jobs = malloc(n * sizeof(*jobs))) == NULL)
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		if ((rc = job_begin(e, s, p, ips[i], base_scores[i], res[i],
+				    &jobs[i])) != VERDICT_OK)
+			goto out;
+		need |= jobs[i].need;
+	}
+	pthread_mutex_lock(&e->mu);
+	group_init(e, &g);
+	for (i = 0; i < n; i++)
+		if (jobs[i].need)
+			job_attach(&jobs[i], &g);
+	/* one wake-up for the whole group: when every job still waiting
+	 * is over, or at the deadline */
+	for (;;) {
+		left = 0;
+		for (i = 0; i < n; i++) {
+			if (jobs[i].attached && !job_eval(&jobs[i])) {
+				jobs[i].w.is_over = 0;
+				left++;
+			} else if (!jobs[i].attached) {
+				job_eval(&jobs[i]);
+			}
+		}
+		if (left == 0)
+			break;
+		g.target = left;
+		sent = 1;
+		if (!wait_round(e, &g, deadline_ns)) {
+			/* the deadline: the last answers in */
+			for (i = 0; i < n; i++)
+				if (jobs[i].attached)
+					job_eval(&jobs[i]);
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if ((txt = job_source(&jobs[i])) >= 0)
+			job_txt(&jobs[i], &g, (size_t)txt, deadline_ns,
+				&sent);
+	if (need && !sent)
+		flush(e);
+	for (i = 0; i < n; i++)
+		job_detach(&jobs[i]);
+	pthread_mutex_unlock(&e->mu);
+	pthread_cond_destroy(&g.cond);
+	for (i = 0; i < n; i++)
+		job_end(&jobs[i], deadline_ns);
+out:
+	free(jobs);
 	return rc;
 }
 
@@ -1139,6 +1330,7 @@ dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
 	wlink links[DNSBL_ZONES_MAX][2];
 	dnsbl_answer pr[DNSBL_ZONES_MAX][2];
 	waiter w;
+	wgroup g;
 	size_t d, nd = dnsbl_sites_nzones(s);
 	int i, rc, busy, sent = 0;
 
@@ -1151,8 +1343,11 @@ dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
 			return util_err(VERDICT_ENOMEM, ENOMEM,
 					"out of memory");
 	pthread_mutex_lock(&e->mu);
-	pthread_cond_init(&w.cond, &e->cattr);
+	group_init(e, &g);
+	w.g = &g;
 	w.over = NULL;
+	w.arg = NULL;
+	w.is_over = 0;
 	for (d = 0; d < nd; d++) {
 		start_test(e, zr[d]);
 		attach_test(e, zr[d], links[d], &w);
@@ -1166,7 +1361,8 @@ dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
 		if (!busy)
 			break;
 		sent = 1;
-		if (!wait_round(e, &w, deadline_ns))
+		g.target = 1;
+		if (!wait_round(e, &g, deadline_ns))
 			break;
 	}
 	if (!sent)
@@ -1181,7 +1377,7 @@ dnsbl_doctor(dnsbl_engine *e, const dnsbl_sites *s, int64_t deadline_ns,
 		}
 	}
 	pthread_mutex_unlock(&e->mu);
-	pthread_cond_destroy(&w.cond);
+	pthread_cond_destroy(&g.cond);
 	for (d = 0; d < nd; d++) {
 		const dnsbl_answer *p2 = &pr[d][0], *p1 = &pr[d][1];
 		char detail[256], t[96];
