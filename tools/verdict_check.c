@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,6 @@
 
 #define LINE_MAX_BYTES (16UL << 20)
 #define PARALLEL_MAX 4096
-#define BATCH_MAX 4096
 
 static const char usage_check[] =
 "usage: verdict check [-p N] [--json] [-q] [--explain] [--parallel N]\n"
@@ -194,42 +192,34 @@ render_json(sbuf *b, const check_opts *o, const char *in, int ok,
 	sbuf_add(b, "}\n", 2);
 }
 
-/* check_one - answer one input into it->out / it->err.  Runs on the main
- * thread or a worker; res is that thread's own. */
-static void
-check_one(const check_opts *o, item *it, verdict_result *res)
+static unsigned
+check_flags(const check_opts *o)
 {
-	const char *in = it->in.p ? it->in.p : "";
-	size_t inlen = it->in.len;
 	unsigned flags = VERDICT_CHECK_NOLOG;
-	int rc, ok;
 
-	it->out.len = 0;
-	it->err.len = 0;
-	it->zones = 0;
 	if (o->explain)
 		flags |= VERDICT_CHECK_EXPLAIN;
 	if (o->json)
 		flags |= VERDICT_CHECK_DETAIL;	/* as_org in the output */
-	if (memchr(in, 0, inlen) != NULL) {
-		/* "1.2.3.4\0junk" must not pass as 1.2.3.4 */
-		rc = VERDICT_EINVAL;
-		sbuf_puts(&it->err, "verdict: check \"");
-		put_text(&it->err, in, inlen, 0);
-		sbuf_puts(&it->err, "\": contains a NUL byte\n");
-	} else {
-		rc = verdict_check_ex(o->ctx, o->profile, in, 0, flags, res);
-		if (rc != VERDICT_OK) {
-			const char *d = verdict_errdetail();
+	return flags;
+}
 
-			sbuf_puts(&it->err, "verdict: check \"");
-			put_text(&it->err, in, inlen, 0);
-			sbuf_puts(&it->err, "\": ");
-			sbuf_puts(&it->err, d && *d ? d : verdict_strerror(rc));
-			sbuf_putc(&it->err, '\n');
-		}
-	}
-	ok = rc == VERDICT_OK;
+/* has_nul - "1.2.3.4\0junk" must not pass as 1.2.3.4 */
+static int
+has_nul(const item *it)
+{
+	return it->in.len && memchr(it->in.p, 0, it->in.len) != NULL;
+}
+
+/* check_format - it->out (and the exit-status kind) from a check's rc
+ * and res; it->err is already written when rc is not VERDICT_OK */
+static void
+check_format(const check_opts *o, item *it, verdict_result *res, int rc)
+{
+	const char *in = it->in.p ? it->in.p : "";
+	size_t inlen = it->in.len;
+	int ok = rc == VERDICT_OK;
+
 	it->kind = ok ? verdict_result_kind(res) : VERDICT_ERROR;
 	it->zones = ok && verdict_result_zone_count(res) > 0;
 	if (o->quiet)
@@ -258,6 +248,38 @@ check_one(const check_opts *o, item *it, verdict_result *res)
 	sbuf_putc(&it->out, ' ');
 	put_field(&it->out, ok ? verdict_result_reason(res) : NULL);
 	sbuf_putc(&it->out, '\n');
+}
+
+/* check_one - answer one input into it->out / it->err, alone */
+static void
+check_one(const check_opts *o, item *it, verdict_result *res)
+{
+	const char *in = it->in.p ? it->in.p : "";
+	size_t inlen = it->in.len;
+	int rc;
+
+	it->out.len = 0;
+	it->err.len = 0;
+	it->zones = 0;
+	if (has_nul(it)) {
+		rc = VERDICT_EINVAL;
+		sbuf_puts(&it->err, "verdict: check \"");
+		put_text(&it->err, in, inlen, 0);
+		sbuf_puts(&it->err, "\": contains a NUL byte\n");
+	} else {
+		rc = verdict_check_ex(o->ctx, o->profile, in, 0,
+				      check_flags(o), res);
+		if (rc != VERDICT_OK) {
+			const char *d = verdict_errdetail();
+
+			sbuf_puts(&it->err, "verdict: check \"");
+			put_text(&it->err, in, inlen, 0);
+			sbuf_puts(&it->err, "\": ");
+			sbuf_puts(&it->err, d && *d ? d : verdict_strerror(rc));
+			sbuf_putc(&it->err, '\n');
+		}
+	}
+	check_format(o, it, res, rc);
 }
 
 /*
@@ -377,59 +399,6 @@ in_ready(input *in)
 	return in_poll(in->fd);
 }
 
-/* The worker pool of the parallel mode. */
-typedef struct pool {
-	const check_opts *o;
-	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	unsigned gen;		/* batch number, under mu */
-	int quit;		/* under mu */
-	size_t nworkers, finished;	/* under mu */
-	item *items;
-	size_t n;		/* items in this batch */
-	size_t next;		/* atomic: next item to claim */
-} pool;
-
-static void *
-worker(void *arg)
-{
-	pool *p = arg;
-	verdict_result *res = verdict_result_new();
-	unsigned seen = 0;
-	size_t i;
-
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		while (!p->quit && p->gen == seen)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->quit) {
-			pthread_mutex_unlock(&p->mu);
-			break;
-		}
-		seen = p->gen;
-		pthread_mutex_unlock(&p->mu);
-		while ((i = __atomic_fetch_add(&p->next, 1,
-					       __ATOMIC_RELAXED)) < p->n) {
-			if (res == NULL) {
-				/* no result object: answer "error" */
-				p->items[i].kind = VERDICT_ERROR;
-				p->items[i].out.len = 0;
-				p->items[i].err.len = 0;
-				sbuf_puts(&p->items[i].err,
-					  "verdict: check: out of memory\n");
-				continue;
-			}
-			check_one(p->o, &p->items[i], res);
-		}
-		pthread_mutex_lock(&p->mu);
-		if (++p->finished == p->nworkers)
-			pthread_cond_signal(&p->done);
-		pthread_mutex_unlock(&p->mu);
-	}
-	verdict_result_free(res);
-	return NULL;
-}
-
 typedef struct tally {
 	int err, tempfail, block;
 } tally;
@@ -452,80 +421,75 @@ emit(const check_opts *o, item *it, tally *t)
 		t->block = 1;
 }
 
-/* run_parallel - the rest of the input through the worker pool. */
+/*
+ * run_batched - the rest of the input in batches of what is readable
+ * without waiting, up to --parallel lines, each batch checked at once by
+ * verdict_check_many on this thread: its DNS queries are in flight
+ * together and no thread is woken per check.  A failed check is asked
+ * again alone, for its error text.
+ */
 static int
-run_parallel(const check_opts *o, input *in, tally *t)
+run_batched(const check_opts *o, input *in, tally *t)
 {
-	size_t batch = (size_t)o->parallel * 8, i, n, started = 0;
-	pthread_t *tids = NULL;
+	size_t cap = (size_t)o->parallel, i, n, m;
+	verdict_result **res = NULL, **rp = NULL;
+	const char **ips = NULL;
 	item *items = NULL;
-	pool p;
-	int rc = 0, got = 1;
+	int rc = 0, got = 1, many;
 
-	if (batch > BATCH_MAX)
-		batch = BATCH_MAX;
-	memset(&p, 0, sizeof(p));
-	p.o = o;
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.go, NULL);
-	pthread_cond_init(&p.done, NULL);
-	items = calloc(batch, sizeof(*items));
-	tids = calloc((size_t)o->parallel, sizeof(*tids));
-	if (items == NULL || tids == NULL) {
-		cli_msg("check: out of memory");
-		rc = -1;
-		goto out;
-	}
-	p.items = items;
-	for (started = 0; started < (size_t)o->parallel; started++)
-		if (pthread_create(&tids[started], NULL, worker, &p) != 0)
-			break;
-	if (started == 0) {
-		cli_msg("check: cannot start worker threads");
-		rc = -1;
-		goto out;
-	}
-	p.nworkers = started;
+	items = calloc(cap, sizeof(*items));
+	res = calloc(cap, sizeof(*res));
+	rp = calloc(cap, sizeof(*rp));
+	ips = calloc(cap, sizeof(*ips));
+	if (items == NULL || res == NULL || rp == NULL || ips == NULL)
+		goto nomem;
+	for (i = 0; i < cap; i++)
+		if ((res[i] = verdict_result_new()) == NULL)
+			goto nomem;
 	while (got > 0) {
-		/* a batch is what can be read without waiting */
-		for (n = 0; n < batch && (n == 0 || in_ready(in)); n++)
+		for (n = 0; n < cap && (n == 0 || in_ready(in)); n++)
 			if ((got = in_next(in, &items[n].in)) <= 0)
 				break;
 		if (got < 0)
 			rc = -1;
 		if (n == 0)
 			break;
-		pthread_mutex_lock(&p.mu);
-		p.n = n;
-		__atomic_store_n(&p.next, 0, __ATOMIC_RELAXED);
-		p.finished = 0;
-		p.gen++;
-		pthread_cond_broadcast(&p.go);
-		while (p.finished < p.nworkers)
-			pthread_cond_wait(&p.done, &p.mu);
-		pthread_mutex_unlock(&p.mu);
-		for (i = 0; i < n; i++)
+		for (i = m = 0; i < n; i++) {
+			items[i].out.len = items[i].err.len = 0;
+			items[i].zones = 0;
+			if (has_nul(&items[i]))
+				continue;
+			ips[m] = items[i].in.p ? items[i].in.p : "";
+			rp[m++] = res[i];
+		}
+		many = verdict_check_many(o->ctx, o->profile, ips, m, 0,
+					  check_flags(o), rp) == VERDICT_OK;
+		for (i = 0; i < n; i++) {
+			if (!many || has_nul(&items[i])
+			    || verdict_result_kind(res[i]) == VERDICT_ERROR)
+				check_one(o, &items[i], res[i]);
+			else
+				check_format(o, &items[i], res[i],
+					     VERDICT_OK);
 			emit(o, &items[i], t);
-	}
-out:
-	pthread_mutex_lock(&p.mu);
-	p.quit = 1;
-	pthread_cond_broadcast(&p.go);
-	pthread_mutex_unlock(&p.mu);
-	for (i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	if (items != NULL) {
-		for (i = 0; i < batch; i++) {
-			sbuf_free(&items[i].in);
-			sbuf_free(&items[i].out);
-			sbuf_free(&items[i].err);
 		}
 	}
+	goto out;
+nomem:
+	cli_msg("check: out of memory");
+	rc = -1;
+out:
+	for (i = 0; items != NULL && i < cap; i++) {
+		sbuf_free(&items[i].in);
+		sbuf_free(&items[i].out);
+		sbuf_free(&items[i].err);
+	}
+	for (i = 0; res != NULL && i < cap; i++)
+		verdict_result_free(res[i]);
 	free(items);
-	free(tids);
-	pthread_cond_destroy(&p.done);
-	pthread_cond_destroy(&p.go);
-	pthread_mutex_destroy(&p.mu);
+	free(res);
+	free(rp);
+	free(ips);
 	return rc;
 }
 
@@ -623,7 +587,7 @@ cmd_check(const cli_global *g, int argc, char **argv)
 		check_one(&o, &one, res);
 		emit(&o, &one, &t);
 		if (one.zones && o.parallel > 1 && in.argv == NULL) {
-			if (run_parallel(&o, &in, &t) < 0)
+			if (run_batched(&o, &in, &t) < 0)
 				t.err = 1;
 			break;
 		}

@@ -247,6 +247,29 @@ VERDICT_API int verdict_check_sockaddr(verdict_ctx *ctx, int profile,
 				       long timeout_us, unsigned flags,
 				       verdict_result *res);
 
+/*
+ * verdict_check_many - n checks of one profile at once from the calling
+ * thread, for batch callers: res[i] as verdict_check_ex(ips[i]) would
+ * fill it, each a distinct result.  The DNSBL queries of all n are in
+ * flight together and the calling thread drives the resolver itself
+ * (when another thread does, it sleeps and is woken once for the whole
+ * batch), so a batch costs no thread wake-up per check; one deadline,
+ * timeout_us from the call (<= 0: the profile's), covers the batch, and
+ * each result's elapsed time runs from the call.  Safe on a shared
+ * opened ctx, like verdict_check.
+ *
+ * Returns VERDICT_OK when every res[i] is filled: a failed check (a
+ * malformed IP, ...) has kind VERDICT_ERROR and its code in
+ * verdict_result_error(), but the text of verdict_errdetail() is kept
+ * for the last failure only (check one IP alone for its detail).
+ * VERDICT_EINVAL when ips or res is NULL with n > 0; VERDICT_ENOMEM when
+ * the batch could not start (then every res[i] has kind VERDICT_ERROR).
+ */
+VERDICT_API int verdict_check_many(verdict_ctx *ctx, int profile,
+				   const char *const *ips, size_t n,
+				   long timeout_us, unsigned flags,
+				   verdict_result *const *res);
+
 /* Accessors.  Strings are NULL when there is nothing to say. */
 VERDICT_API int verdict_result_kind(const verdict_result *res);
 VERDICT_API int verdict_result_error(const verdict_result *res);

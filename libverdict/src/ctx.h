@@ -63,13 +63,24 @@ struct verdict_result {
 	unsigned long asn;
 	char as_org[128];
 	struct dnsbl_result *dns;	/* allocated on first DNS check */
+	/* policy_eval under POLICY_DEFER_DNS stopped before the DNSBL
+	 * step: the geo weight and its text, for policy_dns_finish */
+	int dns_deferred;
+	int geo_weight;
+	char geo_why[128];
 	size_t nexplain;
 	char (*explain)[EXPLAIN_LINE];	/* allocated on first EXPLAIN */
 };
 
-/* policy_eval - steps 1-5 of the data flow for ip under pr into res. */
+/* policy_eval - steps 1-5 of the data flow for ip under pr into res.
+ * With POLICY_DEFER_DNS in flags it stops before the DNSBL queries when
+ * they are due (res->dns_deferred): the caller runs dnsbl_check_many
+ * into res->dns for many results, then policy_dns_finish for each. */
+#define POLICY_DEFER_DNS 0x40000000u
 int policy_eval(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 		int64_t deadline_ns, unsigned flags, verdict_result *res);
+int policy_dns_finish(verdict_ctx *ctx, const prof_rt *pr, unsigned flags,
+		      verdict_result *res);
 
 /* policy_render - expand a reply template for res into out (<= 251
  * bytes + NUL, no '$', CR or LF, cut on a UTF-8 boundary). */

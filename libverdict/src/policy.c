@@ -127,6 +127,9 @@ policy_tables(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 	return rc;
 }
 
+static int score_finish(verdict_ctx *ctx, const prof_rt *pr, unsigned flags,
+			int weight, const char *why, verdict_result *res);
+
 /*
  * policy_score - steps 4 and 5: outright GeoIP/ASN rules, then the score
  * of GeoIP weights plus listed DNSBL zones against the thresholds.  The
@@ -139,7 +142,7 @@ policy_score(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 {
 	const config_profile *p = pr->cfg;
 	char why[128] = "";
-	int weight = 0, settled = 1;
+	int weight = 0;
 
 	(void)deadline_ns;
 	/* the MMDB lookups only when something reads them: a rule, a reply
@@ -187,10 +190,44 @@ policy_score(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
 		    (res->dns = calloc(1, sizeof(*res->dns))) == NULL)
 			return util_err(VERDICT_ENOMEM, ENOMEM,
 					"out of memory");
+		if (flags & POLICY_DEFER_DNS) {
+			res->dns_deferred = 1;
+			res->geo_weight = weight;
+			util_strlcpy(res->geo_why, why, sizeof(res->geo_why));
+			return VERDICT_OK;
+		}
 		rc = dnsbl_check(ctx->dns, pr->sites, p, ip, weight,
 				 deadline_ns, res->dns);
 		if (rc != VERDICT_OK)
 			return rc;
+	}
+#endif
+	return score_finish(ctx, pr, flags, weight, why, res);
+}
+
+/* policy_dns_finish - the rest of policy_score once dnsbl_check_many
+ * filled res->dns */
+int
+policy_dns_finish(verdict_ctx *ctx, const prof_rt *pr, unsigned flags,
+		  verdict_result *res)
+{
+	res->dns_deferred = 0;
+	return score_finish(ctx, pr, flags, res->geo_weight, res->geo_why,
+			    res);
+}
+
+/* score_finish - the DNSBL answers (when asked) and the geo weight
+ * against the thresholds */
+static int
+score_finish(verdict_ctx *ctx, const prof_rt *pr, unsigned flags,
+	     int weight, const char *why, verdict_result *res)
+{
+	const config_profile *p = pr->cfg;
+	int settled = 1;
+
+	(void)ctx;
+#ifdef VD_HAVE_DNSBL
+	if (pr->sites && ctx->dns) {
 		res->score = res->dns->score;
 		settled = res->dns->settled;
 		/* the answers' text only when explaining (explain()'s

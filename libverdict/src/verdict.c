@@ -461,6 +461,7 @@ result_reset(verdict_result *res, int profile)
 	res->asn = 0;
 	res->as_org[0] = 0;
 	res->nexplain = 0;
+	res->dns_deferred = 0;
 	if (res->dns)
 		memset(res->dns, 0, sizeof(int) * 4);
 }
@@ -477,28 +478,41 @@ check_fail(verdict_ctx *ctx, const prof_rt *pr, verdict_result *res,
 	return rc;
 }
 
-static int
-check_addr(verdict_ctx *ctx, int profile, const vaddr *ip, long timeout_us,
-	   unsigned flags, verdict_result *res, int64_t t0)
+/* check_deadline - t0 plus timeout_us, or the profile's dnsbl_timeout */
+static int64_t
+check_deadline(const prof_rt *pr, long timeout_us, int64_t t0)
 {
-	const prof_rt *pr;
-	int64_t deadline;
-	int rc;
-
-	res->ip = *ip;
-	res->have_ip = 1;
-	pr = &ctx->prof[ctx->slot[profile]];
 	if (timeout_us <= 0) {
 		int64_t ms = pr->cfg->dnsbl_timeout_ms;
 
 		timeout_us = (long)(ms > 0 ? ms * 1000 : 1500000);
 	}
-	deadline = t0 + (int64_t)timeout_us * 1000;
+	return t0 + (int64_t)timeout_us * 1000;
+}
+
+/* check_eval - policy_eval for ip into res (flags may defer the DNSBL
+ * step); VERDICT_OK or the error check_fail recorded */
+static int
+check_eval(verdict_ctx *ctx, const prof_rt *pr, const vaddr *ip,
+	   int64_t deadline, unsigned flags, verdict_result *res, int64_t t0)
+{
+	int rc;
+
+	res->ip = *ip;
+	res->have_ip = 1;
 	if ((flags & VERDICT_CHECK_EXPLAIN) && res->explain == NULL)
 		res->explain = calloc(EXPLAIN_MAX, EXPLAIN_LINE);
 	rc = policy_eval(ctx, pr, ip, deadline, flags, res);
 	if (rc != VERDICT_OK)
 		return check_fail(ctx, pr, res, t0, rc);
+	return VERDICT_OK;
+}
+
+/* check_done - monitor mode, the reply template, elapsed, the log line */
+static int
+check_done(verdict_ctx *ctx, const prof_rt *pr, unsigned flags,
+	   verdict_result *res, int64_t t0)
+{
 	if (res->kind == VERDICT_BLOCK && pr->cfg->mode == MODE_MONITOR) {
 		res->kind = VERDICT_NEUTRAL;
 		res->would_block = 1;
@@ -513,6 +527,21 @@ check_addr(verdict_ctx *ctx, int profile, const vaddr *ip, long timeout_us,
 	if (!(flags & VERDICT_CHECK_NOLOG))
 		policy_log(ctx, pr, res);
 	return VERDICT_OK;
+}
+
+static int
+check_addr(verdict_ctx *ctx, int profile, const vaddr *ip, long timeout_us,
+	   unsigned flags, verdict_result *res, int64_t t0)
+{
+	const prof_rt *pr = &ctx->prof[ctx->slot[profile]];
+	int rc;
+
+	flags &= ~POLICY_DEFER_DNS;
+	rc = check_eval(ctx, pr, ip, check_deadline(pr, timeout_us, t0),
+			flags, res, t0);
+	if (rc != VERDICT_OK)
+		return rc;
+	return check_done(ctx, pr, flags, res, t0);
 }
 
 /* check_start - common entry checks; returns 0 or an error code. */
@@ -551,6 +580,99 @@ verdict_check_ex(verdict_ctx *ctx, int profile, const char *ip,
 		return check_fail(ctx, NULL, res, t0, rc);
 	}
 	return check_addr(ctx, profile, &a, timeout_us, flags, res, t0);
+}
+
+VERDICT_API int
+verdict_check_many(verdict_ctx *ctx, int profile, const char *const *ips,
+		   size_t n, long timeout_us, unsigned flags,
+		   verdict_result *const *res)
+{
+	int64_t t0 = util_now_ns(), deadline = 0;
+	const prof_rt *pr = NULL;
+	size_t i, m = 0;
+	int rc, *base = NULL;
+	const vaddr **addrs = NULL;
+	struct dnsbl_result **dres = NULL;
+	verdict_result **wait = NULL;
+	vaddr a;
+
+	if (n == 0)
+		return VERDICT_OK;
+	if (ips == NULL || res == NULL)
+		return util_err(VERDICT_EINVAL, 0, "verdict_check_many: NULL "
+				"argument");
+	flags &= ~POLICY_DEFER_DNS;
+	base = malloc(n * sizeof(*base));
+	addrs = malloc(n * sizeof(*addrs));
+	dres = malloc(n * sizeof(*dres));
+	wait = malloc(n * sizeof(*wait));
+	if (base == NULL || addrs == NULL || dres == NULL || wait == NULL) {
+		rc = util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		for (i = 0; i < n; i++) {
+			result_reset(res[i], profile);
+			res[i]->kind = VERDICT_ERROR;
+			res[i]->err = rc;
+		}
+		goto out;
+	}
+	/* the local steps of each; the DNSBL step of those that need it
+	 * deferred, then done for all of them at once */
+	for (i = 0; i < n; i++) {
+		verdict_result *r = res[i];
+
+		if ((rc = check_start(ctx, profile, r)) != VERDICT_OK) {
+			r->kind = VERDICT_ERROR;
+			r->err = rc;
+			continue;
+		}
+		if (pr == NULL) {
+			pr = &ctx->prof[ctx->slot[profile]];
+			deadline = check_deadline(pr, timeout_us, t0);
+		}
+		if (ips[i] == NULL || addr_parse(ips[i], strlen(ips[i]), &a)
+		    != 0) {
+			rc = util_err(VERDICT_EINVAL, 0, "malformed IP address "
+				      "\"%.60s\"", ips[i] ? ips[i] : "(null)");
+			check_fail(ctx, NULL, r, t0, rc);
+			continue;
+		}
+		if (check_eval(ctx, pr, &a, deadline, flags | POLICY_DEFER_DNS,
+			       r, t0) != VERDICT_OK)
+			continue;
+		if (!r->dns_deferred) {
+			check_done(ctx, pr, flags, r, t0);
+			continue;
+		}
+		addrs[m] = &r->ip;
+		base[m] = r->geo_weight;
+		dres[m] = r->dns;
+		wait[m++] = r;
+	}
+#ifdef VD_HAVE_DNSBL
+	if (m > 0) {
+		rc = dnsbl_check_many(ctx->dns, pr->sites, pr->cfg, addrs, base,
+				      m, deadline, dres);
+		for (i = 0; i < m; i++) {
+			if (rc != VERDICT_OK) {
+				wait[i]->dns_deferred = 0;
+				check_fail(ctx, pr, wait[i], t0, rc);
+			} else if (policy_dns_finish(ctx, pr, flags, wait[i])
+				   != VERDICT_OK) {
+				check_fail(ctx, pr, wait[i], t0,
+					   VERDICT_ENOMEM);
+			} else {
+				check_done(ctx, pr, flags, wait[i], t0);
+			}
+		}
+	}
+#endif
+	rc = VERDICT_OK;
+out:
+	free(base);
+	free(addrs);
+	free(dres);
+	free(wait);
+	return rc;
 }
 
 VERDICT_API int
