@@ -723,6 +723,222 @@ START_TEST(test_early_termination)
 }
 END_TEST
 
+/* --- dnsbl_check_many: n checks from one thread --- */
+
+/* the same answers as one dnsbl_check at a time, on a fresh engine each
+ * (nothing cached): listed, not, allowlisted, a repeated IP in the batch,
+ * IPv6, and the TXT reason of a block (asked after the group's wait) */
+START_TEST(test_many_equals_single)
+{
+	static const char *const ips[] = {
+		"127.1.0.3", "127.1.2.4", "127.9.9.9", "127.2.0.3",
+		"127.1.2.10", "127.1.0.3", "127.2.0.1", "127.1.1.1",
+		"127.1.2.30", "127.8.0.1",
+	};
+	enum { N = sizeof(ips) / sizeof(ips[0]) + 1 };
+	tctx t1, t2;
+	config_profile p;
+	dnsbl_sites *s = sites("zen.test=127.0.0.[2..11]*2 bl.test*1 "
+			       "wl.test=127.0.[2..15].[2..3]*-3 v6.test", NULL);
+	static dnsbl_result one[N], many[N];
+	dnsbl_result *rp[N];
+	const vaddr *ap[N];
+	vaddr a[N];
+	int base[N];
+	size_t i, d;
+
+	for (i = 0; i < N - 1; i++)
+		a[i] = ip4(ips[i]);
+	memset(&a[N - 1], 0, sizeof(a[N - 1]));
+	a[N - 1].b[15] = 1;	/* ::1, listed by v6.test */
+	engine_for(&t1, rbl_port, 600);
+	engine_for(&t2, rbl_port, 600);
+	profile(&p, 2, -1, 600);
+	p.dnsbl_wait_all = 1;
+	p.dnsbl_txt = 1;
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(dnsbl_check(t1.e, s, &p, &a[i], (int)(i % 2),
+					     util_now_ns() + 600000000LL,
+					     &one[i]), VERDICT_OK);
+		ap[i] = &a[i];
+		base[i] = (int)(i % 2);
+		rp[i] = &many[i];
+	}
+	ck_assert_int_eq(dnsbl_check_many(t2.e, s, &p, ap, base, N,
+					  util_now_ns() + 600000000LL, rp),
+			 VERDICT_OK);
+	for (i = 0; i < N; i++) {
+		ck_assert_msg(many[i].score == one[i].score,
+			      "#%zu: score %d, alone %d", i, many[i].score,
+			      one[i].score);
+		ck_assert_int_eq(many[i].settled, one[i].settled);
+		ck_assert_int_eq(many[i].settled, 1);
+		ck_assert_int_eq(many[i].unknown, one[i].unknown);
+		ck_assert_str_eq(many[i].source, one[i].source);
+		ck_assert_str_eq(many[i].txt, one[i].txt);
+		ck_assert_uint_eq(many[i].nzones, one[i].nzones);
+		for (d = 0; d < many[i].nzones; d++)
+			ck_assert_str_eq(dnsbl_zone_answer(&many[i].zones[d]),
+					 dnsbl_zone_answer(&one[i].zones[d]));
+	}
+	/* the cases the comparison must cover */
+	ck_assert_int_eq(many[1].score, 2 + 1);		/* zen, odd base */
+	ck_assert_int_eq(many[3].score, -3 + 1);	/* allowlisted */
+	ck_assert_int_eq(many[2].score, 0);		/* nowhere */
+	ck_assert_str_eq(many[7].txt, "Exploited 127.1.1.1");
+	ck_assert_int_eq(many[N - 1].score, 1);		/* ::1 */
+	/* the repeated IP was asked once per zone (4 A queries), plus the
+	 * TXT query of #5, a block with its base of 1 */
+	ck_assert_str_eq(many[5].txt, "Blocked, see http://bl.test/127.1.0.3");
+	ck_assert_int_eq(many[0].queries + many[5].queries, 4 + 1);
+	dnsbl_sites_free(s);
+	dnsbl_engine_free(t1.e);
+	dnsbl_engine_free(t2.e);
+}
+END_TEST
+
+/* a batch keeps its deadline: a silent zone ends every check of the batch
+ * at the deadline with dnsbl_wait_all, and does not hold back a batch
+ * whose checks a listing settles */
+START_TEST(test_many_deadline)
+{
+	enum { N = 8 };
+	tctx t;
+	config_profile p;
+	dnsbl_sites *s = sites("silent.test listed.test*2", NULL);
+	static dnsbl_result r[N];
+	dnsbl_result *rp[N];
+	const vaddr *ap[N];
+	vaddr a[N];
+	int base[N] = { 0 };
+	int64_t t0;
+	long ms;
+	size_t i;
+	char ip[32];
+
+	engine_for(&t, resp_port, 300);
+	profile(&p, 2, 0, 300);
+	for (i = 0; i < N; i++) {
+		snprintf(ip, sizeof(ip), "127.7.1.%zu", i + 1);
+		a[i] = ip4(ip);
+		ap[i] = &a[i];
+		rp[i] = &r[i];
+	}
+	/* settled by listed.test: at once, the silent zone pending */
+	t0 = util_now_ns();
+	ck_assert_int_eq(dnsbl_check_many(t.e, s, &p, ap, base, N,
+					  t0 + 300000000LL, rp), VERDICT_OK);
+	ms = ms_since(t0);
+	ck_assert_msg(ms < 150, "took %ld ms", ms);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(r[i].score, 2);
+		ck_assert_int_eq(r[i].settled, 1);
+		ck_assert_str_eq(dnsbl_zone_answer(&r[i].zones[0]), "pending");
+	}
+	/* every answer asked for: the deadline, + 10% at most */
+	p.dnsbl_wait_all = 1;
+	for (i = 0; i < N; i++) {
+		snprintf(ip, sizeof(ip), "127.7.2.%zu", i + 1);
+		a[i] = ip4(ip);
+	}
+	t0 = util_now_ns();
+	ck_assert_int_eq(dnsbl_check_many(t.e, s, &p, ap, base, N,
+					  t0 + 300000000LL, rp), VERDICT_OK);
+	ms = ms_since(t0);
+	ck_assert_msg(ms >= 290 && ms <= 330, "took %ld ms", ms);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(r[i].score, 2);
+		ck_assert_str_eq(dnsbl_zone_answer(&r[i].zones[0]), "timeout");
+		ck_assert_str_eq(dnsbl_zone_answer(&r[i].zones[1]),
+				 "127.0.0.2");
+	}
+	dnsbl_sites_free(s);
+	dnsbl_engine_free(t.e);
+}
+END_TEST
+
+typedef struct margs {
+	dnsbl_engine *e;
+	const dnsbl_sites *s;
+	const config_profile *p;
+	const vaddr *const *ap;
+	size_t n;
+	dnsbl_result *const *rp;
+} margs;
+
+static void *
+thread_many(void *arg)
+{
+	margs *m = arg;
+	int base[16] = { 0 };
+
+	dnsbl_check_many(m->e, m->s, m->p, m->ap, base, m->n,
+			 util_now_ns() + 1000000000LL, m->rp);
+	return NULL;
+}
+
+/* batches and single checks of the same slow IPs at once, from several
+ * threads: every answer right, one query per (zone, IP) however many
+ * checks ask, whichever thread drives the resolver */
+START_TEST(test_many_shared)
+{
+	enum { NB = 4, N = 8, NS = 8 };
+	tctx t;
+	config_profile p;
+	dnsbl_sites *s = sites("slow.test listed.test", NULL);
+	static targ single[NS];
+	static dnsbl_result r[NB][N];
+	static vaddr a[N];
+	static const vaddr *ap[N];
+	static dnsbl_result *rp[NB][N];
+	margs m[NB];
+	pthread_t th[NB + NS];
+	int i, j, queries = 0;
+	char ip[32];
+
+	engine_for(&t, resp_port, 1000);
+	profile(&p, 5, 0, 1000);
+	p.dnsbl_wait_all = 1;
+	doc[0] = 0;
+	dnsbl_doctor(t.e, s, util_now_ns() + 1000000000LL, doc_cb, NULL);
+	for (j = 0; j < N; j++) {
+		snprintf(ip, sizeof(ip), "127.4.2.%d", j + 1);
+		a[j] = ip4(ip);
+		ap[j] = &a[j];
+	}
+	for (i = 0; i < NB; i++) {
+		for (j = 0; j < N; j++)
+			rp[i][j] = &r[i][j];
+		m[i] = (margs){ t.e, s, &p, ap, N, rp[i] };
+		pthread_create(&th[i], NULL, thread_many, &m[i]);
+	}
+	for (i = 0; i < NS; i++) {
+		single[i].e = t.e;
+		single[i].s = s;
+		single[i].p = &p;
+		single[i].ip = a[i % N];
+		pthread_create(&th[NB + i], NULL, thread_check, &single[i]);
+	}
+	for (i = 0; i < NB + NS; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < NB; i++)
+		for (j = 0; j < N; j++) {
+			ck_assert_msg(r[i][j].score == 2, "batch %d #%d: %d",
+				      i, j, r[i][j].score);
+			queries += r[i][j].queries;
+		}
+	for (i = 0; i < NS; i++) {
+		ck_assert_int_eq(single[i].r.score, 2);
+		queries += single[i].r.queries;
+	}
+	ck_assert_int_eq(queries, 2 * N);
+	ck_assert_int_eq(count_lines(resp_log, "1.2.4.127.slow.test"), 1);
+	ck_assert_int_eq(count_lines(resp_log, "8.2.4.127.listed.test"), 1);
+	dnsbl_sites_free(s);
+	dnsbl_engine_free(t.e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -742,6 +958,9 @@ main(void)
 	tcase_add_loop_test(tc, test_faults, 0,
 			    sizeof(fault_cases) / sizeof(fault_cases[0]));
 	tcase_add_test(tc, test_early_termination);
+	tcase_add_test(tc, test_many_equals_single);
+	tcase_add_test(tc, test_many_deadline);
+	tcase_add_test(tc, test_many_shared);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
