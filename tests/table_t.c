@@ -301,7 +301,7 @@ random_cidr(unsigned *seed, vcidr *c)
 
 /* IPv4 intervals per index block: the default, and blocks so small that
  * every add and delete splits, merges and rewrites several of them */
-static const unsigned block_sizes[] = { BLK4_N, 1, 2, 3, 7 };
+static const unsigned block_sizes[] = { BLK4_N, 1, 2, 3, 7, 64 };
 
 static int
 oracle_has(const oracle_ent *o, size_t n, const vcidr *c, int table)
@@ -419,6 +419,10 @@ END_TEST
  * reader refuses it with the remedy, a writer rebuilds the index in
  * place and deletes idx4 (a reader on the old library then fails instead
  * of reading a stale index). */
+/* formats 2 (idx4) and 3 (idx4b): refused to readers with the remedy,
+ * upgraded by a writer */
+static const char *const old_idx[] = { "idx4", "idx4b" };
+
 START_TEST(format_upgrade)
 {
 	const char *dir = tu_tmpdir();
@@ -427,7 +431,7 @@ START_TEST(format_upgrade)
 	MDB_txn *txn;
 	MDB_dbi meta, dbi;
 	MDB_val k = { 6, "format" }, v;
-	uint8_t fmt[4] = { 2, 0, 0, 0 };
+	uint8_t fmt[4] = { (uint8_t)(2 + _i), 0, 0, 0 };
 	uint32_t k4 = 7;
 	verdict_ctx *ctx;
 
@@ -441,15 +445,16 @@ START_TEST(format_upgrade)
 				     NULL, 0), VERDICT_OK);
 	verdict_free(ctx);
 
-	/* turn it into what format 2 left: idx4, no idx4b, format 2 */
+	/* turn it into what format 2 or 3 left: idx4 or idx4b, no
+	 * idx4p, format 2 or 3 */
 	ck_assert_int_eq(mdb_env_create(&env), 0);
 	mdb_env_set_maxdbs(env, 16);
 	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0660), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, "idx4b", MDB_INTEGERKEY, &dbi), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "idx4p", MDB_INTEGERKEY, &dbi), 0);
 	ck_assert_int_eq(mdb_drop(txn, dbi, 1), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, "idx4", MDB_INTEGERKEY | MDB_CREATE,
-				      &dbi), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, old_idx[_i], MDB_INTEGERKEY
+				      | MDB_CREATE, &dbi), 0);
 	k.mv_size = 4;
 	k.mv_data = &k4;
 	v.mv_size = 4;
@@ -492,10 +497,12 @@ START_TEST(format_upgrade)
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "idx4", MDB_INTEGERKEY, &dbi),
 			 MDB_NOTFOUND);
+	ck_assert_int_eq(mdb_dbi_open(txn, "idx4b", MDB_INTEGERKEY, &dbi),
+			 MDB_NOTFOUND);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	ck_assert_int_eq(mdb_get(txn, meta, &k, &v), 0);
 	ck_assert_uint_eq(v.mv_size, 4);
-	ck_assert_uint_eq(((uint8_t *)v.mv_data)[0], 3);
+	ck_assert_uint_eq(((uint8_t *)v.mv_data)[0], 4);
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 }
@@ -733,7 +740,7 @@ suite(void)
 	tcase_add_test(tc, import_atomic);
 	tcase_add_loop_test(tc, range_rebuild_oracle, 0,
 			    (int)(sizeof(block_sizes) / sizeof(block_sizes[0])));
-	tcase_add_test(tc, format_upgrade);
+	tcase_add_loop_test(tc, format_upgrade, 0, 2);
 	tcase_add_test(tc, reader_sees_old_or_new);
 	tcase_add_test(tc, table_names_and_list);
 	tcase_add_test(tc, map_grows_under_readers);

@@ -1,5 +1,5 @@
 /*
- * blk4.c - IPv4 index intervals packed in blocks (LMDB db idx4b)
+ * blk4.c - IPv4 index intervals packed in blocks (LMDB db idx4p)
  *
  *	blk4_find	the interval of a block holding an address (hot path)
  *	blk4_count/get	walk a block
@@ -13,7 +13,7 @@
  *
  * Limits: a record is at most 4 + 12 x BLK4_N bytes of header plus its
  * parts; one interval's part may be large (many tables): its block then
- * holds it alone and LMDB stores the record in overflow pages.
+ * holds it alone, on as many overflow pages as it needs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -84,11 +84,10 @@ blk4_find(const void *val, size_t len, uint32_t ip, const uint8_t **part,
 	if (n == 0)
 		return -1;
 	ends = v + 4;
-	/* a block is at most ~30 cache lines of one page: ask for all of
-	 * them at once, so that the misses of the ends, of the start and
-	 * offset, and of the part found overlap instead of following the
-	 * search one after the other */
-	for (size_t b = 0; b < len && b < 2048; b += 64)
+	/* the ends, starts and offsets (at most 25 cache lines of the
+	 * block's page): asked for all at once, so that their misses
+	 * overlap instead of following the search one after the other */
+	for (size_t b = 0; b < HDR(n); b += 64)
 		__builtin_prefetch(v + b);
 	/* lower bound: the first end >= ip */
 	lo = 0;

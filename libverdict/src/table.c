@@ -49,12 +49,13 @@
 
 size_t tbl_mapsize_min = TBL_MAPSIZE_MIN;
 #define TBL_TABLES_MAX 250
-#define TBL_FORMAT 3	/* 2: IPv4 intervals in idx4; 3: in blocks, idx4b */
+#define TBL_FORMAT 4	/* 2: IPv4 intervals in idx4; 3: in blocks, idx4b;
+			 * 4: in blocks of a page each, idx4p */
 
 /*
  * The index lives in two dbs.  IPv4 intervals (inside ::ffff:0:0/96; an
  * interval never straddles its edges, since tables refuse a network that
- * contains it) are in idx4b, packed in blocks of consecutive intervals
+ * contains it) are in idx4p, packed in blocks of consecutive intervals
  * (blk4.h: one record per block, keyed by its last end as a host-order
  * u32); everything else is in idx, a record per interval, under the
  * 16-byte end with a 16-byte start.  The table part of an interval
@@ -354,7 +355,7 @@ tbl_open_env(tbl_env *te, unsigned mode)
 		rc = mdb_dbi_open(txn, "idx", te->write ? MDB_CREATE : 0,
 				  &te->idx);
 	if (rc == 0) {
-		rc = mdb_dbi_open(txn, "idx4b", MDB_INTEGERKEY |
+		rc = mdb_dbi_open(txn, "idx4p", MDB_INTEGERKEY |
 				  (te->write ? MDB_CREATE : 0), &te->idx4);
 		if (rc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
@@ -381,19 +382,24 @@ tbl_open_env(tbl_env *te, unsigned mode)
 		rc = mdb_get(txn, te->meta, &k, &v);
 		if (rc == 0 && v.mv_size == 4 &&
 		    get_u32(v.mv_data) < TBL_FORMAT) {
+			static const char *const olddb[] = { "idx4", "idx4b" };
 			MDB_dbi old;
 
 			/* an older layout: rebuild the index in place, and
-			 * delete format 2's idx4 so that a reader still on
-			 * the old library fails instead of reading it */
+			 * delete format 2's idx4 and format 3's idx4b so
+			 * that a reader still on an old library fails
+			 * instead of reading them */
 			if ((rc = idx_rebuild(txn, te)) != 0) {
 				mdb_txn_abort(txn);
 				return rc;
 			}
-			if (mdb_dbi_open(txn, "idx4", MDB_INTEGERKEY, &old) == 0
-			    && (rc = mdb_drop(txn, old, 1)) != 0) {
-				mdb_txn_abort(txn);
-				return db_err(rc, "index upgrade");
+			for (size_t i = 0; i < 2; i++) {
+				if (mdb_dbi_open(txn, olddb[i], MDB_INTEGERKEY,
+						 &old) == 0
+				    && (rc = mdb_drop(txn, old, 1)) != 0) {
+					mdb_txn_abort(txn);
+					return db_err(rc, "index upgrade");
+				}
 			}
 			rc = MDB_NOTFOUND;
 		}

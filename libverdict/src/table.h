@@ -14,14 +14,17 @@
  *		per table (ascending id): id u16 | depth u8 | depth x
  *		{ plen u8 | expires u32 | rlen u8 | reason } with the covering
  *		entries of that table most specific first.  IPv6 only:
- *   idx4b	the IPv4 intervals (format 3) in blocks of up to 64
- *		consecutive ones (blk4.h): key = the end of the block's
- *		last interval as a host order u32 (MDB_INTEGERKEY), value =
- *		the block's ends, starts, and table parts (ntables | chunks
- *		as in idx).  Format 2 had a record per interval in idx4; a
- *		writer upgrades a database in place and deletes idx4.
+ *   idx4p	the IPv4 intervals (format 4) in blocks of up to 128
+ *		consecutive ones, a block an LMDB overflow page (blk4.h):
+ *		key = the end of the block's last interval as a host order
+ *		u32 (MDB_INTEGERKEY), value = the block's ends, starts, and
+ *		table parts (ntables | chunks as in idx).  Format 2 had a
+ *		record per interval in idx4, format 3 blocks of up to 64 in
+ *		idx4b (two a leaf page); a writer upgrades a database in
+ *		place and deletes the old db, so that a reader still on an
+ *		older library fails at open instead of misreading it.
  *
- * One MDB_SET_RANGE on idx or idx4b answers every table of a profile: the
+ * One MDB_SET_RANGE on idx or idx4p answers every table of a profile: the
  * record with the first end >= ip holds, when its start <= ip (in a
  * block: the first interval whose end >= ip), the most specific entry of
  * each table covering ip, and behind it the next covering ones (so an
