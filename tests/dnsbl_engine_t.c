@@ -559,6 +559,19 @@ thread_check(void *arg)
 	return NULL;
 }
 
+/* sharing_setup - an engine on the scripted responder, every answer
+ * waited for, and the zones' self-test done first, so that it does not
+ * hide the sharing */
+static void
+sharing_setup(tctx *t, config_profile *p, const dnsbl_sites *s)
+{
+	engine_for(t, resp_port, 1000);
+	profile(p, 5, 0, 1000);
+	p->dnsbl_wait_all = 1;
+	doc[0] = 0;
+	dnsbl_doctor(t->e, s, util_now_ns() + 1000000000LL, doc_cb, NULL);
+}
+
 START_TEST(test_shared_flights)
 {
 	tctx t;
@@ -569,12 +582,7 @@ START_TEST(test_shared_flights)
 	int i, queries = 0;
 	int64_t t0;
 
-	engine_for(&t, resp_port, 1000);
-	profile(&p, 5, 0, 1000);
-	p.dnsbl_wait_all = 1;
-	/* the self-test first, so that it does not hide the sharing */
-	doc[0] = 0;
-	dnsbl_doctor(t.e, s, util_now_ns() + 1000000000LL, doc_cb, NULL);
+	sharing_setup(&t, &p, s);
 	for (i = 0; i < NTHREADS; i++) {
 		args[i].e = t.e;
 		args[i].s = s;
@@ -896,11 +904,7 @@ START_TEST(test_many_shared)
 	int i, j, queries = 0;
 	char ip[32];
 
-	engine_for(&t, resp_port, 1000);
-	profile(&p, 5, 0, 1000);
-	p.dnsbl_wait_all = 1;
-	doc[0] = 0;
-	dnsbl_doctor(t.e, s, util_now_ns() + 1000000000LL, doc_cb, NULL);
+	sharing_setup(&t, &p, s);
 	for (j = 0; j < N; j++) {
 		snprintf(ip, sizeof(ip), "127.4.2.%d", j + 1);
 		a[j] = ip4(ip);
