@@ -255,8 +255,10 @@ VERDICT_API int verdict_check_sockaddr(verdict_ctx *ctx, int profile,
  * (when another thread does, it sleeps and is woken once for the whole
  * batch), so a batch costs no thread wake-up per check; one deadline,
  * timeout_us from the call (<= 0: the profile's), covers the batch, and
- * each result's elapsed time runs from the call.  Safe on a shared
- * opened ctx, like verdict_check.
+ * each result's elapsed time runs from the call.  ips and res stay the
+ * caller's: the library reads ips[i] and writes into res[i] during the
+ * call only, and no two res[i] may be the same result.  Safe on a shared
+ * opened ctx, like verdict_check (each thread with its own results).
  *
  * Returns VERDICT_OK when every res[i] is filled: a failed check (a
  * malformed IP, ...) has kind VERDICT_ERROR and its code in
