@@ -393,8 +393,6 @@ heap_prepare(const char *path)
 		uintptr_t a = ((uintptr_t)lo + 4095) & ~(uintptr_t)4095;
 
 		(void)madvise((void *)a, (size_t)((uintptr_t)hi - a),
-			      MADV_HUGEPAGE);
-		(void)madvise((void *)a, (size_t)((uintptr_t)hi - a),
 			      MADV_POPULATE_WRITE);
 	}
 	free(p);

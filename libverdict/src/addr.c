@@ -295,12 +295,6 @@ addr_format(const vaddr *a, char *buf)
 }
 
 int
-addr_cmp(const vaddr *a, const vaddr *b)
-{
-	return memcmp(a->b, b->b, 16);
-}
-
-int
 addr_inc(vaddr *a)
 {
 	for (int k = 15; k >= 0; k--)

@@ -131,13 +131,12 @@ int tbl_add(tbl_env *te, const char *table, const tbl_entry *e, int merge);
 int tbl_del(tbl_env *te, const char *table, const vcidr *c);
 
 /* tbl_replace - the table becomes exactly these entries (replace) or
- * these are added/updated (merge).  ents is sorted and deduplicated by the
- * callee: it reorders the array, and on return the entries' reason
- * pointers are stale (the array is for freeing only).  shrink_guard: refuse (VERDICT_ESHRINK)
+ * these are added/updated (merge); of equal CIDRs the last wins.  ents is
+ * read only (sorted into a copy).  shrink_guard: refuse (VERDICT_ESHRINK)
  * a replacement that leaves fewer than half the entries.  *total gets the
  * table's size after. */
-int tbl_replace(tbl_env *te, const char *table, tbl_entry *ents, size_t n,
-		int merge, int shrink_guard, size_t *total);
+int tbl_replace(tbl_env *te, const char *table, const tbl_entry *ents,
+		size_t n, int merge, int shrink_guard, size_t *total);
 
 /* tbl_dump - entries of one table, IPv4 first, in address order. */
 int tbl_dump(tbl_env *te, const char *table,

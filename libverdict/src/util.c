@@ -181,7 +181,6 @@ util_bigalloc(size_t size)
 	if (p == MAP_FAILED)
 		return NULL;
 	/* both are hints: an older kernel or THP "never" just says no */
-	(void)madvise(p, size, MADV_HUGEPAGE);
 	(void)madvise(p, size, MADV_POPULATE_WRITE);
 	return p;
 }
