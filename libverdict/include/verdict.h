@@ -19,8 +19,9 @@
  *
  * The library never prints, never exits, never reads the environment and
  * never installs signal handlers.  Log lines go to the callback set with
- * verdict_set_log().  The only thread it starts is its DNS resolver
- * thread (when a profile uses DNSBL zones).
+ * verdict_set_log().  The threads it starts: its DNS resolver thread
+ * (when a profile uses DNSBL zones), and one helper that lives only
+ * within a verdict_import() call of a list of 1 MiB or more.
  *
  * Fork: a context opened before fork() must not be used in the child;
  * calls there return VERDICT_EFORK.  Open a new context in the child.
@@ -373,7 +374,10 @@ VERDICT_API int verdict_del(verdict_ctx *ctx, const char *table,
  * table is untouched.  *entries gets the number of entries written (the
  * table's size after the import), *warnings the number of warnings;
  * either may be NULL.  A list file writable by every user is imported
- * and logged as a LOG_WARNING (not counted in *warnings).
+ * and logged as a LOG_WARNING (not counted in *warnings).  A list of
+ * 1 MiB or more is parsed and sorted in two halves on two threads (the
+ * second one joined before return); its warnings still come in line
+ * order, from the calling thread.
  */
 VERDICT_API int verdict_import(verdict_ctx *ctx, const char *table,
 			       const char *path, unsigned flags, long max_bad,

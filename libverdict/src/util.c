@@ -12,6 +12,7 @@
  *	util_recs_add	append a copy to a list of owned records
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,35 @@ util_bigfree(void *p, size_t size)
 		free(p);
 	else
 		munmap(p, size);
+}
+
+typedef struct par2_arg {
+	void (*fn)(void *);
+	void *arg;
+} par2_arg;
+
+static void *
+par2_run(void *p)
+{
+	par2_arg *a = p;
+
+	a->fn(a->arg);
+	return NULL;
+}
+
+void
+util_par2(void (*fn)(void *), void *a, void *b)
+{
+	par2_arg pb = { fn, b };
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, par2_run, &pb) != 0) {
+		fn(a);
+		fn(b);
+		return;
+	}
+	fn(a);
+	pthread_join(th, NULL);
 }
 
 int

@@ -954,7 +954,36 @@ typedef struct import_st {
 	uint8_t rlen;
 	uint64_t now;
 	int err;
+	util_recs *defer;	/* second half: messages kept, in order */
+	int rc;			/* import_part's result */
+	const char *part;	/* import_part: this half of the list */
+	size_t partlen, lines_before;
 } import_st;
+
+/* import_warn - a warning about a line: logged, or kept for later in the
+ * second half of a split import ("B" bad line, "W" other). */
+static void __attribute__((format(printf, 3, 4)))
+import_warn(import_st *st, int isbad, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	if (st->defer == NULL) {
+		vd_vlog(&st->ctx->lg, LOG_WARNING, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	if (util_recs_add(st->defer, isbad ? "B" : "W", 1, msg, (size_t)n))
+		st->err = VERDICT_ENOMEM;
+}
 
 static int
 import_item(const listfile_item *it, void *arg)
@@ -968,8 +997,10 @@ import_item(const listfile_item *it, void *arg)
 
 		cidr_format(&it->cidr, buf);
 		st->bad++;
-		vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s: %s", st->name,
-		       it->lineno, buf, why);
+		import_warn(st, 1, "%s:%zu: %s: %s", st->name, it->lineno, buf,
+			    why);
+		if (st->err)
+			return st->err;
 		if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
 			return VERDICT_EBADLIST;
 		return 0;
@@ -979,8 +1010,10 @@ import_item(const listfile_item *it, void *arg)
 
 		cidr_format(&it->cidr, buf);
 		st->warnings++;
-		vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: non-null host bits;"
-		       " imported as %s", st->name, it->lineno, buf);
+		import_warn(st, 0, "%s:%zu: non-null host bits; imported as %s",
+			    st->name, it->lineno, buf);
+		if (st->err)
+			return st->err;
 	}
 	if (st->n == st->cap) {
 		size_t nc = st->cap ? st->cap * 2 : 1024;
@@ -1015,10 +1048,102 @@ import_bad(size_t lineno, const char *why, void *arg)
 	import_st *st = arg;
 
 	st->bad++;
-	vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s", st->name, lineno, why);
+	import_warn(st, 1, "%s:%zu: %s", st->name, lineno, why);
+	if (st->err)
+		return st->err;
 	if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
 		return VERDICT_EBADLIST;
 	return 0;
+}
+
+static void
+import_part(void *arg)
+{
+	import_st *st = arg;
+
+	st->rc = listfile_parse_buf_at(st->part, st->partlen,
+				       st->lines_before, import_item,
+				       import_bad, st);
+}
+
+/* Lists of at least this many bytes are parsed in two halves at once. */
+#define IMPORT_SPLIT_MIN ((size_t)1 << 20)
+
+/*
+ * import_parse - parse buf into st->ents.  A big list is cut at the line
+ * end nearest its middle and the second half parsed on a second thread
+ * into its own array, its warnings kept; then they are logged in line
+ * order and counted against --max-bad as one pass would have (stopping
+ * at the line that goes over), and the arrays joined in input order.
+ * Parsing is a fifth of a large import's time.
+ */
+static int
+import_parse(import_st *st, const char *buf, size_t len, size_t lines)
+{
+	import_st b;
+	util_recs msgs = { 0 };
+	const char *cut;
+	size_t before = 0;
+	int rc;
+
+	cut = len >= IMPORT_SPLIT_MIN ?
+	      memchr(buf + len / 2, '\n', len - len / 2) : NULL;
+	if (cut == NULL || cut + 1 == buf + len) {
+		st->part = buf;
+		st->partlen = len;
+		import_part(st);
+		return st->rc;
+	}
+	cut++;
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(cut - p))) !=
+	     NULL; p++)
+		before++;
+	b = *st;
+	b.defer = &msgs;
+	b.part = cut;
+	b.partlen = (size_t)(buf + len - cut);
+	b.lines_before = before;
+	b.cap = lines - before + 1;
+	if ((b.ents = util_bigalloc(b.cap * sizeof(*b.ents))) == NULL)
+		return VERDICT_ENOMEM;
+	st->part = buf;
+	st->partlen = (size_t)(cut - buf);
+	util_par2(import_part, st, &b);
+	rc = st->rc;
+	for (size_t i = 0; rc == 0 && i < msgs.n; i++) {
+		int isbad = msgs.rec[i][0] == 'B';
+
+		vd_log(&st->ctx->lg, LOG_WARNING, "%.*s", (int)msgs.len[i] - 1,
+		       (const char *)msgs.rec[i] + 1);
+		if (isbad) {
+			st->bad++;
+			if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
+				rc = VERDICT_EBADLIST;
+		} else {
+			st->warnings++;
+		}
+	}
+	if (rc == 0)
+		rc = b.rc;
+	if (rc == 0 && st->n + b.n > st->cap) {
+		tbl_entry *ne = util_bigalloc((st->n + b.n) * sizeof(*ne));
+
+		if (ne == NULL) {
+			rc = VERDICT_ENOMEM;
+		} else {
+			memcpy(ne, st->ents, st->n * sizeof(*ne));
+			util_bigfree(st->ents, st->cap * sizeof(*ne));
+			st->ents = ne;
+			st->cap = st->n + b.n;
+		}
+	}
+	if (rc == 0) {
+		memcpy(st->ents + st->n, b.ents, b.n * sizeof(*b.ents));
+		st->n += b.n;
+	}
+	util_bigfree(b.ents, b.cap * sizeof(*b.ents));
+	util_recs_free(&msgs);
+	return rc;
 }
 
 /* read_all - the whole file (or stdin) into memory: a list is parsed in
@@ -1121,7 +1246,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 		util_bigfree(buf, bufcap);
 		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	}
-	rc = listfile_parse_buf(buf, len, import_item, import_bad, &st);
+	rc = import_parse(&st, buf, len, st.cap);
 	if (rc == VERDICT_EBADLIST) {
 		rc = util_err(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
 			      "lines; table \"%s\" left unchanged (raise "
