@@ -1566,15 +1566,106 @@ emit_append(const vaddr *s, const vaddr *e, const uint8_t *val, size_t len,
 	return rc ? db_err(rc, "index write") : VERDICT_OK;
 }
 
+/* A bulk in key order, one entry at a time: the IPv6 items below
+ * ::ffff:0:0, the IPv4 items, the other IPv6 items (the 16-byte key
+ * order); of equal CIDRs only the last.  The items are read in order but
+ * their reasons lie anywhere in the caller's list: the reason a few items
+ * ahead is prefetched. */
+typedef struct bulk_it {
+	const tbl_bulk *b;
+	size_t seg, i, split6;	/* split6: the first IPv6 item above */
+} bulk_it;
+
+#define BULK_AHEAD 8
+
+static void
+bulk_it_init(bulk_it *it, const tbl_bulk *b)
+{
+	size_t lo = 0, hi = b->n6;
+
+	/* the first IPv6 item at or above ::ffff:0:0 (none is inside) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(b->v6[mid].key, v4_lo, 12) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	it->b = b;
+	it->seg = 0;
+	it->i = 0;
+	it->split6 = lo;
+}
+
+/* bulk_next - the next entry into *e; 0 at the end */
+static int
+bulk_next(bulk_it *it, tbl_entry *e)
+{
+	const tbl_bulk *b = it->b;
+
+	for (;;) {
+		size_t end = it->seg == 0 ? it->split6 :
+			     it->seg == 1 ? b->n4 : b->n6;
+
+		if (it->seg == 2 && it->i < it->split6)
+			it->i = it->split6;
+		if (it->i >= end) {
+			if (it->seg == 2)
+				return 0;
+			it->seg++;
+			it->i = 0;
+			continue;
+		}
+		if (it->seg == 1) {
+			const tbl_item4 *x = &b->v4[it->i];
+
+			if (it->i + BULK_AHEAD < end)
+				__builtin_prefetch(x[BULK_AHEAD].reason);
+			/* equal CIDRs: the last one (the sort is stable) */
+			if (it->i + 1 < end && x[1].key == x->key) {
+				it->i++;
+				continue;
+			}
+			v4_from_key(&e->cidr.net, (uint32_t)(x->key >> 8 &
+							    0xffffffff));
+			e->cidr.plen = (uint8_t)x->key;
+			e->reason = x->reason;
+			e->rlen = x->rlen;
+			e->expires = x->expires;
+		} else {
+			const tbl_item6 *x = &b->v6[it->i];
+
+			if (it->i + BULK_AHEAD < end)
+				__builtin_prefetch(x[BULK_AHEAD].reason);
+			if (it->i + 1 < end &&
+			    memcmp(x[1].key, x->key, 17) == 0) {
+				it->i++;
+				continue;
+			}
+			memcpy(e->cidr.net.b, x->key, 16);
+			e->cidr.plen = x->key[16];
+			e->reason = x->reason;
+			e->rlen = x->rlen;
+			e->expires = x->expires;
+		}
+		e->added = b->added;
+		e->origin = b->origin;
+		e->olen = b->olen;
+		it->i++;
+		return 1;
+	}
+}
+
 /* One sorted stream of entries for the rebuild: an entry db, or (for
- * the table an import just wrote) the sorted array it was written from,
- * which saves reading back what the transaction has just written. */
+ * the table an import just wrote) the bulk it was written from, which
+ * saves reading back what the transaction has just written. */
 typedef struct src {
-	MDB_cursor *cur;	/* NULL: the array */
+	MDB_cursor *cur;	/* NULL: the bulk */
 	MDB_val k, v;
-	const tbl_entry *arr;
-	size_t i, n;
-	uint8_t key[17];	/* the array's current key */
+	bulk_it it;
+	tbl_entry e;		/* the bulk's current entry */
+	uint8_t key[17];	/* its key */
 	int has;
 } src;
 
@@ -1586,22 +1677,19 @@ src_next(src *x, int first)
 					first ? MDB_FIRST : MDB_NEXT) == 0;
 		return;
 	}
-	if (!first)
-		x->i++;
-	x->has = x->i < x->n;
+	x->has = bulk_next(&x->it, &x->e);
 	if (x->has) {
-		ent_key(x->key, &x->arr[x->i].cidr);
+		ent_key(x->key, &x->e.cidr);
 		x->k.mv_size = 17;
 		x->k.mv_data = x->key;
 	}
 }
 
 /* idx_rebuild_from - rebuild the whole index from every live table: a
- * k-way merge of the sorted entry streams into one sweep.  When arr is
- * set, table aid's entries come from it (sorted, deduplicated). */
+ * k-way merge of the sorted entry streams into one sweep.  When b is
+ * set, table aid's entries come from it (sorted). */
 static int
-idx_rebuild_from(MDB_txn *txn, tbl_env *te, uint16_t aid,
-		 const tbl_entry *arr, size_t an)
+idx_rebuild_from(MDB_txn *txn, tbl_env *te, uint16_t aid, const tbl_bulk *b)
 {
 	live_set ls;
 	src *xs;
@@ -1629,9 +1717,8 @@ idx_rebuild_from(MDB_txn *txn, tbl_env *te, uint16_t aid,
 	blk4_w_init(&ea->w, txn, te->idx4, MDB_APPEND);
 	sweep_init(&sw, NULL, NULL, emit_append, ea);
 	for (size_t i = 0; i < ls.n && rc == 0; i++) {
-		if (arr && ls.id[i] == aid) {
-			xs[i].arr = arr;
-			xs[i].n = an;
+		if (b && ls.id[i] == aid) {
+			bulk_it_init(&xs[i].it, b);
 		} else if ((rc = mdb_cursor_open(txn, ls.dbi[i],
 						 &xs[i].cur)) != 0) {
 			rc = db_err(rc, "entries");
@@ -1654,7 +1741,7 @@ idx_rebuild_from(MDB_txn *txn, tbl_env *te, uint16_t aid,
 		if (best == ls.n)
 			break;
 		if (xs[best].cur == NULL) {
-			e = xs[best].arr[xs[best].i];
+			e = xs[best].e;
 		} else if (ent_decode(&xs[best].k, &xs[best].v, &e) != 0) {
 			rc = util_err(VERDICT_EDB, MDB_CORRUPTED, "damaged "
 				      "entry record in table id %u",
@@ -1684,7 +1771,7 @@ idx_rebuild_from(MDB_txn *txn, tbl_env *te, uint16_t aid,
 static int
 idx_rebuild(MDB_txn *txn, tbl_env *te)
 {
-	return idx_rebuild_from(txn, te, 0, NULL, 0);
+	return idx_rebuild_from(txn, te, 0, NULL);
 }
 
 /* sw_add - append entry e of table tid to a growing sweep array. */
@@ -2103,29 +2190,139 @@ tbl_del(tbl_env *te, const char *table, const vcidr *c)
 
 /* --- bulk replace */
 
-/* Sorting imported entries: IPv4 by an LSD radix sort on address and
- * prefix length, IPv6 by one on the 17-byte key, each on its own thread
- * (util_par2); the order is the 16-byte key order, stable (the last
- * duplicate wins). */
-typedef struct sort_item {
-	uint64_t key;		/* IPv4: addr << 8 | plen */
-	uint32_t idx;
-} sort_item;
+int
+tbl_bulk_init(tbl_bulk *b, size_t hint, uint64_t added, const char *origin)
+{
+	memset(b, 0, sizeof(*b));
+	b->added = added;
+	b->origin = origin;
+	b->olen = (uint8_t)strlen(origin);
+	b->cap4 = hint + 16;
+	b->cap6 = hint + 16;
+	b->v4 = util_bigreserve(b->cap4 * sizeof(*b->v4));
+	b->v6 = util_bigreserve(b->cap6 * sizeof(*b->v6));
+	if (b->v4 == NULL || b->v6 == NULL) {
+		tbl_bulk_free(b);
+		return VERDICT_ENOMEM;
+	}
+	return 0;
+}
 
-typedef struct sort_item6 {
-	uint8_t key[17];	/* net | plen */
-	uint32_t idx;
-} sort_item6;
+void
+tbl_bulk_free(tbl_bulk *b)
+{
+	util_bigfree(b->v4, b->cap4 * sizeof(*b->v4));
+	util_bigfree(b->v6, b->cap6 * sizeof(*b->v6));
+	b->v4 = NULL;
+	b->v6 = NULL;
+	b->n4 = b->cap4 = b->n6 = b->cap6 = 0;
+}
 
-/* radix6 - stable LSD radix sort of the IPv6 items by key, a byte a pass;
- * a byte that is the same in every item (the zero tail of a /48) costs
- * one counting pass and no move. */
+/* bulk_room - room for more items of a family: grow (x2 or to fit) */
+static int
+bulk_room(void **arr, size_t *cap, size_t n, size_t more, size_t size)
+{
+	size_t nc = *cap;
+	void *na;
+
+	if (n + more <= *cap)
+		return 0;
+	while (nc < n + more)
+		nc = nc ? nc * 2 : 1024;
+	if ((na = util_bigresize(*arr, *cap * size, nc * size)) == NULL)
+		return VERDICT_ENOMEM;
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
+int
+tbl_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
+	     uint32_t expires)
+{
+	if (cidr_is_v4(c)) {
+		tbl_item4 *x;
+
+		if (b->n4 == b->cap4 && bulk_room((void **)&b->v4, &b->cap4,
+						  b->n4, 1, sizeof(*x)))
+			return VERDICT_ENOMEM;
+		x = &b->v4[b->n4++];
+		x->key = (uint64_t)v4_key(&c->net) << 8 | c->plen;
+		x->reason = reason;
+		x->expires = expires;
+		x->rlen = (uint8_t)rlen;
+	} else {
+		tbl_item6 *x;
+
+		if (b->n6 == b->cap6 && bulk_room((void **)&b->v6, &b->cap6,
+						  b->n6, 1, sizeof(*x)))
+			return VERDICT_ENOMEM;
+		x = &b->v6[b->n6++];
+		memcpy(x->key, c->net.b, 16);
+		x->key[16] = c->plen;
+		x->rlen = (uint8_t)rlen;
+		x->expires = expires;
+		x->reason = reason;
+	}
+	return 0;
+}
+
+int
+tbl_bulk_join(tbl_bulk *b, const tbl_bulk *more)
+{
+	if (bulk_room((void **)&b->v4, &b->cap4, b->n4, more->n4,
+		      sizeof(*b->v4)) ||
+	    bulk_room((void **)&b->v6, &b->cap6, b->n6, more->n6,
+		      sizeof(*b->v6)))
+		return VERDICT_ENOMEM;
+	if (more->n4)
+		memcpy(b->v4 + b->n4, more->v4, more->n4 * sizeof(*b->v4));
+	if (more->n6)
+		memcpy(b->v6 + b->n6, more->v6, more->n6 * sizeof(*b->v6));
+	b->n4 += more->n4;
+	b->n6 += more->n6;
+	return 0;
+}
+
+size_t
+tbl_bulk_count(const tbl_bulk *b)
+{
+	return b->n4 + b->n6;
+}
+
+/* radix4 - stable LSD radix sort of the IPv4 items: 5 byte-wide passes
+ * over the 40-bit key; the result ends in *a (the arrays swap). */
 static void
-radix6(sort_item6 **a, sort_item6 **tmp, size_t n)
+radix4(tbl_item4 **a, tbl_item4 **tmp, size_t n)
+{
+	for (int pass = 0; pass < 5; pass++) {
+		size_t count[257] = { 0 };
+		int sh = pass * 8;
+		tbl_item4 *sw;
+
+		for (size_t i = 0; i < n; i++)
+			count[(((*a)[i].key >> sh) & 0xff) + 1]++;
+		if (count[(((*a)[0].key >> sh) & 0xff) + 1] == n)
+			continue;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			(*tmp)[count[((*a)[i].key >> sh) & 0xff]++] = (*a)[i];
+		sw = *a;
+		*a = *tmp;
+		*tmp = sw;
+	}
+}
+
+/* radix6 - the same for the IPv6 items, a byte of the 17-byte key a
+ * pass; a byte that is the same in every item (the zero tail of a /48)
+ * costs one counting pass and no move. */
+static void
+radix6(tbl_item6 **a, tbl_item6 **tmp, size_t n)
 {
 	for (int byte = 16; byte >= 0; byte--) {
 		size_t count[257] = { 0 };
-		sort_item6 *sw;
+		tbl_item6 *sw;
 
 		for (size_t i = 0; i < n; i++)
 			count[(*a)[i].key[byte] + 1]++;
@@ -2141,122 +2338,67 @@ radix6(sort_item6 **a, sort_item6 **tmp, size_t n)
 	}
 }
 
-/* radix4 - stable LSD radix sort of the IPv4 items: 5 byte-wide passes
- * over the 40-bit key. */
-static void
-radix4(sort_item **a, sort_item **tmp, size_t n)
-{
-	for (int pass = 0; pass < 5; pass++) {
-		size_t count[257] = { 0 };
-		int sh = pass * 8;
-		sort_item *sw;
-
-		for (size_t i = 0; i < n; i++)
-			count[(((*a)[i].key >> sh) & 0xff) + 1]++;
-		for (int b = 0; b < 256; b++)
-			count[b + 1] += count[b];
-		for (size_t i = 0; i < n; i++)
-			(*tmp)[count[((*a)[i].key >> sh) & 0xff]++] = (*a)[i];
-		sw = *a;
-		*a = *tmp;
-		*tmp = sw;
-	}
-}
-
-/* One family's sort, for util_par2. */
+/* One family's sort, for util_par2: sorts *arr (cap items) through a
+ * scratch array of n; when the result lands in the scratch array, that
+ * becomes the family's array (and its cap n). */
 typedef struct sort_job {
-	sort_item **v4, **tmp4;
-	size_t n;
-	sort_item6 **v6, **tmp6;
+	void **arr;
+	size_t *cap, n;
+	int v6, rc;
 } sort_job;
 
 static void
 sort_run(void *p)
 {
 	sort_job *j = p;
+	size_t isz = j->v6 ? sizeof(tbl_item6) : sizeof(tbl_item4);
+	void *a = *j->arr, *tmp;
 
-	if (j->n == 0)
+	j->rc = 0;
+	if (j->n < 2)
 		return;
-	if (j->v4)
-		radix4(j->v4, j->tmp4, j->n);
+	if ((tmp = util_bigalloc(j->n * isz)) == NULL) {
+		j->rc = VERDICT_ENOMEM;
+		return;
+	}
+	if (j->v6)
+		radix6((tbl_item6 **)&a, (tbl_item6 **)&tmp, j->n);
 	else
-		radix6(j->v6, j->tmp6, j->n);
+		radix4((tbl_item4 **)&a, (tbl_item4 **)&tmp, j->n);
+	if (a == *j->arr) {
+		util_bigfree(tmp, j->n * isz);
+	} else {
+		util_bigfree(*j->arr, *j->cap * isz);
+		*j->arr = a;
+		*j->cap = j->n;
+	}
 }
 
-/* sort_entries - the order of ents by (net, plen), equal CIDRs in input
- * order, into *order_out (util_bigalloc'd, n entries); radix sorts, so
- * 1.2M entries take tens of milliseconds. */
+/* bulk_sort - both families into key order, each on its own thread
+ * (util_par2); stable, so of equal CIDRs the last added stays last. */
 static int
-sort_entries(const tbl_entry *ents, size_t n, uint32_t **order_out)
+bulk_sort(tbl_bulk *b)
 {
-	sort_item *v4 = NULL, *tmp = NULL;
-	sort_item6 *v6 = NULL, *tmp6 = NULL;
-	uint32_t *order = NULL;
-	size_t n4 = 0, n6 = 0, k = 0, i6 = 0;
-	sort_job sj[2];
-	int rc = VERDICT_ENOMEM;
+	sort_job sj[2] = {
+		{ (void **)&b->v4, &b->cap4, b->n4, 0, 0 },
+		{ (void **)&b->v6, &b->cap6, b->n6, 1, 0 },
+	};
 
-	if (n > UINT32_MAX)
-		return util_err(VERDICT_ERANGE, 0, "too many entries");
-	if (n == 0) {
-		*order_out = util_bigalloc(sizeof(**order_out));
-		return *order_out ? VERDICT_OK :
-		       util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!cidr_is_v4(&ents[i].cidr))
-			n6++;
-	n4 = n - n6;
-	v4 = util_bigalloc((n4 + 1) * sizeof(*v4));
-	tmp = util_bigalloc((n4 + 1) * sizeof(*tmp));
-	v6 = util_bigalloc((n6 + 1) * sizeof(*v6));
-	tmp6 = util_bigalloc((n6 + 1) * sizeof(*tmp6));
-	order = util_bigalloc(n * sizeof(*order));
-	if (!v4 || !tmp || !v6 || !tmp6 || !order)
-		goto out;
-	n4 = n6 = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (cidr_is_v4(&ents[i].cidr)) {
-			v4[n4].key = (uint64_t)v4_key(&ents[i].cidr.net) << 8 |
-				     ents[i].cidr.plen;
-			v4[n4++].idx = (uint32_t)i;
-		} else {
-			memcpy(v6[n6].key, ents[i].cidr.net.b, 16);
-			v6[n6].key[16] = ents[i].cidr.plen;
-			v6[n6++].idx = (uint32_t)i;
-		}
-	}
-	sj[0] = (sort_job){ &v4, &tmp, n4, NULL, NULL };
-	sj[1] = (sort_job){ NULL, NULL, n6, &v6, &tmp6 };
-	if (n4 > 0 && n6 > 0)
+	if (b->n4 >= 2 && b->n6 >= 2) {
 		util_par2(sort_run, &sj[0], &sj[1]);
-	else
-		sort_run(n4 > 0 ? &sj[0] : &sj[1]);
-	/* IPv6 below ::ffff:0:0, then IPv4, then the rest of IPv6 */
-	while (i6 < n6 && memcmp(v6[i6].key, v4_lo, 12) < 0)
-		order[k++] = v6[i6++].idx;
-	for (size_t i = 0; i < n4; i++)
-		order[k++] = v4[i].idx;
-	while (i6 < n6)
-		order[k++] = v6[i6++].idx;
-	*order_out = order;
-	order = NULL;
-	rc = VERDICT_OK;
-out:
-	util_bigfree(v4, (n4 + 1) * sizeof(*v4));
-	util_bigfree(tmp, (n4 + 1) * sizeof(*tmp));
-	util_bigfree(v6, (n6 + 1) * sizeof(*v6));
-	util_bigfree(tmp6, (n6 + 1) * sizeof(*tmp6));
-	util_bigfree(order, n * sizeof(*order));
-	if (rc != VERDICT_OK)
-		return util_err(rc, ENOMEM, "out of memory");
-	return rc;
+	} else {
+		sort_run(&sj[0]);
+		sort_run(&sj[1]);
+	}
+	if (sj[0].rc || sj[1].rc)
+		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	return VERDICT_OK;
 }
 
 typedef struct replace_arg {
 	const char *table;
-	const tbl_entry *ents;	/* sorted, deduplicated */
-	size_t n;
+	const tbl_bulk *b;	/* sorted */
+	size_t n;		/* its distinct CIDRs */
 	int merge, shrink_guard;
 	size_t total;
 } replace_arg;
@@ -2268,6 +2410,8 @@ do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 	uint8_t key[17], val[8 + 4 + 2 + 2 * 255];
 	MDB_val k = { 17, key }, v;
 	MDB_cursor *c;
+	bulk_it it;
+	tbl_entry e;
 	meta_rec m;
 	MDB_dbi dbi;
 	MDB_stat st;
@@ -2288,13 +2432,12 @@ do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 	 * makes (a dirty-page list search a level, 1.2M times) */
 	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
 		return db_err(rc, "import");
-	for (size_t i = 0; i < a->n; i++) {
-		const tbl_entry *e = &a->ents[i];
-
-		ent_key(key, &e->cidr);
+	bulk_it_init(&it, a->b);
+	while (bulk_next(&it, &e)) {
+		ent_key(key, &e.cidr);
 		k.mv_size = 17;
 		k.mv_data = key;
-		v.mv_size = ent_encode(val, e);
+		v.mv_size = ent_encode(val, &e);
 		v.mv_data = val;
 		rc = mdb_cursor_put(c, &k, &v, a->merge ? 0 : MDB_APPEND);
 		if (rc != 0) {
@@ -2311,130 +2454,27 @@ do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 		return db_err(rc, "catalogue");
 	if (a->merge)
 		return idx_rebuild(txn, te);
-	return idx_rebuild_from(txn, te, m.id, a->ents, a->n);
-}
-
-/* One half of gather, for util_par2: the first half copies its reasons
- * forward from the start of the arena, the second backward from its end
- * (in sorted order both ways), so the two meet without either knowing
- * the other's size. */
-#define GATHER_SPLIT_MIN 32768	/* entries: below, one thread */
-
-typedef struct gather_job {
-	const tbl_entry *ents;
-	const uint32_t *order;
-	tbl_entry *so;
-	char *arena;
-	size_t lo, hi, off;	/* off: arena start (forward) or end */
-	int backward;
-} gather_job;
-
-static void
-gather_run(void *p)
-{
-	gather_job *j = p;
-	const tbl_entry *ents = j->ents;
-	const uint32_t *order = j->order;
-	size_t off = j->off;
-
-	if (!j->backward) {
-		for (size_t i = j->lo; i < j->hi; i++) {
-			const tbl_entry *e = &ents[order[i]];
-
-			if (i + 16 < j->hi)
-				__builtin_prefetch(&ents[order[i + 16]]);
-			if (i + 8 < j->hi)
-				__builtin_prefetch(ents[order[i + 8]].reason);
-			j->so[i] = *e;
-			memcpy(j->arena + off, e->reason, e->rlen);
-			j->so[i].reason = j->arena + off;
-			off += e->rlen;
-		}
-		return;
-	}
-	for (size_t i = j->hi; i-- > j->lo;) {
-		const tbl_entry *e = &ents[order[i]];
-
-		if (i >= j->lo + 16)
-			__builtin_prefetch(&ents[order[i - 16]]);
-		if (i >= j->lo + 8)
-			__builtin_prefetch(ents[order[i - 8]].reason);
-		off -= e->rlen;
-		j->so[i] = *e;
-		memcpy(j->arena + off, e->reason, e->rlen);
-		j->so[i].reason = j->arena + off;
-	}
-}
-
-/* gather - the entries in sorted order, into a new array (*out, n
- * entries, util_bigalloc'd), with their reasons copied after one another
- * in the same order (*arena_out): every later pass (entry db, index) then
- * reads memory front to back instead of jumping around the input.  The
- * loads are independent, so they are prefetched a few entries ahead and
- * overlap (following the permutation's cycles in place made each load
- * wait for the one before it: 3x slower on 1.2M entries); the two halves
- * run on two threads. */
-static int
-gather(const tbl_entry *ents, const uint32_t *order, size_t n,
-       tbl_entry **out, char **arena_out, size_t *arena_size)
-{
-	size_t rbytes = 0;
-	gather_job gj[2];
-	tbl_entry *so;
-	char *arena;
-
-	for (size_t i = 0; i < n; i++)
-		rbytes += ents[i].rlen;
-	*arena_size = rbytes + 1;
-	if ((arena = util_bigalloc(rbytes + 1)) == NULL)
-		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-	if ((so = util_bigalloc((n ? n : 1) * sizeof(*so))) == NULL) {
-		util_bigfree(arena, rbytes + 1);
-		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-	}
-	gj[0] = (gather_job){ ents, order, so, arena, 0, n / 2, 0, 0 };
-	gj[1] = (gather_job){ ents, order, so, arena, n / 2, n, rbytes, 1 };
-	if (n >= GATHER_SPLIT_MIN) {
-		util_par2(gather_run, &gj[0], &gj[1]);
-	} else {
-		gather_run(&gj[0]);
-		gather_run(&gj[1]);
-	}
-	*out = so;
-	*arena_out = arena;
-	return VERDICT_OK;
+	return idx_rebuild_from(txn, te, m.id, a->b);
 }
 
 int
-tbl_replace(tbl_env *te, const char *table, const tbl_entry *ents, size_t n,
-	    int merge, int shrink_guard, size_t *total)
+tbl_replace(tbl_env *te, const char *table, tbl_bulk *b, int merge,
+	    int shrink_guard, size_t *total)
 {
-	replace_arg a = { table, NULL, 0, merge, shrink_guard, 0 };
-	tbl_entry *sorted = NULL;
-	uint32_t *order = NULL;
-	char *arena = NULL;
-	size_t k = 0, asize = 0;
+	replace_arg a = { table, b, 0, merge, shrink_guard, 0 };
 	int rc;
 
-	if ((rc = sort_entries(ents, n, &order)) != 0)
+	if (b->n4 + b->n6 > UINT32_MAX)
+		return util_err(VERDICT_ERANGE, 0, "too many entries");
+	if ((rc = bulk_sort(b)) != 0)
 		return rc;
-	rc = gather(ents, order, n, &sorted, &arena, &asize);
-	util_bigfree(order, (n ? n : 1) * sizeof(*order));
-	if (rc != VERDICT_OK)
-		return rc;
-	/* deduplicate: keep the last of equal CIDRs (the sort is stable) */
-	for (size_t i = 0; i < n; i++) {
-		if (k > 0 && sorted[k - 1].cidr.plen == sorted[i].cidr.plen &&
-		    memcmp(sorted[k - 1].cidr.net.b, sorted[i].cidr.net.b,
-			   16) == 0)
-			k--;
-		sorted[k++] = sorted[i];
-	}
-	a.ents = sorted;
-	a.n = k;
+	/* distinct CIDRs (equal ones are next to each other now) */
+	for (size_t i = 0; i < b->n4; i++)
+		a.n += i + 1 == b->n4 || b->v4[i + 1].key != b->v4[i].key;
+	for (size_t i = 0; i < b->n6; i++)
+		a.n += i + 1 == b->n6 ||
+		       memcmp(b->v6[i + 1].key, b->v6[i].key, 17) != 0;
 	rc = tbl_write_ex(te, do_replace, &a, 1);
-	util_bigfree(sorted, (n ? n : 1) * sizeof(*sorted));
-	util_bigfree(arena, asize);
 	if (rc == VERDICT_OK && total)
 		*total = a.total;
 	return rc;

@@ -186,6 +186,36 @@ util_bigalloc(size_t size)
 	return p;
 }
 
+void *
+util_bigreserve(size_t size)
+{
+	void *p;
+
+	if (size < BIG_MIN)
+		return malloc(size ? size : 1);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void *
+util_bigresize(void *p, size_t size, size_t new_size)
+{
+	void *np;
+
+	if (size >= BIG_MIN && new_size >= BIG_MIN) {
+		np = mremap(p, size, new_size, MREMAP_MAYMOVE);
+		return np == MAP_FAILED ? NULL : np;
+	}
+	if (size < BIG_MIN && new_size < BIG_MIN)
+		return realloc(p, new_size ? new_size : 1);
+	if ((np = util_bigreserve(new_size)) == NULL)
+		return NULL;
+	memcpy(np, p, size < new_size ? size : new_size);
+	util_bigfree(p, size);
+	return np;
+}
+
 void
 util_bigfree(void *p, size_t size)
 {

@@ -47,6 +47,16 @@ void *util_bigalloc(size_t size);
 void util_bigfree(void *p, size_t size);
 
 /*
+ * util_bigreserve - size bytes of address space for an array that fills
+ * as it goes: not populated, a page costs only when first written (below
+ * 1 MiB plain malloc).  util_bigresize moves it to new_size bytes
+ * (mremap: no copy for a mapping), NULL on failure with p intact.  Both
+ * are freed with util_bigfree (size as last allocated).
+ */
+void *util_bigreserve(size_t size);
+void *util_bigresize(void *p, size_t size, size_t new_size);
+
+/*
  * util_par2 - fn(a) on this thread and fn(b) on a second one, both done
  * on return (bulk passes of an import split in two halves).  When no
  * thread can be started, fn(b) runs here after fn(a): the result is the

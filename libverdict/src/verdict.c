@@ -946,8 +946,7 @@ verdict_del(verdict_ctx *ctx, const char *table, const char *cidr)
 typedef struct import_st {
 	verdict_ctx *ctx;
 	const char *name;	/* file name for messages */
-	tbl_entry *ents;
-	size_t n, cap;
+	tbl_bulk b;
 	size_t warnings, bad;
 	long max_bad;
 	const char *reason;
@@ -989,7 +988,6 @@ static int
 import_item(const listfile_item *it, void *arg)
 {
 	import_st *st = arg;
-	tbl_entry *e;
 	const char *why;
 
 	if ((why = cidr_table_check(&it->cidr)) != NULL) {
@@ -1015,31 +1013,10 @@ import_item(const listfile_item *it, void *arg)
 		if (st->err)
 			return st->err;
 	}
-	if (st->n == st->cap) {
-		size_t nc = st->cap ? st->cap * 2 : 1024;
-		tbl_entry *ne = util_bigalloc(nc * sizeof(*ne));
-
-		if (ne == NULL)
-			return VERDICT_ENOMEM;
-		memcpy(ne, st->ents, st->n * sizeof(*ne));
-		util_bigfree(st->ents, st->cap * sizeof(*ne));
-		st->ents = ne;
-		st->cap = nc;
-	}
-	e = &st->ents[st->n++];
-	e->cidr = it->cidr;
-	e->added = st->now;
-	e->expires = 0;
-	if (it->reason_len) {
-		e->reason = it->reason;
-		e->rlen = (uint8_t)it->reason_len;
-	} else {
-		e->reason = st->reason;
-		e->rlen = st->rlen;
-	}
-	e->origin = "import";
-	e->olen = 6;
-	return 0;
+	if (it->reason_len)
+		return tbl_bulk_add(&st->b, &it->cidr, it->reason,
+				    it->reason_len, 0);
+	return tbl_bulk_add(&st->b, &it->cidr, st->reason, st->rlen, 0);
 }
 
 static int
@@ -1103,8 +1080,7 @@ import_parse(import_st *st, const char *buf, size_t len, size_t lines)
 	b.part = cut;
 	b.partlen = (size_t)(buf + len - cut);
 	b.lines_before = before;
-	b.cap = lines - before + 1;
-	if ((b.ents = util_bigalloc(b.cap * sizeof(*b.ents))) == NULL)
+	if (tbl_bulk_init(&b.b, lines - before, st->now, "import") != 0)
 		return VERDICT_ENOMEM;
 	st->part = buf;
 	st->partlen = (size_t)(cut - buf);
@@ -1125,23 +1101,9 @@ import_parse(import_st *st, const char *buf, size_t len, size_t lines)
 	}
 	if (rc == 0)
 		rc = b.rc;
-	if (rc == 0 && st->n + b.n > st->cap) {
-		tbl_entry *ne = util_bigalloc((st->n + b.n) * sizeof(*ne));
-
-		if (ne == NULL) {
-			rc = VERDICT_ENOMEM;
-		} else {
-			memcpy(ne, st->ents, st->n * sizeof(*ne));
-			util_bigfree(st->ents, st->cap * sizeof(*ne));
-			st->ents = ne;
-			st->cap = st->n + b.n;
-		}
-	}
-	if (rc == 0) {
-		memcpy(st->ents + st->n, b.ents, b.n * sizeof(*b.ents));
-		st->n += b.n;
-	}
-	util_bigfree(b.ents, b.cap * sizeof(*b.ents));
+	if (rc == 0)
+		rc = tbl_bulk_join(&st->b, &b.b);
+	tbl_bulk_free(&b.b);
 	util_recs_free(&msgs);
 	return rc;
 }
@@ -1216,7 +1178,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 {
 	import_st st = { 0 };
 	char *buf = NULL;
-	size_t len = 0, bufcap = 0, total = 0;
+	size_t len = 0, bufcap = 0, total = 0, lines;
 	uint16_t id;
 	int kind, rc;
 
@@ -1237,16 +1199,16 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 	st.reason = reason ? reason : "";
 	st.rlen = (uint8_t)strlen(st.reason);
 	st.now = (uint64_t)time(NULL);
-	/* about one entry a line: size the array once (ranges grow it) */
-	st.cap = 1;
+	/* about one entry a line: reserve room once (ranges grow it) */
+	lines = 1;
 	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len -
 							 p))) != NULL; p++)
-		st.cap++;
-	if ((st.ents = util_bigalloc(st.cap * sizeof(*st.ents))) == NULL) {
+		lines++;
+	if (tbl_bulk_init(&st.b, lines, st.now, "import") != 0) {
 		util_bigfree(buf, bufcap);
 		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	}
-	rc = import_parse(&st, buf, len, st.cap);
+	rc = import_parse(&st, buf, len, lines);
 	if (rc == VERDICT_EBADLIST) {
 		rc = util_err(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
 			      "lines; table \"%s\" left unchanged (raise "
@@ -1255,7 +1217,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 	} else if (rc == VERDICT_ENOMEM) {
 		rc = util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	} else if (rc == 0) {
-		rc = tbl_replace(ctx->te, table, st.ents, st.n,
+		rc = tbl_replace(ctx->te, table, &st.b,
 				 !!(flags & VERDICT_MERGE),
 				 !(flags & VERDICT_FORCE), &total);
 	}
@@ -1265,7 +1227,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 		if (warnings)
 			*warnings = st.warnings + st.bad;
 	}
-	util_bigfree(st.ents, st.cap * sizeof(*st.ents));
+	tbl_bulk_free(&st.b);
 	util_bigfree(buf, bufcap);
 	return rc;
 }

@@ -316,8 +316,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int t = 0; t < 3; t++) {
 		static const char *const names[3] = { "b1", "b2", "a1" };
+		tbl_bulk bk;
 
-		rc = tbl_replace(te, names[t], ents[t], nent[t], 0, 0, &total);
+		FUZZ_CHECK(tbl_bulk_init(&bk, nent[t], NOW - 1000, "fuzz") == 0,
+			   "bulk %s", names[t]);
+		for (size_t i = 0; i < nent[t]; i++)
+			FUZZ_CHECK(tbl_bulk_add(&bk, &ents[t][i].cidr,
+						ents[t][i].reason,
+						ents[t][i].rlen,
+						ents[t][i].expires) == 0,
+				   "bulk add %s", names[t]);
+		rc = tbl_replace(te, names[t], &bk, 0, 0, &total);
+		tbl_bulk_free(&bk);
 		FUZZ_CHECK(rc == VERDICT_OK, "replace %s: %s", names[t],
 			   verdict_errdetail());
 	}
