@@ -1568,15 +1568,39 @@ emit_append(const vaddr *s, const vaddr *e, const uint8_t *val, size_t len,
 
 /* A bulk in key order, one entry at a time: the IPv6 items below
  * ::ffff:0:0, the IPv4 items, the other IPv6 items (the 16-byte key
- * order); of equal CIDRs only the last.  The items are read in order but
- * their reasons lie anywhere in the caller's list: the reason a few items
- * ahead is prefetched. */
+ * order); of equal CIDRs only the last.  An entry's reason points into
+ * its item (or where a long one is): valid while the bulk is. */
 typedef struct bulk_it {
 	const tbl_bulk *b;
 	size_t seg, i, split6;	/* split6: the first IPv6 item above */
 } bulk_it;
 
-#define BULK_AHEAD 8
+_Static_assert(sizeof(tbl_item4) == 32, "tbl_item4 is 32 bytes");
+_Static_assert(sizeof(tbl_item6) == 40, "tbl_item6 is 40 bytes");
+
+/* item_reason - where an item's reason is: in it, or behind its pointer */
+static inline const char *
+item_reason(const char *r, uint8_t inl)
+{
+	const char *p;
+
+	if (inl)
+		return r;
+	memcpy(&p, r, sizeof(p));
+	return p;
+}
+
+/* item_set_reason - the reason into the item, or a pointer to it */
+static inline void
+item_set_reason(char *r, size_t room, uint8_t *inl, const char *reason,
+		size_t rlen)
+{
+	*inl = rlen <= room;
+	if (*inl)
+		memcpy(r, reason, rlen);
+	else
+		memcpy(r, &reason, sizeof(reason));
+}
 
 static void
 bulk_it_init(bulk_it *it, const tbl_bulk *b)
@@ -1620,8 +1644,6 @@ bulk_next(bulk_it *it, tbl_entry *e)
 		if (it->seg == 1) {
 			const tbl_item4 *x = &b->v4[it->i];
 
-			if (it->i + BULK_AHEAD < end)
-				__builtin_prefetch(x[BULK_AHEAD].reason);
 			/* equal CIDRs: the last one (the sort is stable) */
 			if (it->i + 1 < end && x[1].key == x->key) {
 				it->i++;
@@ -1630,14 +1652,12 @@ bulk_next(bulk_it *it, tbl_entry *e)
 			v4_from_key(&e->cidr.net, (uint32_t)(x->key >> 8 &
 							    0xffffffff));
 			e->cidr.plen = (uint8_t)x->key;
-			e->reason = x->reason;
+			e->reason = item_reason(x->r, x->inl);
 			e->rlen = x->rlen;
 			e->expires = x->expires;
 		} else {
 			const tbl_item6 *x = &b->v6[it->i];
 
-			if (it->i + BULK_AHEAD < end)
-				__builtin_prefetch(x[BULK_AHEAD].reason);
 			if (it->i + 1 < end &&
 			    memcmp(x[1].key, x->key, 17) == 0) {
 				it->i++;
@@ -1645,7 +1665,7 @@ bulk_next(bulk_it *it, tbl_entry *e)
 			}
 			memcpy(e->cidr.net.b, x->key, 16);
 			e->cidr.plen = x->key[16];
-			e->reason = x->reason;
+			e->reason = item_reason(x->r, x->inl);
 			e->rlen = x->rlen;
 			e->expires = x->expires;
 		}
@@ -2248,9 +2268,9 @@ tbl_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
 			return VERDICT_ENOMEM;
 		x = &b->v4[b->n4++];
 		x->key = (uint64_t)v4_key(&c->net) << 8 | c->plen;
-		x->reason = reason;
 		x->expires = expires;
 		x->rlen = (uint8_t)rlen;
+		item_set_reason(x->r, sizeof(x->r), &x->inl, reason, rlen);
 	} else {
 		tbl_item6 *x;
 
@@ -2262,7 +2282,7 @@ tbl_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
 		x->key[16] = c->plen;
 		x->rlen = (uint8_t)rlen;
 		x->expires = expires;
-		x->reason = reason;
+		item_set_reason(x->r, sizeof(x->r), &x->inl, reason, rlen);
 	}
 	return 0;
 }

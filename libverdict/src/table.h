@@ -127,26 +127,33 @@ typedef struct tbl_entry {
 
 /*
  * tbl_bulk - the entries of a replacement (an import), kept as the items
- * the sort moves: an IPv4 entry is 24 bytes, an IPv6 one 32, and nothing
+ * the sort moves: an IPv4 entry is 32 bytes, an IPv6 one 40, and nothing
  * else is built.  (A 48-byte tbl_entry a line, sorted through an index
  * and then gathered into a sorted copy, was 200 bytes a line and a fifth
- * of a 1.2M-line import's time.)  Every entry of a bulk has the same
- * added time and origin.  Reasons are not copied: the memory they point
- * to must outlive tbl_replace().  The item arrays are reserved address
- * space that fills as entries come (util_bigreserve).
+ * of a 1.2M-line import's time.)  A short reason (SBL123456) is copied
+ * into its item, so the passes after the sort read memory in order; a
+ * longer one is kept by pointer, and that memory must outlive
+ * tbl_replace().  Every entry of a bulk has the same added time and
+ * origin.  The item arrays are reserved address space that fills as
+ * entries come (util_bigreserve).
  */
-typedef struct tbl_item4 {
+#define TBL_INLINE4 18	/* reasons up to this long are kept in the item */
+#define TBL_INLINE6 16
+
+typedef struct tbl_item4 {	/* 32 bytes */
 	uint64_t key;		/* v4 address << 8 | plen (96 + n) */
-	const char *reason;
 	uint32_t expires;
 	uint8_t rlen;
+	uint8_t inl;		/* 1: the reason is in r, else a pointer */
+	char r[TBL_INLINE4];
 } tbl_item4;
 
-typedef struct tbl_item6 {
+typedef struct tbl_item6 {	/* 40 bytes */
 	uint8_t key[17];	/* net | plen */
 	uint8_t rlen;
+	uint8_t inl;
 	uint32_t expires;
-	const char *reason;
+	char r[TBL_INLINE6];
 } tbl_item6;
 
 typedef struct tbl_bulk {
