@@ -2310,60 +2310,122 @@ tbl_bulk_count(const tbl_bulk *b)
 	return b->n4 + b->n6;
 }
 
-/* radix4 - stable LSD radix sort of the IPv4 items: 5 byte-wide passes
- * over the 40-bit key; the result ends in *a (the arrays swap). */
-static void
-radix4(tbl_item4 **a, tbl_item4 **tmp, size_t n)
+/*
+ * The sorts are stable radix sorts, most significant byte first, then
+ * least significant byte first within each bucket: the first pass
+ * scatters the items by the top byte of the address into 256 buckets
+ * (with a list's random order, ~100 KB each), and the passes over the
+ * other bytes then run on one bucket at a time, in the core's cache.
+ * (Byte-wide passes over the whole array took 74 ms for 1M IPv4 items
+ * and 52 for 200k IPv6 ones: each pass read and scattered 32 MB.)  A byte
+ * that is the same in every item of a bucket costs a count and no move.
+ */
+
+/* lsd4 - the items of one bucket by key bytes 0..3 (plen and the three
+ * low address bytes), x through scratch y; returns where they end up */
+static tbl_item4 *
+lsd4(tbl_item4 *x, tbl_item4 *y, size_t m)
 {
-	for (int pass = 0; pass < 5; pass++) {
+	for (int pass = 0; pass < 4; pass++) {
 		size_t count[257] = { 0 };
 		int sh = pass * 8;
 		tbl_item4 *sw;
 
-		for (size_t i = 0; i < n; i++)
-			count[(((*a)[i].key >> sh) & 0xff) + 1]++;
-		if (count[(((*a)[0].key >> sh) & 0xff) + 1] == n)
+		for (size_t i = 0; i < m; i++)
+			count[((x[i].key >> sh) & 0xff) + 1]++;
+		if (count[((x[0].key >> sh) & 0xff) + 1] == m)
 			continue;
 		for (int b = 0; b < 256; b++)
 			count[b + 1] += count[b];
-		for (size_t i = 0; i < n; i++)
-			(*tmp)[count[((*a)[i].key >> sh) & 0xff]++] = (*a)[i];
-		sw = *a;
-		*a = *tmp;
-		*tmp = sw;
+		for (size_t i = 0; i < m; i++)
+			y[count[(x[i].key >> sh) & 0xff]++] = x[i];
+		sw = x;
+		x = y;
+		y = sw;
+	}
+	return x;
+}
+
+/* radix4 - the IPv4 items into key order, in a (tmp: scratch of n) */
+static void
+radix4(tbl_item4 *a, tbl_item4 *tmp, size_t n)
+{
+	size_t start[257] = { 0 }, pos[256];
+
+	for (size_t i = 0; i < n; i++)
+		start[(a[i].key >> 32 & 0xff) + 1]++;
+	for (int b = 0; b < 256; b++) {
+		start[b + 1] += start[b];
+		pos[b] = start[b];
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[pos[a[i].key >> 32 & 0xff]++] = a[i];
+	for (int b = 0; b < 256; b++) {
+		size_t lo = start[b], m = start[b + 1] - lo;
+		tbl_item4 *r;
+
+		if (m == 0)
+			continue;
+		r = m > 1 ? lsd4(tmp + lo, a + lo, m) : tmp + lo;
+		if (r != a + lo)
+			memcpy(a + lo, r, m * sizeof(*a));
 	}
 }
 
-/* radix6 - the same for the IPv6 items, a byte of the 17-byte key a
- * pass; a byte that is the same in every item (the zero tail of a /48)
- * costs one counting pass and no move. */
-static void
-radix6(tbl_item6 **a, tbl_item6 **tmp, size_t n)
+/* lsd6 - one bucket of IPv6 items by key bytes 16 (plen) down to 1 */
+static tbl_item6 *
+lsd6(tbl_item6 *x, tbl_item6 *y, size_t m)
 {
-	for (int byte = 16; byte >= 0; byte--) {
+	for (int byte = 16; byte >= 1; byte--) {
 		size_t count[257] = { 0 };
 		tbl_item6 *sw;
 
-		for (size_t i = 0; i < n; i++)
-			count[(*a)[i].key[byte] + 1]++;
-		if (count[(*a)[0].key[byte] + 1] == n)
+		for (size_t i = 0; i < m; i++)
+			count[x[i].key[byte] + 1]++;
+		if (count[x[0].key[byte] + 1] == m)
 			continue;
 		for (int b = 0; b < 256; b++)
 			count[b + 1] += count[b];
-		for (size_t i = 0; i < n; i++)
-			(*tmp)[count[(*a)[i].key[byte]]++] = (*a)[i];
-		sw = *a;
-		*a = *tmp;
-		*tmp = sw;
+		for (size_t i = 0; i < m; i++)
+			y[count[x[i].key[byte]]++] = x[i];
+		sw = x;
+		x = y;
+		y = sw;
+	}
+	return x;
+}
+
+/* radix6 - the IPv6 items into key order, in a (tmp: scratch of n) */
+static void
+radix6(tbl_item6 *a, tbl_item6 *tmp, size_t n)
+{
+	size_t start[257] = { 0 }, pos[256];
+
+	for (size_t i = 0; i < n; i++)
+		start[a[i].key[0] + 1]++;
+	for (int b = 0; b < 256; b++) {
+		start[b + 1] += start[b];
+		pos[b] = start[b];
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[pos[a[i].key[0]]++] = a[i];
+	for (int b = 0; b < 256; b++) {
+		size_t lo = start[b], m = start[b + 1] - lo;
+		tbl_item6 *r;
+
+		if (m == 0)
+			continue;
+		r = m > 1 ? lsd6(tmp + lo, a + lo, m) : tmp + lo;
+		if (r != a + lo)
+			memcpy(a + lo, r, m * sizeof(*a));
 	}
 }
 
-/* One family's sort, for util_par2: sorts *arr (cap items) through a
- * scratch array of n; when the result lands in the scratch array, that
- * becomes the family's array (and its cap n). */
+/* One family's sort, for util_par2: sorts arr (n items) in place
+ * through a scratch array of n. */
 typedef struct sort_job {
-	void **arr;
-	size_t *cap, n;
+	void *arr;
+	size_t n;
 	int v6, rc;
 } sort_job;
 
@@ -2372,7 +2434,7 @@ sort_run(void *p)
 {
 	sort_job *j = p;
 	size_t isz = j->v6 ? sizeof(tbl_item6) : sizeof(tbl_item4);
-	void *a = *j->arr, *tmp;
+	void *tmp;
 
 	j->rc = 0;
 	if (j->n < 2)
@@ -2382,16 +2444,10 @@ sort_run(void *p)
 		return;
 	}
 	if (j->v6)
-		radix6((tbl_item6 **)&a, (tbl_item6 **)&tmp, j->n);
+		radix6(j->arr, tmp, j->n);
 	else
-		radix4((tbl_item4 **)&a, (tbl_item4 **)&tmp, j->n);
-	if (a == *j->arr) {
-		util_bigfree(tmp, j->n * isz);
-	} else {
-		util_bigfree(*j->arr, *j->cap * isz);
-		*j->arr = a;
-		*j->cap = j->n;
-	}
+		radix4(j->arr, tmp, j->n);
+	util_bigfree(tmp, j->n * isz);
 }
 
 /* bulk_sort - both families into key order, each on its own thread
@@ -2400,8 +2456,8 @@ static int
 bulk_sort(tbl_bulk *b)
 {
 	sort_job sj[2] = {
-		{ (void **)&b->v4, &b->cap4, b->n4, 0, 0 },
-		{ (void **)&b->v6, &b->cap6, b->n6, 1, 0 },
+		{ b->v4, b->n4, 0, 0 },
+		{ b->v6, b->n6, 1, 0 },
 	};
 
 	if (b->n4 >= 2 && b->n6 >= 2) {
