@@ -746,8 +746,9 @@ cap_warn(int level, const char *line, void *arg)
 }
 
 /* split_list - a list of nlines lines (well over the 1 MiB split size):
- * line i (from 1) is 10.h.m.l/32 for i, with a reason; a bad line at
- * bad1 and bad2, host bits at hb; no '\n' after the last line */
+ * line i (from 1) is 10.h.m.l/32 for i, with a reason, or every 7th
+ * 2001:db8:h:l::/64 (both families sort on their own threads); a bad
+ * line at bad1 and bad2, host bits at hb; no '\n' after the last line */
 static char *
 split_list(const char *dir, size_t nlines, size_t bad1, size_t hb,
 	   size_t bad2)
@@ -766,6 +767,9 @@ split_list(const char *dir, size_t nlines, size_t bad1, size_t hb,
 		else if (i == hb)
 			fprintf(f, "10.%zu.%zu.%zu/24 ; hostbits", i >> 16,
 				(i >> 8) & 255, i & 255);
+		else if (i % 7 == 5)
+			fprintf(f, "2001:db8:%zx:%zx::/64 ; six %zu", i >> 16,
+				i & 0xffff, i);
 		else
 			fprintf(f, "10.%zu.%zu.%zu/32 ; reason number %zu",
 				i >> 16, (i >> 8) & 255, i & 255, i);
@@ -778,12 +782,14 @@ split_list(const char *dir, size_t nlines, size_t bad1, size_t hb,
 
 /* The halves give what one pass gives: warnings in line order, the
  * --max-bad count over both halves stopping at the line that goes over,
- * every entry of both halves (the last line without '\n' too). */
+ * every entry of both halves (the last line without '\n' too).  With
+ * 70,000 lines the families also sort on two threads and the commit has
+ * its writeback helper (BULK_THREADS_MIN). */
 START_TEST(import_split)
 {
 	const char *dir = tu_tmpdir();
 	const char *t[][2] = { { "drop", "block" } };
-	const size_t nl = 60000, bad1 = 10, hb = 45000, bad2 = 50000;
+	const size_t nl = 70000, bad1 = 10, hb = 45000, bad2 = 50000;
 	warncap cap = { .n = 0 };
 	struct stat st;
 	verdict_ctx *ctx;
@@ -826,12 +832,17 @@ START_TEST(import_split)
 	expect(ctx, "10.0.0.1", "block", "drop", "10.0.0.1/32",
 	       "reason number 1");
 	expect(ctx, "10.0.0.10", "neutral", "-", "-", "-");
-	snprintf(want, sizeof(want), "reason number %zu", nl / 2 + 1);
-	expect(ctx, "10.0.117.49", "block", "drop", "10.0.117.49/32", want);
+	expect(ctx, "10.0.136.185", "block", "drop", "10.0.136.185/32",
+	       "reason number 35001");
 	expect(ctx, "10.0.175.200", "block", "drop", "10.0.175.0/24",
 	       "hostbits");
-	snprintf(want, sizeof(want), "reason number %zu", nl);
-	expect(ctx, "10.0.234.96", "block", "drop", "10.0.234.96/32", want);
+	expect(ctx, "2001:db8:0:c::1", "block", "drop", "2001:db8:0:c::/64",
+	       "six 12");
+	expect(ctx, "2001:db8:0:9c43:1::", "block", "drop",
+	       "2001:db8:0:9c43::/64", "six 40003");
+	expect(ctx, "10.0.0.12", "neutral", "-", "-", "-");
+	expect(ctx, "10.1.17.112", "block", "drop", "10.1.17.112/32",
+	       "reason number 70000");
 	verdict_free(ctx);
 	free(list);
 	free(conf);

@@ -2210,6 +2210,11 @@ tbl_del(tbl_env *te, const char *table, const vcidr *c)
 
 /* --- bulk replace */
 
+/* A replacement of at least this many entries sorts its two families on
+ * two threads and commits with writeback ahead (wb_helper); below, a
+ * thread costs more than it saves. */
+#define BULK_THREADS_MIN 65536
+
 int
 tbl_bulk_init(tbl_bulk *b, size_t hint, uint64_t added, const char *origin)
 {
@@ -2460,7 +2465,7 @@ bulk_sort(tbl_bulk *b)
 		{ b->v6, b->n6, 1, 0 },
 	};
 
-	if (b->n4 >= 2 && b->n6 >= 2) {
+	if (b->n4 >= 2 && b->n6 >= 2 && b->n4 + b->n6 >= BULK_THREADS_MIN) {
 		util_par2(sort_run, &sj[0], &sj[1]);
 	} else {
 		sort_run(&sj[0]);
@@ -2550,7 +2555,7 @@ tbl_replace(tbl_env *te, const char *table, tbl_bulk *b, int merge,
 	for (size_t i = 0; i < b->n6; i++)
 		a.n += i + 1 == b->n6 ||
 		       memcmp(b->v6[i + 1].key, b->v6[i].key, 17) != 0;
-	rc = tbl_write_ex(te, do_replace, &a, 1);
+	rc = tbl_write_ex(te, do_replace, &a, a.n >= BULK_THREADS_MIN);
 	if (rc == VERDICT_OK && total)
 		*total = a.total;
 	return rc;
