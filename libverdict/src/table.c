@@ -2351,30 +2351,41 @@ lsd4(tbl_item4 *x, tbl_item4 *y, size_t m)
 	return x;
 }
 
+/* MSD_SORT - items of type T into key order in a (tmp: scratch of n):
+ * scatter by TOP(item) into tmp, then each bucket through LSD back
+ * into a (one body for both item types: their keys differ) */
+#define MSD_SORT(T, a, tmp, n, TOP, LSD) do {				\
+	size_t start_[257] = { 0 }, pos_[256];				\
+									\
+	for (size_t i_ = 0; i_ < (n); i_++)				\
+		start_[TOP((a)[i_]) + 1]++;				\
+	for (int b_ = 0; b_ < 256; b_++) {				\
+		start_[b_ + 1] += start_[b_];				\
+		pos_[b_] = start_[b_];					\
+	}								\
+	for (size_t i_ = 0; i_ < (n); i_++)				\
+		(tmp)[pos_[TOP((a)[i_])]++] = (a)[i_];			\
+	for (int b_ = 0; b_ < 256; b_++) {				\
+		size_t lo_ = start_[b_], m_ = start_[b_ + 1] - lo_;	\
+		T *r_;							\
+									\
+		if (m_ == 0)						\
+			continue;					\
+		r_ = m_ > 1 ? LSD((tmp) + lo_, (a) + lo_, m_) :		\
+		     (tmp) + lo_;					\
+		if (r_ != (a) + lo_)					\
+			memcpy((a) + lo_, r_, m_ * sizeof(T));		\
+	}								\
+} while (0)
+
+#define TOP4(x) ((x).key >> 32 & 0xff)	/* the address's top byte */
+#define TOP6(x) ((x).key[0])
+
 /* radix4 - the IPv4 items into key order, in a (tmp: scratch of n) */
 static void
 radix4(tbl_item4 *a, tbl_item4 *tmp, size_t n)
 {
-	size_t start[257] = { 0 }, pos[256];
-
-	for (size_t i = 0; i < n; i++)
-		start[(a[i].key >> 32 & 0xff) + 1]++;
-	for (int b = 0; b < 256; b++) {
-		start[b + 1] += start[b];
-		pos[b] = start[b];
-	}
-	for (size_t i = 0; i < n; i++)
-		tmp[pos[a[i].key >> 32 & 0xff]++] = a[i];
-	for (int b = 0; b < 256; b++) {
-		size_t lo = start[b], m = start[b + 1] - lo;
-		tbl_item4 *r;
-
-		if (m == 0)
-			continue;
-		r = m > 1 ? lsd4(tmp + lo, a + lo, m) : tmp + lo;
-		if (r != a + lo)
-			memcpy(a + lo, r, m * sizeof(*a));
-	}
+	MSD_SORT(tbl_item4, a, tmp, n, TOP4, lsd4);
 }
 
 /* lsd6 - one bucket of IPv6 items by key bytes 16 (plen) down to 1 */
@@ -2404,26 +2415,7 @@ lsd6(tbl_item6 *x, tbl_item6 *y, size_t m)
 static void
 radix6(tbl_item6 *a, tbl_item6 *tmp, size_t n)
 {
-	size_t start[257] = { 0 }, pos[256];
-
-	for (size_t i = 0; i < n; i++)
-		start[a[i].key[0] + 1]++;
-	for (int b = 0; b < 256; b++) {
-		start[b + 1] += start[b];
-		pos[b] = start[b];
-	}
-	for (size_t i = 0; i < n; i++)
-		tmp[pos[a[i].key[0]]++] = a[i];
-	for (int b = 0; b < 256; b++) {
-		size_t lo = start[b], m = start[b + 1] - lo;
-		tbl_item6 *r;
-
-		if (m == 0)
-			continue;
-		r = m > 1 ? lsd6(tmp + lo, a + lo, m) : tmp + lo;
-		if (r != a + lo)
-			memcpy(a + lo, r, m * sizeof(*a));
-	}
+	MSD_SORT(tbl_item6, a, tmp, n, TOP6, lsd6);
 }
 
 /* One family's sort, for util_par2: sorts arr (n items) in place

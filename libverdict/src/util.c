@@ -171,22 +171,6 @@ vd_ratelimit(int64_t *last, int64_t interval_ns)
 #define BIG_MIN ((size_t)1 << 20)
 
 void *
-util_bigalloc(size_t size)
-{
-	void *p;
-
-	if (size < BIG_MIN)
-		return malloc(size ? size : 1);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* both are hints: an older kernel or THP "never" just says no */
-	(void)madvise(p, size, MADV_POPULATE_WRITE);
-	return p;
-}
-
-void *
 util_bigreserve(size_t size)
 {
 	void *p;
@@ -194,8 +178,19 @@ util_bigreserve(size_t size)
 	if (size < BIG_MIN)
 		return malloc(size ? size : 1);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+void *
+util_bigalloc(size_t size)
+{
+	void *p = util_bigreserve(size);
+
+	/* a hint: an older kernel just says no */
+	if (p != NULL && size >= BIG_MIN)
+		(void)madvise(p, size, MADV_POPULATE_WRITE);
+	return p;
 }
 
 void *
