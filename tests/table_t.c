@@ -753,11 +753,12 @@ static char *
 split_list(const char *dir, size_t nlines, size_t bad1, size_t hb,
 	   size_t bad2)
 {
-	char *path = malloc(strlen(dir) + 16);
+	size_t plen = strlen(dir) + sizeof("/split.txt");
+	char *path = malloc(plen);
 	FILE *f;
 
 	ck_assert_ptr_nonnull(path);
-	sprintf(path, "%s/split.txt", dir);
+	ck_assert_int_lt(snprintf(path, plen, "%s/split.txt", dir), plen);
 	f = fopen(path, "w");
 
 	ck_assert_ptr_nonnull(f);

@@ -21,9 +21,9 @@
  */
 #include <getopt.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,8 +366,8 @@ cmd_del(const cli_global *g, int argc, char **argv)
  * than the import's own work.  Grow the heap once by about what the import
  * will write (4 x the list's size, at most 1 GiB) and populate it from a
  * thread of the lowest priority (SCHED_IDLE): it runs when a core has
- * nothing else to do - while the import sorts on one core and writes on
- * one - instead of holding up the start (51 ms for a 37 MB list).  LMDB
+ * nothing else to do - for a 37 MB list, while the import reads the file
+ * (measured) - instead of holding up the start (51 ms).  LMDB
  * takes the heap from its low end and the thread populates from there;
  * a page LMDB gets first is simply faulted in by LMDB.  A hint: whatever
  * fails leaves malloc working as before.  heap_done joins the thread.

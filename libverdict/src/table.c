@@ -1632,13 +1632,11 @@ bulk_next(bulk_it *it, tbl_entry *e)
 		size_t end = it->seg == 0 ? it->split6 :
 			     it->seg == 1 ? b->n4 : b->n6;
 
-		if (it->seg == 2 && it->i < it->split6)
-			it->i = it->split6;
 		if (it->i >= end) {
 			if (it->seg == 2)
 				return 0;
-			it->seg++;
-			it->i = 0;
+			/* IPv4 from its start; IPv6 again from split6 */
+			it->i = ++it->seg == 2 ? it->split6 : 0;
 			continue;
 		}
 		if (it->seg == 1) {
@@ -2307,12 +2305,6 @@ tbl_bulk_join(tbl_bulk *b, const tbl_bulk *more)
 	b->n4 += more->n4;
 	b->n6 += more->n6;
 	return 0;
-}
-
-size_t
-tbl_bulk_count(const tbl_bulk *b)
-{
-	return b->n4 + b->n6;
 }
 
 /*

@@ -177,8 +177,6 @@ int tbl_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason,
 /* tbl_bulk_join - append more's entries after b's (input order kept);
  * more is left as it was.  0, or VERDICT_ENOMEM. */
 int tbl_bulk_join(tbl_bulk *b, const tbl_bulk *more);
-/* tbl_bulk_count - entries in the bulk (duplicates included). */
-size_t tbl_bulk_count(const tbl_bulk *b);
 void tbl_bulk_free(tbl_bulk *b);
 
 /* tbl_add - add (or, with merge, update) one entry. */

@@ -1046,44 +1046,58 @@ import_part(void *arg)
 /* Lists of at least this many bytes are parsed in two halves at once. */
 #define IMPORT_SPLIT_MIN ((size_t)1 << 20)
 
+/* count_lines - the lines of [p, end): '\n's, and one more for a last
+ * line without one */
+static size_t
+count_lines(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) !=
+	     NULL; q++)
+		n++;
+	return n + (p < end && end[-1] != '\n');
+}
+
 /*
- * import_parse - parse buf into st->ents.  A big list is cut at the line
- * end nearest its middle and the second half parsed on a second thread
- * into its own array, its warnings kept; then they are logged in line
- * order and counted against --max-bad as one pass would have (stopping
- * at the line that goes over), and the arrays joined in input order.
- * Parsing is a fifth of a large import's time.
+ * import_parse - parse buf into st->b (reserved for about a line an
+ * entry; ranges grow it).  A big list is cut at the line end nearest its
+ * middle and the second half parsed on a second thread into its own
+ * bulk, its warnings kept; then they are logged in line order and
+ * counted against --max-bad as one pass would have (stopping at the line
+ * that goes over), and the bulks joined in input order.  Parsing is a
+ * fifth of a large import's time.
  */
 static int
-import_parse(import_st *st, const char *buf, size_t len, size_t lines)
+import_parse(import_st *st, const char *buf, size_t len)
 {
-	import_st b;
+	const char *end = buf + len, *cut;
 	util_recs msgs = { 0 };
-	const char *cut;
-	size_t before = 0;
+	size_t before;
+	import_st b;
 	int rc;
 
 	cut = len >= IMPORT_SPLIT_MIN ?
 	      memchr(buf + len / 2, '\n', len - len / 2) : NULL;
-	if (cut == NULL || cut + 1 == buf + len) {
-		st->part = buf;
-		st->partlen = len;
+	cut = cut == NULL ? end : cut + 1;
+	st->part = buf;
+	st->partlen = (size_t)(cut - buf);
+	st->lines_before = 0;
+	before = count_lines(buf, cut);
+	if (tbl_bulk_init(&st->b, before, st->now, "import") != 0)
+		return VERDICT_ENOMEM;
+	if (cut == end) {
 		import_part(st);
 		return st->rc;
 	}
-	cut++;
-	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(cut - p))) !=
-	     NULL; p++)
-		before++;
 	b = *st;
 	b.defer = &msgs;
 	b.part = cut;
-	b.partlen = (size_t)(buf + len - cut);
+	b.partlen = (size_t)(end - cut);
 	b.lines_before = before;
-	if (tbl_bulk_init(&b.b, lines - before, st->now, "import") != 0)
+	if (tbl_bulk_init(&b.b, count_lines(cut, end), st->now,
+			  "import") != 0)
 		return VERDICT_ENOMEM;
-	st->part = buf;
-	st->partlen = (size_t)(cut - buf);
 	util_par2(import_part, st, &b);
 	rc = st->rc;
 	for (size_t i = 0; rc == 0 && i < msgs.n; i++) {
@@ -1178,7 +1192,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 {
 	import_st st = { 0 };
 	char *buf = NULL;
-	size_t len = 0, bufcap = 0, total = 0, lines;
+	size_t len = 0, bufcap = 0, total = 0;
 	uint16_t id;
 	int kind, rc;
 
@@ -1199,16 +1213,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 	st.reason = reason ? reason : "";
 	st.rlen = (uint8_t)strlen(st.reason);
 	st.now = (uint64_t)time(NULL);
-	/* about one entry a line: reserve room once (ranges grow it) */
-	lines = 1;
-	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len -
-							 p))) != NULL; p++)
-		lines++;
-	if (tbl_bulk_init(&st.b, lines, st.now, "import") != 0) {
-		util_bigfree(buf, bufcap);
-		return util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-	}
-	rc = import_parse(&st, buf, len, lines);
+	rc = import_parse(&st, buf, len);
 	if (rc == VERDICT_EBADLIST) {
 		rc = util_err(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
 			      "lines; table \"%s\" left unchanged (raise "
