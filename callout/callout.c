@@ -317,7 +317,7 @@ co_set_why(const char *why)
 static void
 co_retire_step(void)
 {
-	if (co_retired != NULL && grace_step(&co_grace)) {
+	if (co_retired != NULL && vd_grace_step(&co_grace)) {
 		verdict_free(co_retired->vc);
 		free(co_retired);
 		co_retired = NULL;
@@ -334,7 +334,7 @@ co_swap(co_conf *c)
 	if (old == NULL)
 		return;
 	co_retired = old;
-	grace_start(&co_grace);
+	vd_grace_start(&co_grace);
 	co_retire_step();
 }
 
@@ -602,7 +602,7 @@ verdict_check_reputation(char *argument, long *arglength, char *result,
 		co_problem(K_NOMEM, "out of memory: check of %s passed", ip);
 		return 0;
 	}
-	parity = grace_enter(&co_grace, t->stripe);
+	parity = vd_grace_enter(&co_grace, t->stripe);
 	c = atomic_load(&co_cur);
 	if (c != NULL) {
 		ret = co_check(c, t, slot, ip, result, reslength);
@@ -619,7 +619,7 @@ verdict_check_reputation(char *argument, long *arglength, char *result,
 				  missed + 1, why);
 		}
 	}
-	grace_exit(&co_grace, t->stripe, parity);
+	vd_grace_exit(&co_grace, t->stripe, parity);
 	return ret;
 }
 

@@ -99,7 +99,7 @@ START_TEST(test_parse)
 	const char *in = parse_cases[_i].in;
 	char buf[ADDR_TEXT_MAX];
 	vaddr a;
-	int rc = addr_parse(in, strlen(in), &a);
+	int rc = vd_addr_parse(in, strlen(in), &a);
 
 	if (parse_cases[_i].out == NULL) {
 		ck_assert_msg(rc == -1, "%s: \"%s\" accepted",
@@ -108,7 +108,7 @@ START_TEST(test_parse)
 	}
 	ck_assert_msg(rc == 0, "%s: \"%s\" refused", parse_cases[_i].label,
 		      in);
-	ck_assert_uint_eq(addr_format(&a, buf), strlen(parse_cases[_i].out));
+	ck_assert_uint_eq(vd_addr_format(&a, buf), strlen(parse_cases[_i].out));
 	ck_assert_msg(strcmp(buf, parse_cases[_i].out) == 0,
 		      "%s: \"%s\" -> \"%s\", want \"%s\"",
 		      parse_cases[_i].label, in, buf, parse_cases[_i].out);
@@ -116,8 +116,8 @@ START_TEST(test_parse)
 	{
 		vaddr b;
 
-		ck_assert_int_eq(addr_parse(buf, strlen(buf), &b), 0);
-		ck_assert_int_eq(addr_cmp(&a, &b), 0);
+		ck_assert_int_eq(vd_addr_parse(buf, strlen(buf), &b), 0);
+		ck_assert_int_eq(vd_addr_cmp(&a, &b), 0);
 	}
 }
 END_TEST
@@ -128,17 +128,17 @@ START_TEST(test_parse_len)
 	vaddr a, b;
 	char buf[ADDR_TEXT_MAX];
 
-	ck_assert_int_eq(addr_parse("1.2.3.45", 7, &a), 0);
-	addr_format(&a, buf);
+	ck_assert_int_eq(vd_addr_parse("1.2.3.45", 7, &a), 0);
+	vd_addr_format(&a, buf);
 	ck_assert_str_eq(buf, "1.2.3.4");
-	ck_assert_int_eq(addr_parse("::1x", 3, &a), 0);
-	ck_assert_int_eq(addr_parse("1.2.3.4\0", 8, &a), -1);
-	ck_assert_int_eq(addr_parse("::ffff:1.2.3.4", 14, &a), 0);
-	ck_assert(addr_is_v4(&a));
-	ck_assert_int_eq(addr_parse("1.2.3.4", 7, &b), 0);
-	ck_assert_int_eq(addr_cmp(&a, &b), 0);
-	ck_assert_int_eq(addr_parse("2001:db8::1", 11, &b), 0);
-	ck_assert(!addr_is_v4(&b));
+	ck_assert_int_eq(vd_addr_parse("::1x", 3, &a), 0);
+	ck_assert_int_eq(vd_addr_parse("1.2.3.4\0", 8, &a), -1);
+	ck_assert_int_eq(vd_addr_parse("::ffff:1.2.3.4", 14, &a), 0);
+	ck_assert(vd_addr_is_v4(&a));
+	ck_assert_int_eq(vd_addr_parse("1.2.3.4", 7, &b), 0);
+	ck_assert_int_eq(vd_addr_cmp(&a, &b), 0);
+	ck_assert_int_eq(vd_addr_parse("2001:db8::1", 11, &b), 0);
+	ck_assert(!vd_addr_is_v4(&b));
 }
 END_TEST
 
@@ -149,12 +149,12 @@ START_TEST(test_from_raw)
 	vaddr a;
 	char buf[ADDR_TEXT_MAX];
 
-	addr_from_v4(&a, v4);
-	addr_format(&a, buf);
+	vd_addr_from_v4(&a, v4);
+	vd_addr_format(&a, buf);
 	ck_assert_str_eq(buf, "192.0.2.1");
-	ck_assert(addr_is_v4(&a));
-	addr_from_v6(&a, v6);
-	addr_format(&a, buf);
+	ck_assert(vd_addr_is_v4(&a));
+	vd_addr_from_v6(&a, v6);
+	vd_addr_format(&a, buf);
 	ck_assert_str_eq(buf, "2001:db8::1");
 }
 END_TEST
@@ -164,19 +164,19 @@ START_TEST(test_inc_dec)
 	vaddr a;
 	char buf[ADDR_TEXT_MAX];
 
-	addr_parse("1.2.3.255", 9, &a);
-	ck_assert_int_eq(addr_inc(&a), 0);
-	addr_format(&a, buf);
+	vd_addr_parse("1.2.3.255", 9, &a);
+	ck_assert_int_eq(vd_addr_inc(&a), 0);
+	vd_addr_format(&a, buf);
 	ck_assert_str_eq(buf, "1.2.4.0");
-	ck_assert_int_eq(addr_dec(&a), 0);
-	addr_format(&a, buf);
+	ck_assert_int_eq(vd_addr_dec(&a), 0);
+	vd_addr_format(&a, buf);
 	ck_assert_str_eq(buf, "1.2.3.255");
 	memset(a.b, 0xff, 16);
-	ck_assert_int_eq(addr_inc(&a), 1);
-	addr_format(&a, buf);
+	ck_assert_int_eq(vd_addr_inc(&a), 1);
+	vd_addr_format(&a, buf);
 	ck_assert_str_eq(buf, "::");
-	ck_assert_int_eq(addr_dec(&a), 1);
-	addr_format(&a, buf);
+	ck_assert_int_eq(vd_addr_dec(&a), 1);
+	vd_addr_format(&a, buf);
 	ck_assert_str_eq(buf, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 }
 END_TEST
@@ -229,14 +229,14 @@ START_TEST(test_cidr)
 	const char *in = cidr_cases[_i].in;
 	char buf[CIDR_TEXT_MAX];
 	vcidr c;
-	int rc = cidr_parse(in, strlen(in), &c);
+	int rc = vd_cidr_parse(in, strlen(in), &c);
 
 	ck_assert_msg(rc == cidr_cases[_i].rc, "%s: \"%s\" rc %d want %d",
 		      cidr_cases[_i].label, in, rc, cidr_cases[_i].rc);
 	if (rc == CIDR_BAD)
 		return;
 	ck_assert_uint_eq(c.plen, cidr_cases[_i].plen);
-	ck_assert_uint_eq(cidr_format(&c, buf), strlen(cidr_cases[_i].out));
+	ck_assert_uint_eq(vd_cidr_format(&c, buf), strlen(cidr_cases[_i].out));
 	ck_assert_msg(strcmp(buf, cidr_cases[_i].out) == 0,
 		      "%s: \"%s\" -> \"%s\", want \"%s\"",
 		      cidr_cases[_i].label, in, buf, cidr_cases[_i].out);
@@ -244,9 +244,9 @@ START_TEST(test_cidr)
 	{
 		vcidr d;
 
-		ck_assert_int_eq(cidr_parse(buf, strlen(buf), &d), CIDR_OK);
+		ck_assert_int_eq(vd_cidr_parse(buf, strlen(buf), &d), CIDR_OK);
 		ck_assert_uint_eq(d.plen, c.plen);
-		ck_assert_int_eq(addr_cmp(&d.net, &c.net), 0);
+		ck_assert_int_eq(vd_addr_cmp(&d.net, &c.net), 0);
 	}
 }
 END_TEST
@@ -279,8 +279,8 @@ START_TEST(test_table_check)
 	vcidr c;
 	const char *why;
 
-	ck_assert_int_ne(cidr_parse(in, strlen(in), &c), CIDR_BAD);
-	why = cidr_table_check(&c);
+	ck_assert_int_ne(vd_cidr_parse(in, strlen(in), &c), CIDR_BAD);
+	why = vd_cidr_table_check(&c);
 	if (table_cases[_i].why && table_cases[_i].why[0] == 0) {
 		ck_assert_msg(why == NULL, "%s: refused: %s",
 			      table_cases[_i].label, why);
@@ -319,9 +319,9 @@ START_TEST(test_contains)
 {
 	vcidr a, b;
 
-	cidr_parse(contain_cases[_i].a, strlen(contain_cases[_i].a), &a);
-	cidr_parse(contain_cases[_i].b, strlen(contain_cases[_i].b), &b);
-	ck_assert_int_eq(cidr_contains(&a, &b), contain_cases[_i].contains);
+	vd_cidr_parse(contain_cases[_i].a, strlen(contain_cases[_i].a), &a);
+	vd_cidr_parse(contain_cases[_i].b, strlen(contain_cases[_i].b), &b);
+	ck_assert_int_eq(vd_cidr_contains(&a, &b), contain_cases[_i].contains);
 }
 END_TEST
 
@@ -331,33 +331,33 @@ START_TEST(test_mask_last)
 	vaddr last;
 	char buf[ADDR_TEXT_MAX];
 
-	cidr_parse("1.10.16.0/20", 12, &c);
-	addr_last(&c, &last);
-	addr_format(&last, buf);
+	vd_cidr_parse("1.10.16.0/20", 12, &c);
+	vd_addr_last(&c, &last);
+	vd_addr_format(&last, buf);
 	ck_assert_str_eq(buf, "1.10.31.255");
-	cidr_parse("2001:db8::/33", 13, &c);
-	addr_last(&c, &last);
-	addr_format(&last, buf);
+	vd_cidr_parse("2001:db8::/33", 13, &c);
+	vd_addr_last(&c, &last);
+	vd_addr_format(&last, buf);
 	ck_assert_str_eq(buf, "2001:db8:7fff:ffff:ffff:ffff:ffff:ffff");
-	cidr_parse("::/0", 4, &c);
-	addr_last(&c, &last);
-	addr_format(&last, buf);
+	vd_cidr_parse("::/0", 4, &c);
+	vd_addr_last(&c, &last);
+	vd_addr_format(&last, buf);
 	ck_assert_str_eq(buf, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-	cidr_parse("0.0.0.0/0", 9, &c);
-	addr_last(&c, &last);
-	addr_format(&last, buf);
+	vd_cidr_parse("0.0.0.0/0", 9, &c);
+	vd_addr_last(&c, &last);
+	vd_addr_format(&last, buf);
 	ck_assert_str_eq(buf, "255.255.255.255");
-	addr_parse("1.2.3.4", 7, &last);
-	addr_mask(&last, 128);
-	addr_format(&last, buf);
+	vd_addr_parse("1.2.3.4", 7, &last);
+	vd_addr_mask(&last, 128);
+	vd_addr_format(&last, buf);
 	ck_assert_str_eq(buf, "1.2.3.4");
-	addr_mask(&last, 0);
-	addr_format(&last, buf);
+	vd_addr_mask(&last, 0);
+	vd_addr_format(&last, buf);
 	ck_assert_str_eq(buf, "::");
 }
 END_TEST
 
-/* ---- range_split against an independent recursive decomposition ---- */
+/* ---- vd_range_split against an independent recursive decomposition ---- */
 
 typedef unsigned __int128 u128;
 
@@ -421,9 +421,9 @@ check_range(const char *los, const char *his, int want_n)
 	vaddr lo, hi;
 	struct cover got = {.n = 0}, exp = {.n = 0};
 
-	ck_assert_int_eq(addr_parse(los, strlen(los), &lo), 0);
-	ck_assert_int_eq(addr_parse(his, strlen(his), &hi), 0);
-	ck_assert_int_eq(range_split(&lo, &hi, collect, &got), 0);
+	ck_assert_int_eq(vd_addr_parse(los, strlen(los), &lo), 0);
+	ck_assert_int_eq(vd_addr_parse(his, strlen(his), &hi), 0);
+	ck_assert_int_eq(vd_range_split(&lo, &hi, collect, &got), 0);
 	brute(0, 0, u(&lo), u(&hi), &exp);
 	ck_assert_msg(got.n == exp.n, "%s-%s: %d CIDRs, want %d", los, his,
 		      got.n, exp.n);
@@ -431,7 +431,7 @@ check_range(const char *los, const char *his, int want_n)
 		ck_assert_int_eq(got.n, want_n);
 	for (int k = 0; k < got.n; k++) {
 		ck_assert_uint_eq(got.c[k].plen, exp.c[k].plen);
-		ck_assert_int_eq(addr_cmp(&got.c[k].net, &exp.c[k].net), 0);
+		ck_assert_int_eq(vd_addr_cmp(&got.c[k].net, &exp.c[k].net), 0);
 	}
 }
 
@@ -463,10 +463,10 @@ START_TEST(test_range_cases)
 	char buf[CIDR_TEXT_MAX];
 
 	check_range(range_cases[_i].lo, range_cases[_i].hi, range_cases[_i].n);
-	addr_parse(range_cases[_i].lo, strlen(range_cases[_i].lo), &lo);
-	addr_parse(range_cases[_i].hi, strlen(range_cases[_i].hi), &hi);
-	range_split(&lo, &hi, collect, &got);
-	cidr_format(&got.c[0], buf);
+	vd_addr_parse(range_cases[_i].lo, strlen(range_cases[_i].lo), &lo);
+	vd_addr_parse(range_cases[_i].hi, strlen(range_cases[_i].hi), &hi);
+	vd_range_split(&lo, &hi, collect, &got);
+	vd_cidr_format(&got.c[0], buf);
 	ck_assert_str_eq(buf, range_cases[_i].first);
 }
 END_TEST
@@ -502,10 +502,10 @@ START_TEST(test_range_random)
 			}
 			v4[0] = (uint8_t)(p >> 24); v4[1] = (uint8_t)(p >> 16);
 			v4[2] = (uint8_t)(p >> 8); v4[3] = (uint8_t)p;
-			addr_from_v4(&lo, v4);
+			vd_addr_from_v4(&lo, v4);
 			v4[0] = (uint8_t)(q >> 24); v4[1] = (uint8_t)(q >> 16);
 			v4[2] = (uint8_t)(q >> 8); v4[3] = (uint8_t)q;
-			addr_from_v4(&hi, v4);
+			vd_addr_from_v4(&hi, v4);
 		} else {
 			u128 p = (u128)rnd() << 64 | rnd(), q;
 
@@ -515,11 +515,11 @@ START_TEST(test_range_random)
 				q = ~(u128)0;
 			ua(&lo, p);
 			ua(&hi, q);
-			if (addr_is_v4(&lo) != addr_is_v4(&hi))
+			if (vd_addr_is_v4(&lo) != vd_addr_is_v4(&hi))
 				continue;
 		}
-		addr_format(&lo, a);
-		addr_format(&hi, b);
+		vd_addr_format(&lo, a);
+		vd_addr_format(&hi, b);
 		check_range(a, b, -1);
 	}
 }
@@ -539,15 +539,15 @@ START_TEST(test_range_errors)
 	vaddr a, b;
 	int n = 0;
 
-	addr_parse("1.2.3.5", 7, &a);
-	addr_parse("1.2.3.4", 7, &b);
-	ck_assert_int_eq(range_split(&a, &b, stop_at_two, &n), -1);
-	addr_parse("::1", 3, &b);
-	ck_assert_int_eq(range_split(&b, &a, stop_at_two, &n), -1);
+	vd_addr_parse("1.2.3.5", 7, &a);
+	vd_addr_parse("1.2.3.4", 7, &b);
+	ck_assert_int_eq(vd_range_split(&a, &b, stop_at_two, &n), -1);
+	vd_addr_parse("::1", 3, &b);
+	ck_assert_int_eq(vd_range_split(&b, &a, stop_at_two, &n), -1);
 	ck_assert_int_eq(n, 0);
-	addr_parse("1.2.3.1", 7, &a);
-	addr_parse("1.2.3.200", 9, &b);
-	ck_assert_int_eq(range_split(&a, &b, stop_at_two, &n), 42);
+	vd_addr_parse("1.2.3.1", 7, &a);
+	vd_addr_parse("1.2.3.200", 9, &b);
+	ck_assert_int_eq(vd_range_split(&a, &b, stop_at_two, &n), 42);
 	ck_assert_int_eq(n, 2);
 }
 END_TEST
@@ -566,18 +566,18 @@ START_TEST(test_random_bytes)
 		for (size_t i = 0; i < len; i++)
 			s[i] = t % 3 == 0 ? (char)rnd()
 				: alpha[rnd() % (sizeof(alpha) - 1)];
-		if (addr_parse(s, len, &a) == 0) {
+		if (vd_addr_parse(s, len, &a) == 0) {
 			char buf[ADDR_TEXT_MAX];
 			vaddr b;
-			size_t n = addr_format(&a, buf);
+			size_t n = vd_addr_format(&a, buf);
 
-			ck_assert_int_eq(addr_parse(buf, n, &b), 0);
-			ck_assert_int_eq(addr_cmp(&a, &b), 0);
+			ck_assert_int_eq(vd_addr_parse(buf, n, &b), 0);
+			ck_assert_int_eq(vd_addr_cmp(&a, &b), 0);
 		}
-		if (cidr_parse(s, len, &c) != CIDR_BAD) {
+		if (vd_cidr_parse(s, len, &c) != CIDR_BAD) {
 			char buf[CIDR_TEXT_MAX];
 
-			ck_assert_uint_le(cidr_format(&c, buf), CIDR_TEXT_MAX - 1);
+			ck_assert_uint_le(vd_cidr_format(&c, buf), CIDR_TEXT_MAX - 1);
 		}
 		free(s);
 	}
@@ -593,9 +593,9 @@ START_TEST(test_v4_octets)
 	for (int v = 0; v < 1000; v++) {
 		int n = snprintf(in, sizeof(in), "%d.%d.%d.%d", v, 0, v % 256, 7);
 
-		ck_assert_int_eq(addr_parse(in, (size_t)n, &a), v < 256 ? 0 : -1);
+		ck_assert_int_eq(vd_addr_parse(in, (size_t)n, &a), v < 256 ? 0 : -1);
 		if (v < 256) {
-			addr_format(&a, buf);
+			vd_addr_format(&a, buf);
 			ck_assert_str_eq(buf, in);
 		}
 	}
@@ -618,12 +618,12 @@ START_TEST(test_speed)
 	for (int i = 0; i < N; i++) {
 		const char *s = ips[i & 3];
 
-		addr_parse(s, strlen(s), &a);
+		vd_addr_parse(s, strlen(s), &a);
 		sum += a.b[15];
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t1 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	fprintf(stderr, "addr_parse v4: %.1f ns (sum %u)\n",
+	fprintf(stderr, "vd_addr_parse v4: %.1f ns (sum %u)\n",
 		(double)(t1 - t0) / N, sum);
 	ck_assert_int_lt((t1 - t0) / N, 2000);
 }

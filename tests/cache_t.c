@@ -1,5 +1,5 @@
 /*
- * cache_t.c - the answer cache (cache.h): get/put/expiry, cache_get_many
+ * cache_t.c - the answer cache (cache.h): get/put/expiry, vd_cache_get_many
  * against single gets, shard groups, second-chance eviction order, the
  * capacity bound and hit count under many threads.
  *
@@ -46,7 +46,7 @@ get1(cache *c, uint32_t ip, uint32_t zone, int64_t now)
 	int hit;
 
 	key(k, ip, zone);
-	hit = cache_get(c, k, KLEN, v, &n, now);
+	hit = vd_cache_get(c, k, KLEN, v, &n, now);
 	if (hit) {
 		val(w, ip, zone);
 		ck_assert_uint_eq(n, sizeof(v));
@@ -64,7 +64,7 @@ put1(cache *c, uint32_t ip, uint32_t zone, int64_t expires)
 
 	key(k, ip, zone);
 	val(v, ip, zone);
-	ck_assert_int_eq(cache_put(c, k, KLEN, v, sizeof(v), expires), 0);
+	ck_assert_int_eq(vd_cache_put(c, k, KLEN, v, sizeof(v), expires), 0);
 }
 
 /* basic semantics, table-driven: a sequence of puts, then a get at now */
@@ -89,7 +89,7 @@ START_TEST(get_put_expiry)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		cache *c = cache_new(t[i].max, GLEN);
+		cache *c = vd_cache_new(t[i].max, GLEN);
 
 		ck_assert_ptr_nonnull(c);
 		put1(c, 1, 1, t[i].exp1);
@@ -97,11 +97,11 @@ START_TEST(get_put_expiry)
 			put1(c, 1, 1, t[i].exp2);
 		ck_assert_msg(get1(c, 1, 1, t[i].now) == t[i].hit,
 			      "%s: hit", t[i].label);
-		ck_assert_msg(cache_count(c) == t[i].count_after,
-			      "%s: count %zu", t[i].label, cache_count(c));
-		ck_assert_msg(cache_hits(c) == (unsigned long)t[i].hit,
-			      "%s: hits %lu", t[i].label, cache_hits(c));
-		cache_free(c);
+		ck_assert_msg(vd_cache_count(c) == t[i].count_after,
+			      "%s: count %zu", t[i].label, vd_cache_count(c));
+		ck_assert_msg(vd_cache_hits(c) == (unsigned long)t[i].hit,
+			      "%s: hits %lu", t[i].label, vd_cache_hits(c));
+		vd_cache_free(c);
 	}
 }
 END_TEST
@@ -112,30 +112,30 @@ START_TEST(limits)
 	unsigned char k[CACHE_KEY_MAX + 1] = { 0 }, v[CACHE_VAL_MAX + 1] = { 0 };
 	unsigned char out[4];
 	size_t n = sizeof(out);
-	cache *c = cache_new(100, GLEN);
+	cache *c = vd_cache_new(100, GLEN);
 
 	ck_assert_ptr_nonnull(c);
-	ck_assert_ptr_null(cache_new(100, CACHE_KEY_MAX + 1));
-	ck_assert_int_eq(cache_put(c, k, CACHE_KEY_MAX + 1, v, 1, 10), -1);
-	ck_assert_int_eq(cache_put(c, k, 8, v, CACHE_VAL_MAX + 1, 10), -1);
+	ck_assert_ptr_null(vd_cache_new(100, CACHE_KEY_MAX + 1));
+	ck_assert_int_eq(vd_cache_put(c, k, CACHE_KEY_MAX + 1, v, 1, 10), -1);
+	ck_assert_int_eq(vd_cache_put(c, k, 8, v, CACHE_VAL_MAX + 1, 10), -1);
 	memset(v, 7, 10);
 	/* a key shorter than the group: the whole key chooses the shard */
-	ck_assert_int_eq(cache_put(c, k, 8, v, 10, 10), 0);
-	ck_assert_int_eq(cache_get(c, k, 8, out, &n, 1), 1);
+	ck_assert_int_eq(vd_cache_put(c, k, 8, v, 10, 10), 0);
+	ck_assert_int_eq(vd_cache_get(c, k, 8, out, &n, 1), 1);
 	ck_assert_uint_eq(n, sizeof(out));	/* cut to the room given */
 	ck_assert_int_eq(out[3], 7);
 	n = sizeof(out);
-	ck_assert_int_eq(cache_get(c, k, 9, out, &n, 1), 0);	/* length */
-	cache_free(c);
+	ck_assert_int_eq(vd_cache_get(c, k, 9, out, &n, 1), 0);	/* length */
+	vd_cache_free(c);
 }
 END_TEST
 
-/* cache_get_many gives exactly what cache_get gives, on two caches built
+/* vd_cache_get_many gives exactly what vd_cache_get gives, on two caches built
  * alike: present, absent, expired (and dropped), other groups, repeats */
 START_TEST(get_many_equals_get)
 {
 	enum { NREQ = 40 };
-	cache *a = cache_new(100000, GLEN), *b = cache_new(100000, GLEN);
+	cache *a = vd_cache_new(100000, GLEN), *b = vd_cache_new(100000, GLEN);
 	unsigned char keys[NREQ][KLEN];
 	uint32_t vals[NREQ][4];
 	cache_req rq[NREQ];
@@ -166,11 +166,11 @@ START_TEST(get_many_equals_get)
 		rq[i].vlen = sizeof(vals[i]);
 		rq[i].hit = -1;
 	}
-	nh = cache_get_many(b, rq, NREQ, 10);
+	nh = vd_cache_get_many(b, rq, NREQ, 10);
 	for (i = 0; i < NREQ; i++) {
 		uint32_t v[4];
 		size_t n = sizeof(v);
-		int hit = cache_get(a, keys[i], KLEN, v, &n, 10);
+		int hit = vd_cache_get(a, keys[i], KLEN, v, &n, 10);
 
 		ck_assert_msg(rq[i].hit == hit, "request %zu: hit %d, get %d",
 			      i, rq[i].hit, hit);
@@ -184,10 +184,10 @@ START_TEST(get_many_equals_get)
 	ck_assert_uint_eq(nh, hits);
 	ck_assert_uint_gt(hits, 20);
 	ck_assert_uint_lt(hits, NREQ);
-	ck_assert_uint_eq(cache_count(a), cache_count(b));
-	ck_assert_uint_eq(cache_hits(a), cache_hits(b));
-	cache_free(a);
-	cache_free(b);
+	ck_assert_uint_eq(vd_cache_count(a), vd_cache_count(b));
+	ck_assert_uint_eq(vd_cache_hits(a), vd_cache_hits(b));
+	vd_cache_free(a);
+	vd_cache_free(b);
 }
 END_TEST
 
@@ -207,15 +207,15 @@ START_TEST(group_is_one_shard)
 	uint32_t zone;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		cache *c = cache_new(4 * NSH, t[i].glen);
+		cache *c = vd_cache_new(4 * NSH, t[i].glen);
 
 		ck_assert_ptr_nonnull(c);
 		for (zone = 1; zone <= 20; zone++)
 			put1(c, 42, zone, 1000);
-		ck_assert_msg(cache_count(c) >= t[i].min
-			      && cache_count(c) <= t[i].max, "%s: count %zu",
-			      t[i].label, cache_count(c));
-		cache_free(c);
+		ck_assert_msg(vd_cache_count(c) >= t[i].min
+			      && vd_cache_count(c) <= t[i].max, "%s: count %zu",
+			      t[i].label, vd_cache_count(c));
+		vd_cache_free(c);
 	}
 }
 END_TEST
@@ -243,7 +243,7 @@ START_TEST(second_chance_order)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		cache *c = cache_new(4 * NSH, GLEN);
+		cache *c = vd_cache_new(4 * NSH, GLEN);
 		const char *p;
 		uint32_t z;
 
@@ -266,7 +266,7 @@ START_TEST(second_chance_order)
 				      "%s", t[i].label, z, want ? "evicted"
 				      : "still held");
 		}
-		cache_free(c);
+		vd_cache_free(c);
 	}
 }
 END_TEST
@@ -307,7 +307,7 @@ worker(void *arg)
 			rq[i].val = vals[i];
 			rq[i].vlen = sizeof(vals[i]);
 		}
-		t->hits += cache_get_many(t->c, rq, 4, 5);
+		t->hits += vd_cache_get_many(t->c, rq, 4, 5);
 		for (i = 0; i < 4; i++) {
 			if (!rq[i].hit)
 				continue;
@@ -325,7 +325,7 @@ START_TEST(threads_bound_and_values)
 	pthread_t th[NTHR];
 	tharg a[NTHR];
 	unsigned long hits = 0;
-	cache *c = cache_new(MAXE, GLEN);
+	cache *c = vd_cache_new(MAXE, GLEN);
 	void *ret;
 	int i;
 
@@ -341,11 +341,11 @@ START_TEST(threads_bound_and_values)
 		ck_assert_msg(ret == NULL, "thread %d: %s", i, (char *)ret);
 		hits += a[i].hits;
 	}
-	ck_assert_uint_le(cache_count(c), MAXE);
-	ck_assert_uint_gt(cache_count(c), MAXE / 4);
+	ck_assert_uint_le(vd_cache_count(c), MAXE);
+	ck_assert_uint_gt(vd_cache_count(c), MAXE / 4);
 	ck_assert_uint_gt(hits, 0);
-	ck_assert_uint_eq(cache_hits(c), hits);
-	cache_free(c);
+	ck_assert_uint_eq(vd_cache_hits(c), hits);
+	vd_cache_free(c);
 }
 END_TEST
 

@@ -24,7 +24,7 @@ load_text(const char *text, vd_config **cfg, char *err, size_t errlen)
 
 	snprintf(name, sizeof(name), "t%d.conf", ++seq);
 	path = tu_write(tu_tmpdir(), name, text);
-	if (config_load(path, cfg, err, errlen, &e) != 0)
+	if (vd_config_load(path, cfg, err, errlen, &e) != 0)
 		ck_assert_int_eq(e, 0);
 	return path;
 }
@@ -119,7 +119,7 @@ show(const vd_config *c, const config_profile *pr, const char *key,
 		for (i = 0; i < pr->ntrusted; i++) {
 			char t[CIDR_TEXT_MAX];
 
-			cidr_format(&pr->trusted[i], t);
+			vd_cidr_format(&pr->trusted[i], t);
 			cat(buf, size, t);
 		}
 	} else if (!strcmp(key, "allow_tables"))
@@ -218,12 +218,12 @@ static const struct {
 	{"callout_tempfail", "pass"},
 };
 
-/* config_default() and an empty file both give every default, in the
+/* vd_config_default() and an empty file both give every default, in the
  * global section and in the implicit profile 1. */
 START_TEST(test_defaults)
 {
 	char buf[2048], err[512];
-	vd_config *d = config_default(), *e = NULL;
+	vd_config *d = vd_config_default(), *e = NULL;
 	const char *key = defaults[_i].key;
 
 	ck_assert_ptr_nonnull(d);
@@ -231,17 +231,17 @@ START_TEST(test_defaults)
 	ck_assert_msg(e != NULL, "%s", err);
 	show(d, &d->global, key, buf, sizeof(buf));
 	ck_assert_str_eq(buf, defaults[_i].value);
-	show(d, config_profile_get(d, 1), key, buf, sizeof(buf));
+	show(d, vd_config_profile_get(d, 1), key, buf, sizeof(buf));
 	ck_assert_str_eq(buf, defaults[_i].value);
 	show(e, &e->global, key, buf, sizeof(buf));
 	ck_assert_str_eq(buf, defaults[_i].value);
-	show(e, config_profile_get(e, 1), key, buf, sizeof(buf));
+	show(e, vd_config_profile_get(e, 1), key, buf, sizeof(buf));
 	ck_assert_str_eq(buf, defaults[_i].value);
 	ck_assert_int_eq(e->nprofiles, 1);
-	ck_assert_ptr_null(config_profile_get(e, 2));
-	ck_assert_ptr_null(config_profile_get(d, 0));
-	config_free(d);
-	config_free(e);
+	ck_assert_ptr_null(vd_config_profile_get(e, 2));
+	ck_assert_ptr_null(vd_config_profile_get(d, 0));
+	vd_config_free(d);
+	vd_config_free(e);
 }
 END_TEST
 
@@ -400,7 +400,7 @@ START_TEST(test_values)
 
 	free(load_text(values[_i].text, &c, err, sizeof(err)));
 	ck_assert_msg(c != NULL, "%s: %s", values[_i].label, err);
-	pr = values[_i].profile ? config_profile_get(c, values[_i].profile)
+	pr = values[_i].profile ? vd_config_profile_get(c, values[_i].profile)
 	    : &c->global;
 	ck_assert_msg(pr != NULL, "%s: profile %d missing", values[_i].label,
 		      values[_i].profile);
@@ -408,7 +408,7 @@ START_TEST(test_values)
 	ck_assert_msg(strcmp(buf, values[_i].expect) == 0,
 		      "%s: got \"%s\", want \"%s\"", values[_i].label, buf,
 		      values[_i].expect);
-	config_free(c);
+	vd_config_free(c);
 }
 END_TEST
 
@@ -572,7 +572,7 @@ START_TEST(test_file_errors)
 	size_t n;
 
 	snprintf(want, sizeof(want), "%s/missing.conf", dir);
-	ck_assert_int_eq(config_load(want, &c, err, sizeof(err), &e), -1);
+	ck_assert_int_eq(vd_config_load(want, &c, err, sizeof(err), &e), -1);
 	ck_assert_int_eq(e, ENOENT);
 	ck_assert_ptr_null(c);
 	snprintf(want, sizeof(want), "%s/missing.conf: %s", dir,
@@ -585,7 +585,7 @@ START_TEST(test_file_errors)
 	memset(big, '#', n);
 	big[n] = 0;
 	path = tu_write(dir, "big.conf", big);
-	ck_assert_int_eq(config_load(path, &c, err, sizeof(err), &e), -1);
+	ck_assert_int_eq(vd_config_load(path, &c, err, sizeof(err), &e), -1);
 	ck_assert_int_eq(e, 0);
 	ck_assert_msg(strstr(err, "larger than 1 MiB") != NULL, "%s", err);
 	free(path);
@@ -593,7 +593,7 @@ START_TEST(test_file_errors)
 	memcpy(big, "mode = enforce\n# ", 17);
 	big[70 * 1024] = 0;
 	path = tu_write(dir, "long.conf", big);
-	ck_assert_int_eq(config_load(path, &c, err, sizeof(err), &e), -1);
+	ck_assert_int_eq(vd_config_load(path, &c, err, sizeof(err), &e), -1);
 	snprintf(want, sizeof(want), "%s:2: line longer than", path);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
 	free(path);
@@ -601,7 +601,7 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
-/* Durations straight through config_parse_duration. */
+/* Durations straight through vd_config_parse_duration. */
 static const struct {
 	const char *in;
 	int ok;
@@ -618,7 +618,7 @@ static const struct {
 START_TEST(test_durations)
 {
 	int64_t ms = -7;
-	int rc = config_parse_duration(durations[_i].in, &ms);
+	int rc = vd_config_parse_duration(durations[_i].in, &ms);
 
 	ck_assert_msg(rc == (durations[_i].ok ? 0 : -1), "\"%s\": rc %d",
 		      durations[_i].in, rc);
@@ -645,22 +645,22 @@ START_TEST(test_profiles)
 	ck_assert_int_eq(c->profiles[0].number, 1);
 	ck_assert_int_eq(c->profiles[1].number, 2);
 	ck_assert_int_eq(c->profiles[2].number, 5);
-	p1 = config_profile_get(c, 1);
-	p2 = config_profile_get(c, 2);
-	p5 = config_profile_get(c, 5);
+	p1 = vd_config_profile_get(c, 1);
+	p2 = vd_config_profile_get(c, 2);
+	p5 = vd_config_profile_get(c, 5);
 	ck_assert_ptr_nonnull(p1);
 	ck_assert_ptr_nonnull(p2);
 	ck_assert_ptr_nonnull(p5);
-	ck_assert_ptr_null(config_profile_get(c, 3));
-	ck_assert_ptr_null(config_profile_get(c, 999));
-	ck_assert_ptr_null(config_profile_get(c, -1));
+	ck_assert_ptr_null(vd_config_profile_get(c, 3));
+	ck_assert_ptr_null(vd_config_profile_get(c, 999));
+	ck_assert_ptr_null(vd_config_profile_get(c, -1));
 	ck_assert_int_eq(p5->mode, MODE_MONITOR);
 	ck_assert_int_eq(p1->mode, MODE_ENFORCE);
 	ck_assert_str_eq(p2->block_tables.v[0], "edrop");
 	ck_assert_ptr_eq(p5->block_tables.v, c->global.block_tables.v);
 	ck_assert_ptr_eq(p2->trusted, c->global.trusted);
 	ck_assert_str_eq(p5->file, c->path);
-	config_free(c);
+	vd_config_free(c);
 }
 END_TEST
 
@@ -674,11 +674,11 @@ START_TEST(test_example)
 
 	snprintf(path, sizeof(path), "%s/data/verdict.conf.example",
 		 tu_srcdir());
-	ck_assert_msg(config_load(path, &c, err, sizeof(err), &e) == 0, "%s",
+	ck_assert_msg(vd_config_load(path, &c, err, sizeof(err), &e) == 0, "%s",
 		      err);
 	ck_assert_str_eq(c->database, "/var/lib/verdict");
-	p1 = config_profile_get(c, 1);
-	p2 = config_profile_get(c, 2);
+	p1 = vd_config_profile_get(c, 1);
+	p2 = vd_config_profile_get(c, 2);
 	ck_assert_ptr_nonnull(p1);
 	ck_assert_ptr_nonnull(p2);
 	ck_assert_int_eq(p1->ntrusted, 2);
@@ -689,7 +689,7 @@ START_TEST(test_example)
 	ck_assert_int_eq(p1->log_verdicts, LOG_VERDICTS_BLOCK);
 	ck_assert_int_eq(p2->block_tables.n, 0);
 	ck_assert_int_eq(p2->ntrusted, 2);
-	config_free(c);
+	vd_config_free(c);
 }
 END_TEST
 

@@ -141,7 +141,7 @@ engine_for(tctx *t, int port, int64_t timeout_ms)
 	t->cfg.global.dnsbl_max_ttl = 3600;
 	t->lg.fn = logfn;
 	logbuf[0] = 0;
-	ck_assert_int_eq(dnsbl_engine_new(&t->cfg, &t->lg, &t->e), VERDICT_OK);
+	ck_assert_int_eq(vd_dnsbl_engine_new(&t->cfg, &t->lg, &t->e), VERDICT_OK);
 }
 
 static void
@@ -179,7 +179,7 @@ sites(const char *text, const config_pairlist *names)
 	dnsbl_sites *s;
 	char err[256];
 
-	ck_assert_msg(dnsbl_sites_parse(text, names, &s, err, sizeof(err))
+	ck_assert_msg(vd_dnsbl_sites_parse(text, names, &s, err, sizeof(err))
 		      == VERDICT_OK, "%s", err);
 	return s;
 }
@@ -187,7 +187,7 @@ sites(const char *text, const config_pairlist *names)
 static long
 ms_since(int64_t t0)
 {
-	return (long)((util_now_ns() - t0) / 1000000);
+	return (long)((vd_clock_now_ns() - t0) / 1000000);
 }
 
 /* wait_answering - the server answers a query for bl.test/listed.test */
@@ -202,18 +202,18 @@ wait_answering(int port, const char *domain, const char *ip)
 	int i, ok = 0;
 	char err[128];
 
-	if (dnsbl_sites_parse(domain, NULL, &s, err, sizeof(err)) != 0)
+	if (vd_dnsbl_sites_parse(domain, NULL, &s, err, sizeof(err)) != 0)
 		return 0;
 	profile(&p, 1, 0, 300);
 	for (i = 0; i < 50 && !ok; i++) {
 		engine_for(&t, port, 300);
-		dnsbl_check(t.e, s, &p, &a, 0, util_now_ns() + 300000000LL, &r);
+		vd_dnsbl_check(t.e, s, &p, &a, 0, vd_clock_now_ns() + 300000000LL, &r);
 		ok = r.score == 1;
-		dnsbl_engine_free(t.e);
+		vd_dnsbl_engine_free(t.e);
 		if (!ok)
 			usleep(100000);
 	}
-	dnsbl_sites_free(s);
+	vd_dnsbl_sites_free(s);
 	return ok;
 }
 
@@ -368,8 +368,8 @@ START_TEST(test_profiles)
 	engine_for(&t, rbl_port, 400);
 	profile(&p, prof_cases[_i].threshold, prof_cases[_i].allow, 400);
 	p.dnsbl_wait_all = 1;
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0,
-				     util_now_ns() + 400000000LL, &r),
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+				     vd_clock_now_ns() + 400000000LL, &r),
 			 VERDICT_OK);
 	ck_assert_msg(r.score == prof_cases[_i].score, "%s: score %d, not %d",
 		      prof_cases[_i].label, r.score, prof_cases[_i].score);
@@ -378,9 +378,9 @@ START_TEST(test_profiles)
 	ck_assert_int_eq(r.settled, !prof_cases[_i].unsettled);
 	ck_assert_int_eq(r.unknown, prof_cases[_i].unsettled);
 	if (prof_cases[_i].answer0)
-		ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), prof_cases[_i].answer0);
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+		ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), prof_cases[_i].answer0);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -397,16 +397,16 @@ START_TEST(test_display_names_and_txt)
 	engine_for(&t, rbl_port, 400);
 	profile(&p, 1, 0, 400);
 	p.dnsbl_txt = 1;
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0,
-				     util_now_ns() + 400000000LL, &r), 0);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_str_eq(r.source, "public.example");
 	ck_assert_str_eq(r.zones[0].zone, "public.example");
 	ck_assert_str_eq(r.txt, "Blocked, see http://bl.test/127.1.0.77");
 	/* the secret name never reaches a log line */
 	ck_assert_ptr_null(strstr(logbuf, "bl.test "));
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -423,16 +423,16 @@ START_TEST(test_ipv6)
 	engine_for(&t, rbl_port, 400);
 	profile(&p, 2, 0, 400);
 	p.dnsbl_wait_all = 1;
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0,
-				     util_now_ns() + 400000000LL, &r), 0);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 2);
-	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), "127.0.0.3");
-	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
+	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "127.0.0.3");
+	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
 	ck_assert_int_gt(count_lines(rbl_log, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
 				     "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.v6.test"),
 			 0);
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -447,15 +447,15 @@ START_TEST(test_wild_rbldnsd)
 
 	engine_for(&t, rbl_port, 400);
 	profile(&p, 1, 0, 400);
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0,
-				     util_now_ns() + 400000000LL, &r), 0);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 0);
 	ck_assert_int_eq(r.settled, 1);
-	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), "wild (lists 127.0.0.1)");
+	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "wild (lists 127.0.0.1)");
 	ck_assert_int_eq(r.zones[0].weight, 0);
 	ck_assert_ptr_nonnull(strstr(logbuf, "wild.test lists 127.0.0.1"));
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -477,24 +477,24 @@ START_TEST(test_doctor)
 
 	engine_for(&t, rbl_port, 400);
 	doc[0] = 0;
-	ck_assert_int_eq(dnsbl_doctor(t.e, s, util_now_ns() + 400000000LL,
+	ck_assert_int_eq(vd_dnsbl_doctor(t.e, s, vd_clock_now_ns() + 400000000LL,
 				      doc_cb, NULL), 0);
 	ck_assert_str_eq(doc, "bl.test 1 ok|"
 			 "wild.test 0 wild: lists 127.0.0.1 (127.0.0.2)|"
 			 "notest.test 0 does not list 127.0.0.2|");
-	dnsbl_sites_free(s);
-	dnsbl_sites_free(NULL);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_sites_free(NULL);
 	s = sites("listed.test silent.test servfail.test", NULL);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_engine_free(t.e);
 	engine_for(&t, resp_port, 300);
 	doc[0] = 0;
-	ck_assert_int_eq(dnsbl_doctor(t.e, s, util_now_ns() + 300000000LL,
+	ck_assert_int_eq(vd_dnsbl_doctor(t.e, s, vd_clock_now_ns() + 300000000LL,
 				      doc_cb, NULL), 0);
 	ck_assert_str_eq(doc, "listed.test 1 ok|silent.test 0 not answering|"
 			 "servfail.test 0 127.0.0.1: SERVFAIL; 127.0.0.2: "
 			 "SERVFAIL|");
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -511,29 +511,29 @@ START_TEST(test_cache)
 	engine_for(&t, rbl_port, 400);
 	profile(&p, 3, 0, 400);
 	p.dnsbl_wait_all = 1;
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0,
-				     util_now_ns() + 400000000LL, &r), 0);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.queries, 2);
 	ck_assert_int_eq(r.cache_hits, 0);
 	ck_assert_int_eq(r.score, 1);
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0,
-				     util_now_ns() + 400000000LL, &r), 0);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.queries, 0);
 	ck_assert_int_eq(r.cache_hits, 2);
 	ck_assert_int_eq(r.score, 1);
-	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
+	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
 	ck_assert_int_eq(count_lines(rbl_log, "42.0.1.127.bl.test"), 1);
 	ck_assert_int_eq(count_lines(rbl_log, "42.0.1.127.zen.test"), 1);
-	dnsbl_get_stats(t.e, &st);
+	vd_dnsbl_get_stats(t.e, &st);
 	ck_assert_uint_eq(st.cache_hits, 2);
 	/* a profile with a shorter max TTL does not see an older answer */
 	p.dnsbl_min_ttl = 0;
 	p.dnsbl_max_ttl = 0;
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0,
-				     util_now_ns() + 400000000LL, &r), 0);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.cache_hits, 0);
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -554,7 +554,7 @@ thread_check(void *arg)
 {
 	targ *a = arg;
 
-	dnsbl_check(a->e, a->s, a->p, &a->ip, 0, util_now_ns() + 1000000000LL,
+	vd_dnsbl_check(a->e, a->s, a->p, &a->ip, 0, vd_clock_now_ns() + 1000000000LL,
 		    &a->r);
 	return NULL;
 }
@@ -569,7 +569,7 @@ sharing_setup(tctx *t, config_profile *p, const dnsbl_sites *s)
 	profile(p, 5, 0, 1000);
 	p->dnsbl_wait_all = 1;
 	doc[0] = 0;
-	dnsbl_doctor(t->e, s, util_now_ns() + 1000000000LL, doc_cb, NULL);
+	vd_dnsbl_doctor(t->e, s, vd_clock_now_ns() + 1000000000LL, doc_cb, NULL);
 }
 
 START_TEST(test_shared_flights)
@@ -594,14 +594,14 @@ START_TEST(test_shared_flights)
 		pthread_join(th[i], NULL);
 		queries += args[i].r.queries;
 		ck_assert_msg(args[i].r.score == 2, "score %d: %s %s",
-			      args[i].r.score, dnsbl_zone_answer(&args[i].r.zones[0]),
-			      dnsbl_zone_answer(&args[i].r.zones[1]));
+			      args[i].r.score, vd_dnsbl_zone_answer(&args[i].r.zones[0]),
+			      vd_dnsbl_zone_answer(&args[i].r.zones[1]));
 	}
 	ck_assert_int_eq(queries, 2);
 	ck_assert_int_eq(count_lines(resp_log, "1.0.4.127.slow.test"), 1);
 	ck_assert_int_eq(count_lines(resp_log, "1.0.4.127.listed.test"), 1);
 	/* different IPs proceed in parallel: 16 x 150 ms in far less */
-	t0 = util_now_ns();
+	t0 = vd_clock_now_ns();
 	for (i = 0; i < NTHREADS; i++) {
 		char ip[32];
 
@@ -615,8 +615,8 @@ START_TEST(test_shared_flights)
 		ck_assert_int_eq(args[i].r.queries, 2);
 	}
 	ck_assert_int_lt(ms_since(t0), 600);
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -659,8 +659,8 @@ START_TEST(test_faults)
 	engine_for(&t, resp_port, 300);
 	profile(&p, 1, 0, 300);
 	p.dnsbl_wait_all = 1;
-	t0 = util_now_ns();
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0, t0 + 300000000LL, &r),
+	t0 = vd_clock_now_ns();
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0, t0 + 300000000LL, &r),
 			 0);
 	ms = ms_since(t0);
 	ck_assert_msg(ms <= 330, "%s: %ld ms", fault_cases[_i].label, ms);
@@ -669,15 +669,15 @@ START_TEST(test_faults)
 	ck_assert_int_eq(r.score, fault_cases[_i].score);
 	ck_assert_int_eq(r.unknown, fault_cases[_i].unknown);
 	ck_assert_str_eq(r.source, "");
-	ck_assert_msg(strcmp(dnsbl_zone_answer(&r.zones[0]), fault_cases[_i].answer) == 0,
+	ck_assert_msg(strcmp(vd_dnsbl_zone_answer(&r.zones[0]), fault_cases[_i].answer) == 0,
 		      "%s: answer \"%s\"", fault_cases[_i].label,
-		      dnsbl_zone_answer(&r.zones[0]));
+		      vd_dnsbl_zone_answer(&r.zones[0]));
 	if (fault_cases[_i].log)
 		ck_assert_msg(strstr(logbuf, fault_cases[_i].log) != NULL,
 			      "%s: log lacks \"%s\": %s", fault_cases[_i].label,
 			      fault_cases[_i].log, logbuf);
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -695,45 +695,45 @@ START_TEST(test_early_termination)
 
 	engine_for(&t, resp_port, 400);
 	profile(&p, 2, 0, 400);
-	t0 = util_now_ns();
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0, t0 + 400000000LL, &r),
+	t0 = vd_clock_now_ns();
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0, t0 + 400000000LL, &r),
 			 0);
 	ms = ms_since(t0);
 	ck_assert_msg(ms < 150, "took %ld ms", ms);
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_int_eq(r.settled, 1);
 	ck_assert_str_eq(r.source, "listed.test");
-	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), "pending");
+	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "pending");
 	ck_assert_int_eq(r.zones[0].ms, -1);
 	p.dnsbl_wait_all = 1;
 	a = ip4("127.7.0.2");
-	t0 = util_now_ns();
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0, t0 + 400000000LL, &r),
+	t0 = vd_clock_now_ns();
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0, t0 + 400000000LL, &r),
 			 0);
 	ms = ms_since(t0);
 	ck_assert_msg(ms >= 380 && ms <= 440, "took %ld ms", ms);
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_int_eq(r.settled, 1);
-	ck_assert_str_eq(dnsbl_zone_answer(&r.zones[0]), "timeout");
+	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "timeout");
 	/* unsettled: a silent zone that could reach the threshold */
 	p.dnsbl_threshold = 3;
 	p.dnsbl_wait_all = 0;
 	a = ip4("127.7.0.3");
-	t0 = util_now_ns();
-	ck_assert_int_eq(dnsbl_check(t.e, s, &p, &a, 0, t0 + 300000000LL, &r),
+	t0 = vd_clock_now_ns();
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0, t0 + 300000000LL, &r),
 			 0);
 	ms = ms_since(t0);
 	ck_assert_msg(ms >= 280 && ms <= 330, "took %ld ms", ms);
 	ck_assert_int_eq(r.settled, 0);
 	ck_assert_int_eq(r.unknown, 1);
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
-/* --- dnsbl_check_many: n checks from one thread --- */
+/* --- vd_dnsbl_check_many: n checks from one thread --- */
 
-/* the same answers as one dnsbl_check at a time, on a fresh engine each
+/* the same answers as one vd_dnsbl_check at a time, on a fresh engine each
  * (nothing cached): listed, not, allowlisted, a repeated IP in the batch,
  * IPv6, and the TXT reason of a block (asked after the group's wait) */
 START_TEST(test_many_equals_single)
@@ -765,15 +765,15 @@ START_TEST(test_many_equals_single)
 	p.dnsbl_wait_all = 1;
 	p.dnsbl_txt = 1;
 	for (i = 0; i < N; i++) {
-		ck_assert_int_eq(dnsbl_check(t1.e, s, &p, &a[i], (int)(i % 2),
-					     util_now_ns() + 600000000LL,
+		ck_assert_int_eq(vd_dnsbl_check(t1.e, s, &p, &a[i], (int)(i % 2),
+					     vd_clock_now_ns() + 600000000LL,
 					     &one[i]), VERDICT_OK);
 		ap[i] = &a[i];
 		base[i] = (int)(i % 2);
 		rp[i] = &many[i];
 	}
-	ck_assert_int_eq(dnsbl_check_many(t2.e, s, &p, ap, base, N,
-					  util_now_ns() + 600000000LL, rp),
+	ck_assert_int_eq(vd_dnsbl_check_many(t2.e, s, &p, ap, base, N,
+					  vd_clock_now_ns() + 600000000LL, rp),
 			 VERDICT_OK);
 	for (i = 0; i < N; i++) {
 		ck_assert_msg(many[i].score == one[i].score,
@@ -786,8 +786,8 @@ START_TEST(test_many_equals_single)
 		ck_assert_str_eq(many[i].txt, one[i].txt);
 		ck_assert_uint_eq(many[i].nzones, one[i].nzones);
 		for (d = 0; d < many[i].nzones; d++)
-			ck_assert_str_eq(dnsbl_zone_answer(&many[i].zones[d]),
-					 dnsbl_zone_answer(&one[i].zones[d]));
+			ck_assert_str_eq(vd_dnsbl_zone_answer(&many[i].zones[d]),
+					 vd_dnsbl_zone_answer(&one[i].zones[d]));
 	}
 	/* the cases the comparison must cover */
 	ck_assert_int_eq(many[1].score, 2 + 1);		/* zen, odd base */
@@ -799,9 +799,9 @@ START_TEST(test_many_equals_single)
 	 * TXT query of #5, a block with its base of 1 */
 	ck_assert_str_eq(many[5].txt, "Blocked, see http://bl.test/127.1.0.3");
 	ck_assert_int_eq(many[0].queries + many[5].queries, 4 + 1);
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t1.e);
-	dnsbl_engine_free(t2.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t1.e);
+	vd_dnsbl_engine_free(t2.e);
 }
 END_TEST
 
@@ -833,15 +833,15 @@ START_TEST(test_many_deadline)
 		rp[i] = &r[i];
 	}
 	/* settled by listed.test: at once, the silent zone pending */
-	t0 = util_now_ns();
-	ck_assert_int_eq(dnsbl_check_many(t.e, s, &p, ap, base, N,
+	t0 = vd_clock_now_ns();
+	ck_assert_int_eq(vd_dnsbl_check_many(t.e, s, &p, ap, base, N,
 					  t0 + 300000000LL, rp), VERDICT_OK);
 	ms = ms_since(t0);
 	ck_assert_msg(ms < 150, "took %ld ms", ms);
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(r[i].score, 2);
 		ck_assert_int_eq(r[i].settled, 1);
-		ck_assert_str_eq(dnsbl_zone_answer(&r[i].zones[0]), "pending");
+		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[0]), "pending");
 	}
 	/* every answer asked for: the batch ends at the deadline.  The
 	 * single-check fault tests hold it to + 10%; a batch of eight is
@@ -852,19 +852,19 @@ START_TEST(test_many_deadline)
 		snprintf(ip, sizeof(ip), "127.7.2.%zu", i + 1);
 		a[i] = ip4(ip);
 	}
-	t0 = util_now_ns();
-	ck_assert_int_eq(dnsbl_check_many(t.e, s, &p, ap, base, N,
+	t0 = vd_clock_now_ns();
+	ck_assert_int_eq(vd_dnsbl_check_many(t.e, s, &p, ap, base, N,
 					  t0 + 300000000LL, rp), VERDICT_OK);
 	ms = ms_since(t0);
 	ck_assert_msg(ms >= 290 && ms <= 450, "took %ld ms", ms);
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(r[i].score, 2);
-		ck_assert_str_eq(dnsbl_zone_answer(&r[i].zones[0]), "timeout");
-		ck_assert_str_eq(dnsbl_zone_answer(&r[i].zones[1]),
+		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[0]), "timeout");
+		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[1]),
 				 "127.0.0.2");
 	}
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 
@@ -883,8 +883,8 @@ thread_many(void *arg)
 	margs *m = arg;
 	int base[16] = { 0 };
 
-	dnsbl_check_many(m->e, m->s, m->p, m->ap, base, m->n,
-			 util_now_ns() + 1000000000LL, m->rp);
+	vd_dnsbl_check_many(m->e, m->s, m->p, m->ap, base, m->n,
+			 vd_clock_now_ns() + 1000000000LL, m->rp);
 	return NULL;
 }
 
@@ -941,8 +941,8 @@ START_TEST(test_many_shared)
 	ck_assert_int_eq(queries, 2 * N);
 	ck_assert_int_eq(count_lines(resp_log, "1.2.4.127.slow.test"), 1);
 	ck_assert_int_eq(count_lines(resp_log, "8.2.4.127.listed.test"), 1);
-	dnsbl_sites_free(s);
-	dnsbl_engine_free(t.e);
+	vd_dnsbl_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
 

@@ -390,9 +390,9 @@ START_TEST(random_properties)
 			int v6 = 0, v6b = 0;
 			unsigned size, plen_u;
 
-			ck_assert_msg(cidr_parse(line, strlen(line), &c) ==
+			ck_assert_msg(vd_cidr_parse(line, strlen(line), &c) ==
 				      CIDR_OK, "bad line %s", line);
-			addr_last(&c, &last);
+			vd_addr_last(&c, &last);
 			lo = uoff(&c.net, &v6);
 			hi = uoff(&last, &v6b);
 			ck_assert_msg(lo >= 0 && hi >= 0 && v6 == v6b,

@@ -185,7 +185,7 @@ check_case(geo_db *g, const lk_case *c)
 	vaddr a = ip(c->ip);
 	geo_info in;
 
-	geo_lookup(g, &a, &in);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_msg(in.have_country == (c->country[0] != 0),
 		      "%s: have_country %d", c->label, in.have_country);
 	if (c->country[0])
@@ -232,7 +232,7 @@ START_TEST(test_lookup_table)
 
 	cap_init(&cap, &lg);
 	cfg_init(&cfg, cdb, adb, 60);
-	ck_assert_int_eq(geo_open(&cfg, &lg, &g), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, &lg, &g), VERDICT_OK);
 	ck_assert_ptr_nonnull(g);
 	ck_assert_int_eq(cap.nerr, 0);
 	check_case(g, &lk_cases[_i]);
@@ -240,11 +240,11 @@ START_TEST(test_lookup_table)
 		vaddr x = ip(lk_cases[_i].ip);
 		geo_info in;
 
-		geo_lookup_ex(g, &x, &in, GEO_LOOKUP_NOORG);
+		vd_geo_lookup_ex(g, &x, &in, GEO_LOOKUP_NOORG);
 		ck_assert_str_eq(in.as_org, "");
 		ck_assert_uint_eq(in.asn, lk_cases[_i].asn);
 	}
-	geo_close(g);
+	vd_geo_close(g);
 }
 END_TEST
 
@@ -260,11 +260,11 @@ START_TEST(test_v4_without_alias)
 	vaddr a = ip("81.2.69.142");
 
 	cfg_init(&cfg, cdb, NULL, 60);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
-	geo_lookup(g, &a, &in);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_int_eq(in.have_country, 1);
 	ck_assert_str_eq(in.country, "GB");
-	geo_close(g);
+	vd_geo_close(g);
 	free(cdb);
 }
 END_TEST
@@ -280,12 +280,12 @@ START_TEST(test_ipv4_tree)
 	vaddr a = ip("81.2.69.142"), b = ip("2001:db8::1");
 
 	cfg_init(&cfg, cdb, NULL, 60);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
-	geo_lookup(g, &a, &in);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "GB");
-	geo_lookup(g, &b, &in);
+	vd_geo_lookup(g, &b, &in);
 	ck_assert_int_eq(in.have_country, 0);
-	geo_close(g);
+	vd_geo_close(g);
 	free(cdb);
 }
 END_TEST
@@ -298,12 +298,12 @@ START_TEST(test_none_configured)
 	vaddr a = ip("81.2.69.142");
 
 	cfg_init(&cfg, NULL, "", 60);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
 	ck_assert_ptr_null(g);
-	geo_lookup(NULL, &a, &in);
+	vd_geo_lookup(NULL, &a, &in);
 	ck_assert_int_eq(in.have_country + in.have_asn, 0);
-	ck_assert_int_eq(geo_doctor(NULL, doc_cb, NULL), 0);
-	geo_close(NULL);
+	ck_assert_int_eq(vd_geo_doctor(NULL, doc_cb, NULL), 0);
+	vd_geo_close(NULL);
 }
 END_TEST
 
@@ -342,7 +342,7 @@ START_TEST(test_bad_file)
 		free(tu_write(d, "x.mmdb", c->content));
 	cap_init(&cap, &lg);
 	cfg_init(&cfg, path, path, 1);
-	ck_assert_int_eq(geo_open(&cfg, &lg, &g), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, &lg, &g), VERDICT_OK);
 	ck_assert_ptr_nonnull(g);
 	ck_assert_msg(cap.nerr == 2, "%s: %d errors logged", c->label,
 		      cap.nerr);
@@ -351,11 +351,11 @@ START_TEST(test_bad_file)
 		      strstr(cap.last_err, c->logged),
 		      "%s: log line '%s'", c->label, cap.last_err);
 	for (i = 0; i < 3; i++) {
-		geo_lookup(g, &a, &in);
+		vd_geo_lookup(g, &a, &in);
 		ck_assert_int_eq(in.have_country + in.have_asn, 0);
 	}
 	memset(&doc, 0, sizeof(doc));
-	ck_assert_int_eq(geo_doctor(g, doc_cb, &doc), 0);
+	ck_assert_int_eq(vd_geo_doctor(g, doc_cb, &doc), 0);
 	ck_assert_int_eq(doc.n, 2);
 	ck_assert_int_eq(doc.ok, 0);
 	ck_assert_msg(strstr(doc.detail, c->logged), "%s: doctor '%s'",
@@ -372,16 +372,16 @@ START_TEST(test_bad_file)
 		free(good);
 	}
 	usleep(1100 * 1000);
-	geo_lookup(g, &a, &in);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_int_eq(in.have_country, 1);
 	ck_assert_int_eq(in.have_asn, 1);
 	ck_assert_int_eq(cap.nerr, 2);
 	memset(&doc, 0, sizeof(doc));
-	geo_doctor(g, doc_cb, &doc);
+	vd_geo_doctor(g, doc_cb, &doc);
 	ck_assert_int_eq(doc.ok, 1);
 	ck_assert_msg(strstr(doc.detail, "GeoIP2-Country, IPv6 tree, "),
 		      "doctor '%s'", doc.detail);
-	geo_close(g);
+	vd_geo_close(g);
 }
 END_TEST
 
@@ -455,18 +455,18 @@ START_TEST(test_decide)
 	p.block_asns = c->ba;
 	p.allow_countries = c->ac;
 	p.allow_asns = c->aa;
-	r = geo_decide(&p, &c->info, &w, why, sizeof(why));
+	r = vd_geo_decide(&p, &c->info, &w, why, sizeof(why));
 	ck_assert_msg(r == c->want, "%s: decided %d, want %d", c->label, r,
 		      c->want);
 	ck_assert_msg(w == c->weight, "%s: weight %d, want %d", c->label, w,
 		      c->weight);
 	ck_assert_msg(strcmp(why, c->why) == 0, "%s: why '%s', want '%s'",
 		      c->label, why, c->why);
-	ck_assert_int_eq(geo_profile_uses(&p),
+	ck_assert_int_eq(vd_geo_profile_uses(&p),
 			 c->cw.n + c->aw.n + c->bc.n + c->ba.n + c->ac.n +
 			 c->aa.n > 0);
 	/* NULL weight and why are allowed */
-	ck_assert_int_eq(geo_decide(&p, &c->info, NULL, NULL, 0), c->want);
+	ck_assert_int_eq(vd_geo_decide(&p, &c->info, NULL, NULL, 0), c->want);
 }
 END_TEST
 
@@ -482,21 +482,21 @@ START_TEST(test_lookup_decide)
 	int w;
 
 	cfg_init(&cfg, cdb, adb, 60);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
 	memset(&p, 0, sizeof(p));
 	p.country_weights = (config_geolist)GL(CC("GB", 2), CC("FR", 1));
 	p.asn_weights = (config_geolist)GL(AS(64496, 3), AS(64511, -4));
 	p.block_countries = (config_geolist)GL(CC("FR", 0));
 	p.allow_asns = (config_geolist)GL(AS(64511, 0));
-	geo_lookup(g, &a, &in);
-	ck_assert_int_eq(geo_decide(&p, &in, &w, why, sizeof(why)), GEO_NONE);
+	vd_geo_lookup(g, &a, &in);
+	ck_assert_int_eq(vd_geo_decide(&p, &in, &w, why, sizeof(why)), GEO_NONE);
 	ck_assert_int_eq(w, 5);
-	geo_lookup(g, &b, &in);	/* FR (registered) + AS64511 */
-	ck_assert_int_eq(geo_decide(&p, &in, &w, why, sizeof(why)),
+	vd_geo_lookup(g, &b, &in);	/* FR (registered) + AS64511 */
+	ck_assert_int_eq(vd_geo_decide(&p, &in, &w, why, sizeof(why)),
 			 GEO_ALLOW);
 	ck_assert_int_eq(w, -3);
 	ck_assert_str_eq(why, "AS64511");
-	geo_close(g);
+	vd_geo_close(g);
 }
 END_TEST
 
@@ -534,15 +534,15 @@ START_TEST(test_replace)
 	put(A, db);
 	cap_init(&cap, &lg);
 	cfg_init(&cfg, db, NULL, 1);
-	ck_assert_int_eq(geo_open(&cfg, &lg, &g), VERDICT_OK);
-	geo_lookup(g, &a, &in);
+	ck_assert_int_eq(vd_geo_open(&cfg, &lg, &g), VERDICT_OK);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "GB");
 
 	put(B, db);
-	geo_lookup(g, &a, &in);	/* within the interval: not checked yet */
+	vd_geo_lookup(g, &a, &in);	/* within the interval: not checked yet */
 	ck_assert_str_eq(in.country, "GB");
 	usleep(1100 * 1000);
-	geo_lookup(g, &a, &in);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "DE");
 	ck_assert_int_eq(cap.nerr, 0);
 	ck_assert_msg(strstr(cap.last_info, "reopened"), "info '%s'",
@@ -551,15 +551,15 @@ START_TEST(test_replace)
 	/* a broken replacement: logged once, the previous copy serves */
 	put(bad, db);
 	usleep(1100 * 1000);
-	geo_lookup(g, &a, &in);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "DE");
 	ck_assert_int_eq(cap.nerr, 1);
 	usleep(1100 * 1000);
-	geo_lookup(g, &a, &in);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "DE");
 	ck_assert_int_eq(cap.nerr, 1);
 	memset(&doc, 0, sizeof(doc));
-	geo_doctor(g, doc_cb, &doc);
+	vd_geo_doctor(g, doc_cb, &doc);
 	ck_assert_int_eq(doc.ok, 0);
 	ck_assert_msg(strstr(doc.detail, "copy opened before"), "doctor '%s'",
 		      doc.detail);
@@ -567,9 +567,9 @@ START_TEST(test_replace)
 	/* and a good one after it */
 	put(A, db);
 	usleep(1100 * 1000);
-	geo_lookup(g, &a, &in);
+	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "GB");
-	geo_close(g);
+	vd_geo_close(g);
 	free(A);
 	free(B);
 	free(bad);
@@ -595,7 +595,7 @@ racer(void *arg)
 	long n = 0;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		geo_lookup(r->g, &a, &in);
+		vd_geo_lookup(r->g, &a, &in);
 		if (in.have_country && strcmp(in.country, "GB") == 0) {
 			gb = 1;
 			__atomic_store_n(&r->last, 1, __ATOMIC_RELAXED);
@@ -607,7 +607,7 @@ racer(void *arg)
 		}
 		if (!in.have_asn || in.asn != 64496)
 			bad++;
-		geo_lookup(r->g, &b, &in);
+		vd_geo_lookup(r->g, &b, &in);
 		if (!in.have_country || strcmp(in.country, "JP") != 0)
 			bad++;
 		n++;
@@ -645,7 +645,7 @@ START_TEST(test_replace_threads)
 	cfg_init(&cfg, db, adb, 1);
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_init(&r.mu, NULL);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &r.g), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &r.g), VERDICT_OK);
 	for (i = 0; i < 8; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, racer, &r), 0);
 	/* four replacements, each must be seen within 3 intervals */
@@ -665,7 +665,7 @@ START_TEST(test_replace_threads)
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < 8; i++)
 		pthread_join(t[i], NULL);
-	geo_close(r.g);
+	vd_geo_close(r.g);
 	ck_assert_int_eq(r.bad, 0);
 	ck_assert_msg(r.seen_gb && r.seen_de, "gb %d de %d after %ld lookups",
 		      r.seen_gb, r.seen_de, r.n);
@@ -728,10 +728,10 @@ START_TEST(test_oracle_country)
 
 	ck_assert_ptr_nonnull(p);
 	cfg_init(&cfg, p, NULL, 60);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
 	check_case(g, &oracle_country[_i]);
 	check_case(g, &oracle_country[_i]);	/* now from the memo */
-	geo_close(g);
+	vd_geo_close(g);
 }
 END_TEST
 
@@ -745,18 +745,18 @@ START_TEST(test_oracle_asn)
 	cfg_init(&cfg, p, NULL, 60);
 	cfg.geoip_country_db = NULL;
 	cfg.geoip_asn_db = (char *)p;
-	ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
 	check_case(g, &oracle_asn[_i]);
 	{	/* the memo's answer (no organisation), then the full path */
 		vaddr x = ip(oracle_asn[_i].ip);
 		geo_info in;
 
-		geo_lookup_ex(g, &x, &in, GEO_LOOKUP_NOORG);
+		vd_geo_lookup_ex(g, &x, &in, GEO_LOOKUP_NOORG);
 		ck_assert_uint_eq(in.asn, oracle_asn[_i].asn);
 		ck_assert_int_eq(in.have_asn, oracle_asn[_i].asn != 0);
 	}
 	check_case(g, &oracle_asn[_i]);
-	geo_close(g);
+	vd_geo_close(g);
 }
 END_TEST
 
@@ -838,9 +838,9 @@ START_TEST(test_broken)
 	snprintf(path, sizeof(path), "%s", tu_shared(rel));
 	cap_init(&cap, &lg);
 	cfg_init(&cfg, path, path, 60);
-	ck_assert_int_eq(geo_open(&cfg, &lg, &g), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, &lg, &g), VERDICT_OK);
 	memset(&doc, 0, sizeof(doc));
-	geo_doctor(g, doc_cb, &doc);
+	vd_geo_doctor(g, doc_cb, &doc);
 	ok_open = cap.nerr == 0;
 	ck_assert_int_eq(doc.ok, ok_open);
 
@@ -858,7 +858,7 @@ START_TEST(test_broken)
 	for (i = 0; i < sizeof(probe_ips) / sizeof(probe_ips[0]); i++) {
 		vaddr a = ip(probe_ips[i]);
 
-		geo_lookup(g, &a, &in);
+		vd_geo_lookup(g, &a, &in);
 		if (in.have_country)
 			ck_assert_msg(strlen(in.country) == 2 &&
 				      in.country[0] >= 'A' &&
@@ -873,7 +873,7 @@ START_TEST(test_broken)
 		if (!ok_open) {
 			ck_assert_msg(!in.have_country && !in.have_asn,
 				      "%s failed to open but gave data", rel);
-			ck_assert_int_eq(geo_decide(&p, &in, NULL, NULL, 0),
+			ck_assert_int_eq(vd_geo_decide(&p, &in, NULL, NULL, 0),
 					 GEO_NONE);
 		}
 	}
@@ -889,7 +889,7 @@ START_TEST(test_broken)
 	}
 	printf("geo_t: %s: %s: %s\n", rel, ok_open ? "opened" : "refused",
 	       doc.detail);
-	geo_close(g);
+	vd_geo_close(g);
 }
 END_TEST
 
@@ -1179,7 +1179,7 @@ walk_same(const char *label, MMDB_s *m0, MMDB_s *m1, int want_ours,
 	int k;
 
 	for (i = 0; i < nwips; i++) {
-		geo_find_pair(m0, m1, &wips[i], out, lib);
+		vd_geo_find_pair(m0, m1, &wips[i], out, lib);
 		for (k = 0; k < 2; k++) {
 			if (m[k] == NULL)
 				continue;
@@ -1244,7 +1244,7 @@ START_TEST(test_walk)
 }
 END_TEST
 
-/* geo_lookup through the walk: both files of a pair at once give what
+/* vd_geo_lookup through the walk: both files of a pair at once give what
  * each gives alone (the lockstep loop and its tails agree) */
 START_TEST(test_walk_lookup_pairs)
 {
@@ -1254,15 +1254,15 @@ START_TEST(test_walk_lookup_pairs)
 	size_t i;
 
 	cfg_init(&cfg, fx_c28, fx_a32, 60);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &g2), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g2), VERDICT_OK);
 	cfg_init(&cfg, fx_c28, NULL, 60);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &gc), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &gc), VERDICT_OK);
 	cfg_init(&cfg, NULL, fx_a32, 60);
-	ck_assert_int_eq(geo_open(&cfg, NULL, &ga), VERDICT_OK);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &ga), VERDICT_OK);
 	for (i = 0; i < nwips; i++) {
-		geo_lookup(g2, &wips[i], &i2);
-		geo_lookup(gc, &wips[i], &ic);
-		geo_lookup(ga, &wips[i], &ia);
+		vd_geo_lookup(g2, &wips[i], &i2);
+		vd_geo_lookup(gc, &wips[i], &ic);
+		vd_geo_lookup(ga, &wips[i], &ia);
 		ck_assert_int_eq(i2.have_country, ic.have_country);
 		ck_assert_str_eq(i2.country, ic.country);
 		ck_assert_int_eq(i2.have_asn, ia.have_asn);
@@ -1272,9 +1272,9 @@ START_TEST(test_walk_lookup_pairs)
 	/* and the table, on record sizes 28 and 32 */
 	for (i = 0; i < sizeof(lk_cases) / sizeof(lk_cases[0]); i++)
 		check_case(g2, &lk_cases[i]);
-	geo_close(g2);
-	geo_close(gc);
-	geo_close(ga);
+	vd_geo_close(g2);
+	vd_geo_close(gc);
+	vd_geo_close(ga);
 }
 END_TEST
 
@@ -1369,20 +1369,20 @@ START_TEST(test_walk_damaged)
 	walk_same(c->db, &m, NULL, 1, &found);
 	walk_same(c->db, NULL, &m, 1, &found);
 	MMDB_close(&m);
-	{	/* and geo_lookup on it: whatever it says is well-formed */
+	{	/* and vd_geo_lookup on it: whatever it says is well-formed */
 		vd_config cfg;
 		geo_db *g;
 		geo_info in;
 		size_t i;
 
 		cfg_init(&cfg, path, path, 60);
-		ck_assert_int_eq(geo_open(&cfg, NULL, &g), VERDICT_OK);
+		ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
 		for (i = 0; i < nwips; i++) {
-			geo_lookup(g, &wips[i], &in);
+			vd_geo_lookup(g, &wips[i], &in);
 			if (in.have_country)
 				ck_assert_uint_eq(strlen(in.country), 2);
 		}
-		geo_close(g);
+		vd_geo_close(g);
 	}
 }
 END_TEST
@@ -1458,7 +1458,7 @@ START_TEST(test_walk_wide)
 	m.full_record_byte_size = (uint16_t)(c->rs / 4);
 	m.metadata.ip_version = 4;
 	m.depth = 32;
-	geo_find_pair(&m, &m, &a, out, lib);
+	vd_geo_find_pair(&m, &m, &a, out, lib);
 	for (k = 0; k < 2; k++) {
 		ck_assert_int_eq(out[k].ours, 1);
 		ck_assert_int_eq(lib[k].err, c->err);	/* the oracle */

@@ -26,7 +26,7 @@ collect(const listfile_item *it, void *arg)
 	struct out *o = arg;
 	char c[CIDR_TEXT_MAX];
 
-	cidr_format(&it->cidr, c);
+	vd_cidr_format(&it->cidr, c);
 	o->n += (size_t)snprintf(o->s + o->n, sizeof(o->s) - o->n, "%s%s%s",
 				 o->count ? " " : "", c,
 				 it->hostbits ? "!" : "");
@@ -167,7 +167,7 @@ START_TEST(test_lines)
 
 	if (strcmp(line_cases[_i].label, "nul") == 0)
 		len = 8;
-	rc = listfile_parse_line(line, len, collect, &o, why, sizeof(why));
+	rc = vd_listfile_parse_line(line, len, collect, &o, why, sizeof(why));
 	ck_assert_msg(rc == line_cases[_i].rc, "%s: rc %d want %d (%s)",
 		      line_cases[_i].label, rc, line_cases[_i].rc, why);
 	if (rc == I)
@@ -199,7 +199,7 @@ START_TEST(test_reason_cut)
 		line[n++] = (char)0xa9;
 	}
 	line[n] = 0;
-	ck_assert_int_eq(listfile_parse_line(line, n, collect, &o, why,
+	ck_assert_int_eq(vd_listfile_parse_line(line, n, collect, &o, why,
 					     sizeof(why)), I);
 	/* "1.2.3.4/32[" + 200 bytes + "]" */
 	ck_assert_uint_eq(strlen(o.s), 11 + 200 + 1);
@@ -210,7 +210,7 @@ START_TEST(test_reason_cut)
 		line[n++] = (char)0xc3;
 		line[n++] = (char)0xa9;
 	}
-	ck_assert_int_eq(listfile_parse_line(line, n, collect, &o, why,
+	ck_assert_int_eq(vd_listfile_parse_line(line, n, collect, &o, why,
 					     sizeof(why)), I);
 	ck_assert_uint_eq(strlen(o.s), 11 + 199 + 1);
 }
@@ -223,14 +223,14 @@ START_TEST(test_why_cut)
 	struct out o = {.n = 0};
 
 	memset(line, 'z', 250);
-	ck_assert_int_eq(listfile_parse_line(line, 250, collect, &o, why,
+	ck_assert_int_eq(vd_listfile_parse_line(line, 250, collect, &o, why,
 					     sizeof(why)), B);
 	ck_assert_uint_lt(strlen(why), 100);
 	ck_assert_ptr_nonnull(strstr(why, "...\""));
-	ck_assert_int_eq(listfile_parse_line(line, 250, collect, &o, small,
+	ck_assert_int_eq(vd_listfile_parse_line(line, 250, collect, &o, small,
 					     sizeof(small)), B);
 	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
-	ck_assert_int_eq(listfile_parse_line(line, 250, collect, &o, NULL, 0),
+	ck_assert_int_eq(vd_listfile_parse_line(line, 250, collect, &o, NULL, 0),
 			 B);
 }
 END_TEST
@@ -316,7 +316,7 @@ START_TEST(test_bufs)
 	int rc;
 
 	memset(&bo, 0, sizeof(bo));
-	rc = listfile_parse_buf(buf_cases[_i].buf, strlen(buf_cases[_i].buf),
+	rc = vd_listfile_parse_buf(buf_cases[_i].buf, strlen(buf_cases[_i].buf),
 				collect_buf, record_bad, &bo);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_msg(strcmp(bo.o.s, buf_cases[_i].out) == 0,
@@ -346,23 +346,23 @@ START_TEST(test_stop)
 	char why[100];
 
 	/* emit's return stops the parse and comes back as is */
-	ck_assert_int_eq(listfile_parse_buf("1.1.1.1\n2.2.2.2\n3.3.3.3\n", 24,
+	ck_assert_int_eq(vd_listfile_parse_buf("1.1.1.1\n2.2.2.2\n3.3.3.3\n", 24,
 					    stop_at_second, NULL, &n), 1);
 	ck_assert_int_eq(n, 2);
 	n = 0;
-	ck_assert_int_eq(listfile_parse_line("1.2.3.0-1.2.3.9", 15,
+	ck_assert_int_eq(vd_listfile_parse_line("1.2.3.0-1.2.3.9", 15,
 					     stop_at_second, &n, why,
 					     sizeof(why)), 1);
 	ck_assert_int_eq(n, 2);
 	/* bad's return stops the parse and comes back as is */
 	memset(&bo, 0, sizeof(bo));
 	bo.b.stop = 2;
-	ck_assert_int_eq(listfile_parse_buf("x\n1.1.1.1\ny\n2.2.2.2\n", 20,
+	ck_assert_int_eq(vd_listfile_parse_buf("x\n1.1.1.1\ny\n2.2.2.2\n", 20,
 					    collect_buf, record_bad, &bo), 7);
 	ck_assert_int_eq(bo.o.count, 1);
 	ck_assert_str_eq(bo.b.why[0], "malformed address \"x\"");
 	/* without a bad callback bad lines are skipped */
-	ck_assert_int_eq(listfile_parse_buf("x\n1.1.1.1\n", 10, collect_buf,
+	ck_assert_int_eq(vd_listfile_parse_buf("x\n1.1.1.1\n", 10, collect_buf,
 					    NULL, &bo), 0);
 }
 END_TEST
@@ -384,9 +384,9 @@ count_item(const listfile_item *it, void *arg)
 	if (c->items == 0) {
 		snprintf(c->first_reason, sizeof(c->first_reason), "%.*s",
 			 (int)it->reason_len, it->reason ? it->reason : "");
-		cidr_format(&it->cidr, c->first_cidr);
+		vd_cidr_format(&it->cidr, c->first_cidr);
 	}
-	cidr_format(&it->cidr, c->last_cidr);
+	vd_cidr_format(&it->cidr, c->last_cidr);
 	c->items++;
 	c->hostbits += (size_t)it->hostbits;
 	return 0;
@@ -450,7 +450,7 @@ START_TEST(test_realworld)
 	}
 	memset(&c, 0, sizeof(c));
 	buf = slurp(path, &len);
-	ck_assert_int_eq(listfile_parse_buf(buf, len, count_item, count_bad,
+	ck_assert_int_eq(vd_listfile_parse_buf(buf, len, count_item, count_bad,
 					    &c), 0);
 	ck_assert_uint_eq(c.bad, 0);
 	ck_assert_uint_eq(c.hostbits, 0);
@@ -508,10 +508,10 @@ START_TEST(test_random_lines)
 				: alpha[rnd() % (sizeof(alpha) - 1)];
 		span[0] = s;
 		span[1] = s + len;
-		if (listfile_parse_line(s, len, check_item, span, why,
+		if (vd_listfile_parse_line(s, len, check_item, span, why,
 					sizeof(why)) == LISTFILE_BAD)
 			ck_assert_uint_lt(strlen(why), sizeof(why));
-		listfile_parse_buf(s, len, check_item, NULL, span);
+		vd_listfile_parse_buf(s, len, check_item, NULL, span);
 		free(s);
 	}
 }
@@ -540,12 +540,12 @@ START_TEST(test_speed)
 			      (unsigned)(rnd() % 256), (unsigned)(rnd() % 256),
 			      24, i % 3 ? "" : " ; SBL123456");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck_assert_int_eq(listfile_parse_buf(buf, (size_t)(p - buf), count_only,
+	ck_assert_int_eq(vd_listfile_parse_buf(buf, (size_t)(p - buf), count_only,
 					    NULL, &sum), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9
 	      + (double)(t1.tv_nsec - t0.tv_nsec)) / (double)N;
-	fprintf(stderr, "listfile_parse_buf: %.1f ns/line\n", ns);
+	fprintf(stderr, "vd_listfile_parse_buf: %.1f ns/line\n", ns);
 	ck_assert_uint_eq(sum, N * 120);
 	ck_assert(ns < 5000);
 	free(buf);

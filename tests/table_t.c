@@ -265,7 +265,7 @@ oracle_answer(oracle_ent *o, size_t n, const vaddr *ip, int *table)
 		for (size_t i = 0; i < n; i++) {
 			if (!o[i].live || o[i].table != t)
 				continue;
-			if (cidr_contains(&o[i].c, &host) &&
+			if (vd_cidr_contains(&o[i].c, &host) &&
 			    o[i].c.plen > bestlen) {
 				best = (int)i;
 				bestlen = o[i].c.plen;
@@ -288,16 +288,16 @@ random_cidr(unsigned *seed, vcidr *c)
 
 		b[14] = (uint8_t)rand_r(seed);
 		b[15] = (uint8_t)rand_r(seed);
-		addr_from_v6(&c->net, b);
+		vd_addr_from_v6(&c->net, b);
 		c->plen = (uint8_t)(112 + rand_r(seed) % 17);
 	} else {
 		uint8_t b[4] = { 10, 0, (uint8_t)rand_r(seed),
 				 (uint8_t)rand_r(seed) };
 
-		addr_from_v4(&c->net, b);
+		vd_addr_from_v4(&c->net, b);
 		c->plen = (uint8_t)(96 + 16 + rand_r(seed) % 17);
 	}
-	addr_mask(&c->net, c->plen);
+	vd_addr_mask(&c->net, c->plen);
 }
 
 /* IPv4 intervals per index block: the default, and blocks so small that
@@ -309,7 +309,7 @@ oracle_has(const oracle_ent *o, size_t n, const vcidr *c, int table)
 {
 	for (size_t i = 0; i < n; i++)
 		if (o[i].live && o[i].table == table &&
-		    addr_cmp(&o[i].c.net, &c->net) == 0 && o[i].c.plen == c->plen)
+		    vd_addr_cmp(&o[i].c.net, &c->net) == 0 && o[i].c.plen == c->plen)
 			return 1;
 	return 0;
 }
@@ -327,7 +327,7 @@ START_TEST(range_rebuild_oracle)
 	char list[600], line[128];
 	FILE *f;
 
-	blk4_max_n = block_sizes[_i];
+	vd_blk4_max_n = block_sizes[_i];
 	admin_setup(dir, t, 2);
 	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	rd = NULL;
@@ -343,7 +343,7 @@ START_TEST(range_rebuild_oracle)
 		o[n].table = 0;
 		o[n].live = 1;
 		snprintf(o[n].reason, sizeof(o[n].reason), "i%zu", n);
-		cidr_format(&o[n].c, cb);
+		vd_cidr_format(&o[n].c, cb);
 		snprintf(line, sizeof(line), "%s ; %s\n", cb, o[n].reason);
 		fputs(line, f);
 		n++;
@@ -361,7 +361,7 @@ START_TEST(range_rebuild_oracle)
 
 			if (!o[i].live)
 				continue;
-			cidr_format(&o[i].c, cb);
+			vd_cidr_format(&o[i].c, cb);
 			ck_assert_msg(verdict_del(ctx, names[o[i].table], cb)
 				      == VERDICT_OK, "del %s: %s", cb,
 				      verdict_errdetail());
@@ -372,7 +372,7 @@ START_TEST(range_rebuild_oracle)
 		o[n].table = rand_r(&seed) % 2;
 		o[n].live = 1;
 		snprintf(o[n].reason, sizeof(o[n].reason), "r%d", step);
-		cidr_format(&o[n].c, cb);
+		vd_cidr_format(&o[n].c, cb);
 		int rc = verdict_add(ctx, names[o[n].table], cb, o[n].reason, 0,
 				     NULL, 0);
 		if (rc == VERDICT_EEXIST)
@@ -394,11 +394,11 @@ START_TEST(range_rebuild_oracle)
 
 		random_cidr(&seed, &c);
 		/* a random host inside */
-		if (addr_is_v4(&c.net))
+		if (vd_addr_is_v4(&c.net))
 			c.net.b[15] = (uint8_t)rand_r(&seed);
 		else
 			c.net.b[15] = (uint8_t)rand_r(&seed);
-		addr_format(&c.net, ipb);
+		vd_addr_format(&c.net, ipb);
 		want = oracle_answer(o, n, &c.net, &wt);
 		ck_assert_int_eq(verdict_check(rd, 1, ipb, r), VERDICT_OK);
 		got = verdict_result_reason(r);
@@ -412,7 +412,7 @@ START_TEST(range_rebuild_oracle)
 	}
 	verdict_free(rd);
 	verdict_result_free(r);
-	blk4_max_n = BLK4_N;
+	vd_blk4_max_n = BLK4_N;
 }
 END_TEST
 
@@ -611,7 +611,7 @@ START_TEST(map_grows_under_readers)
 	int status;
 	struct stat st;
 
-	tbl_mapsize_min = 1 << 20;
+	vd_tbl_mapsize_min = 1 << 20;
 	admin_setup(dir, t, 1);
 	snprintf(dbfile, sizeof(dbfile), "%s/data.mdb", dir);
 	snprintf(fa, sizeof(fa), "%s/a.txt", dir);
@@ -678,7 +678,7 @@ START_TEST(map_grows_under_readers)
 	after = (size_t)st.st_size;
 	ck_assert_msg(after > ((size_t)1 << 20) && after > before,
 		      "the map did not grow (%zu -> %zu bytes)", before, after);
-	tbl_mapsize_min = (size_t)1 << 30;
+	vd_tbl_mapsize_min = (size_t)1 << 30;
 }
 END_TEST
 

@@ -17,6 +17,9 @@ mode=${1:-demo}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
+# Warnings are errors in the test builds (CI); packagers' builds leave it off.
+WERROR=
+[ "$mode" = test ] && WERROR=-DVERDICT_WERROR=ON
 
 # Build dependencies (all from Debian's archive).
 PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
@@ -61,7 +64,7 @@ install_postfix() {
 
 build() {	# build DIR [cmake options...]
 	local dir=$1; shift
-	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo $WERROR "$@" >/dev/null
 	cmake --build "$dir" -j "$jobs"
 }
 
@@ -82,7 +85,7 @@ tsan_stage() {
 fuzz_stage() {
 	echo "bootstrap: fuzzing, ${FUZZ_SECONDS:-60} s per target"
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DVERDICT_FUZZ=ON >/dev/null
+		$WERROR -DVERDICT_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j "$jobs" --target fuzz
 	bash tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-60}"
 }

@@ -169,7 +169,7 @@ static int
 cidr_cmp(const void *a, const void *b)
 {
 	const vcidr *x = a, *y = b;
-	int c = addr_cmp(&x->net, &y->net);
+	int c = vd_addr_cmp(&x->net, &y->net);
 
 	if (c)
 		return c;
@@ -207,7 +207,7 @@ read_cidrs(const char *what, FILE *f, vcidr **out, size_t *nout)
 			v = nv;
 			vcap = c;
 		}
-		if (cidr_parse(line, (size_t)len, &v[n]) == CIDR_BAD) {
+		if (vd_cidr_parse(line, (size_t)len, &v[n]) == CIDR_BAD) {
 			fprintf(stderr, "verdict: feed: %s:%zu: not a CIDR: "
 				"%.*s\n", what, lineno, (int)(len > 60 ? 60 :
 				len), line);
@@ -269,7 +269,7 @@ feed_diff(const char *oldpath, const char *newtext, size_t newlen)
 			continue;
 		}
 		changed = 1;
-		cidr_format(c < 0 ? &a[i] : &b[j], buf);
+		vd_cidr_format(c < 0 ? &a[i] : &b[j], buf);
 		printf("%c%s\n", c < 0 ? '-' : '+', buf);
 		if (c < 0)
 			i++;

@@ -7,7 +7,7 @@
  * Properties: a slot is 1..999; the IP text is NUL-terminated, 1..45
  * bytes, without '|' or NUL and without white space at either end, and
  * appears in the argument after its first '|'.  The IP text then goes
- * through addr_parse as verdict_check_ex does.
+ * through vd_addr_parse as verdict_check_ex does.
  */
 #include <string.h>
 
@@ -43,6 +43,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bar = memchr(buf, '|', size);
 	FUZZ_CHECK(bar != NULL && memmem(bar + 1, size - (size_t)(bar + 1 - buf),
 					 ip, n) != NULL, "%s", ip);
-	(void)addr_parse(ip, n, &a);
+	(void)vd_addr_parse(ip, n, &a);
 	return 0;
 }

@@ -1,15 +1,15 @@
 /*
- * fuzz_config - libFuzzer target: config_load (verdict.conf with
- * [profile N] sections), then dnsbl_sites_parse of every section's
+ * fuzz_config - libFuzzer target: vd_config_load (verdict.conf with
+ * [profile N] sections), then vd_dnsbl_sites_parse of every section's
  * dnsbl_sites as verdict_open does
  *
- * config_load reads a file, so each input is written to one temporary
+ * vd_config_load reads a file, so each input is written to one temporary
  * file (in $FUZZ_TMPDIR, else /dev/shm when it exists, else /tmp) that
  * is rewritten in place.
  * Properties: an error is one "file:line: what" line naming the file; a
  * loaded configuration has profile 1, profiles ascending in 1..999, each
- * found by config_profile_get.  The input, NUL-terminated, also goes
- * through config_parse_duration.
+ * found by vd_config_profile_get.  The input, NUL-terminated, also goes
+ * through vd_config_parse_duration.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,14 +50,14 @@ sites(const config_profile *p)
 
 	if (p->dnsbl_sites == NULL || *p->dnsbl_sites == 0)
 		return;
-	if (dnsbl_sites_parse(p->dnsbl_sites, &p->dnsbl_reply_names, &s, err,
+	if (vd_dnsbl_sites_parse(p->dnsbl_sites, &p->dnsbl_reply_names, &s, err,
 			      sizeof(err)) != 0) {
 		FUZZ_CHECK(s == NULL && err[0] != 0, "error without text");
 		return;
 	}
-	FUZZ_CHECK(dnsbl_sites_nzones(s) <= DNSBL_ZONES_MAX, "%zu",
-		   dnsbl_sites_nzones(s));
-	dnsbl_sites_free(s);
+	FUZZ_CHECK(vd_dnsbl_sites_nzones(s) <= DNSBL_ZONES_MAX, "%zu",
+		   vd_dnsbl_sites_nzones(s));
+	vd_dnsbl_sites_free(s);
 }
 
 int
@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
-	if (config_load(path, &cfg, err, sizeof(err), &eno) != 0) {
+	if (vd_config_load(path, &cfg, err, sizeof(err), &eno) != 0) {
 		FUZZ_CHECK(cfg == NULL, "error with a config");
 		FUZZ_CHECK(eno == 0, "errno %d: %s", eno, err);
 		FUZZ_CHECK(strncmp(err, path, plen) == 0 && err[plen] == ':',
@@ -81,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strchr(err, '\n') == NULL, "%s", err);
 	} else {
 		FUZZ_CHECK(cfg != NULL && cfg->nprofiles >= 1, "no profiles");
-		FUZZ_CHECK(config_profile_get(cfg, 1) != NULL, "no profile 1");
+		FUZZ_CHECK(vd_config_profile_get(cfg, 1) != NULL, "no profile 1");
 		sites(&cfg->global);
 		for (size_t i = 0; i < cfg->nprofiles; i++) {
 			const config_profile *p = &cfg->profiles[i];
@@ -89,18 +89,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(p->number > last &&
 				   p->number <= CONFIG_PROFILE_MAX, "%d after %d",
 				   p->number, last);
-			FUZZ_CHECK(config_profile_get(cfg, p->number) == p,
+			FUZZ_CHECK(vd_config_profile_get(cfg, p->number) == p,
 				   "profile %d", p->number);
 			last = p->number;
 			sites(p);
 		}
-		config_free(cfg);
+		vd_config_free(cfg);
 	}
 	if ((text = malloc(size + 1)) == NULL)
 		abort();
 	memcpy(text, data, size);
 	text[size] = 0;
-	(void)config_parse_duration(text, &ms);
+	(void)vd_config_parse_duration(text, &ms);
 	free(text);
 	return 0;
 }

@@ -1,11 +1,11 @@
 /*
- * fuzz_feed - libFuzzer target: feed aggregation (feed_write) on random
+ * fuzz_feed - libFuzzer target: feed aggregation (vd_feed_write) on random
  * sets, checked against a brute-force oracle
  *
  * A real LMDB environment (in $FUZZ_TMPDIR, else /dev/shm when it
  * exists, else /tmp)
  * holds two block tables and one allow table; each input becomes their
- * contents (tbl_replace, the import path) plus trusted networks, and the
+ * contents (vd_tbl_replace, the import path) plus trusted networks, and the
  * feed is computed by the library as verdict_feed does.
  *
  * Input: byte 0 = family (bits 0-1: both, 4, 6), output (bits 2-4: plain,
@@ -58,13 +58,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	n = snprintf(dir, sizeof(dir), "%s/vd-fuzz-feed.XXXXXX", base);
 	if (n < 0 || (size_t)n >= sizeof(dir) || mkdtemp(dir) == NULL)
 		abort();
-	if (tbl_open(dir, 1, 1, 0600, NULL, NULL, &te) != VERDICT_OK ||
-	    tbl_create(te, "b1", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
-	    tbl_create(te, "b2", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
-	    tbl_create(te, "a1", VERDICT_TABLE_ALLOW) != VERDICT_OK ||
-	    tbl_table_id(te, "b1", &id_b[0], &kind) != VERDICT_OK ||
-	    tbl_table_id(te, "b2", &id_b[1], &kind) != VERDICT_OK ||
-	    tbl_table_id(te, "a1", &id_a, &kind) != VERDICT_OK) {
+	if (vd_tbl_open(dir, 1, 1, 0600, NULL, NULL, &te) != VERDICT_OK ||
+	    vd_tbl_create(te, "b1", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
+	    vd_tbl_create(te, "b2", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
+	    vd_tbl_create(te, "a1", VERDICT_TABLE_ALLOW) != VERDICT_OK ||
+	    vd_tbl_table_id(te, "b1", &id_b[0], &kind) != VERDICT_OK ||
+	    vd_tbl_table_id(te, "b2", &id_b[1], &kind) != VERDICT_OK ||
+	    vd_tbl_table_id(te, "a1", &id_a, &kind) != VERDICT_OK) {
 		fprintf(stderr, "fuzz_feed: %s: %s\n", dir,
 			verdict_errdetail());
 		abort();
@@ -87,7 +87,7 @@ span(const vcidr *c, u128 *lo, u128 *hi)
 {
 	vaddr last;
 
-	addr_last(c, &last);
+	vd_addr_last(c, &last);
 	*lo = to_u(&c->net);
 	*hi = to_u(&last);
 }
@@ -162,7 +162,7 @@ in_table(const tbl_entry *e, size_t n, const vcidr *c)
 {
 	for (size_t i = 0; i < n; i++)
 		if (e[i].cidr.plen == c->plen &&
-		    addr_cmp(&e[i].cidr.net, &c->net) == 0)
+		    vd_addr_cmp(&e[i].cidr.net, &c->net) == 0)
 			return 1;
 	return 0;
 }
@@ -194,7 +194,7 @@ check_plain(char *text, size_t len, const run *want, size_t nwant,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		FUZZ_CHECK(nl != NULL, "last line without newline");
 		lines++;
-		FUZZ_CHECK(cidr_parse(p, (size_t)(nl - p), &c) == CIDR_OK,
+		FUZZ_CHECK(vd_cidr_parse(p, (size_t)(nl - p), &c) == CIDR_OK,
 			   "line \"%.*s\"", (int)(nl - p), p);
 		span(&c, &lo, &hi);
 		FUZZ_CHECK(!any || lo > prev_hi, "not ascending/overlap at "
@@ -202,7 +202,7 @@ check_plain(char *text, size_t len, const run *want, size_t nwant,
 		if (c.plen > 0) {
 			par.net = c.net;
 			par.plen = (uint8_t)(c.plen - 1);
-			addr_mask(&par.net, par.plen);
+			vd_addr_mask(&par.net, par.plen);
 			span(&par, &plo, &phi);
 			FUZZ_CHECK(!inside(want, nwant, plo, phi),
 				   "\"%.*s\" is not maximal", (int)(nl - p), p);
@@ -236,8 +236,8 @@ check_ranges(char *text, size_t len, const run *want, size_t nwant)
 		FUZZ_CHECK(nl != NULL, "last line without newline");
 		dash = memchr(p, '-', (size_t)(nl - p));
 		FUZZ_CHECK(dash != NULL, "\"%.*s\"", (int)(nl - p), p);
-		FUZZ_CHECK(addr_parse(p, (size_t)(dash - p), &a) == 0 &&
-			   addr_parse(dash + 1, (size_t)(nl - dash - 1), &b) == 0,
+		FUZZ_CHECK(vd_addr_parse(p, (size_t)(dash - p), &a) == 0 &&
+			   vd_addr_parse(dash + 1, (size_t)(nl - dash - 1), &b) == 0,
 			   "\"%.*s\"", (int)(nl - p), p);
 		FUZZ_CHECK(i < nwant && to_u(&a) == want[i].lo &&
 			   to_u(&b) == want[i].hi, "range %zu \"%.*s\"", i,
@@ -282,7 +282,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			b[1] = wide ? d[3] : d[3] & 3;
 			b[2] = d[4];
 			b[3] = d[5] ^ d[6];
-			addr_from_v4(&c.net, b);
+			vd_addr_from_v4(&c.net, b);
 			c.plen = (uint8_t)(96 + (wide ? 1 + d[1] % 32 :
 						 14 + d[1] % 19));
 		} else {
@@ -291,11 +291,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			b[5] = d[3];
 			b[14] = d[4];
 			b[15] = d[5] ^ d[6];
-			addr_from_v6(&c.net, b);
+			vd_addr_from_v6(&c.net, b);
 			c.plen = (uint8_t)(wide ? 32 + d[1] % 97 :
 					   104 + d[1] % 25);
 		}
-		addr_mask(&c.net, c.plen);
+		vd_addr_mask(&c.net, c.plen);
 		if (where < 3 && in_table(ents[where], nent[where], &c))
 			continue;	/* a table holds a CIDR once */
 		nets[nnet].where = where;
@@ -318,16 +318,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char *const names[3] = { "b1", "b2", "a1" };
 		tbl_bulk bk;
 
-		FUZZ_CHECK(tbl_bulk_init(&bk, nent[t], NOW - 1000, "fuzz") == 0,
+		FUZZ_CHECK(vd_tbl_bulk_init(&bk, nent[t], NOW - 1000, "fuzz") == 0,
 			   "bulk %s", names[t]);
 		for (size_t i = 0; i < nent[t]; i++)
-			FUZZ_CHECK(tbl_bulk_add(&bk, &ents[t][i].cidr,
+			FUZZ_CHECK(vd_tbl_bulk_add(&bk, &ents[t][i].cidr,
 						ents[t][i].reason,
 						ents[t][i].rlen,
 						ents[t][i].expires) == 0,
 				   "bulk add %s", names[t]);
-		rc = tbl_replace(te, names[t], &bk, 0, 0, &total);
-		tbl_bulk_free(&bk);
+		rc = vd_tbl_replace(te, names[t], &bk, 0, 0, &total);
+		vd_tbl_bulk_free(&bk);
 		FUZZ_CHECK(rc == VERDICT_OK, "replace %s: %s", names[t],
 			   verdict_errdetail());
 	}
@@ -347,14 +347,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.now = NOW;
 	if ((out = open_memstream(&text, &len)) == NULL)
 		abort();
-	rc = tbl_read_begin(te, 0, &r);
+	rc = vd_tbl_read_begin(te, 0, &r);
 	FUZZ_CHECK(rc == VERDICT_OK, "read_begin %d", rc);
-	rc = feed_write(r, &o, out, &count);
-	tbl_read_end(te, r);
+	rc = vd_feed_write(r, &o, out, &count);
+	vd_tbl_read_end(te, r);
 	FUZZ_CHECK(fclose(out) == 0, "fclose");
 	if (o.format == FEED_IPSET && rc == VERDICT_ERANGE)
 		rc = VERDICT_OK;
-	FUZZ_CHECK(rc == VERDICT_OK, "feed_write %d: %s", rc,
+	FUZZ_CHECK(rc == VERDICT_OK, "vd_feed_write %d: %s", rc,
 		   verdict_errdetail());
 	if (mode == 0)
 		check_plain(text, len, want, nwant, count);

@@ -1,5 +1,5 @@
 /*
- * fuzz_listfile_buf - libFuzzer target: listfile_parse_buf (a whole file)
+ * fuzz_listfile_buf - libFuzzer target: vd_listfile_parse_buf (a whole file)
  *
  * Properties: parse_buf returns 0; line numbers of items and bad lines
  * start at 1 and never go back; reasons lie inside the buffer; and the
@@ -24,8 +24,8 @@ emit(const listfile_item *it, void *arg)
 	vaddr m = it->cidr.net;
 
 	FUZZ_CHECK(it->cidr.plen <= 128, "%u", it->cidr.plen);
-	addr_mask(&m, it->cidr.plen);
-	FUZZ_CHECK(addr_cmp(&m, &it->cidr.net) == 0, "host bits kept");
+	vd_addr_mask(&m, it->cidr.plen);
+	FUZZ_CHECK(vd_addr_cmp(&m, &it->cidr.net) == 0, "host bits kept");
 	FUZZ_CHECK(it->lineno >= 1 && it->lineno >= c->lastline &&
 		   it->lineno <= c->lines, "line %zu after %zu (of %zu)",
 		   it->lineno, c->lastline, c->lines);
@@ -79,11 +79,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
 		c.lines++;
-		if (listfile_parse_line(p, (size_t)(nl - p), emit_count, &items,
+		if (vd_listfile_parse_line(p, (size_t)(nl - p), emit_count, &items,
 					why, sizeof(why)) == LISTFILE_BAD)
 			nbad++;
 	}
-	r = listfile_parse_buf(buf, size, emit, bad, &c);
+	r = vd_listfile_parse_buf(buf, size, emit, bad, &c);
 	FUZZ_CHECK(r == 0, "%d", r);
 	FUZZ_CHECK(c.items == items && c.bad == nbad,
 		   "file: %zu items %zu bad; lines: %zu items %zu bad",

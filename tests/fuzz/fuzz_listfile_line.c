@@ -1,5 +1,5 @@
 /*
- * fuzz_listfile_line - libFuzzer target: listfile_parse_line
+ * fuzz_listfile_line - libFuzzer target: vd_listfile_parse_line
  *
  * Properties: the result is ITEMS (with at least one item), SKIP (none)
  * or BAD (none, a NUL-terminated reason); every item is a normalised
@@ -27,11 +27,11 @@ emit(const listfile_item *it, void *arg)
 	size_t n;
 
 	FUZZ_CHECK(it->cidr.plen <= 128, "%u", it->cidr.plen);
-	addr_mask(&m, it->cidr.plen);
-	FUZZ_CHECK(addr_cmp(&m, &it->cidr.net) == 0, "host bits kept");
-	n = cidr_format(&it->cidr, t);
-	FUZZ_CHECK(cidr_parse(t, n, &d) == CIDR_OK && d.plen == it->cidr.plen &&
-		   addr_cmp(&d.net, &it->cidr.net) == 0, "%s", t);
+	vd_addr_mask(&m, it->cidr.plen);
+	FUZZ_CHECK(vd_addr_cmp(&m, &it->cidr.net) == 0, "host bits kept");
+	n = vd_cidr_format(&it->cidr, t);
+	FUZZ_CHECK(vd_cidr_parse(t, n, &d) == CIDR_OK && d.plen == it->cidr.plen &&
+		   vd_addr_cmp(&d.net, &it->cidr.net) == 0, "%s", t);
 	FUZZ_CHECK(it->reason_len <= LISTFILE_REASON_MAX, "%zu",
 		   it->reason_len);
 	if (it->reason_len > 0)
@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	memset(why, 'x', sizeof(why));
-	r = listfile_parse_line(ln.s, size, emit, &ln, why, sizeof(why));
+	r = vd_listfile_parse_line(ln.s, size, emit, &ln, why, sizeof(why));
 	switch (r) {
 	case LISTFILE_ITEMS:
 		FUZZ_CHECK(ln.n > 0, "ITEMS without an item");

@@ -1,0 +1,659 @@
+/*
+ * feed.c - firewall / MTA / DNS feeds from the combined index
+ *
+ *	vd_feed_format_parse	format name to enum feed_format
+ *	vd_feed_name_ok		is a set/table name acceptable
+ *	vd_feed_write		compute the set and write it in one format
+ *
+ * The combined index (table.h) already cuts the address space into
+ * sorted, disjoint intervals, each naming the most specific unexpired
+ * entry of every table that covers it.  So the feed is one walk: keep an
+ * interval when a block table covers it and no allow table does, cut the
+ * trusted networks out of it, glue it to the previous kept piece when
+ * they touch, and when a run of touching pieces ends, split it into the
+ * minimal CIDR cover (vd_range_split).  A run never crosses the IPv4-mapped
+ * boundary: each family is its own pass over the index, which also gives
+ * the per-family blocks nft and ipset want (IPv4 first).
+ *
+ * Reasons (postfix, rbldnsd): an output network gets an entry's reason
+ * only when every address of it comes from that one entry (one table,
+ * one CIDR); otherwise the default text.  The run keeps its pieces'
+ * sources for that, and only for those formats.
+ *
+ * json lists, for each kept interval, the most specific unexpired entry
+ * of each block table covering it (the entry a check would name), once
+ * each, unaggregated; a parent entry entirely shadowed by nested ones is
+ * not listed.
+ *
+ * ipset: "create -exist" refuses a set that exists with another maxelem,
+ * and "swap" hands the temporary set's maxelem to the live one, so
+ * maxelem is one fixed value (FEED_IPSET_MAXELEM) on both; hashsize,
+ * which -exist does not compare, is sized to the count (a counting pass
+ * runs first).
+ *
+ * r may be NULL (no database): the feed is then empty but well formed.
+ *
+ * Diagnostics: VERDICT_EIO on a write error, VERDICT_ENOMEM, VERDICT_EDB
+ * from the walk, VERDICT_ERANGE when an ipset would exceed its maxelem.
+ *
+ * Limits: reasons are printed with control characters replaced by '?'
+ * ('$' doubled for rbldnsd, JSON-escaped for json).  nft elements are
+ * written FEED_NFT_CHUNK per "add element" statement.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed.h"
+
+#define FEED_NFT_CHUNK		1000
+#define FEED_IPSET_MAXELEM	16777216u
+#define FEED_DEFAULT_TEXT	"listed by verdict"
+#define FEED_RBLDNSD_DEFAULT	":127.0.0.2:$ is listed by verdict"
+
+/* Where a piece of the set comes from: one entry, or several. */
+typedef struct feed_src {
+	int single;		/* 1: exactly one block entry covers it */
+	uint16_t tid;
+	uint8_t plen;
+	uint8_t rlen;
+	const char *reason;
+	vaddr net;
+} feed_src;
+
+typedef struct feed_seg {
+	vaddr lo, hi;
+	feed_src src;
+} feed_seg;
+
+typedef struct feed_range {
+	vaddr lo, hi;
+} feed_range;
+
+typedef struct feed_jrec {
+	vcidr cidr;
+	size_t table;		/* index into o->block */
+	uint32_t expires;
+	uint8_t rlen;
+	const char *reason;
+} feed_jrec;
+
+typedef struct feed_run {
+	const feed_opts *o;
+	FILE *out;
+	int fam;		/* this pass: 4 or 6 */
+	int counting;		/* count networks, write nothing */
+	int need_src;		/* keep sources (postfix, rbldnsd) */
+	int active;
+	vaddr lo, hi;
+	feed_seg *segs;
+	size_t nseg, segcap, segi;
+	feed_range *trusted;
+	size_t ntrusted, tp;
+	size_t count;		/* networks of this pass */
+	size_t chunk;		/* nft: elements in the open statement */
+	feed_jrec *jrec;
+	size_t njrec, jcap;
+	int err;
+} feed_run;
+
+static const char *const format_names[] = {
+	[FEED_PLAIN] = "plain", [FEED_PF] = "pf", [FEED_NFT] = "nft",
+	[FEED_IPSET] = "ipset", [FEED_POSTFIX] = "postfix",
+	[FEED_RBLDNSD] = "rbldnsd", [FEED_RBLDNSD6] = "rbldnsd6",
+	[FEED_JSON] = "json",
+};
+
+/* vd_feed_format_parse - a format name to its enum value. */
+int
+vd_feed_format_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(*format_names);
+	     i++)
+		if (strcmp(s, format_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* vd_feed_name_ok - set and table names go into scripts unquoted. */
+int
+vd_feed_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= '0' && s[n] <= '9') || s[n] == '_' ||
+		      s[n] == '-'))
+			return 0;
+	return n >= 1 && n <= FEED_NAME_MAX;
+}
+
+/* ------------------------------------------------------------- writing */
+
+static void
+put(feed_run *fr, const char *s)
+{
+	fputs_unlocked(s, fr->out);
+}
+
+static void
+put_n(feed_run *fr, const char *s, size_t n)
+{
+	fwrite_unlocked(s, 1, n, fr->out);
+}
+
+/* put_text - a reason, made safe for the format. */
+static void
+put_text(feed_run *fr, const char *s, size_t n)
+{
+	int fmt = fr->o->format;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (fmt == FEED_JSON && (c == '"' || c == '\\')) {
+			putc_unlocked('\\', fr->out);
+			putc_unlocked(c, fr->out);
+		} else if (c < 0x20 || c == 0x7f) {
+			putc_unlocked('?', fr->out);
+		} else if (c == '$' && (fmt == FEED_RBLDNSD ||
+					fmt == FEED_RBLDNSD6)) {
+			put(fr, "$$");
+		} else {
+			putc_unlocked(c, fr->out);
+		}
+	}
+}
+
+static const char *
+set_suffix(const feed_run *fr)
+{
+	return fr->fam == 4 ? "_v4" : "_v6";
+}
+
+/* src_lookup - the one entry behind [lo, hi], or NULL when several. */
+static const feed_src *
+src_lookup(feed_run *fr, const vaddr *lo, const vaddr *hi)
+{
+	const feed_src *one = NULL;
+
+	while (fr->segi < fr->nseg &&
+	       vd_addr_cmp(&fr->segs[fr->segi].hi, lo) < 0)
+		fr->segi++;
+	for (size_t i = fr->segi; i < fr->nseg &&
+	     vd_addr_cmp(&fr->segs[i].lo, hi) <= 0; i++) {
+		const feed_src *s = &fr->segs[i].src;
+
+		if (!s->single)
+			return NULL;
+		if (one == NULL)
+			one = s;
+		else if (one->tid != s->tid || one->plen != s->plen ||
+			 memcmp(one->net.b, s->net.b, 16) != 0)
+			return NULL;
+	}
+	return one;
+}
+
+/* emit_cidr - one output network in the format of the run. */
+static int
+emit_cidr(const vcidr *c, void *arg)
+{
+	feed_run *fr = arg;
+	const feed_opts *o = fr->o;
+	char buf[CIDR_TEXT_MAX];
+	size_t n;
+	const feed_src *s;
+
+	fr->count++;
+	if (fr->counting)
+		return 0;
+	n = vd_cidr_format(c, buf);
+	switch (o->format) {
+	case FEED_NFT:
+		if (fr->chunk == 0) {
+			fprintf(fr->out, "add element inet %s %s%s { ",
+				o->nft_table, o->name, set_suffix(fr));
+		} else {
+			put(fr, ",\n\t");
+		}
+		put_n(fr, buf, n);
+		if (++fr->chunk == FEED_NFT_CHUNK) {
+			put(fr, " }\n");
+			fr->chunk = 0;
+		}
+		return 0;
+	case FEED_IPSET:
+		fprintf(fr->out, "add %s%s_tmp ", o->name, set_suffix(fr));
+		break;
+	default:
+		break;
+	}
+	put_n(fr, buf, n);
+	if (o->format == FEED_POSTFIX || o->format == FEED_RBLDNSD ||
+	    o->format == FEED_RBLDNSD6) {
+		vaddr last;
+
+		vd_addr_last(c, &last);
+		s = src_lookup(fr, &c->net, &last);
+		if (o->format == FEED_POSTFIX) {
+			put(fr, " REJECT ");
+			if (s && s->rlen)
+				put_text(fr, s->reason, s->rlen);
+			else
+				put(fr, FEED_DEFAULT_TEXT);
+		} else if (s && s->rlen) {
+			put(fr, " :127.0.0.2:");
+			put_text(fr, s->reason, s->rlen);
+		}
+	}
+	putc_unlocked('\n', fr->out);
+	return 0;
+}
+
+/* run_flush - write the finished run of touching pieces. */
+static int
+run_flush(feed_run *fr)
+{
+	int rc = 0;
+
+	if (!fr->active)
+		return 0;
+	fr->active = 0;
+	if (fr->o->format == FEED_PLAIN && fr->o->ranges) {
+		char a[ADDR_TEXT_MAX], b[ADDR_TEXT_MAX];
+
+		fr->count++;
+		if (!fr->counting) {
+			vd_addr_format(&fr->lo, a);
+			vd_addr_format(&fr->hi, b);
+			put(fr, a);
+			putc_unlocked('-', fr->out);
+			put(fr, b);
+			putc_unlocked('\n', fr->out);
+		}
+	} else {
+		fr->segi = 0;
+		rc = vd_range_split(&fr->lo, &fr->hi, emit_cidr, fr);
+		if (rc < 0)
+			rc = vd_util_err(VERDICT_EDB, 0, "index interval crosses "
+				      "address families");
+	}
+	fr->nseg = 0;
+	return rc;
+}
+
+/* run_add - add [lo, hi] (from src) to the set, after what came before. */
+static int
+run_add(feed_run *fr, const vaddr *lo, const vaddr *hi, const feed_src *src)
+{
+	int rc;
+
+	if (fr->active) {
+		vaddr next = fr->hi;
+
+		if (vd_addr_inc(&next) == 0 && vd_addr_cmp(&next, lo) == 0) {
+			fr->hi = *hi;
+			goto seg;
+		}
+		if ((rc = run_flush(fr)) != 0)
+			return rc;
+	}
+	fr->active = 1;
+	fr->lo = *lo;
+	fr->hi = *hi;
+seg:
+	if (!fr->need_src)
+		return 0;
+	if (fr->nseg == fr->segcap) {
+		size_t cap = fr->segcap ? fr->segcap * 2 : 64;
+		feed_seg *n = realloc(fr->segs, cap * sizeof(*n));
+
+		if (n == NULL)
+			return vd_util_err(VERDICT_ENOMEM, ENOMEM,
+					"out of memory");
+		fr->segs = n;
+		fr->segcap = cap;
+	}
+	fr->segs[fr->nseg].lo = *lo;
+	fr->segs[fr->nseg].hi = *hi;
+	fr->segs[fr->nseg].src = *src;
+	fr->nseg++;
+	return 0;
+}
+
+/* json_add - remember the entries behind a kept piece (deduplicated at
+ * the end of the pass). */
+static int
+json_add(feed_run *fr, const vaddr *start, const uint8_t *val, size_t len)
+{
+	const feed_opts *o = fr->o;
+
+	for (size_t i = 0; i < o->nblock; i++) {
+		tbl_hit h;
+		feed_jrec *j;
+
+		if (!vd_tbl_val_hit(val, len, o->block[i], o->now, &h))
+			continue;
+		if (fr->njrec == fr->jcap) {
+			size_t cap = fr->jcap ? fr->jcap * 2 : 256;
+			feed_jrec *n = realloc(fr->jrec, cap * sizeof(*n));
+
+			if (n == NULL)
+				return vd_util_err(VERDICT_ENOMEM, ENOMEM,
+						"out of memory");
+			fr->jrec = n;
+			fr->jcap = cap;
+		}
+		j = &fr->jrec[fr->njrec++];
+		j->cidr.net = *start;
+		vd_addr_mask(&j->cidr.net, h.plen);
+		j->cidr.plen = h.plen;
+		j->table = i;
+		j->expires = h.expires;
+		j->rlen = h.rlen;
+		j->reason = h.reason;
+	}
+	return 0;
+}
+
+static int
+jrec_cmp(const void *a, const void *b)
+{
+	const feed_jrec *x = a, *y = b;
+	int c = vd_addr_cmp(&x->cidr.net, &y->cidr.net);
+
+	if (c)
+		return c;
+	if (x->cidr.plen != y->cidr.plen)
+		return x->cidr.plen < y->cidr.plen ? -1 : 1;
+	return x->table < y->table ? -1 : x->table > y->table;
+}
+
+static void
+json_flush(feed_run *fr)
+{
+	if (fr->njrec)
+		qsort(fr->jrec, fr->njrec, sizeof(*fr->jrec), jrec_cmp);
+	for (size_t i = 0; i < fr->njrec; i++) {
+		const feed_jrec *j = &fr->jrec[i];
+		char buf[CIDR_TEXT_MAX];
+
+		if (i > 0 && jrec_cmp(j, j - 1) == 0)
+			continue;
+		fr->count++;
+		vd_cidr_format(&j->cidr, buf);
+		fprintf(fr->out, "{\"cidr\":\"%s\",\"table\":\"", buf);
+		put_text(fr, fr->o->block_names[j->table],
+			 strlen(fr->o->block_names[j->table]));
+		put(fr, "\",\"reason\":");
+		if (j->rlen) {
+			putc_unlocked('"', fr->out);
+			put_text(fr, j->reason, j->rlen);
+			putc_unlocked('"', fr->out);
+		} else {
+			put(fr, "null");
+		}
+		fprintf(fr->out, ",\"expires\":%lu}\n",
+			(unsigned long)j->expires);
+	}
+	fr->njrec = 0;
+}
+
+/* interval_cb - one index interval: keep, cut, glue. */
+static int
+interval_cb(const vaddr *start, const vaddr *end, const uint8_t *val,
+	    size_t len, void *arg)
+{
+	feed_run *fr = arg;
+	const feed_opts *o = fr->o;
+	feed_src src = { 0 };
+	tbl_hit h;
+	size_t nhit = 0;
+	vaddr cur;
+	int rc;
+
+	if (vd_addr_is_v4(start) != (fr->fam == 4) ||
+	    vd_addr_is_v4(end) != (fr->fam == 4))
+		return 0;
+	for (size_t i = 0; i < o->nblock; i++) {
+		if (!vd_tbl_val_hit(val, len, o->block[i], o->now, &h))
+			continue;
+		if (nhit++ == 0) {
+			src.tid = o->block[i];
+			src.plen = h.plen;
+			src.rlen = h.rlen;
+			src.reason = h.reason;
+		}
+	}
+	if (nhit == 0)
+		return 0;
+	for (size_t i = 0; i < o->nallow; i++)
+		if (vd_tbl_val_hit(val, len, o->allow[i], o->now, &h))
+			return 0;
+	src.single = nhit == 1;
+	if (fr->need_src) {
+		src.net = *start;
+		vd_addr_mask(&src.net, src.plen);
+	}
+
+	/* [start, end] minus the trusted ranges (sorted, disjoint) */
+	cur = *start;
+	while (fr->tp < fr->ntrusted &&
+	       vd_addr_cmp(&fr->trusted[fr->tp].hi, &cur) < 0)
+		fr->tp++;
+	for (;;) {
+		const feed_range *t = fr->tp < fr->ntrusted ?
+			&fr->trusted[fr->tp] : NULL;
+
+		if (t == NULL || vd_addr_cmp(&t->lo, end) > 0) {
+			rc = o->format == FEED_JSON ?
+				json_add(fr, start, val, len) :
+				run_add(fr, &cur, end, &src);
+			return rc;
+		}
+		if (vd_addr_cmp(&t->lo, &cur) > 0) {
+			vaddr before = t->lo;
+
+			vd_addr_dec(&before);
+			rc = o->format == FEED_JSON ?
+				json_add(fr, start, val, len) :
+				run_add(fr, &cur, &before, &src);
+			if (rc)
+				return rc;
+			if (o->format == FEED_JSON)
+				return 0;
+		}
+		if (vd_addr_cmp(&t->hi, end) >= 0)
+			return 0;
+		cur = t->hi;
+		vd_addr_inc(&cur);
+		fr->tp++;
+	}
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	return vd_addr_cmp(&((const feed_range *)a)->lo,
+			&((const feed_range *)b)->lo);
+}
+
+/* trusted_build - the trusted networks as sorted, merged ranges. */
+static int
+trusted_build(feed_run *fr, const feed_opts *o)
+{
+	size_t n = 0;
+
+	if (o->ntrusted == 0)
+		return 0;
+	fr->trusted = calloc(o->ntrusted, sizeof(*fr->trusted));
+	if (fr->trusted == NULL)
+		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	for (size_t i = 0; i < o->ntrusted; i++) {
+		fr->trusted[i].lo = o->trusted[i].net;
+		vd_addr_mask(&fr->trusted[i].lo, o->trusted[i].plen);
+		vd_addr_last(&o->trusted[i], &fr->trusted[i].hi);
+	}
+	qsort(fr->trusted, o->ntrusted, sizeof(*fr->trusted), range_cmp);
+	for (size_t i = 0; i < o->ntrusted; i++) {
+		feed_range *last = n ? &fr->trusted[n - 1] : NULL;
+		vaddr next;
+
+		if (last) {
+			next = last->hi;
+			if (vd_addr_inc(&next) ||
+			    vd_addr_cmp(&fr->trusted[i].lo, &next) <= 0) {
+				if (vd_addr_cmp(&fr->trusted[i].hi, &last->hi) > 0)
+					last->hi = fr->trusted[i].hi;
+				continue;
+			}
+		}
+		fr->trusted[n++] = fr->trusted[i];
+	}
+	fr->ntrusted = n;
+	return 0;
+}
+
+/* pass - one family over the whole index. */
+static int
+pass(tbl_reader *r, feed_run *fr, int fam, int counting)
+{
+	int rc;
+
+	fr->fam = fam;
+	fr->counting = counting;
+	fr->active = 0;
+	fr->nseg = 0;
+	fr->tp = 0;
+	fr->count = 0;
+	fr->chunk = 0;
+	if (r && (rc = vd_tbl_walk_intervals(r, interval_cb, fr)) != 0)
+		return rc;
+	if (fr->o->format == FEED_JSON) {
+		json_flush(fr);
+		return 0;
+	}
+	return run_flush(fr);
+}
+
+static unsigned long
+pow2_at_least(size_t n, unsigned long min)
+{
+	unsigned long p = min;
+
+	while (p < n && p < (1ul << 30))
+		p <<= 1;
+	return p;
+}
+
+/* family_pass - the header, the networks and the trailer of one family. */
+static int
+family_pass(tbl_reader *r, feed_run *fr, int fam, size_t *total)
+{
+	const feed_opts *o = fr->o;
+	const char *nm = o->name, *sfx = fam == 4 ? "_v4" : "_v6";
+	const char *fname = fam == 4 ? "inet" : "inet6";
+	int rc;
+
+	switch (o->format) {
+	case FEED_NFT:
+		fprintf(fr->out, "flush set inet %s %s%s\n", o->nft_table, nm,
+			sfx);
+		break;
+	case FEED_IPSET: {
+		unsigned long hs;
+
+		if ((rc = pass(r, fr, fam, 1)) != 0)
+			return rc;
+		if (fr->count > FEED_IPSET_MAXELEM)
+			return vd_util_err(VERDICT_ERANGE, 0, "%zu networks do "
+					"not fit an ipset of maxelem %u",
+					fr->count, FEED_IPSET_MAXELEM);
+		hs = pow2_at_least(fr->count / 2, 1024);
+		fprintf(fr->out, "create %s%s hash:net family %s hashsize %lu "
+			"maxelem %u -exist\n", nm, sfx, fname, hs,
+			FEED_IPSET_MAXELEM);
+		fprintf(fr->out, "destroy %s%s_tmp -exist\n", nm, sfx);
+		fprintf(fr->out, "create %s%s_tmp hash:net family %s "
+			"hashsize %lu maxelem %u\n", nm, sfx, fname, hs,
+			FEED_IPSET_MAXELEM);
+		break;
+	}
+	default:
+		break;
+	}
+	if ((rc = pass(r, fr, fam, 0)) != 0)
+		return rc;
+	*total += fr->count;
+	switch (o->format) {
+	case FEED_NFT:
+		if (fr->chunk)
+			put(fr, " }\n");
+		break;
+	case FEED_IPSET:
+		fprintf(fr->out, "swap %s%s_tmp %s%s\n", nm, sfx, nm, sfx);
+		fprintf(fr->out, "destroy %s%s_tmp\n", nm, sfx);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* vd_feed_write - the whole feed: families, formats, headers. */
+int
+vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
+{
+	feed_run fr = { 0 };
+	feed_opts oo = *o;
+	int v4, v6, rc;
+	size_t total = 0;
+
+	if (oo.name == NULL)
+		oo.name = "verdict";
+	if (oo.nft_table == NULL)
+		oo.nft_table = "verdict";
+	fr.o = &oo;
+	fr.out = out;
+	fr.need_src = oo.format == FEED_POSTFIX ||
+		oo.format == FEED_RBLDNSD || oo.format == FEED_RBLDNSD6;
+	v4 = oo.family != 6 && oo.format != FEED_RBLDNSD6;
+	v6 = oo.family != 4 && oo.format != FEED_RBLDNSD;
+	if ((rc = trusted_build(&fr, &oo)) != 0)
+		goto out;
+	switch (oo.format) {
+	case FEED_NFT:
+		fprintf(out, "table inet %s {\n", oo.nft_table);
+		if (v4)
+			fprintf(out, "\tset %s_v4 { type ipv4_addr; "
+				"flags interval; }\n", oo.name);
+		if (v6)
+			fprintf(out, "\tset %s_v6 { type ipv6_addr; "
+				"flags interval; }\n", oo.name);
+		put(&fr, "}\n");
+		break;
+	case FEED_RBLDNSD:
+	case FEED_RBLDNSD6:
+		put(&fr, FEED_RBLDNSD_DEFAULT "\n");
+		break;
+	default:
+		break;
+	}
+	if (v4 && (rc = family_pass(r, &fr, 4, &total)) != 0)
+		goto out;
+	if (v6 && (rc = family_pass(r, &fr, 6, &total)) != 0)
+		goto out;
+	if (fflush(out) != 0 || ferror(out))
+		rc = vd_util_err(VERDICT_EIO, errno, "writing the feed: %s",
+			      strerror(errno));
+	if (count)
+		*count = total;
+out:
+	free(fr.segs);
+	free(fr.trusted);
+	free(fr.jrec);
+	return rc;
+}
