@@ -1,0 +1,336 @@
+/*
+ * import.c - verdict_import: a whole list file replaces a table at once
+ *
+ *	verdict_import	read, parse and check a list, then replace (or
+ *			merge into) a table in one write transaction
+ *
+ * The file is read whole into memory and parsed in place: the entries'
+ * reasons point into the buffer until the import commits, so a list is
+ * never copied line by line.  A big list is parsed in two halves on two
+ * threads; the second half's warnings are kept and logged afterwards in
+ * line order, so the log and the --max-bad count read as one pass would
+ * have made them.
+ *
+ * Readers see the table before or after, never half: nothing is written
+ * until the whole list parsed within --max-bad, and the replacement is
+ * one transaction, refused when the table would shrink by more than half
+ * unless VERDICT_FORCE.
+ *
+ * Diagnostics: "FILE:LINE: why" for every bad line and every entry with
+ * host bits set (LOG_WARNING); "more than N bad lines; table T left
+ * unchanged"; a list file writable by every user is logged.
+ *
+ * Limits: the file must fit in memory (twice while it grows when read
+ * from a pipe); a reason is at most TBL_REASON_MAX bytes; lists from
+ * IMPORT_SPLIT_MIN bytes are parsed on a second thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "listfile.h"
+
+typedef struct import_st {
+	verdict_ctx *ctx;
+	const char *name;	/* file name for messages */
+	tbl_bulk b;
+	size_t warnings, bad;
+	long max_bad;
+	const char *reason;
+	uint8_t rlen;
+	uint64_t now;
+	int err;
+	util_recs *defer;	/* second half: messages kept, in order */
+	int rc;			/* import_part's result */
+	const char *part;	/* import_part: this half of the list */
+	size_t partlen, lines_before;
+} import_st;
+
+/* import_warn - a warning about a line: logged, or kept for later in the
+ * second half of a split import ("B" bad line, "W" other). */
+static void __attribute__((format(printf, 3, 4)))
+import_warn(import_st *st, int isbad, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	if (st->defer == NULL) {
+		vd_vlog(&st->ctx->lg, LOG_WARNING, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	if (vd_util_recs_add(st->defer, isbad ? "B" : "W", 1, msg, (size_t)n))
+		st->err = VERDICT_ENOMEM;
+}
+
+/* import_item - one parsed entry into the bulk, or a bad line counted */
+static int
+import_item(const listfile_item *it, void *arg)
+{
+	import_st *st = arg;
+	const char *why;
+
+	if ((why = vd_cidr_table_check(&it->cidr)) != NULL) {
+		char buf[CIDR_TEXT_MAX];
+
+		vd_cidr_format(&it->cidr, buf);
+		st->bad++;
+		import_warn(st, 1, "%s:%zu: %s: %s", st->name, it->lineno, buf,
+			    why);
+		if (st->err)
+			return st->err;
+		if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
+			return VERDICT_EBADLIST;
+		return 0;
+	}
+	if (it->hostbits) {
+		char buf[CIDR_TEXT_MAX];
+
+		vd_cidr_format(&it->cidr, buf);
+		st->warnings++;
+		import_warn(st, 0, "%s:%zu: non-null host bits; imported as %s",
+			    st->name, it->lineno, buf);
+		if (st->err)
+			return st->err;
+	}
+	if (it->reason_len)
+		return vd_tbl_bulk_add(&st->b, &it->cidr, it->reason,
+				    it->reason_len, 0);
+	return vd_tbl_bulk_add(&st->b, &it->cidr, st->reason, st->rlen, 0);
+}
+
+/* import_bad - a line the list parser refused, counted against --max-bad */
+static int
+import_bad(size_t lineno, const char *why, void *arg)
+{
+	import_st *st = arg;
+
+	st->bad++;
+	import_warn(st, 1, "%s:%zu: %s", st->name, lineno, why);
+	if (st->err)
+		return st->err;
+	if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
+		return VERDICT_EBADLIST;
+	return 0;
+}
+
+/* import_part - parse this half of the list (a thread's body) */
+static void
+import_part(void *arg)
+{
+	import_st *st = arg;
+
+	st->rc = vd_listfile_parse_buf_at(st->part, st->partlen,
+				       st->lines_before, import_item,
+				       import_bad, st);
+}
+
+/* Lists of at least this many bytes are parsed in two halves at once. */
+#define IMPORT_SPLIT_MIN ((size_t)1 << 20)
+
+/* count_lines - the lines of [p, end): '\n's, and one more for a last
+ * line without one */
+static size_t
+count_lines(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) !=
+	     NULL; q++)
+		n++;
+	return n + (p < end && end[-1] != '\n');
+}
+
+/*
+ * import_parse - parse buf into st->b (reserved for about a line an
+ * entry; ranges grow it).  A big list is cut at the line end nearest its
+ * middle and the second half parsed on a second thread into its own
+ * bulk, its warnings kept; then they are logged in line order and
+ * counted against --max-bad as one pass would have (stopping at the line
+ * that goes over), and the bulks joined in input order.  Parsing is a
+ * large share of an import's time, and the halves share nothing.
+ */
+static int
+import_parse(import_st *st, const char *buf, size_t len)
+{
+	const char *end = buf + len, *cut;
+	util_recs msgs = { 0 };
+	size_t before;
+	import_st b;
+	int rc;
+
+	cut = len >= IMPORT_SPLIT_MIN ?
+	      memchr(buf + len / 2, '\n', len - len / 2) : NULL;
+	cut = cut == NULL ? end : cut + 1;
+	st->part = buf;
+	st->partlen = (size_t)(cut - buf);
+	st->lines_before = 0;
+	before = count_lines(buf, cut);
+	if (vd_tbl_bulk_init(&st->b, before, st->now, "import") != 0)
+		return VERDICT_ENOMEM;
+	if (cut == end) {
+		import_part(st);
+		return st->rc;
+	}
+	b = *st;
+	b.defer = &msgs;
+	b.part = cut;
+	b.partlen = (size_t)(end - cut);
+	b.lines_before = before;
+	if (vd_tbl_bulk_init(&b.b, count_lines(cut, end), st->now,
+			  "import") != 0)
+		return VERDICT_ENOMEM;
+	vd_util_par2(import_part, st, &b);
+	rc = st->rc;
+	for (size_t i = 0; rc == 0 && i < msgs.n; i++) {
+		int isbad = msgs.rec[i][0] == 'B';
+
+		vd_log(&st->ctx->lg, LOG_WARNING, "%.*s", (int)msgs.len[i] - 1,
+		       (const char *)msgs.rec[i] + 1);
+		if (isbad) {
+			st->bad++;
+			if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
+				rc = VERDICT_EBADLIST;
+		} else {
+			st->warnings++;
+		}
+	}
+	if (rc == 0)
+		rc = b.rc;
+	if (rc == 0)
+		rc = vd_tbl_bulk_join(&st->b, &b.b);
+	vd_tbl_bulk_free(&b.b);
+	vd_util_recs_free(&msgs);
+	return rc;
+}
+
+/* read_all - the whole file (or stdin) into memory: a list is parsed in
+ * place, its reasons point into the buffer until the import commits.  The
+ * buffer is vd_util_bigalloc'd, *cap bytes. */
+static int
+read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 1 << 20, n = 0;
+	char *b;
+	struct stat st;
+	int rc = VERDICT_OK;
+
+	if (fd < 0)
+		return vd_util_err(errno == ENOENT ? VERDICT_ENOENT :
+				errno == EACCES ? VERDICT_EPERM : VERDICT_EIO,
+				errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size + 1;
+	if ((b = vd_util_bigalloc(cap)) == NULL) {
+		rc = vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb = vd_util_bigalloc(cap * 2);
+
+			if (nb == NULL) {
+				rc = vd_util_err(VERDICT_ENOMEM, ENOMEM,
+					      "out of memory");
+				goto out;
+			}
+			memcpy(nb, b, n);
+			vd_util_bigfree(b, cap);
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = vd_util_err(VERDICT_EIO, errno, "%s: %s", path,
+				      strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+out:
+	if (fd)
+		close(fd);
+	if (rc != VERDICT_OK) {
+		vd_util_bigfree(b, cap);
+		return rc;
+	}
+	*buf = b;
+	*len = n;
+	*cap_out = cap;
+	return VERDICT_OK;
+}
+
+VERDICT_API int
+verdict_import(verdict_ctx *ctx, const char *table, const char *path,
+	       unsigned flags, long max_bad, const char *reason,
+	       size_t *entries, size_t *warnings)
+{
+	import_st st = { 0 };
+	char *buf = NULL;
+	size_t len = 0, bufcap = 0, total = 0;
+	uint16_t id;
+	int kind, rc;
+
+	if ((rc = vd_ctx_ready(ctx, 1)) != 0)
+		return rc;
+	if ((rc = vd_tbl_table_id(ctx->te, table, &id, &kind)) != 0)
+		return rc;
+	if (reason && strlen(reason) > TBL_REASON_MAX)
+		return vd_util_err(VERDICT_ERANGE, 0, "reason longer than %d "
+				"bytes", TBL_REASON_MAX);
+	if ((rc = read_all(path, &buf, &len, &bufcap)) != 0)
+		return rc;
+	if (strcmp(path, "-") != 0)
+		vd_ctx_warn_writable(ctx, "list file", path);
+	st.ctx = ctx;
+	st.name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+	st.max_bad = max_bad;
+	st.reason = reason ? reason : "";
+	st.rlen = (uint8_t)strlen(st.reason);
+	st.now = (uint64_t)time(NULL);
+	rc = import_parse(&st, buf, len);
+	if (rc == VERDICT_EBADLIST) {
+		rc = vd_util_err(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
+			      "lines; table \"%s\" left unchanged (raise "
+			      "--max-bad to accept them)", st.name, max_bad,
+			      table);
+	} else if (rc == VERDICT_ENOMEM) {
+		rc = vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	} else if (rc == 0) {
+		rc = vd_tbl_replace(ctx->te, table, &st.b,
+				 !!(flags & VERDICT_MERGE),
+				 !(flags & VERDICT_FORCE), &total);
+	}
+	if (rc == VERDICT_OK) {
+		if (entries)
+			*entries = total;
+		if (warnings)
+			*warnings = st.warnings + st.bad;
+	}
+	vd_tbl_bulk_free(&st.b);
+	vd_util_bigfree(buf, bufcap);
+	return rc;
+}
+
