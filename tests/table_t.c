@@ -850,77 +850,6 @@ START_TEST(import_split)
 }
 END_TEST
 
-/* --- the verdict log line's rate limit (log_rate_limit) --- */
-
-typedef struct logcap {
-	int verdicts, notices;
-	char notice[256];
-} logcap;
-
-static void
-cap_log(int level, const char *line, void *arg)
-{
-	logcap *c = arg;
-
-	(void)level;
-	if (strncmp(line, "verdict: ip=", 12) == 0) {
-		c->verdicts++;
-	} else if (strstr(line, "suppressed") != NULL) {
-		c->notices++;
-		snprintf(c->notice, sizeof(c->notice), "%s", line);
-	}
-}
-
-/* next_second - sleep until 20 ms into the next second of the monotonic
- * clock the rate limit counts in */
-static void
-next_second(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	usleep((useconds_t)((1000000000L - ts.tv_nsec) / 1000 + 20000));
-}
-
-/* 50 verdicts within one second log 5 lines with log_rate_limit = 5; the
- * first verdict of the next second logs, after one line saying how many
- * were left out */
-START_TEST(log_rate_limit)
-{
-	const char *dir = tu_tmpdir();
-	const char *t[][2] = { { "drop", "block" } };
-	verdict_ctx *ctx;
-	verdict_result *r = verdict_result_new();
-	logcap cap = { 0, 0, "" };
-	char text[512], *conf;
-	int i;
-
-	admin_setup(dir, t, 1);
-	snprintf(text, sizeof(text), "database = %s\nblock_tables = drop\n"
-		 "log_verdicts = all\nlog_rate_limit = 5\n", dir);
-	conf = tu_write(dir, "rate.conf", text);
-	ctx = verdict_new();
-	ck_assert_int_eq(verdict_set_log(ctx, cap_log, &cap), VERDICT_OK);
-	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
-	ck_assert_int_eq(verdict_open(ctx, 0), VERDICT_OK);
-	next_second();
-	for (i = 0; i < 50; i++)
-		ck_assert_int_eq(verdict_check(ctx, 1, "192.0.2.1", r),
-				 VERDICT_OK);
-	ck_assert_int_eq(cap.verdicts, 5);
-	ck_assert_int_eq(cap.notices, 0);
-	next_second();
-	ck_assert_int_eq(verdict_check(ctx, 1, "192.0.2.1", r), VERDICT_OK);
-	ck_assert_int_eq(cap.verdicts, 6);
-	ck_assert_int_eq(cap.notices, 1);
-	ck_assert_msg(strstr(cap.notice, "45 verdict lines suppressed"),
-		      "notice: %s", cap.notice);
-	verdict_result_free(r);
-	verdict_free(ctx);
-	free(conf);
-}
-END_TEST
-
 static Suite *
 suite(void)
 {
@@ -935,7 +864,6 @@ suite(void)
 	tcase_add_loop_test(tc, range_rebuild_oracle, 0,
 			    (int)(sizeof(block_sizes) / sizeof(block_sizes[0])));
 	tcase_add_loop_test(tc, format_upgrade, 0, 2);
-	tcase_add_test(tc, log_rate_limit);
 	tcase_add_test(tc, reader_sees_old_or_new);
 	tcase_add_test(tc, table_names_and_list);
 	tcase_add_test(tc, map_grows_under_readers);
