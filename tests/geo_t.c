@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -316,6 +315,38 @@ START_TEST(test_ipv4_tree)
 	ck_assert_int_eq(in.have_country, 0);
 	vd_geo_close(g);
 	free(cdb);
+}
+END_TEST
+
+/* values of the wrong type are no data: a number where the country code
+ * and the organisation belong, a string where the AS number belongs */
+START_TEST(test_wrong_types)
+{
+	const char *d = tu_tmpdir();
+	char *w = mkdb(d, "w.mmdb", "-w",
+		       "81.2.69.0/24 country=44 registered=45 asn=64496 org=7\n");
+	char *r = mkdb(d, "r.mmdb", "", "81.2.69.0/24 country=GB asn=64496\n");
+	vd_config cfg;
+	geo_db *g;
+	geo_info in;
+	vaddr a = ip("81.2.69.142");
+
+	cfg_init(&cfg, w, w, 60);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
+	vd_geo_lookup(g, &a, &in);
+	ck_assert_int_eq(in.have_country, 0);
+	ck_assert_int_eq(in.have_asn, 0);
+	ck_assert_str_eq(in.as_org, "");
+	vd_geo_close(g);
+	/* the same address with the right types: the fixture is not empty */
+	cfg_init(&cfg, r, r, 60);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
+	vd_geo_lookup(g, &a, &in);
+	ck_assert_str_eq(in.country, "GB");
+	ck_assert_uint_eq(in.asn, 64496);
+	vd_geo_close(g);
+	free(w);
+	free(r);
 }
 END_TEST
 
@@ -1375,6 +1406,7 @@ main(void)
 				    sizeof(lk_cases) / sizeof(lk_cases[0]));
 		tcase_add_test(tc, test_v4_without_alias);
 		tcase_add_test(tc, test_ipv4_tree);
+		tcase_add_test(tc, test_wrong_types);
 		tcase_add_test(tc, test_lookup_decide);
 		tcase_add_loop_test(tc, test_bad_file, 0,
 				    sizeof(bad_cases) / sizeof(bad_cases[0]));

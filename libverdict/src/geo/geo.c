@@ -29,7 +29,7 @@
  * PATH: why; no geo data from it" or "...; still using the copy opened
  * before"), LOG_INFO when a replaced file has been reopened, LOG_WARNING
  * at most once a minute per file when a lookup in an opened file fails
- * (a damaged search tree or record).  Such a lookup is "no data".
+ * (a damaged file).  Such a lookup is "no data".
  *
  * Limits: replace a database by rename(2).  Overwriting a mapped file in
  * place changes the pages under every reader and can crash it (SIGBUS,

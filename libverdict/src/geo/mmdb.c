@@ -47,8 +47,8 @@
 
 #include "mmdb.h"
 
-#define MMDB_EPOCH_MIN	946684800ULL	/* 2000-01-01 */
-#define MMDB_EPOCH_MAX	4102444800ULL	/* 2100-01-01 */
+#define VD_MMDB_EPOCH_MIN	946684800ULL	/* 2000-01-01 */
+#define VD_MMDB_EPOCH_MAX	4102444800ULL	/* 2100-01-01 */
 
 struct vd_mmdb {
 	MMDB_s	db;
@@ -69,8 +69,8 @@ mmdb_plausible(const MMDB_s *m, char *err, size_t errlen)
 			 (unsigned)md->ip_version);
 		return -1;
 	}
-	if (md->build_epoch < MMDB_EPOCH_MIN ||
-	    md->build_epoch >= MMDB_EPOCH_MAX) {
+	if (md->build_epoch < VD_MMDB_EPOCH_MIN ||
+	    md->build_epoch >= VD_MMDB_EPOCH_MAX) {
 		snprintf(err, errlen, "implausible metadata: build_epoch %llu",
 			 (unsigned long long)md->build_epoch);
 		return -1;
