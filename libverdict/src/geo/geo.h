@@ -7,9 +7,13 @@
  * missing, unreadable or damaged is logged once and contributes nothing:
  * geo data is advisory, never a reason to refuse a context.
  *
- * Replace a database by renaming a complete new file over the old one
- * (what geoipupdate does).  Overwriting a mapped file in place can crash
- * any reader of it - the identity check cannot prevent that.
+ * The folder: geo.c holds the files of a context (open, reload, lookup,
+ * doctor), mmdb.c one file through libmaxminddb, georule.c a profile's
+ * country and ASN rules (vd_geo_decide, vd_geo_profile_uses).
+ *
+ * Limits: replace a database by renaming a complete new file over the
+ * old one (what geoipupdate does).  Overwriting a mapped file in place
+ * can crash any reader of it - the identity check cannot prevent that.
  */
 #ifndef VD_GEO_H
 #define VD_GEO_H
@@ -68,6 +72,8 @@ void vd_geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags);
 
 enum { GEO_NONE = 0, GEO_ALLOW = 1, GEO_BLOCK = 2 };
 
+/* georule.c */
+
 /*
  * vd_geo_decide - the profile's geo rules on info.  GEO_ALLOW when
  * allow_countries / allow_asns match (exempt these; an allow beats a
@@ -87,9 +93,9 @@ int vd_geo_profile_uses(const config_profile *p);
 /*
  * vd_geo_doctor - check the files now (reopen a replaced one) and call cb
  * once per configured file: ok = 1 and detail like "GeoIP2-Country, IPv6
- * tree, built 2026-08-05", or ok = 0 and the error.  A
- * non-zero return of cb stops and is returned; else 0.  g may be NULL
- * (no call).  Safe while other threads look up.
+ * tree, built 2026-08-05", or ok = 0 and the error.  A non-zero return
+ * of cb stops and is returned; else 0.  g may be NULL (no call).  Safe
+ * while other threads look up.
  */
 int vd_geo_doctor(geo_db *g,
 	       int (*cb)(const char *path, int ok, const char *detail,

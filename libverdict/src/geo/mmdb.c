@@ -6,6 +6,7 @@
  *	vd_mmdb_country	country code of an address
  *	vd_mmdb_asn	AS number and organisation of an address
  *	vd_mmdb_describe one line for verdict doctor
+ *	vd_mmdb_strerror libmaxminddb's sentence for an error code
  *
  * Every lookup is libmaxminddb's: MMDB_lookup_sockaddr finds the record,
  * MMDB_get_value decodes the one value asked for.  The file format is
@@ -14,7 +15,8 @@
  * ::ffff:a.b.c.d form is handed over as AF_INET, so that libmaxminddb
  * looks it up in the IPv4 part of an IPv6 database (the ::a.b.c.d
  * subtree), which is where MaxMind's writer puts IPv4 networks whether
- * or not the file carries the ::ffff:0:0/96 alias.
+ * or not the file carries the ::ffff:0:0/96 alias.  An IPv6 address in
+ * an IPv4-only file is "no data", not an error.
  *
  * Why each check: geo data may decide a verdict outright, so a value is
  * only used when it has the expected type and shape: a country code is
