@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # mkmmdb.pl - write a small GeoIP2-Country or GeoLite2-ASN style MMDB file
 #
-# usage: mkmmdb.pl [-t country|asn] [-4 | -n] [-e EPOCH] [-r 24|28|32] -o OUT.mmdb [SPEC...]
+# usage: mkmmdb.pl [-t country|asn] [-4 | -n] [-e EPOCH] [-r 24|28|32] [-w] -o OUT.mmdb [SPEC...]
 #
 # Reads a spec (files named on the command line, else stdin), one network
 # a line, '#' comments and blank lines ignored:
@@ -23,7 +23,9 @@
 # ::ffff:a.b.c.d finds nothing - tests use it); a later line replaces what an earlier one set for the same
 # addresses (merge_strategy none).  database_type is "GeoIP2-Country"
 # (-t country, the default) or "GeoLite2-ASN" (-t asn).  build_epoch is
-# now unless -e gives it.
+# now unless -e gives it.  -w writes the wrong types, for the readers'
+# type checks: iso_code and autonomous_system_organization as uint32
+# (give numbers), autonomous_system_number as a UTF-8 string.
 #
 # Needs MaxMind::DB::Writer (Debian: libmaxmind-db-writer-perl).  Exits 2
 # on a usage or spec error, naming the line.
@@ -34,7 +36,7 @@ use open qw(:std :encoding(UTF-8));
 use MaxMind::DB::Writer::Tree;
 
 my %opt;
-getopts('t:4ne:o:r:', \%opt) or usage();
+getopts('t:4ne:o:r:w', \%opt) or usage();
 usage() unless defined $opt{o};
 my $type = $opt{t} // 'country';
 my %dbtype = (country => 'GeoIP2-Country', asn => 'GeoLite2-ASN');
@@ -42,7 +44,7 @@ usage() unless exists $dbtype{$type};
 
 sub usage {
 	print STDERR
-	    "usage: mkmmdb.pl [-t country|asn] [-4 | -n] [-e EPOCH] [-r 24|28|32] -o OUT.mmdb [SPEC...]\n";
+	    "usage: mkmmdb.pl [-t country|asn] [-4 | -n] [-e EPOCH] [-r 24|28|32] [-w] -o OUT.mmdb [SPEC...]\n";
 	exit 2;
 }
 
@@ -56,6 +58,11 @@ my %types = (
 	autonomous_system_organization	=> 'utf8_string',
 );
 
+if ($opt{w}) {
+	$types{iso_code} = 'uint32';
+	$types{autonomous_system_organization} = 'uint32';
+	$types{autonomous_system_number} = 'utf8_string';
+}
 my $ipv = $opt{4} ? 4 : 6;
 my $rs = $opt{r} // 24;
 usage() unless $rs =~ /^(24|28|32)$/;

@@ -1,10 +1,13 @@
 /*
- * geo_t.c - geo.c: lookups, rules, hot replacement, broken databases
+ * geo_t.c - geo/: lookups, rules, hot replacement, broken databases
  *
  * Fixtures are MMDB files built at test time with data/mkmmdb.pl
  * (MaxMind's Perl writer); the MaxMind test databases of the shared data
- * directory, when present, give the oracle tables and the broken files.
+ * directory, when present, give the oracle tables, and every file of
+ * that directory is opened as a database that must not crash anything.
  * Without the Perl writer and without the shared data the test skips.
+ * Time is the injected coarse clock (clock.h): the re-check interval is
+ * crossed by moving it, never by sleeping.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -13,7 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -26,7 +30,7 @@
 /* the logger: counts LOG_ERR lines, keeps the last line of each level */
 typedef struct logcap {
 	pthread_mutex_t mu;
-	int nerr, ninfo;
+	int nerr, nwarn, ninfo;
 	char last_err[1024];
 	char last_info[1024];
 } logcap;
@@ -40,6 +44,8 @@ cap_fn(int level, const char *line, void *arg)
 	if (level == LOG_ERR) {
 		c->nerr++;
 		snprintf(c->last_err, sizeof(c->last_err), "%s", line);
+	} else if (level == LOG_WARNING) {
+		c->nwarn++;
 	} else {
 		c->ninfo++;
 		snprintf(c->last_info, sizeof(c->last_info), "%s", line);
@@ -74,6 +80,28 @@ ip(const char *s)
 }
 
 static int have_writer;
+
+/* the coarse clock of the library, moved by the tests */
+static int64_t fake_ns = 1000 * VD_NS_PER_S;
+
+static int64_t
+fake_now(void)
+{
+	return __atomic_load_n(&fake_ns, __ATOMIC_RELAXED);
+}
+
+/* clock_fake - the library reads fake_now from here on (this process) */
+static void
+clock_fake(void)
+{
+	vd_clock_set_coarse(fake_now);
+}
+
+static void
+clock_advance(int64_t seconds)
+{
+	__atomic_add_fetch(&fake_ns, seconds * VD_NS_PER_S, __ATOMIC_RELAXED);
+}
 
 /* mkdb_try - build dir/name from spec with data/mkmmdb.pl opts; the
  * malloc'd path, or NULL */
@@ -290,6 +318,38 @@ START_TEST(test_ipv4_tree)
 }
 END_TEST
 
+/* values of the wrong type are no data: a number where the country code
+ * and the organisation belong, a string where the AS number belongs */
+START_TEST(test_wrong_types)
+{
+	const char *d = tu_tmpdir();
+	char *w = mkdb(d, "w.mmdb", "-w",
+		       "81.2.69.0/24 country=44 registered=45 asn=64496 org=7\n");
+	char *r = mkdb(d, "r.mmdb", "", "81.2.69.0/24 country=GB asn=64496\n");
+	vd_config cfg;
+	geo_db *g;
+	geo_info in;
+	vaddr a = ip("81.2.69.142");
+
+	cfg_init(&cfg, w, w, 60);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
+	vd_geo_lookup(g, &a, &in);
+	ck_assert_int_eq(in.have_country, 0);
+	ck_assert_int_eq(in.have_asn, 0);
+	ck_assert_str_eq(in.as_org, "");
+	vd_geo_close(g);
+	/* the same address with the right types: the fixture is not empty */
+	cfg_init(&cfg, r, r, 60);
+	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
+	vd_geo_lookup(g, &a, &in);
+	ck_assert_str_eq(in.country, "GB");
+	ck_assert_uint_eq(in.asn, 64496);
+	vd_geo_close(g);
+	free(w);
+	free(r);
+}
+END_TEST
+
 START_TEST(test_none_configured)
 {
 	vd_config cfg;
@@ -342,6 +402,7 @@ START_TEST(test_bad_file)
 		free(tu_write(d, "x.mmdb", c->content));
 	cap_init(&cap, &lg);
 	cfg_init(&cfg, path, path, 1);
+	clock_fake();
 	ck_assert_int_eq(vd_geo_open(&cfg, &lg, &g), VERDICT_OK);
 	ck_assert_ptr_nonnull(g);
 	ck_assert_msg(cap.nerr == 2, "%s: %d errors logged", c->label,
@@ -371,7 +432,7 @@ START_TEST(test_bad_file)
 		ck_assert_int_eq(rename(good, path), 0);
 		free(good);
 	}
-	usleep(1100 * 1000);
+	clock_advance(1);
 	vd_geo_lookup(g, &a, &in);
 	ck_assert_int_eq(in.have_country, 1);
 	ck_assert_int_eq(in.have_asn, 1);
@@ -533,15 +594,17 @@ START_TEST(test_replace)
 	snprintf(db, sizeof(db), "%s/db.mmdb", d);
 	put(A, db);
 	cap_init(&cap, &lg);
-	cfg_init(&cfg, db, NULL, 1);
+	cfg_init(&cfg, db, NULL, 10);
+	clock_fake();
 	ck_assert_int_eq(vd_geo_open(&cfg, &lg, &g), VERDICT_OK);
 	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "GB");
 
 	put(B, db);
+	clock_advance(9);
 	vd_geo_lookup(g, &a, &in);	/* within the interval: not checked yet */
 	ck_assert_str_eq(in.country, "GB");
-	usleep(1100 * 1000);
+	clock_advance(1);
 	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "DE");
 	ck_assert_int_eq(cap.nerr, 0);
@@ -550,11 +613,11 @@ START_TEST(test_replace)
 
 	/* a broken replacement: logged once, the previous copy serves */
 	put(bad, db);
-	usleep(1100 * 1000);
+	clock_advance(10);
 	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "DE");
 	ck_assert_int_eq(cap.nerr, 1);
-	usleep(1100 * 1000);
+	clock_advance(10);
 	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "DE");
 	ck_assert_int_eq(cap.nerr, 1);
@@ -566,9 +629,28 @@ START_TEST(test_replace)
 
 	/* and a good one after it */
 	put(A, db);
-	usleep(1100 * 1000);
+	clock_advance(10);
 	vd_geo_lookup(g, &a, &in);
 	ck_assert_str_eq(in.country, "GB");
+
+	/* the same inode with a new mtime is a new identity: reopened at
+	 * the next check, not before */
+	{
+		struct timespec ts[2] = { { 0, UTIME_OMIT },
+					  { 1700000000, 0 } };
+		int ninfo = cap.ninfo;
+
+		ck_assert_int_eq(utimensat(AT_FDCWD, db, ts, 0), 0);
+		clock_advance(5);
+		vd_geo_lookup(g, &a, &in);
+		ck_assert_int_eq(cap.ninfo, ninfo);
+		clock_advance(5);
+		vd_geo_lookup(g, &a, &in);
+		ck_assert_int_eq(cap.ninfo, ninfo + 1);
+		ck_assert_msg(strstr(cap.last_info, "reopened"), "info '%s'",
+			      cap.last_info);
+		ck_assert_str_eq(in.country, "GB");
+	}
 	vd_geo_close(g);
 	free(A);
 	free(B);
@@ -645,22 +727,26 @@ START_TEST(test_replace_threads)
 	cfg_init(&cfg, db, adb, 1);
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_init(&r.mu, NULL);
+	clock_fake();
 	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &r.g), VERDICT_OK);
 	for (i = 0; i < 8; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, racer, &r), 0);
-	/* four replacements, each must be seen within 3 intervals */
+	/* four replacements, each must be seen within 3 s (real time) of
+	 * moving the clock; the clock moves on while waiting, because a
+	 * replacement found while the previous one's grace period runs is
+	 * taken at the next check */
 	for (i = 0; i < 4; i++) {
 		int want = i % 2 ? 1 : 2, k;
 
 		put(i % 2 ? A : B, db);
 		put(i % 2 ? B : A, adb);
 		for (k = 0; k < 300; k++) {
+			clock_advance(1);
 			if (__atomic_load_n(&r.last, __ATOMIC_RELAXED) == want)
 				break;
 			usleep(10 * 1000);
 		}
 		ck_assert_msg(k < 300, "replacement %d not seen in 3 s", i);
-		usleep(200 * 1000);	/* let old handles drain under load */
 	}
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < 8; i++)
@@ -730,7 +816,7 @@ START_TEST(test_oracle_country)
 	cfg_init(&cfg, p, NULL, 60);
 	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
 	check_case(g, &oracle_country[_i]);
-	check_case(g, &oracle_country[_i]);	/* now from the memo */
+	check_case(g, &oracle_country[_i]);	/* the same, twice */
 	vd_geo_close(g);
 }
 END_TEST
@@ -747,7 +833,7 @@ START_TEST(test_oracle_asn)
 	cfg.geoip_asn_db = (char *)p;
 	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g), VERDICT_OK);
 	check_case(g, &oracle_asn[_i]);
-	{	/* the memo's answer (no organisation), then the full path */
+	{	/* without the organisation, then with it again */
 		vaddr x = ip(oracle_asn[_i].ip);
 		geo_info in;
 
@@ -760,8 +846,6 @@ START_TEST(test_oracle_asn)
 }
 END_TEST
 
-static void walk_same(const char *label, MMDB_s *m0, MMDB_s *m1,
-		      int want_ours, long *found);
 static vaddr *wips;
 static size_t nwips;
 
@@ -769,47 +853,37 @@ static size_t nwips;
 static char **broken;
 static size_t nbroken;
 
-static void
-add_broken(const char *rel)
+/* add_file - nftw callback: every regular file of the shared data */
+static int
+add_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	char **v;
 
-	if (tu_shared(rel) == NULL)
-		return;
+	(void)st;
+	(void)ftw;
+	if (type != FTW_F)
+		return 0;
 	v = realloc(broken, (nbroken + 1) * sizeof(*v));
-	if (v == NULL || (v[nbroken] = strdup(rel)) == NULL)
+	if (v == NULL || (v[nbroken] = strdup(path)) == NULL)
 		abort();
 	broken = v;
 	nbroken++;
+	return 0;
 }
 
+/* find_broken - every file under the shared data directory, the MaxMind
+ * test databases (good and bad-data/) and the rest, taken as MMDB files */
 static void
 find_broken(void)
 {
-	const char *d = tu_shared("mmdb/bad-data/libmaxminddb");
-	char rel[512], dir[1024];
-	struct dirent *e;
-	DIR *dp;
+	const char *d = getenv("VERDICT_SHARED_DATA");
 
-	if (d == NULL)
-		dir[0] = 0;
-	else
-		snprintf(dir, sizeof(dir), "%s", d);	/* d is static */
-	add_broken("mmdb/GeoIP2-City-Test-Invalid-Node-Count.mmdb");
-	add_broken("mmdb/MaxMind-DB-test-broken-pointers-24.mmdb");
-	add_broken("mmdb/MaxMind-DB-test-broken-search-tree-24.mmdb");
-	if (dir[0] == 0 || (dp = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(dp)) != NULL) {
-		size_t n = strlen(e->d_name);
-
-		if (n > 5 && strcmp(e->d_name + n - 5, ".mmdb") == 0) {
-			snprintf(rel, sizeof(rel),
-				 "mmdb/bad-data/libmaxminddb/%s", e->d_name);
-			add_broken(rel);
-		}
+	if (d == NULL || nftw(d, add_file, 16, FTW_PHYS) != 0)
+		abort();
+	if (nbroken < 20) {
+		fprintf(stderr, "geo_t: only %zu files in %s\n", nbroken, d);
+		abort();
 	}
-	closedir(dp);
 }
 
 static const char *const probe_ips[] = {
@@ -820,10 +894,12 @@ static const char *const probe_ips[] = {
 	"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 };
 
+/* every file of the shared data: it opens or is refused (logged once), a
+ * lookup gives well-formed data or none, a lookup error is logged at
+ * most once per file, and a file that did not open never blocks */
 START_TEST(test_broken)
 {
-	const char *rel = broken[_i];
-	char path[1024];
+	const char *path = broken[_i], *rel = path;
 	static config_geo_item all[26 * 26 + 64];
 	config_profile p;
 	vd_config cfg;
@@ -835,7 +911,8 @@ START_TEST(test_broken)
 	size_t i, n = 0;
 	int ok_open;
 
-	snprintf(path, sizeof(path), "%s", tu_shared(rel));
+	if (strstr(path, "/mmdb/"))
+		rel = strstr(path, "/mmdb/") + 1;
 	cap_init(&cap, &lg);
 	cfg_init(&cfg, path, path, 60);
 	ck_assert_int_eq(vd_geo_open(&cfg, &lg, &g), VERDICT_OK);
@@ -877,25 +954,21 @@ START_TEST(test_broken)
 					 GEO_NONE);
 		}
 	}
-	{	/* our walk agrees with libmaxminddb wherever it opens */
-		MMDB_s m;
-		long found = 0;
-
-		if (MMDB_open(path, MMDB_MODE_MMAP, &m) == MMDB_SUCCESS) {
-			walk_same(rel, &m, NULL, -1, &found);
-			walk_same(rel, &m, &m, -1, &found);
-			MMDB_close(&m);
-		}
-	}
-	printf("geo_t: %s: %s: %s\n", rel, ok_open ? "opened" : "refused",
-	       doc.detail);
+	/* rate-limited: one warning per file (both keys name it) */
+	ck_assert_msg(cap.nwarn <= 2, "%s: %d lookup warnings", rel,
+		      cap.nwarn);
+	if (strstr(rel, "broken-search-tree"))
+		ck_assert_msg(!ok_open || cap.nwarn > 0,
+			      "%s: lookup errors not logged", rel);
+	printf("geo_t: %s: %s, %d lookup warnings: %s\n", rel,
+	       ok_open ? "opened" : "refused", cap.nwarn, doc.detail);
 	vd_geo_close(g);
 }
 END_TEST
 
-/* ---- our search-tree walk against MMDB_lookup_sockaddr ----------------- */
+/* ---- many addresses ---------------------------------------------------- */
 
-/* the addresses every walk test looks up: oracle IPs, the first and last
+/* the addresses the pair and damage tests look up: oracle IPs, the first and last
  * address of every network of the fixtures and of the MaxMind source
  * data (and their neighbours), pseudo-random IPv4 and IPv6 addresses */
 static size_t awips;
@@ -1108,39 +1181,14 @@ wip_build(void)
 	}
 }
 
-/* databases of the walk tests: "@name" a fixture built in main(),
- * "mmdb/..." a shared file, NULL none */
-typedef struct walk_case {
-	const char *label, *db0, *db1;
-} walk_case;
-
-static const walk_case walk_cases[] = {
-	{ "fixtures 24+24", "@c", "@a" },
-	{ "fixtures 28+32", "@c28", "@a32" },
-	{ "fixtures 32+28", "@c32", "@a28" },
-	{ "country alone", "@c", NULL },
-	{ "asn alone (second slot)", NULL, "@a28" },
-	{ "IPv4 tree + IPv6 tree", "@v4", "@c" },
-	{ "IPv6 tree + IPv4 tree", "@a32", "@v4" },
-	{ "IPv4 start ends early", "@early", "@c" },
-	{ "no IPv4 alias", "@noalias", "@v4" },
-	{ "MaxMind Country + ASN", "mmdb/GeoIP2-Country-Test.mmdb",
-	  "mmdb/GeoLite2-ASN-Test.mmdb" },
-	{ "MaxMind ASN + Country", "mmdb/GeoLite2-ASN-Test.mmdb",
-	  "mmdb/GeoIP2-Country-Test.mmdb" },
-	{ "MaxMind IPv4 tree + mixed",
-	  "mmdb/MaxMind-DB-test-ipv4-24.mmdb",
-	  "mmdb/MaxMind-DB-test-mixed-24.mmdb" },
-	{ "MaxMind decoder + fixture", "mmdb/MaxMind-DB-test-decoder.mmdb",
-	  "@c" },
-};
 
 static char *fx_c28, *fx_c32, *fx_a28, *fx_a32, *fx_v4, *fx_early,
     *fx_noalias;
 
-/* walk_path - the file of a walk_case name, or NULL (not available) */
+/* fx_path - the file of a fixture ("@name", built in main()) or of a
+ * shared file ("mmdb/..."), or NULL (not available) */
 static const char *
-walk_path(const char *key, char *buf, size_t len)
+fx_path(const char *key, char *buf, size_t len)
 {
 	static const struct {
 		const char *name;
@@ -1166,98 +1214,34 @@ walk_path(const char *key, char *buf, size_t len)
 	return NULL;
 }
 
-/* walk_same - every address: our walk of (m0, m1) gives what
- * MMDB_lookup_sockaddr gives (error, found, entry offset, netmask) */
-static void
-walk_same(const char *label, MMDB_s *m0, MMDB_s *m1, int want_ours,
-	  long *found)
+/* a pair of files gives what each gives alone, on every record size and
+ * without the IPv4 aliases; table: the lookup table holds (the 6to4
+ * row needs the aliases) */
+typedef struct pair_case {
+	const char *c, *a;
+	int table;
+} pair_case;
+
+static const pair_case pair_cases[] = {
+	{ "@c28", "@a32", 1 }, { "@c32", "@a28", 1 }, { "@c", "@a", 1 },
+	{ "@noalias", "@a28", 0 },
+};
+
+START_TEST(test_lookup_pairs)
 {
-	MMDB_s *m[2] = { m0, m1 };
-	geo_found out[2], lib[2];
-	char txt[INET6_ADDRSTRLEN];
-	size_t i;
-	int k;
-
-	for (i = 0; i < nwips; i++) {
-		vd_geo_find_pair(m0, m1, &wips[i], out, lib);
-		for (k = 0; k < 2; k++) {
-			if (m[k] == NULL)
-				continue;
-			inet_ntop(AF_INET6, wips[i].b, txt, sizeof(txt));
-			if (want_ours >= 0)
-				ck_assert_msg(out[k].ours == want_ours,
-					      "%s: %s db%d: ours %d", label,
-					      txt, k, out[k].ours);
-			ck_assert_msg(out[k].err == lib[k].err &&
-				      out[k].found == lib[k].found,
-				      "%s: %s db%d: err %d found %d, "
-				      "libmaxminddb err %d found %d", label,
-				      txt, k, out[k].err, out[k].found,
-				      lib[k].err, lib[k].found);
-			if (lib[k].err != MMDB_SUCCESS)
-				continue;
-			ck_assert_msg(out[k].netmask == lib[k].netmask,
-				      "%s: %s db%d: netmask %u, libmaxminddb "
-				      "%u", label, txt, k, out[k].netmask,
-				      lib[k].netmask);
-			if (lib[k].found) {
-				ck_assert_msg(out[k].offset == lib[k].offset,
-					      "%s: %s db%d: offset %u, "
-					      "libmaxminddb %u", label, txt, k,
-					      out[k].offset, lib[k].offset);
-				(*found)++;
-			}
-		}
-	}
-}
-
-START_TEST(test_walk)
-{
-	const walk_case *c = &walk_cases[_i];
-	char b0[1024], b1[1024];
-	const char *p[2];
-	MMDB_s m[2];
-	long found = 0;
-	int k;
-
-	p[0] = c->db0 ? walk_path(c->db0, b0, sizeof(b0)) : NULL;
-	p[1] = c->db1 ? walk_path(c->db1, b1, sizeof(b1)) : NULL;
-	if ((c->db0 && p[0] == NULL) || (c->db1 && p[1] == NULL)) {
-		printf("geo_t: walk %s: database missing, skipped\n",
-		       c->label);
-		return;
-	}
-	for (k = 0; k < 2; k++)
-		if (p[k])
-			ck_assert_msg(MMDB_open(p[k], MMDB_MODE_MMAP, &m[k]) ==
-				      MMDB_SUCCESS, "%s: open %s", c->label,
-				      p[k]);
-	walk_same(c->label, p[0] ? &m[0] : NULL, p[1] ? &m[1] : NULL, 1,
-		  &found);
-	/* a walk that never finds anything would agree vacuously */
-	ck_assert_msg(found > 20, "%s: %ld entries found", c->label, found);
-	printf("geo_t: walk %s: %zu addresses, %ld entries found\n",
-	       c->label, nwips, found);
-	for (k = 0; k < 2; k++)
-		if (p[k])
-			MMDB_close(&m[k]);
-}
-END_TEST
-
-/* vd_geo_lookup through the walk: both files of a pair at once give what
- * each gives alone (the lockstep loop and its tails agree) */
-START_TEST(test_walk_lookup_pairs)
-{
+	const pair_case *c = &pair_cases[_i];
+	const char *pc = fx_path(c->c, NULL, 0), *pa = fx_path(c->a, NULL, 0);
 	vd_config cfg;
 	geo_db *g2, *gc, *ga;
 	geo_info i2, ic, ia;
 	size_t i;
+	long hits = 0;
 
-	cfg_init(&cfg, fx_c28, fx_a32, 60);
+	cfg_init(&cfg, pc, pa, 60);
 	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &g2), VERDICT_OK);
-	cfg_init(&cfg, fx_c28, NULL, 60);
+	cfg_init(&cfg, pc, NULL, 60);
 	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &gc), VERDICT_OK);
-	cfg_init(&cfg, NULL, fx_a32, 60);
+	cfg_init(&cfg, NULL, pa, 60);
 	ck_assert_int_eq(vd_geo_open(&cfg, NULL, &ga), VERDICT_OK);
 	for (i = 0; i < nwips; i++) {
 		vd_geo_lookup(g2, &wips[i], &i2);
@@ -1268,9 +1252,12 @@ START_TEST(test_walk_lookup_pairs)
 		ck_assert_int_eq(i2.have_asn, ia.have_asn);
 		ck_assert_uint_eq(i2.asn, ia.asn);
 		ck_assert_str_eq(i2.as_org, ia.as_org);
+		hits += i2.have_country + i2.have_asn;
 	}
-	/* and the table, on record sizes 28 and 32 */
-	for (i = 0; i < sizeof(lk_cases) / sizeof(lk_cases[0]); i++)
+	/* agreeing on "no data" everywhere would prove nothing */
+	ck_assert_msg(hits > 100, "%s + %s: %ld answers", c->c, c->a, hits);
+	for (i = 0; c->table && i < sizeof(lk_cases) / sizeof(lk_cases[0]);
+	     i++)
 		check_case(g2, &lk_cases[i]);
 	vd_geo_close(g2);
 	vd_geo_close(gc);
@@ -1312,8 +1299,8 @@ put_rec(uint8_t *t, int rs, uint32_t v, int bit, uint32_t val)
 /* damaged trees: the fixture of each record size with records rewritten
  * at random to node indices (loops), the empty value, values just past
  * it (inside the separator), data pointers and values off the end.
- * libmaxminddb opens such a file (it reads only the metadata); our walk
- * must agree with it, read no node >= node_count, and never crash. */
+ * libmaxminddb opens such a file (it reads only the metadata); a lookup
+ * must not crash and gives well-formed data or none. */
 typedef struct dmg_case {
 	const char *db;
 	unsigned seed;
@@ -1326,16 +1313,15 @@ static const dmg_case dmg_cases[] = {
 	{ "@early", 8, 3 },
 };
 
-START_TEST(test_walk_damaged)
+START_TEST(test_damaged)
 {
 	const dmg_case *c = &dmg_cases[_i];
-	const char *src = walk_path(c->db, NULL, 0), *d = tu_tmpdir();
+	const char *src = fx_path(c->db, NULL, 0), *d = tu_tmpdir();
 	char path[600];
 	MMDB_s m;
 	uint8_t *buf;
 	uint32_t nodes, dsize, v, r = c->seed * 2654435761u + 1;
 	int rs, bit, changed = 0;
-	long found = 0;
 	size_t len;
 	FILE *f;
 
@@ -1366,8 +1352,6 @@ START_TEST(test_walk_damaged)
 	ck_assert_int_eq(fclose(f), 0);
 	free(buf);
 	ck_assert_int_eq(MMDB_open(path, MMDB_MODE_MMAP, &m), MMDB_SUCCESS);
-	walk_same(c->db, &m, NULL, 1, &found);
-	walk_same(c->db, NULL, &m, 1, &found);
 	MMDB_close(&m);
 	{	/* and vd_geo_lookup on it: whatever it says is well-formed */
 		vd_config cfg;
@@ -1387,96 +1371,6 @@ START_TEST(test_walk_damaged)
 }
 END_TEST
 
-/* wide trees: node indices that need the top bits of a record (the high
- * nibble of a 28-bit one), and the edges of the data section - a
- * hand-made IPv4 tree in an anonymous mapping (untouched pages cost
- * nothing), given to both walks as an MMDB_s.
- *	node 0: left N-1 (a high index), right node 1
- *	node N-1: left data offset 0, right the last data byte
- *	node 1: left N + data size (just off the end), right node 2
- *	node 2: left N + 5 (inside the separator), right N (empty) */
-typedef struct wide_case {
-	int rs;
-	uint32_t nodes;
-	const char *ip;
-	int err, found;
-	uint32_t offset;
-	uint16_t netmask;
-} wide_case;
-
-#define WIDE_DATA 64u
-static const wide_case wide_cases[] = {
-	{ 24, (1u << 23) + 16, "1.2.3.4", 0, 1, 0, 2 },
-	{ 24, (1u << 23) + 16, "64.0.0.1", 0, 1, WIDE_DATA - 17, 2 },
-	{ 24, (1u << 23) + 16, "128.0.0.1", MMDB_CORRUPT_SEARCH_TREE_ERROR,
-	  0, 0, 0 },
-	{ 24, (1u << 23) + 16, "192.0.0.1", 0, 1, (uint32_t)-11, 3 },
-	{ 24, (1u << 23) + 16, "224.0.0.1", 0, 0, 0, 3 },
-	{ 28, (1u << 24) + 16, "1.2.3.4", 0, 1, 0, 2 },
-	{ 28, (1u << 24) + 16, "64.0.0.1", 0, 1, WIDE_DATA - 17, 2 },
-	{ 28, (1u << 24) + 16, "128.0.0.1", MMDB_CORRUPT_SEARCH_TREE_ERROR,
-	  0, 0, 0 },
-	{ 28, (1u << 24) + 16, "192.0.0.1", 0, 1, (uint32_t)-11, 3 },
-	{ 28, (1u << 24) + 16, "224.0.0.1", 0, 0, 0, 3 },
-	{ 32, (1u << 24) + 16, "1.2.3.4", 0, 1, 0, 2 },
-	{ 32, (1u << 24) + 16, "64.0.0.1", 0, 1, WIDE_DATA - 17, 2 },
-	{ 32, (1u << 24) + 16, "128.0.0.1", MMDB_CORRUPT_SEARCH_TREE_ERROR,
-	  0, 0, 0 },
-	{ 32, (1u << 24) + 16, "224.0.0.1", 0, 0, 0, 3 },
-};
-
-START_TEST(test_walk_wide)
-{
-	const wide_case *c = &wide_cases[_i];
-	uint32_t N = c->nodes;
-	size_t tree = (size_t)N * (size_t)(c->rs / 4);
-	size_t len = tree + 16 + WIDE_DATA;
-	geo_found out[2], lib[2];
-	vaddr a = ip(c->ip);
-	uint8_t *buf;
-	MMDB_s m;
-	int k;
-
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ck_assert_ptr_ne(buf, MAP_FAILED);
-	put_rec(buf, c->rs, 0, 0, N - 1);
-	put_rec(buf, c->rs, 0, 1, 1);
-	put_rec(buf, c->rs, N - 1, 0, N + 16);
-	put_rec(buf, c->rs, N - 1, 1, N + WIDE_DATA - 1);
-	put_rec(buf, c->rs, 1, 0, N + WIDE_DATA);
-	put_rec(buf, c->rs, 1, 1, 2);
-	put_rec(buf, c->rs, 2, 0, N + 5);
-	put_rec(buf, c->rs, 2, 1, N);
-	memset(&m, 0, sizeof(m));
-	m.file_content = buf;
-	m.file_size = (ssize_t)len;
-	m.data_section = buf + tree + 16;
-	m.data_section_size = WIDE_DATA;
-	m.metadata.node_count = N;
-	m.metadata.record_size = (uint16_t)c->rs;
-	m.full_record_byte_size = (uint16_t)(c->rs / 4);
-	m.metadata.ip_version = 4;
-	m.depth = 32;
-	vd_geo_find_pair(&m, &m, &a, out, lib);
-	for (k = 0; k < 2; k++) {
-		ck_assert_int_eq(out[k].ours, 1);
-		ck_assert_int_eq(lib[k].err, c->err);	/* the oracle */
-		ck_assert_int_eq(out[k].err, c->err);
-		ck_assert_int_eq(out[k].found, c->found);
-		if (c->err == 0) {
-			ck_assert_uint_eq(out[k].netmask, c->netmask);
-			ck_assert_uint_eq(lib[k].netmask, c->netmask);
-		}
-		if (c->found) {
-			ck_assert_uint_eq(out[k].offset, c->offset);
-			ck_assert_uint_eq(lib[k].offset, c->offset);
-		}
-	}
-	munmap(buf, len);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -1492,13 +1386,6 @@ main(void)
 		return TU_SKIP;
 	}
 	wip_build();
-	tc = tcase_create("walk");
-	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, test_walk, 0,
-			    sizeof(walk_cases) / sizeof(walk_cases[0]));
-	tcase_add_loop_test(tc, test_walk_wide, 0,
-			    sizeof(wide_cases) / sizeof(wide_cases[0]));
-	suite_add_tcase(s, tc);
 	tc = tcase_create("rules");
 	tcase_add_loop_test(tc, test_decide, 0,
 			    sizeof(rule_cases) / sizeof(rule_cases[0]));
@@ -1537,13 +1424,15 @@ main(void)
 				    sizeof(lk_cases) / sizeof(lk_cases[0]));
 		tcase_add_test(tc, test_v4_without_alias);
 		tcase_add_test(tc, test_ipv4_tree);
+		tcase_add_test(tc, test_wrong_types);
 		tcase_add_test(tc, test_lookup_decide);
 		tcase_add_loop_test(tc, test_bad_file, 0,
 				    sizeof(bad_cases) / sizeof(bad_cases[0]));
 		tcase_add_test(tc, test_replace);
 		tcase_add_test(tc, test_replace_threads);
-		tcase_add_test(tc, test_walk_lookup_pairs);
-		tcase_add_loop_test(tc, test_walk_damaged, 0,
+		tcase_add_loop_test(tc, test_lookup_pairs, 0,
+				    sizeof(pair_cases) / sizeof(pair_cases[0]));
+		tcase_add_loop_test(tc, test_damaged, 0,
 				    sizeof(dmg_cases) / sizeof(dmg_cases[0]));
 		suite_add_tcase(s, tc);
 	} else {

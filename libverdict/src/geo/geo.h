@@ -7,9 +7,13 @@
  * missing, unreadable or damaged is logged once and contributes nothing:
  * geo data is advisory, never a reason to refuse a context.
  *
- * Replace a database by renaming a complete new file over the old one
- * (what geoipupdate does).  Overwriting a mapped file in place can crash
- * any reader of it - the identity check cannot prevent that.
+ * The folder: geo.c holds the files of a context (open, reload, lookup,
+ * doctor), mmdb.c one file through libmaxminddb, georule.c a profile's
+ * country and ASN rules (vd_geo_decide, vd_geo_profile_uses).
+ *
+ * Limits: replace a database by renaming a complete new file over the
+ * old one (what geoipupdate does).  Overwriting a mapped file in place
+ * can crash any reader of it - the identity check cannot prevent that.
  */
 #ifndef VD_GEO_H
 #define VD_GEO_H
@@ -49,47 +53,26 @@ typedef struct geo_info {
 /*
  * vd_geo_lookup - country (country.iso_code, else registered_country.iso_code)
  * and ASN (autonomous_system_number, autonomous_system_organization
- * optional) of ip.  IPv4 (::ffff:a.b.c.d) is looked up as IPv4, so it
- * finds the IPv4 subtree of IPv6 databases.  Any lookup or decode error,
- * an absent or malformed value leaves have_* = 0.  g may be NULL (no
+ * optional) of ip, with libmaxminddb's lookup.  IPv4 (::ffff:a.b.c.d)
+ * is looked up as IPv4, so it finds the IPv4 subtree of IPv6 databases.
+ * Any lookup or decode error (logged, rate-limited), an absent value or
+ * one of the wrong type or shape leaves have_* = 0.  g may be NULL (no
  * data).  Checks the files' identity at most once per
- * geoip_check_interval and reopens a replaced file without blocking
- * other lookups.  Safe on a shared geo_db from any number of threads.
+ * geoip_check_interval of the coarse clock (clock.h) and reopens a
+ * replaced file without blocking other lookups.  Safe on a shared
+ * geo_db from any number of threads.
  */
 void vd_geo_lookup(geo_db *g, const vaddr *ip, geo_info *out);
 
 /* vd_geo_lookup_ex - vd_geo_lookup with flags: GEO_LOOKUP_NOORG skips
  * autonomous_system_organization (as_org stays ""), one MMDB_get_value
- * less, for callers that render no output (measured ~10-20% of a lookup
- * of both files). */
+ * less, for callers that render no output. */
 #define GEO_LOOKUP_NOORG 0x1
 void vd_geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags);
 
-/*
- * The search-tree walk of vd_geo_lookup, for tests.  vd_geo_lookup walks the
- * trees of both files itself, in lockstep (the two chains of dependent
- * cache misses overlap), and gives MMDB_get_value the entry
- * MMDB_lookup_sockaddr would have given; files whose layout it does not
- * know are looked up with MMDB_lookup_sockaddr.
- */
-typedef struct geo_found {
-	int	err;		/* MMDB_SUCCESS or an MMDB_*_ERROR code */
-	int	found;		/* found_entry: offset is the entry's */
-	uint32_t offset;	/* MMDB_entry_s.offset (in the data section) */
-	uint16_t netmask;	/* prefix length in the tree (IPv4 in an
-				 * IPv6 tree: 96 + n) */
-	int	ours;		/* 1: our walk; 0: MMDB_lookup_sockaddr */
-} geo_found;
-
-struct MMDB_s;
-
-/* vd_geo_find_pair - ip (::ffff:a.b.c.d is looked up as IPv4) in m0 and m1
- * (either may be NULL) as vd_geo_lookup walks them, into out[0] and out[1];
- * lib (may be NULL) gets MMDB_lookup_sockaddr's answers. */
-void vd_geo_find_pair(struct MMDB_s *m0, struct MMDB_s *m1, const vaddr *ip,
-		   geo_found out[2], geo_found lib[2]);
-
 enum { GEO_NONE = 0, GEO_ALLOW = 1, GEO_BLOCK = 2 };
+
+/* georule.c */
 
 /*
  * vd_geo_decide - the profile's geo rules on info.  GEO_ALLOW when
@@ -110,9 +93,9 @@ int vd_geo_profile_uses(const config_profile *p);
 /*
  * vd_geo_doctor - check the files now (reopen a replaced one) and call cb
  * once per configured file: ok = 1 and detail like "GeoIP2-Country, IPv6
- * tree, 1234 nodes, built 2026-08-05", or ok = 0 and the error.  A
- * non-zero return of cb stops and is returned; else 0.  g may be NULL
- * (no call).  Safe while other threads look up.
+ * tree, built 2026-08-05", or ok = 0 and the error.  A non-zero return
+ * of cb stops and is returned; else 0.  g may be NULL (no call).  Safe
+ * while other threads look up.
  */
 int vd_geo_doctor(geo_db *g,
 	       int (*cb)(const char *path, int ok, const char *detail,
