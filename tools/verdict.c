@@ -36,9 +36,10 @@ static const char usage_main[] =
 "known spam source, and administer the local allow/block tables.\n"
 "\n"
 "Global options:\n"
-"  -c, --config CONFIG  configuration file (default ";
-static const char usage_main_tail[] = ";\n"
-"                       built-in defaults when that file does not exist)\n"
+"  -c, --config CONFIG  configuration file, by default\n"
+"                       ";
+static const char usage_main_tail[] = "\n"
+"                       (built-in defaults when that file does not exist)\n"
 "  -d, --database DIR   database directory (overrides `database')\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"

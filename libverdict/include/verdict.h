@@ -25,6 +25,11 @@
  *
  * Fork: a context opened before fork() must not be used in the child;
  * calls there return VERDICT_EFORK.  Open a new context in the child.
+ *
+ * A front end living inside a long-running host process (an MTA callout,
+ * a daemon) may instead hold its context in a verdict_live (below): built
+ * on first use, reloaded when the configuration file changes, swapped
+ * under running checks, rebuilt after fork.
  */
 #ifndef VERDICT_H
 #define VERDICT_H

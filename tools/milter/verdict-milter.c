@@ -119,9 +119,10 @@ static const char usage_text[] =
 "Refuse a known spam source at the milter CONNECT stage (see\n"
 "verdict-milter(8)).  Command-line options override verdict.conf keys.\n"
 "\n"
-"  -c CONFIG    configuration file (default ";
-static const char usage_tail[] = ";\n"
-"               built-in defaults when that file does not exist)\n"
+"  -c CONFIG    configuration file, by default\n"
+"               ";
+static const char usage_tail[] = "\n"
+"               (built-in defaults when that file does not exist)\n"
 "  -p PROFILE   profile for listeners not in milter_profiles (default 1)\n"
 "  -s SOCKET    inet:PORT@ADDR, inet6:PORT@ADDR or unix:/path\n"
 "               (milter_socket; default inet:8895@127.0.0.1)\n"
