@@ -28,6 +28,7 @@
 
 #include "verdict_cli.h"
 
+/* usage_main, cut where the default configuration file is printed */
 static const char usage_main[] =
 "usage: verdict [-c CONFIG] [-d DBDIR] COMMAND [ARGS...]\n"
 "\n"
@@ -35,8 +36,10 @@ static const char usage_main[] =
 "known spam source, and administer the local allow/block tables.\n"
 "\n"
 "Global options:\n"
-"  -c, --config CONFIG  configuration file (default " CLI_DEFAULT_CONFIG ";\n"
-"                       built-in defaults when that file does not exist)\n"
+"  -c, --config CONFIG  configuration file, by default\n"
+"                       ";
+static const char usage_main_tail[] = "\n"
+"                       (built-in defaults when that file does not exist)\n"
 "  -d, --database DIR   database directory (overrides `database')\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
@@ -301,10 +304,10 @@ cli_open(const cli_global *g, const char *what, unsigned flags,
 		goto fail;
 	}
 	/* No -c and no default file: built-in defaults, silently. */
-	if (conf == NULL && stat(CLI_DEFAULT_CONFIG, &st) == 0)
-		conf = CLI_DEFAULT_CONFIG;
+	if (conf == NULL && stat(verdict_default_config(), &st) == 0)
+		conf = verdict_default_config();
 	else if (conf == NULL && errno != ENOENT)
-		conf = CLI_DEFAULT_CONFIG;	/* let the library say why */
+		conf = verdict_default_config();	/* the library says why */
 	if (conf != NULL && (rc = verdict_load_config(ctx, conf)) != 0) {
 		/* the detail names file:line itself when it has one */
 		if (strstr(verdict_errdetail(), conf) != NULL)
@@ -513,7 +516,8 @@ main(int argc, char **argv)
 			g.dbdir = optarg;
 			break;
 		case 'h':
-			fputs(usage_main, stdout);
+			printf("%s%s%s", usage_main, verdict_default_config(),
+			       usage_main_tail);
 			return EXIT_OK;
 		case 'V':
 			printf("verdict %s (libverdict %s)\n",

@@ -493,8 +493,10 @@ out:
 	return rc;
 }
 
-int
-cmd_check(const cli_global *g, int argc, char **argv)
+/* check_args - the command line into *o and *in; -1 go on, else the exit
+ * status. */
+static int
+check_args(int argc, char **argv, check_opts *o, input *in)
 {
 	static const struct option lopts[] = {
 		{ "profile", required_argument, NULL, 'p' },
@@ -506,18 +508,10 @@ cmd_check(const cli_global *g, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	check_opts o;
-	input in;
-	item one;
-	tally t = { 0, 0, 0 };
-	verdict_result *res = NULL;
 	long profile = 1;
-	int c, got, status = EXIT_ERR, line_buffered = 0;
+	int c, line_buffered = 0;
 
-	memset(&o, 0, sizeof(o));
-	memset(&in, 0, sizeof(in));
-	memset(&one, 0, sizeof(one));
-	o.parallel = 64;
+	o->parallel = 64;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hp:q", lopts, NULL)) != -1) {
@@ -528,16 +522,17 @@ cmd_check(const cli_global *g, int argc, char **argv)
 						 "(expected 1..999)", optarg);
 			break;
 		case 'j':
-			o.json = 1;
+			o->json = 1;
 			break;
 		case 'q':
-			o.quiet = 1;
+			o->quiet = 1;
 			break;
 		case 'x':
-			o.explain = 1;
+			o->explain = 1;
 			break;
 		case 'P':
-			if (cli_parse_int(optarg, 1, PARALLEL_MAX, &o.parallel))
+			if (cli_parse_int(optarg, 1, PARALLEL_MAX,
+					  &o->parallel))
 				return cli_usage("check", "bad --parallel \"%s\" "
 						 "(expected 1..%d)", optarg,
 						 PARALLEL_MAX);
@@ -555,19 +550,64 @@ cmd_check(const cli_global *g, int argc, char **argv)
 	if (argc - optind < 1)
 		return cli_usage("check", "expected IP addresses or -");
 	if (argc - optind == 1 && strcmp(argv[optind], "-") == 0) {
-		in.fd = 0;
+		in->fd = 0;
 	} else {
-		int i;
-
-		for (i = optind; i < argc; i++)
+		for (int i = optind; i < argc; i++)
 			if (strcmp(argv[i], "-") == 0)
 				return cli_usage("check", "- (standard input) "
 						 "cannot be mixed with IPs");
-		in.argv = argv + optind;
-		in.argc = argc - optind;
+		in->argv = argv + optind;
+		in->argc = argc - optind;
 	}
-	o.profile = (int)profile;
-	o.flush_each = line_buffered || isatty(1);
+	o->profile = (int)profile;
+	o->flush_each = line_buffered || isatty(1);
+	return -1;
+}
+
+/* check_run - every input checked and printed; the tally in *t. */
+static void
+check_run(const check_opts *o, input *in, item *one, verdict_result *res,
+	  tally *t)
+{
+	int got;
+
+	if (!o->flush_each)
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/* Local answers are fastest on this thread; go parallel only when
+	 * a check has had to ask DNS. */
+	while ((got = in_next(in, &one->in)) > 0) {
+		check_one(o, one, res);
+		emit(o, one, t);
+		if (one->zones && o->parallel > 1 && in->argv == NULL) {
+			if (run_batched(o, in, t) < 0)
+				t->err = 1;
+			break;
+		}
+	}
+	if (got < 0 || in->error)
+		t->err = 1;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_msg("check: write error on standard output");
+		t->err = 1;
+	}
+}
+
+int
+cmd_check(const cli_global *g, int argc, char **argv)
+{
+	check_opts o;
+	input in;
+	item one;
+	tally t = { 0, 0, 0 };
+	verdict_result *res = NULL;
+	int status = EXIT_ERR;
+
+	memset(&o, 0, sizeof(o));
+	memset(&in, 0, sizeof(in));
+	memset(&one, 0, sizeof(one));
+	if ((status = check_args(argc, argv, &o, &in)) >= 0)
+		return status;
+	status = EXIT_ERR;
 	if ((o.ctx = cli_open(g, "check", 0, NULL)) == NULL)
 		return EXIT_ERR;
 	if (!verdict_profile_exists(o.ctx, o.profile)) {
@@ -579,25 +619,7 @@ cmd_check(const cli_global *g, int argc, char **argv)
 		cli_msg("check: %s", verdict_strerror(VERDICT_ENOMEM));
 		goto out;
 	}
-	if (!o.flush_each)
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	/* Local answers are fastest on this thread; go parallel only when
-	 * a check has had to ask DNS. */
-	while ((got = in_next(&in, &one.in)) > 0) {
-		check_one(&o, &one, res);
-		emit(&o, &one, &t);
-		if (one.zones && o.parallel > 1 && in.argv == NULL) {
-			if (run_batched(&o, &in, &t) < 0)
-				t.err = 1;
-			break;
-		}
-	}
-	if (got < 0 || in.error)
-		t.err = 1;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cli_msg("check: write error on standard output");
-		t.err = 1;
-	}
+	check_run(&o, &in, &one, res, &t);
 	status = t.err ? EXIT_ERR : t.tempfail ? EXIT_TEMPFAIL :
 		 t.block ? EXIT_FOUND : EXIT_OK;
 out:

@@ -19,8 +19,6 @@
 
 #include "verdict.h"
 
-#define CLI_DEFAULT_CONFIG "/etc/verdict/verdict.conf"
-
 #define EXIT_OK		0
 #define EXIT_FOUND	1	/* check: a block; doctor: an item not ok */
 #define EXIT_ERR	2	/* usage, config, data error */

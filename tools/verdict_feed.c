@@ -32,11 +32,9 @@
 #include <unistd.h>
 
 #include "verdict.h"
-#include "addr.h"
 
 int cmd_feed(int argc, char **argv, const char *config, const char *dbdir);
 
-#define FEED_DEFAULT_CONFIG "/etc/verdict/verdict.conf"
 #define FEED_TABLES_MAX 64
 
 static const char feed_usage[] =
@@ -168,22 +166,17 @@ atomic_close(FILE *f, char *tmp, const char *path, int ok)
 static int
 cidr_cmp(const void *a, const void *b)
 {
-	const vcidr *x = a, *y = b;
-	int c = vd_addr_cmp(&x->net, &y->net);
-
-	if (c)
-		return c;
-	return (x->plen > y->plen) - (x->plen < y->plen);
+	return verdict_cidr_cmp(a, b);
 }
 
 /* read_cidrs - the CIDR lines of a plain feed (text in buf, or file). */
 static int
-read_cidrs(const char *what, FILE *f, vcidr **out, size_t *nout)
+read_cidrs(const char *what, FILE *f, verdict_cidr **out, size_t *nout)
 {
 	char *line = NULL;
 	size_t cap = 0, n = 0, vcap = 0, lineno = 0;
 	ssize_t len;
-	vcidr *v = NULL;
+	verdict_cidr *v = NULL;
 	int rc = 0;
 
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -196,7 +189,7 @@ read_cidrs(const char *what, FILE *f, vcidr **out, size_t *nout)
 			continue;
 		if (n == vcap) {
 			size_t c = vcap ? vcap * 2 : 1024;
-			vcidr *nv = realloc(v, c * sizeof(*nv));
+			verdict_cidr *nv = realloc(v, c * sizeof(*nv));
 
 			if (nv == NULL) {
 				rc = -1;
@@ -207,7 +200,8 @@ read_cidrs(const char *what, FILE *f, vcidr **out, size_t *nout)
 			v = nv;
 			vcap = c;
 		}
-		if (vd_cidr_parse(line, (size_t)len, &v[n]) == CIDR_BAD) {
+		if (verdict_cidr_parse(line, (size_t)len, &v[n]) ==
+		    VERDICT_EINVAL) {
 			fprintf(stderr, "verdict: feed: %s:%zu: not a CIDR: "
 				"%.*s\n", what, lineno, (int)(len > 60 ? 60 :
 				len), line);
@@ -238,11 +232,11 @@ out:
 static int
 feed_diff(const char *oldpath, const char *newtext, size_t newlen)
 {
-	vcidr *a = NULL, *b = NULL;
+	verdict_cidr *a = NULL, *b = NULL;
 	size_t na = 0, nb = 0, i = 0, j = 0;
 	FILE *fo, *fn;
 	int changed = 0, rc = 2;
-	char buf[CIDR_TEXT_MAX];
+	char buf[VERDICT_CIDR_TEXT_MAX];
 
 	if ((fo = fopen(oldpath, "r")) == NULL && errno != ENOENT) {
 		fprintf(stderr, "verdict: feed: %s: %s\n", oldpath,
@@ -269,7 +263,7 @@ feed_diff(const char *oldpath, const char *newtext, size_t newlen)
 			continue;
 		}
 		changed = 1;
-		vd_cidr_format(c < 0 ? &a[i] : &b[j], buf);
+		verdict_cidr_format(c < 0 ? &a[i] : &b[j], buf, sizeof(buf));
 		printf("%c%s\n", c < 0 ? '-' : '+', buf);
 		if (c < 0)
 			i++;
@@ -285,8 +279,81 @@ out:
 	return rc;
 }
 
-int
-cmd_feed(int argc, char **argv, const char *config, const char *dbdir)
+/* The command line of one feed. */
+typedef struct feed_opts {
+	const char *format, *name, *nft_table, *output, *diff;
+	const char *tables[FEED_TABLES_MAX + 1];
+	const char *const *tv;		/* tables, or NULL: the profile's */
+	long profile;
+	int family, ranges;
+} feed_opts;
+
+/* feed_opt - one option into *o; 0 go on, 1 done (--help), 2 error. */
+static int
+feed_opt(int c, char *arg, feed_opts *o)
+{
+	char *end;
+
+	switch (c) {
+	case 'f':
+		o->format = arg;
+		return 0;
+	case 'p':
+		errno = 0;
+		o->profile = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || o->profile < 1 ||
+		    o->profile > 999) {
+			fprintf(stderr, "verdict: feed: bad profile \"%s\" "
+				"(1..999)\n", arg);
+			return 2;
+		}
+		return 0;
+	case 't':
+		if (split_tables(arg, o->tables, sizeof(o->tables) /
+				 sizeof(*o->tables)) != 0) {
+			fprintf(stderr, "verdict: feed: bad --tables list\n");
+			return 2;
+		}
+		o->tv = o->tables;
+		return 0;
+	case 'n':
+		o->name = arg;
+		return 0;
+	case 'F':
+		if (strcmp(arg, "inet") == 0)
+			o->family = 0;
+		else if (strcmp(arg, "ip") == 0)
+			o->family = 4;
+		else if (strcmp(arg, "ip6") == 0)
+			o->family = 6;
+		else {
+			fprintf(stderr, "verdict: feed: --family is inet, ip "
+				"or ip6\n");
+			return 2;
+		}
+		return 0;
+	case 'T':
+		o->nft_table = arg;
+		return 0;
+	case 'r':
+		o->ranges = 1;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case 'D':
+		o->diff = arg;
+		return 0;
+	case 'h':
+		fputs(feed_usage, stdout);
+		return 1;
+	}
+	return 2;
+}
+
+/* feed_args - the command line into *o; -1 go on, else the exit status. */
+static int
+feed_args(int argc, char **argv, feed_opts *o)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -301,167 +368,152 @@ cmd_feed(int argc, char **argv, const char *config, const char *dbdir)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *format = "plain", *name = NULL, *nft_table = NULL;
-	const char *output = NULL, *diff = NULL;
-	const char *tables[FEED_TABLES_MAX + 1], *const *tv = NULL;
-	char *memtext = NULL, *tmp = NULL;
-	size_t memlen = 0;
-	long profile = 1;
-	int family = 0, ranges = 0, c, rc, status = 2;
-	verdict_ctx *ctx = NULL;
-	FILE *out = NULL;
+	int c, r;
 
+	memset(o, 0, sizeof(*o));
+	o->format = "plain";
+	o->profile = 1;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+f:p:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			break;
-		case 'p': {
-			char *end;
-
-			errno = 0;
-			profile = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || profile < 1 ||
-			    profile > 999) {
-				fprintf(stderr, "verdict: feed: bad profile "
-					"\"%s\" (1..999)\n", optarg);
-				return 2;
-			}
-			break;
-		}
-		case 't':
-			if (split_tables(optarg, tables, sizeof(tables) /
-					 sizeof(*tables)) != 0) {
-				fprintf(stderr, "verdict: feed: bad --tables "
-					"list\n");
-				return 2;
-			}
-			tv = tables;
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'F':
-			if (strcmp(optarg, "inet") == 0)
-				family = 0;
-			else if (strcmp(optarg, "ip") == 0)
-				family = 4;
-			else if (strcmp(optarg, "ip6") == 0)
-				family = 6;
-			else {
-				fprintf(stderr, "verdict: feed: --family is "
-					"inet, ip or ip6\n");
-				return 2;
-			}
-			break;
-		case 'T':
-			nft_table = optarg;
-			break;
-		case 'r':
-			ranges = 1;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'D':
-			diff = optarg;
-			break;
-		case 'h':
-			fputs(feed_usage, stdout);
-			return 0;
-		default:
+		if (c == '?' || c == ':') {
 			fprintf(stderr, "verdict: feed: unknown or incomplete "
 				"option \"%s\"\n%s", argv[optind - 1 > 0 ?
 				optind - 1 : 0], "try 'verdict feed --help'\n");
 			return 2;
 		}
+		if ((r = feed_opt(c, optarg, o)) != 0)
+			return r == 1 ? 0 : 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "verdict: feed: unexpected argument \"%s\"\n",
 			argv[optind]);
 		return 2;
 	}
-	if (diff && (strcmp(format, "plain") != 0 || ranges)) {
+	if (o->diff && (strcmp(o->format, "plain") != 0 || o->ranges)) {
 		fprintf(stderr, "verdict: feed: --diff compares plain CIDR "
 			"feeds (no --format, no --ranges)\n");
 		return 2;
 	}
+	return -1;
+}
 
-	if ((ctx = verdict_new()) == NULL)
-		return feed_fail(VERDICT_ENOMEM, "context");
+/* feed_ctx - an opened context for the feed, or NULL after a message. */
+static verdict_ctx *
+feed_ctx(const char *config, const char *dbdir, long profile)
+{
+	verdict_ctx *ctx;
+	int rc;
+
+	if ((ctx = verdict_new()) == NULL) {
+		feed_fail(VERDICT_ENOMEM, "context");
+		return NULL;
+	}
 	verdict_set_log(ctx, feed_log, NULL);
-	if (config == NULL && access(FEED_DEFAULT_CONFIG, F_OK) == 0)
-		config = FEED_DEFAULT_CONFIG;
+	if (config == NULL && access(verdict_default_config(), F_OK) == 0)
+		config = verdict_default_config();
 	if (config && (rc = verdict_load_config(ctx, config)) != 0) {
 		feed_fail(rc, config);
-		goto out;
+		goto fail;
 	}
 	if (dbdir && (rc = verdict_set_database(ctx, dbdir)) != 0) {
 		feed_fail(rc, dbdir);
-		goto out;
+		goto fail;
 	}
 	if ((rc = verdict_open(ctx, VERDICT_OPEN_NODNS)) != 0) {
 		feed_fail(rc, "open");
-		goto out;
+		goto fail;
 	}
 	if (!verdict_profile_exists(ctx, (int)profile)) {
 		fprintf(stderr, "verdict: feed: no [profile %ld]\n", profile);
-		goto out;
+		goto fail;
 	}
+	return ctx;
+fail:
+	verdict_free(ctx);
+	return NULL;
+}
 
-	if (diff)
-		out = open_memstream(&memtext, &memlen);
-	else if (output)
-		out = atomic_open(output, &tmp);
+/* feed_write - the feed to stdout, to -o FILE atomically, or (--diff)
+ * into *mem; 0 or 2 after a message. */
+static int
+feed_write(verdict_ctx *ctx, const feed_opts *o, char **mem, size_t *memlen)
+{
+	char *tmp = NULL;
+	FILE *out;
+	int rc;
+
+	if (o->diff)
+		out = open_memstream(mem, memlen);
+	else if (o->output)
+		out = atomic_open(o->output, &tmp);
 	else
 		out = stdout;
 	if (out == NULL) {
-		fprintf(stderr, "verdict: feed: %s: %s\n", output ? output :
-			"memory", strerror(errno));
-		goto out;
+		fprintf(stderr, "verdict: feed: %s: %s\n", o->output ?
+			o->output : "memory", strerror(errno));
+		return 2;
 	}
-	rc = verdict_feed(ctx, (int)profile, tv, family, format, name,
-			  nft_table, ranges, out);
+	rc = verdict_feed(ctx, (int)o->profile, o->tv, o->family, o->format,
+			  o->name, o->nft_table, o->ranges, out);
 	if (out == stdout) {
 		if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
 			rc = VERDICT_EIO;
-	} else if (diff) {
+	} else if (o->diff) {
 		if (fclose(out) != 0 && rc == 0)
 			rc = VERDICT_EIO;
-	} else if (atomic_close(out, tmp, output, rc == 0) != 0 && rc == 0) {
+	} else if (atomic_close(out, tmp, o->output, rc == 0) != 0 &&
+		   rc == 0) {
+		fprintf(stderr, "verdict: feed: %s: %s\n", o->output,
+			strerror(errno));
+		return 2;
+	}
+	if (rc != 0)
+		return feed_fail(rc, o->output ? o->output : "write");
+	return 0;
+}
+
+/* feed_keep - -o FILE with --diff: the new plain feed becomes FILE. */
+static int
+feed_keep(const char *output, const char *text, size_t len)
+{
+	char *tmp = NULL;
+	FILE *f = atomic_open(output, &tmp);
+	int ok = f != NULL;
+
+	if (ok) {
+		ok = fwrite(text, 1, len, f) == len;
+		if (atomic_close(f, tmp, output, ok) != 0)
+			ok = 0;
+	}
+	if (!ok) {
 		fprintf(stderr, "verdict: feed: %s: %s\n", output,
 			strerror(errno));
-		out = NULL;
-		goto out;
+		return 2;
 	}
-	out = NULL;
-	if (rc != 0) {
-		feed_fail(rc, output ? output : "write");
-		goto out;
-	}
-	if (diff) {
-		status = feed_diff(diff, memtext, memlen);
-		if (status != 2 && output) {
-			FILE *f = atomic_open(output, &tmp);
-			int ok = f != NULL;
+	return 0;
+}
 
-			if (ok) {
-				ok = fwrite(memtext, 1, memlen, f) == memlen;
-				if (atomic_close(f, tmp, output, ok) != 0)
-					ok = 0;
-			}
-			if (!ok) {
-				fprintf(stderr, "verdict: feed: %s: %s\n",
-					output, strerror(errno));
-				status = 2;
-			}
-		}
-	} else {
-		status = 0;
+int
+cmd_feed(int argc, char **argv, const char *config, const char *dbdir)
+{
+	feed_opts o;
+	char *memtext = NULL;
+	size_t memlen = 0;
+	verdict_ctx *ctx;
+	int status;
+
+	if ((status = feed_args(argc, argv, &o)) >= 0)
+		return status;
+	if ((ctx = feed_ctx(config, dbdir, o.profile)) == NULL)
+		return 2;
+	if ((status = feed_write(ctx, &o, &memtext, &memlen)) == 0 &&
+	    o.diff) {
+		status = feed_diff(o.diff, memtext, memlen);
+		if (status != 2 && o.output &&
+		    feed_keep(o.output, memtext, memlen) != 0)
+			status = 2;
 	}
-out:
 	free(memtext);
 	verdict_free(ctx);
 	return status;

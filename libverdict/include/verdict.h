@@ -25,6 +25,11 @@
  *
  * Fork: a context opened before fork() must not be used in the child;
  * calls there return VERDICT_EFORK.  Open a new context in the child.
+ *
+ * A front end living inside a long-running host process (an MTA callout,
+ * a daemon) may instead hold its context in a verdict_live (below): built
+ * on first use, reloaded when the configuration file changes, swapped
+ * under running checks, rebuilt after fork.
  */
 #ifndef VERDICT_H
 #define VERDICT_H
@@ -461,6 +466,128 @@ VERDICT_API int verdict_feed(verdict_ctx *ctx, int profile,
 			     const char *const *tables, int family,
 			     const char *format, const char *name,
 			     const char *nft_table, int ranges, FILE *out);
+
+/*
+ * verdict_default_config - the configuration file a front end reads when
+ * told none: "/etc/verdict/verdict.conf" under an install prefix of /usr
+ * (SYSCONFDIR/verdict/verdict.conf), fixed when the library was built.
+ * Static storage, never NULL.  Safe from any thread.
+ */
+VERDICT_API const char *verdict_default_config(void);
+
+/*
+ * Live contexts.  A verdict_live holds the context of one configuration
+ * file for a front end that runs inside a long-lived process on many
+ * threads (the MTA callout, Exim's ${dlfunc}, a daemon) and follows the
+ * file without a restart:
+ *  - the first verdict_live_get builds the context (verdict_new, the
+ *    holder's log callback, verdict_load_config(path), verdict_open with
+ *    the holder's flags); a get on another thread meanwhile returns
+ *    VERDICT_EBUSY at once instead of waiting;
+ *  - the file is stat()ed at most once a second, by whichever get comes
+ *    first after the second is over; when its device, inode, size or
+ *    mtime changed, that get builds a new context (unless another thread
+ *    is building) and swaps it in atomically.  A new file that does not
+ *    load keeps the running context and is logged once (LOG_ERR
+ *    "configuration changed but cannot be used; keeping the running one:
+ *    WHY").  Without a running context the build is retried when the file
+ *    changes and at least every minute;
+ *  - a replaced context is freed when no get counted in to it remains;
+ *    nobody waits for that: a get in a later second finishes it;
+ *  - after fork() the child forgets the parent's contexts without
+ *    touching them (they leak, a few per holder) and its first get builds
+ *    its own.
+ * Successful builds are logged as "PATH loaded" (LOG_INFO; LOG_NOTICE
+ * when it follows a failure) and "PATH changed: configuration reloaded"
+ * (LOG_NOTICE).  A failure without a running context is not logged: the
+ * caller knows how often to say so (verdict_live_why).
+ */
+typedef struct verdict_live verdict_live;
+
+/*
+ * verdict_live_new - a holder for the configuration file path (copied),
+ * whose contexts are opened with flags (verdict_open) and log through fn
+ * with arg (both may be NULL: nothing is logged).  Nothing is read until
+ * the first verdict_live_get.  Returns NULL on error: VERDICT_EINVAL (path
+ * NULL or empty) or VERDICT_ENOMEM, detail in verdict_errdetail().  Free
+ * with verdict_live_free().  Safe from any thread.
+ */
+VERDICT_API verdict_live *verdict_live_new(const char *path, unsigned flags,
+					   verdict_log_fn fn, void *arg);
+
+/*
+ * verdict_live_get - the running context in *ctx, counted in until
+ * verdict_live_put(lv, *hold): the context stays valid (and is not freed
+ * by a reload) until then, on this thread.  Use it like any opened
+ * context (verdict_check_ex, verdict_profile_callout, ...), not with the
+ * functions that change or free it.  The call may do the holder's
+ * housekeeping (first build, once-a-second stat, reload, ending a grace
+ * period): never does it wait for another thread.
+ *
+ * Returns VERDICT_OK with *ctx and *hold set; otherwise *ctx is NULL and
+ * nothing is to be put: VERDICT_EBUSY (the first build is under way on
+ * another thread), or the error of the last failed build when there is
+ * no running context (VERDICT_ECONFIG, VERDICT_ENOENT, VERDICT_EPERM, ...;
+ * its text from verdict_live_why(), not verdict_errdetail()).  Safe on a
+ * shared holder: any number of threads at once.
+ */
+VERDICT_API int verdict_live_get(verdict_live *lv, verdict_ctx **ctx,
+				 unsigned *hold);
+
+/* verdict_live_put - count out of the context of a successful get (same
+ * thread, hold as the get gave it); no call on that context after it.
+ * Safe on a shared holder. */
+VERDICT_API void verdict_live_put(verdict_live *lv, unsigned hold);
+
+/*
+ * verdict_live_why - why the last build failed, "PATH: sentence detail"
+ * (e.g. "/etc/verdict/verdict.conf: ... :2: unknown key ..."), copied into
+ * buf (len bytes, NUL-terminated; "" when no build failed).  Returns
+ * VERDICT_OK, or VERDICT_ERANGE when buf is NULL, len 0 or the text was
+ * cut.  Safe on a shared holder.
+ */
+VERDICT_API int verdict_live_why(verdict_live *lv, char *buf, size_t len);
+
+/* verdict_live_free - free the holder and its contexts; NULL is accepted.
+ * No other thread may use lv (or hold one of its contexts) during or
+ * after the call. */
+VERDICT_API void verdict_live_free(verdict_live *lv);
+
+/*
+ * Networks as values, for front ends that read CIDR lists (verdict feed
+ * --diff compares an earlier plain feed with the new one).  net is the
+ * network address in 16 bytes, network order, IPv4 a.b.c.d stored as
+ * ::ffff:a.b.c.d; plen counts in those 128 bits (an IPv4 /n is 96 + n).
+ * A plain value: copy it, compare it, no cleanup.
+ */
+typedef struct verdict_cidr {
+	unsigned char net[16];	/* host bits zero */
+	unsigned char plen;	/* 0..128 */
+} verdict_cidr;
+
+#define VERDICT_CIDR_TEXT_MAX 50	/* longest text + NUL */
+
+/*
+ * verdict_cidr_parse - "addr" (a host: /32 or /128) or "addr/len" from
+ * the len bytes of text (no NUL needed), strictly, as tables accept it.
+ * Returns VERDICT_OK; VERDICT_ERANGE when host bits were set (*out holds
+ * the network with them cleared); VERDICT_EINVAL when malformed (*out
+ * untouched).  Detail in verdict_errdetail().  Safe from any thread.
+ */
+VERDICT_API int verdict_cidr_parse(const char *text, size_t len,
+				   verdict_cidr *out);
+
+/* verdict_cidr_cmp - <0, 0, >0: by net as a 16-byte big-endian number,
+ * then by length, shorter first (so IPv4 sorts before global IPv6, as in
+ * a plain feed).  Safe from any thread. */
+VERDICT_API int verdict_cidr_cmp(const verdict_cidr *a, const verdict_cidr *b);
+
+/* verdict_cidr_format - canonical text ("192.0.2.0/24", RFC 5952
+ * "2001:db8::/32") into buf (len >= 1 bytes, NUL-terminated); returns
+ * its length, >= len when it was cut (VERDICT_CIDR_TEXT_MAX never cuts).
+ * Safe from any thread. */
+VERDICT_API size_t verdict_cidr_format(const verdict_cidr *c, char *buf,
+				       size_t len);
 
 #ifdef __cplusplus
 }

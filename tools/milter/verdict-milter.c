@@ -2,22 +2,11 @@
  * verdict-milter - libverdict's early verdict at the milter CONNECT stage
  *
  *	main		options, socket, privileges, daemon, smfi_main, exit
- *	vm_connect	xxfi_connect: check hostaddr, accept/reject/tempfail
- *	vm_envfrom	xxfi_envfrom (milter_stage = mail only): the reply
- *	vm_close	xxfi_close (milter_stage = mail only): free the state
- *	gen_*		the current configuration generation, refcounted
  *	sig_thread	SIGUSR1 reload, SIGUSR2 and stats_interval reports
  *
- * Only xxfi_connect is registered (plus xxfi_envfrom and xxfi_close with
- * milter_stage = mail), so libmilter asks the MTA to send nothing after
- * CONNECT.  BLOCK -> SMFIS_REJECT, TEMPFAIL -> SMFIS_TEMPFAIL, everything
- * else (ALLOW, NEUTRAL, ERROR, hostaddr NULL, a non-IP family, profile
- * "none") -> SMFIS_ACCEPT: the milter fails open.  libmilter does not
- * allow smfi_setreply at connect, so a site that wants the reason told
- * uses milter_stage = mail: the connect verdict is kept in the
- * connection's private data and MAIL FROM is refused with the profile's
- * rendered reply.  The stage fixes which callbacks are registered, so it
- * is read once at start; a reload that changes it is logged and ignored.
+ * The callbacks are in vm_filter.c, the configuration generations and
+ * their reload in vm_gen.c, the counters in vm_stats.c, the log lines in
+ * vm_log.c; this file sets the daemon up and tears it down.
  *
  * Signals.  libmilter's own signal thread (started by smfi_main) sigwaits
  * on SIGHUP, SIGTERM and SIGINT and stops the listener on each of them:
@@ -27,12 +16,6 @@
  * SIGUSR1 and SIGUSR2 only, so the two threads never compete for a
  * signal.  All of these are blocked in main before any thread starts, so
  * every thread (libmilter's, the library's resolver) inherits the mask.
- *
- * Reload builds and opens a whole new library context; only when that
- * works is it swapped in.  Callbacks take a reference on the generation
- * they use, so the old context is freed by whoever drops the last
- * reference, never under a running check.  A broken configuration keeps
- * the old one and says why.
  *
  * Diagnostics: syslog facility mail, ident verdict-milter (also standard
  * error with -f).  One line per verdict as the library's log_verdicts
@@ -51,7 +34,6 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,454 +47,34 @@
 #include <libmilter/mfapi.h>
 
 #include "verdict.h"
+#include "vm_filter.h"
+#include "vm_gen.h"
+#include "vm_log.h"
 #include "vm_stats.h"
+#include "vm_util.h"
 
-#define DEFAULT_CONFIG "/etc/verdict/verdict.conf"
 #define SHUTDOWN_GRACE 30
-#define MAP_MAX 32
-#define NAME_MAX_LEN 64
 
-/* One configuration generation: an opened context and what the milter
- * took from the same file. */
-typedef struct gen {
-	verdict_ctx *vc;
-	int refs;			/* under gen_lock */
-	int stage;			/* 0 connect, 1 mail */
-	long stats_interval;		/* seconds */
-	size_t nmap;
-	struct {
-		char name[NAME_MAX_LEN + 1];
-		int profile;		/* 0 = none */
-	} map[MAP_MAX];
-	/* settings read for start-up (command-line options override) */
-	char socket[256], user[64], pidfile[PATH_MAX];
+/* The command line; NULL / -1: the configuration's value. */
+typedef struct vm_opts {
+	const char *config, *socket, *user, *pidfile;
+	long profile, timeout, nfds;
+	int fg;
+} vm_opts;
+
+/* The daemon being set up, and what to undo at exit. */
+typedef struct vm_daemon {
+	const char *sock, *user, *pidfile;
 	long timeout;
-} gen;
+	struct passwd *pw;		/* drop root to it, or NULL */
+	int ready[2];			/* child -> parent: "up" */
+	int sock_open, pid_written, thr;
+	pthread_t sigthr;
+} vm_daemon;
 
-/* Per-connection state, milter_stage = mail only. */
-typedef struct conn {
-	int kind;
-	char ip[64];
-	char reply[256];
-} conn;
-
-static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
-static gen *gen_cur;
-static const char *opt_config;		/* NULL: DEFAULT_CONFIG if present */
-static int opt_profile = 1;
-static int stage;			/* fixed at start */
-static atomic_int busy;			/* callbacks running */
-static atomic_int pending;		/* conn states alive */
-static atomic_long stats_every;
 static atomic_int stopping;
-static __thread const char *tl_qid;	/* {i} during a check, for the log */
 
-/* msg - our own log lines */
-static void __attribute__((format(printf, 2, 3)))
-msg(int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsyslog(level, fmt, ap);
-	va_end(ap);
-}
-
-/* lib_log - the library's log callback: syslog, plus the queue id */
-static void
-lib_log(int level, const char *line, void *arg)
-{
-	const char *qid = tl_qid;
-
-	(void)arg;
-	if (qid != NULL && *qid)
-		syslog(level, "%s queue_id=%s", line, qid);
-	else
-		syslog(level, "%s", line);
-}
-
-static void
-stats_emit(const char *line)
-{
-	syslog(LOG_INFO, "%s", line);
-}
-
-/* parse_long - the whole of s as a decimal in [min, max] */
-static int
-parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != 0 || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* copy - bounded copy; -1 when truncated */
-static int
-copy(char *dst, size_t size, const char *src)
-{
-	int n = snprintf(dst, size, "%s", src);
-
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-/* ------------------------------------------------------ generations */
-
-static void
-gen_free(gen *g)
-{
-	if (g == NULL)
-		return;
-	verdict_free(g->vc);
-	free(g);
-}
-
-/* gen_map_parse - "name=N,name=none" into g->map */
-static int
-gen_map_parse(gen *g, const char *text, char *err, size_t errlen)
-{
-	const char *p = text, *eq, *end;
-	long n;
-	char num[16];
-
-	while (*p) {
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq == NULL || eq == p || (size_t)(eq - p) > NAME_MAX_LEN ||
-		    g->nmap >= MAP_MAX || (size_t)(end - eq) > sizeof(num)) {
-			snprintf(err, errlen, "milter_profiles: cannot use "
-				 "\"%.*s\" (at most %d names of at most %d "
-				 "bytes)", (int)(end - p), p, MAP_MAX,
-				 NAME_MAX_LEN);
-			return -1;
-		}
-		memcpy(g->map[g->nmap].name, p, (size_t)(eq - p));
-		g->map[g->nmap].name[eq - p] = 0;
-		memcpy(num, eq + 1, (size_t)(end - eq - 1));
-		num[end - eq - 1] = 0;
-		if (strcmp(num, "none") == 0)
-			n = 0;
-		else if (parse_long(num, 1, 999, &n) != 0 ||
-			 !verdict_profile_exists(g->vc, (int)n)) {
-			snprintf(err, errlen, "milter_profiles: %s=%s is not "
-				 "a declared profile", g->map[g->nmap].name,
-				 num);
-			return -1;
-		}
-		g->map[g->nmap++].profile = (int)n;
-		p = *end ? end + 1 : end;
-	}
-	return 0;
-}
-
-/*
- * gen_load - a new generation from the config file (not opened yet).
- * NULL with err filled on failure.
- */
-static gen *
-gen_load(char *err, size_t errlen)
-{
-	const char *path = opt_config;
-	char buf[4096];
-	gen *g;
-	int rc;
-
-	if ((g = calloc(1, sizeof(*g))) == NULL ||
-	    (g->vc = verdict_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	verdict_set_log(g->vc, lib_log, NULL);
-	if (path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
-		path = DEFAULT_CONFIG;
-	if (path != NULL &&
-	    (rc = verdict_load_config(g->vc, path)) != VERDICT_OK) {
-		snprintf(err, errlen, "%s: %s", verdict_strerror(rc),
-			 verdict_errdetail());
-		goto fail;
-	}
-	if (!verdict_profile_exists(g->vc, opt_profile)) {
-		snprintf(err, errlen, "no [profile %d] in %s", opt_profile,
-			 path ? path : "the built-in defaults");
-		goto fail;
-	}
-	if (verdict_config_get(g->vc, "milter_profiles", buf, sizeof(buf)) ||
-	    gen_map_parse(g, buf, err, errlen) != 0)
-		goto fail_map;
-	g->stage = verdict_config_get(g->vc, "milter_stage", buf,
-				      sizeof(buf)) == 0 &&
-		   strcmp(buf, "mail") == 0;
-	if (verdict_config_get(g->vc, "stats_interval", buf, sizeof(buf)) ||
-	    parse_long(buf, 1, LONG_MAX, &g->stats_interval) != 0)
-		g->stats_interval = 3600;
-	if (verdict_config_get(g->vc, "milter_timeout", buf, sizeof(buf)) ||
-	    parse_long(buf, 1, INT_MAX, &g->timeout) != 0)
-		g->timeout = 7200;
-	if (verdict_config_get(g->vc, "milter_socket", g->socket,
-			       sizeof(g->socket)) != 0)
-		copy(g->socket, sizeof(g->socket), "inet:8895@127.0.0.1");
-	if (verdict_config_get(g->vc, "milter_user", g->user,
-			       sizeof(g->user)) != 0)
-		g->user[0] = 0;
-	if (verdict_config_get(g->vc, "milter_pidfile", g->pidfile,
-			       sizeof(g->pidfile)) != 0)
-		g->pidfile[0] = 0;
-	g->refs = 1;
-	return g;
-fail_map:
-	if (!*err)
-		snprintf(err, errlen, "milter_profiles: %s",
-			 verdict_errdetail());
-fail:
-	gen_free(g);
-	return NULL;
-}
-
-/* gen_open - open the database of a loaded generation */
-static int
-gen_open(gen *g, char *err, size_t errlen)
-{
-	int rc = verdict_open(g->vc, 0);
-
-	if (rc != VERDICT_OK) {
-		snprintf(err, errlen, "%s: %s", verdict_strerror(rc),
-			 verdict_errdetail());
-		return -1;
-	}
-	return 0;
-}
-
-/* gen_get - the current generation, with a reference */
-static gen *
-gen_get(void)
-{
-	gen *g;
-
-	pthread_mutex_lock(&gen_lock);
-	g = gen_cur;
-	g->refs++;
-	pthread_mutex_unlock(&gen_lock);
-	return g;
-}
-
-/* gen_put - drop a reference; the last one frees a retired generation */
-static void
-gen_put(gen *g)
-{
-	int last;
-
-	pthread_mutex_lock(&gen_lock);
-	last = --g->refs == 0;
-	pthread_mutex_unlock(&gen_lock);
-	if (last)
-		gen_free(g);
-}
-
-/* gen_swap - make g current; the old one goes when its users are done */
-static void
-gen_swap(gen *g)
-{
-	gen *old;
-
-	pthread_mutex_lock(&gen_lock);
-	old = gen_cur;
-	gen_cur = g;
-	pthread_mutex_unlock(&gen_lock);
-	atomic_store(&stats_every, g->stats_interval);
-	if (old != NULL)
-		gen_put(old);
-}
-
-/* gen_profile - the profile for a listener: 0 = none */
-static int
-gen_profile(const gen *g, const char *daemon)
-{
-	size_t i;
-
-	if (daemon != NULL)
-		for (i = 0; i < g->nmap; i++)
-			if (strcmp(g->map[i].name, daemon) == 0)
-				return g->map[i].profile;
-	return opt_profile;
-}
-
-/* reload - SIGUSR1: a new generation, or keep the old and say why */
-static void
-reload(void)
-{
-	char err[1024] = "";
-	gen *g;
-
-	if ((g = gen_load(err, sizeof(err))) == NULL ||
-	    gen_open(g, err, sizeof(err)) != 0) {
-		gen_free(g);
-		msg(LOG_ERR, "reload failed, keeping the running "
-		    "configuration: %s", err);
-		return;
-	}
-	if (g->stage != stage)
-		msg(LOG_WARNING, "milter_stage changed in the configuration; "
-		    "it takes effect only after a restart (still %s)",
-		    stage ? "mail" : "connect");
-	gen_swap(g);
-	msg(LOG_INFO, "configuration reloaded");
-}
-
-/* ------------------------------------------------------- callbacks */
-
-/* reply_set - smfi_setreply from a rendered "554 5.7.1 text" reply */
-static void
-reply_set(SMFICTX *mctx, const conn *c)
-{
-	const char *r = c->reply, *p;
-	char rcode[4], xcode[32], text[600];
-	int temp = c->kind == VERDICT_TEMPFAIL;
-	size_t o = 0;
-
-	copy(rcode, sizeof(rcode), temp ? "421" : "554");
-	copy(xcode, sizeof(xcode), temp ? "4.7.1" : "5.7.1");
-	/* take the template's own codes when they agree with the kind */
-	if (r[0] == (temp ? '4' : '5') && r[1] >= '0' && r[1] <= '9' &&
-	    r[2] >= '0' && r[2] <= '9' && r[3] == ' ') {
-		memcpy(rcode, r, 3);
-		rcode[3] = 0;
-		r += 4;
-		p = strchr(r, ' ');
-		if (r[0] == rcode[0] && r[1] == '.' && p != NULL &&
-		    (size_t)(p - r) < sizeof(xcode) &&
-		    strspn(r, "0123456789.") == (size_t)(p - r)) {
-			memcpy(xcode, r, (size_t)(p - r));
-			xcode[p - r] = 0;
-			r = p + 1;
-		}
-	}
-	for (; *r && o + 2 < sizeof(text); r++) {
-		if (*r == '%')
-			text[o++] = '%';
-		text[o++] = *r;
-	}
-	text[o] = 0;
-	if (smfi_setreply(mctx, rcode, xcode, o ? text : NULL) != MI_SUCCESS)
-		msg(LOG_WARNING, "smfi_setreply refused \"%s %s %s\"", rcode,
-		    xcode, text);
-}
-
-static sfsistat
-vm_connect(SMFICTX *mctx, char *hostname, _SOCK_ADDR *hostaddr)
-{
-	static atomic_long last_warn;
-	verdict_result *res = NULL;
-	sfsistat rc = SMFIS_ACCEPT;
-	gen *g = NULL;
-	conn *c;
-	int profile, kind, err;
-	long now;
-
-	(void)hostname;
-	atomic_fetch_add(&busy, 1);
-	vm_stats_connect();
-	if (hostaddr == NULL || (hostaddr->sa_family != AF_INET &&
-				 hostaddr->sa_family != AF_INET6)) {
-		vm_stats_skip();	/* local or not IP: no verdict */
-		goto out;
-	}
-	g = gen_get();
-	if ((profile = gen_profile(g, smfi_getsymval(mctx,
-						     "{daemon_name}"))) == 0) {
-		vm_stats_skip();
-		goto out;
-	}
-	if ((res = verdict_result_new()) == NULL) {
-		msg(LOG_ERR, "out of memory; connection accepted unchecked");
-		goto out;
-	}
-	tl_qid = smfi_getsymval(mctx, "i");
-	err = verdict_check_sockaddr(g->vc, profile, hostaddr, 0, 0, res);
-	tl_qid = NULL;
-	vm_stats_record(res);
-	kind = verdict_result_kind(res);
-	if (err != VERDICT_OK) {
-		now = (long)time(NULL);
-		if (now - atomic_load(&last_warn) >= 10) {
-			atomic_store(&last_warn, now);
-			msg(LOG_WARNING, "check failed, connection accepted: "
-			    "%s: %s", verdict_strerror(err),
-			    verdict_errdetail());
-		}
-		goto out;
-	}
-	if (kind == VERDICT_BLOCK)
-		rc = SMFIS_REJECT;
-	else if (kind == VERDICT_TEMPFAIL)
-		rc = SMFIS_TEMPFAIL;
-	if (rc != SMFIS_ACCEPT && stage) {
-		/* milter_stage = mail: tell the client at MAIL FROM */
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			msg(LOG_ERR, "out of memory; refusing at connect");
-			goto out;
-		}
-		c->kind = kind;
-		copy(c->ip, sizeof(c->ip), verdict_result_ip(res) ?
-		     verdict_result_ip(res) : "-");
-		copy(c->reply, sizeof(c->reply), verdict_result_reply(res) ?
-		     verdict_result_reply(res) : "");
-		if (smfi_setpriv(mctx, c) != MI_SUCCESS) {
-			free(c);
-			goto out;
-		}
-		atomic_fetch_add(&pending, 1);
-		rc = SMFIS_CONTINUE;
-	}
-out:
-	verdict_result_free(res);
-	if (g != NULL)
-		gen_put(g);
-	atomic_fetch_sub(&busy, 1);
-	return rc;
-}
-
-static sfsistat
-vm_envfrom(SMFICTX *mctx, char **argv)
-{
-	conn *c = smfi_getpriv(mctx);
-	const char *qid;
-
-	(void)argv;
-	if (c == NULL)
-		return SMFIS_ACCEPT;
-	atomic_fetch_add(&busy, 1);
-	reply_set(mctx, c);
-	qid = smfi_getsymval(mctx, "i");
-	msg(LOG_INFO, "refused at MAIL FROM: ip=%s verdict=%s queue_id=%s",
-	    c->ip, verdict_kind_name(c->kind), qid && *qid ? qid : "-");
-	atomic_fetch_sub(&busy, 1);
-	return c->kind == VERDICT_TEMPFAIL ? SMFIS_TEMPFAIL : SMFIS_REJECT;
-}
-
-static sfsistat
-vm_close(SMFICTX *mctx)
-{
-	conn *c = smfi_getpriv(mctx);
-
-	if (c != NULL) {
-		smfi_setpriv(mctx, NULL);
-		free(c);
-		atomic_fetch_sub(&pending, 1);
-	}
-	return SMFIS_CONTINUE;
-}
-
-/* ----------------------------------------------------------- signals */
-
+/* sig_thread - SIGUSR1 reloads, SIGUSR2 and every stats_interval report */
 static void *
 sig_thread(void *arg)
 {
@@ -526,7 +88,7 @@ sig_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
-	every = atomic_load(&stats_every);
+	every = vm_gen_stats_every();
 	next = time(NULL) + every;
 	for (;;) {
 		time_t now = time(NULL);
@@ -537,20 +99,18 @@ sig_thread(void *arg)
 		if (atomic_load(&stopping))
 			return NULL;
 		if (sig == SIGUSR1) {
-			reload();
+			vm_gen_reload();
 		} else if (sig == SIGUSR2) {
-			vm_stats_log(stats_emit);
+			vm_stats_log(vm_log_stats);
 		} else if (sig < 0 && errno == EAGAIN) {
-			vm_stats_log(stats_emit);
+			vm_stats_log(vm_log_stats);
 		}
-		if (every != atomic_load(&stats_every) || time(NULL) >= next) {
-			every = atomic_load(&stats_every);
+		if (every != vm_gen_stats_every() || time(NULL) >= next) {
+			every = vm_gen_stats_every();
 			next = time(NULL) + every;
 		}
 	}
 }
-
-/* --------------------------------------------------------------- main */
 
 static const char usage_text[] =
 "usage: verdict-milter [-f] [-c CONFIG] [-p PROFILE] [-s SOCKET] [-u USER]\n"
@@ -559,8 +119,10 @@ static const char usage_text[] =
 "Refuse a known spam source at the milter CONNECT stage (see\n"
 "verdict-milter(8)).  Command-line options override verdict.conf keys.\n"
 "\n"
-"  -c CONFIG    configuration file (default " DEFAULT_CONFIG ";\n"
-"               built-in defaults when that file does not exist)\n"
+"  -c CONFIG    configuration file, by default\n"
+"               ";
+static const char usage_tail[] = "\n"
+"               (built-in defaults when that file does not exist)\n"
 "  -p PROFILE   profile for listeners not in milter_profiles (default 1)\n"
 "  -s SOCKET    inet:PORT@ADDR, inet6:PORT@ADDR or unix:/path\n"
 "               (milter_socket; default inet:8895@127.0.0.1)\n"
@@ -621,8 +183,17 @@ test_fds(long n)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* usage - the usage text to f */
+static void
+usage(FILE *f)
+{
+	fprintf(f, "%s%s%s", usage_text, verdict_default_config(),
+		usage_tail);
+}
+
+/* parse_args - the command line into *o; -1 go on, else the exit status */
+static int
+parse_args(int argc, char **argv, vm_opts *o)
 {
 	static const struct option lopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -630,72 +201,65 @@ main(int argc, char **argv)
 		{ "test-fds", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct smfiDesc desc = {
-		.xxfi_name = "verdict-milter",
-		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = 0,
-		.xxfi_connect = vm_connect,
-	};
-	const char *o_socket = NULL, *o_user = NULL, *o_pidfile = NULL;
-	const char *sock = NULL, *user, *pidfile = NULL, *spath;
-	long o_timeout = -1, timeout, nfds = 0, v;
-	struct passwd *pw = NULL;
-	struct rlimit rl;
-	sigset_t set;
-	pthread_t sigthr;
-	char err[1024] = "";
-	int fg = 0, ch, ready[2] = { -1, -1 }, status = 1, pidfd = -1;
-	int sock_open = 0, thr = 0;
-	gen *g = NULL;
-	mode_t um;
-	pid_t pid;
+	int ch;
 
+	memset(o, 0, sizeof(*o));
+	o->profile = 1;
+	o->timeout = -1;
 	while ((ch = getopt_long(argc, argv, "c:p:s:u:fP:t:hV", lopts,
 				 NULL)) != -1) {
 		switch (ch) {
-		case 'c': opt_config = optarg; break;
+		case 'c': o->config = optarg; break;
 		case 'p':
-			if (parse_long(optarg, 1, 999, &v) != 0) {
+			if (vm_util_parse_long(optarg, 1, 999,
+					       &o->profile) != 0) {
 				fprintf(stderr, "verdict-milter: -p: a profile "
 					"number 1..999, not \"%s\"\n", optarg);
 				return 2;
 			}
-			opt_profile = (int)v;
 			break;
-		case 's': o_socket = optarg; break;
-		case 'u': o_user = optarg; break;
-		case 'f': fg = 1; break;
-		case 'P': o_pidfile = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'f': o->fg = 1; break;
+		case 'P': o->pidfile = optarg; break;
 		case 't':
-			if (parse_long(optarg, 1, INT_MAX, &o_timeout) != 0) {
+			if (vm_util_parse_long(optarg, 1, INT_MAX,
+					       &o->timeout) != 0) {
 				fprintf(stderr, "verdict-milter: -t: seconds "
 					"1..%d, not \"%s\"\n", INT_MAX, optarg);
 				return 2;
 			}
 			break;
 		case 'T':
-			if (parse_long(optarg, 0, 65536, &nfds) != 0) {
+			if (vm_util_parse_long(optarg, 0, 65536,
+					       &o->nfds) != 0) {
 				fprintf(stderr, "verdict-milter: --test-fds: "
 					"0..65536\n");
 				return 2;
 			}
 			break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': usage(stdout); return 0;
 		case 'V':
 			printf("verdict-milter %s (libverdict %s)\n",
 			       VERDICT_VERSION_STRING, verdict_version());
 			return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (optind != argc) {
-		fputs(usage_text, stderr);
+		usage(stderr);
 		return 2;
 	}
-	openlog("verdict-milter", LOG_PID | LOG_NDELAY | LOG_PERROR, LOG_MAIL);
+	return -1;
+}
 
-	/* Block the signals before any thread exists: libmilter's threads,
-	 * the resolver and ours inherit the mask; two threads sigwait. */
+/* block_signals - before any thread exists: libmilter's threads, the
+ * resolver and ours inherit the mask; two threads sigwait. */
+static void
+block_signals(void)
+{
+	sigset_t set;
+
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
@@ -704,175 +268,262 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
 
-	if ((g = gen_load(err, sizeof(err))) == NULL) {
-		fprintf(stderr, "verdict-milter: %s\n", err);
-		goto out;
-	}
-	stage = g->stage;
-	sock = o_socket ? o_socket : g->socket;
-	user = o_user ? o_user : (g->user[0] ? g->user : NULL);
-	pidfile = o_pidfile ? o_pidfile : (g->pidfile[0] ? g->pidfile : NULL);
-	timeout = o_timeout > 0 ? o_timeout : g->timeout;
-	if (user != NULL) {
-		if ((pw = getpwnam(user)) == NULL) {
-			fprintf(stderr, "verdict-milter: no such user \"%s\"\n",
-				user);
-			goto out;
-		}
-		if (geteuid() != 0 && geteuid() != pw->pw_uid) {
-			fprintf(stderr, "verdict-milter: -u %s needs root\n",
-				user);
-			goto out;
-		}
+/* settle - command line over configuration; the user to become; 0 or -1 */
+static int
+settle(vm_daemon *d, const vm_opts *o, const vm_gen *g)
+{
+	d->sock = o->socket ? o->socket : g->socket;
+	d->user = o->user ? o->user : (g->user[0] ? g->user : NULL);
+	d->pidfile = o->pidfile ? o->pidfile :
+		     (g->pidfile[0] ? g->pidfile : NULL);
+	d->timeout = o->timeout > 0 ? o->timeout : g->timeout;
+	if (d->user == NULL) {
 		if (geteuid() != 0)
-			pw = NULL;	/* already that user */
-	} else if (geteuid() == 0) {
+			return 0;
 		fprintf(stderr, "verdict-milter: refusing to run as root; "
 			"name a user with -u or milter_user\n");
-		goto out;
+		return -1;
 	}
+	if ((d->pw = getpwnam(d->user)) == NULL) {
+		fprintf(stderr, "verdict-milter: no such user \"%s\"\n",
+			d->user);
+		return -1;
+	}
+	if (geteuid() != 0 && geteuid() != d->pw->pw_uid) {
+		fprintf(stderr, "verdict-milter: -u %s needs root\n", d->user);
+		return -1;
+	}
+	if (geteuid() != 0)
+		d->pw = NULL;	/* already that user */
+	return 0;
+}
+
+/* open_socket - libmilter set up, its socket opened (owned by the user
+ * to become); 0 or -1 */
+static int
+open_socket(vm_daemon *d, int stage)
+{
+	struct smfiDesc desc;
+	struct rlimit rl;
+	const char *spath;
+	mode_t um;
 
 	/* thousands of connections: one descriptor each, beyond 1024 */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			msg(LOG_WARNING, "cannot raise RLIMIT_NOFILE: %m");
+			vm_log(LOG_WARNING, "cannot raise RLIMIT_NOFILE: %m");
 	}
-
-	if (stage) {
-		desc.xxfi_envfrom = vm_envfrom;
-		desc.xxfi_close = vm_close;
-	}
+	vm_filter_describe(&desc, stage);
 	if (smfi_register(desc) != MI_SUCCESS ||
-	    smfi_setconn((char *)sock) != MI_SUCCESS ||
-	    smfi_settimeout((int)timeout) != MI_SUCCESS) {
+	    smfi_setconn((char *)d->sock) != MI_SUCCESS ||
+	    smfi_settimeout((int)d->timeout) != MI_SUCCESS) {
 		fprintf(stderr, "verdict-milter: cannot set up libmilter with "
-			"socket \"%s\"\n", sock);
-		goto out;
+			"socket \"%s\"\n", d->sock);
+		return -1;
 	}
 	um = umask(0117);	/* a unix socket: rw for owner and group */
 	if (smfi_opensocket(true) != MI_SUCCESS) {
 		umask(um);
 		fprintf(stderr, "verdict-milter: cannot open socket \"%s\" "
-			"(in use? permission?)\n", sock);
-		goto out;
+			"(in use? permission?)\n", d->sock);
+		return -1;
 	}
 	umask(um);
-	sock_open = 1;
-	spath = socket_path(sock);
-	if (spath != NULL && pw != NULL &&
-	    chown(spath, pw->pw_uid, pw->pw_gid) != 0)
-		msg(LOG_WARNING, "cannot chown %s to %s: %m", spath,
-		    pw->pw_name);
+	d->sock_open = 1;
+	spath = socket_path(d->sock);
+	if (spath != NULL && d->pw != NULL &&
+	    chown(spath, d->pw->pw_uid, d->pw->pw_gid) != 0)
+		vm_log(LOG_WARNING, "cannot chown %s to %s: %m", spath,
+		       d->pw->pw_name);
+	return 0;
+}
 
-	if (!fg) {
-		/* the parent exits when the child is ready (0) or not (1) */
-		if (pipe(ready) != 0 || (pid = fork()) < 0) {
-			fprintf(stderr, "verdict-milter: fork: %s\n",
-				strerror(errno));
-			goto out;
-		}
-		if (pid > 0) {
-			char b;
+/* detach - fork; the parent waits for the child to be ready and returns
+ * its exit status (0 up, 1 not), the child returns -1 and goes on */
+static int
+detach(vm_daemon *d)
+{
+	pid_t pid;
+	char b;
+	int status;
 
-			close(ready[1]);
-			sock_open = 0;	/* the child's now */
-			status = read(ready[0], &b, 1) == 1 ? 0 : 1;
-			close(ready[0]);
-			goto out;
-		}
-		close(ready[0]);
-		ready[0] = -1;
-		setsid();
-		if (chdir("/") != 0)
-			msg(LOG_WARNING, "chdir /: %m");
+	if (pipe(d->ready) != 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "verdict-milter: fork: %s\n", strerror(errno));
+		return 1;
 	}
-	if (pw != NULL && drop_privs(pw) != 0)
-		goto out;
-	if (pidfile != NULL) {
-		char buf[32];
-		int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-
-		pidfd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			     0644);
-		if (pidfd < 0 || write(pidfd, buf, (size_t)n) != n) {
-			fprintf(stderr, "verdict-milter: pidfile %s: %s\n",
-				pidfile, strerror(errno));
-			goto out;
-		}
-		close(pidfd);
-		pidfd = 1;	/* "written": remove at exit */
+	if (pid > 0) {
+		close(d->ready[1]);
+		d->ready[1] = -1;
+		d->sock_open = 0;	/* the child's now */
+		status = read(d->ready[0], &b, 1) == 1 ? 0 : 1;
+		close(d->ready[0]);
+		return status;
 	}
-	if (gen_open(g, err, sizeof(err)) != 0) {
+	close(d->ready[0]);
+	d->ready[0] = -1;
+	setsid();
+	if (chdir("/") != 0)
+		vm_log(LOG_WARNING, "chdir /: %m");
+	return -1;
+}
+
+/* write_pidfile - our process id into d->pidfile (if any); 0 or -1 */
+static int
+write_pidfile(vm_daemon *d)
+{
+	char buf[32];
+	int n, fd;
+
+	if (d->pidfile == NULL)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	fd = open(d->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || n < 0 || (size_t)n >= sizeof(buf) ||
+	    write(fd, buf, (size_t)n) != n) {
+		fprintf(stderr, "verdict-milter: pidfile %s: %s\n",
+			d->pidfile, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	d->pid_written = 1;	/* remove at exit */
+	return 0;
+}
+
+/* announce - tell the waiting parent, leave the terminal behind */
+static void
+announce(vm_daemon *d)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	if (write(d->ready[1], "", 1) != 1)
+		vm_log(LOG_WARNING, "cannot tell the parent: %m");
+	close(d->ready[1]);
+	d->ready[1] = -1;
+	openlog("verdict-milter", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+}
+
+/* start - privileges, pidfile, the first generation in, the signal
+ * thread; 0 or -1 */
+static int
+start(vm_daemon *d, const vm_opts *o, vm_gen **gp)
+{
+	char err[1024] = "";
+
+	if (d->pw != NULL && drop_privs(d->pw) != 0)
+		return -1;
+	if (write_pidfile(d) != 0)
+		return -1;
+	if (vm_gen_open(*gp, err, sizeof(err)) != 0) {
 		fprintf(stderr, "verdict-milter: %s\n", err);
-		goto out;
+		return -1;
 	}
-	gen_swap(g);
-	g = NULL;
-	if (nfds > 0 && test_fds(nfds) != 0)
-		goto out;
-	if (pthread_create(&sigthr, NULL, sig_thread, NULL) != 0) {
+	vm_gen_swap(*gp);
+	*gp = NULL;
+	if (o->nfds > 0 && test_fds(o->nfds) != 0)
+		return -1;
+	if (pthread_create(&d->sigthr, NULL, sig_thread, NULL) != 0) {
 		fprintf(stderr, "verdict-milter: cannot start the signal "
 			"thread\n");
-		goto out;
+		return -1;
 	}
-	thr = 1;
-	msg(LOG_INFO, "started: socket %s, profile %d, stage %s, libverdict "
-	    "%s", sock, opt_profile, stage ? "mail" : "connect",
-	    verdict_version());
-	if (!fg) {
-		int null = open("/dev/null", O_RDWR);
+	d->thr = 1;
+	vm_log(LOG_INFO, "started: socket %s, profile %ld, stage %s, "
+	       "libverdict %s", d->sock, o->profile, vm_gen_stage() ?
+	       "mail" : "connect", verdict_version());
+	if (!o->fg)
+		announce(d);
+	return 0;
+}
 
-		if (write(ready[1], "", 1) != 1)
-			msg(LOG_WARNING, "cannot tell the parent: %m");
-		close(ready[1]);
-		ready[1] = -1;
-		openlog("verdict-milter", LOG_PID | LOG_NDELAY, LOG_MAIL);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-			if (null > 2)
-				close(null);
-		}
-	}
+/* serve - smfi_main until a stop signal, then the callbacks in flight
+ * finish and the last report; the exit status */
+static int
+serve(vm_daemon *d)
+{
+	int status = 1;
 
 	if (smfi_main() != MI_SUCCESS)
-		msg(LOG_ERR, "libmilter's listener failed");
+		vm_log(LOG_ERR, "libmilter's listener failed");
 	else
 		status = 0;
-	sock_open = 0;		/* mi_listener closed (and unlinked) it */
-
-	/* in-flight callbacks finish; then the last report */
-	for (int i = 0; i < SHUTDOWN_GRACE * 10 &&
-	     (atomic_load(&busy) > 0 || atomic_load(&pending) > 0); i++) {
+	d->sock_open = 0;	/* mi_listener closed (and unlinked) it */
+	for (int i = 0; i < SHUTDOWN_GRACE * 10 && (vm_filter_busy() > 0 ||
+					       vm_filter_pending() > 0); i++) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
 	}
-	if (atomic_load(&busy) > 0)
-		msg(LOG_WARNING, "%d callbacks still running at exit",
-		    atomic_load(&busy));
-	vm_stats_log(stats_emit);
-	msg(LOG_INFO, "stopped");
-out:
-	if (thr) {
+	if (vm_filter_busy() > 0)
+		vm_log(LOG_WARNING, "%d callbacks still running at exit",
+		       vm_filter_busy());
+	vm_stats_log(vm_log_stats);
+	vm_log(LOG_INFO, "stopped");
+	return status;
+}
+
+/* finish - undo what the set-up did */
+static void
+finish(vm_daemon *d)
+{
+	const char *spath;
+
+	if (d->thr) {
 		atomic_store(&stopping, 1);
-		pthread_kill(sigthr, SIGUSR2);
-		pthread_join(sigthr, NULL);
+		pthread_kill(d->sigthr, SIGUSR2);
+		pthread_join(d->sigthr, NULL);
 	}
-	if (sock_open && (spath = socket_path(sock)) != NULL)
+	if (d->sock_open && (spath = socket_path(d->sock)) != NULL)
 		unlink(spath);
-	if (pidfd == 1 && unlink(pidfile) != 0)
-		msg(LOG_WARNING, "cannot remove %s: %m", pidfile);
-	if (atomic_load(&busy) == 0 && gen_cur != NULL) {
-		gen_put(gen_cur);
-		gen_cur = NULL;
+	if (d->pid_written && unlink(d->pidfile) != 0)
+		vm_log(LOG_WARNING, "cannot remove %s: %m", d->pidfile);
+	if (vm_filter_busy() == 0)
+		vm_gen_release();
+	if (d->ready[1] >= 0)
+		close(d->ready[1]);
+}
+
+int
+main(int argc, char **argv)
+{
+	vm_daemon d = { .ready = { -1, -1 } };
+	char err[1024] = "";
+	vm_gen *g = NULL;
+	vm_opts o;
+	int status;
+
+	if ((status = parse_args(argc, argv, &o)) >= 0)
+		return status;
+	vm_gen_options(o.config, (int)o.profile);
+	openlog("verdict-milter", LOG_PID | LOG_NDELAY | LOG_PERROR, LOG_MAIL);
+	block_signals();
+	status = 1;
+	if ((g = vm_gen_load(err, sizeof(err))) == NULL) {
+		fprintf(stderr, "verdict-milter: %s\n", err);
+		goto out;
 	}
-	gen_free(g);
-	if (ready[1] >= 0)
-		close(ready[1]);
+	if (settle(&d, &o, g) != 0 || open_socket(&d, g->stage) != 0)
+		goto out;
+	if (!o.fg && (status = detach(&d)) >= 0)
+		goto out;	/* the parent: the child said how it went */
+	status = 1;
+	if (start(&d, &o, &g) != 0)
+		goto out;
+	status = serve(&d);
+out:
+	finish(&d);
+	vm_gen_free(g);
 	closelog();
 	return status;
 }
