@@ -15,7 +15,7 @@
 #include <lmdb.h>
 
 #include "addr.h"
-#include "blk4.h"
+#include "index_v4.h"
 #include "table.h"
 #include "testutil.h"
 #include "verdict.h"
@@ -302,7 +302,7 @@ random_cidr(unsigned *seed, vcidr *c)
 
 /* IPv4 intervals per index block: the default, and blocks so small that
  * every add and delete splits, merges and rewrites several of them */
-static const unsigned block_sizes[] = { BLK4_N, 1, 2, 3, 7, 64 };
+static const unsigned block_sizes[] = { INDEX_V4_N, 1, 2, 3, 7, 64 };
 
 static int
 oracle_has(const oracle_ent *o, size_t n, const vcidr *c, int table)
@@ -327,7 +327,7 @@ START_TEST(range_rebuild_oracle)
 	char list[600], line[128];
 	FILE *f;
 
-	vd_blk4_max_n = block_sizes[_i];
+	vd_index_v4_max_n = block_sizes[_i];
 	admin_setup(dir, t, 2);
 	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	rd = NULL;
@@ -412,19 +412,15 @@ START_TEST(range_rebuild_oracle)
 	}
 	verdict_free(rd);
 	verdict_result_free(r);
-	vd_blk4_max_n = BLK4_N;
+	vd_index_v4_max_n = INDEX_V4_N;
 }
 END_TEST
 
-/* A database left by format 2 (a record per IPv4 interval in idx4): a
- * reader refuses it with the remedy, a writer rebuilds the index in
- * place and deletes idx4 (a reader on the old library then fails instead
- * of reading a stale index). */
-/* formats 2 (idx4) and 3 (idx4b): refused to readers with the remedy,
- * upgraded by a writer */
-static const char *const old_idx[] = { "idx4", "idx4b" };
-
-START_TEST(format_upgrade)
+/* An index of an older format (its IPv4 db gone or stale, the format
+ * record older): a reader refuses it with the remedy, a writer rebuilds
+ * the index from the entries; _i 0: no idx4p at all, 1: idx4p empty.
+ * Both index dbs are emptied first, so that only a rebuild can answer. */
+START_TEST(old_format_rebuilds)
 {
 	const char *dir = tu_tmpdir();
 	const char *t[][2] = { { "drop", "block" } };
@@ -432,8 +428,7 @@ START_TEST(format_upgrade)
 	MDB_txn *txn;
 	MDB_dbi meta, dbi;
 	MDB_val k = { 6, "format" }, v;
-	uint8_t fmt[4] = { (uint8_t)(2 + _i), 0, 0, 0 };
-	uint32_t k4 = 7;
+	uint8_t fmt[4] = { 3, 0, 0, 0 };
 	verdict_ctx *ctx;
 
 	admin_setup(dir, t, 1);
@@ -446,24 +441,17 @@ START_TEST(format_upgrade)
 				     NULL, 0), VERDICT_OK);
 	verdict_free(ctx);
 
-	/* turn it into what format 2 or 3 left: idx4 or idx4b, no
-	 * idx4p, format 2 or 3 */
 	ck_assert_int_eq(mdb_env_create(&env), 0);
 	mdb_env_set_maxdbs(env, 16);
 	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0660), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "idx4p", MDB_INTEGERKEY, &dbi), 0);
-	ck_assert_int_eq(mdb_drop(txn, dbi, 1), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, old_idx[_i], MDB_INTEGERKEY
-				      | MDB_CREATE, &dbi), 0);
-	k.mv_size = 4;
-	k.mv_data = &k4;
+	ck_assert_int_eq(mdb_drop(txn, dbi, _i == 0), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "idx", 0, &dbi), 0);
+	ck_assert_int_eq(mdb_drop(txn, dbi, 0), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	v.mv_size = 4;
 	v.mv_data = fmt;
-	ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	k.mv_size = 6;
-	k.mv_data = "format";
 	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
@@ -482,7 +470,7 @@ START_TEST(format_upgrade)
 		verdict_free(rd);
 		free(conf);
 	}
-	/* a writer upgrades; readers then get every answer */
+	/* a writer rebuilds; readers then get every answer */
 	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	verdict_free(ctx);
 	ctx = open_ctx(dir, "block_tables = drop\n", 0);
@@ -496,10 +484,6 @@ START_TEST(format_upgrade)
 	mdb_env_set_maxdbs(env, 16);
 	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0660), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, "idx4", MDB_INTEGERKEY, &dbi),
-			 MDB_NOTFOUND);
-	ck_assert_int_eq(mdb_dbi_open(txn, "idx4b", MDB_INTEGERKEY, &dbi),
-			 MDB_NOTFOUND);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	ck_assert_int_eq(mdb_get(txn, meta, &k, &v), 0);
 	ck_assert_uint_eq(v.mv_size, 4);
@@ -611,7 +595,7 @@ START_TEST(map_grows_under_readers)
 	int status;
 	struct stat st;
 
-	vd_tbl_mapsize_min = 1 << 20;
+	vd_lmdb_env_mapsize_min = 1 << 20;
 	admin_setup(dir, t, 1);
 	snprintf(dbfile, sizeof(dbfile), "%s/data.mdb", dir);
 	snprintf(fa, sizeof(fa), "%s/a.txt", dir);
@@ -678,7 +662,7 @@ START_TEST(map_grows_under_readers)
 	after = (size_t)st.st_size;
 	ck_assert_msg(after > ((size_t)1 << 20) && after > before,
 		      "the map did not grow (%zu -> %zu bytes)", before, after);
-	vd_tbl_mapsize_min = (size_t)1 << 30;
+	vd_lmdb_env_mapsize_min = (size_t)1 << 30;
 }
 END_TEST
 
@@ -934,7 +918,7 @@ suite(void)
 	tcase_add_test(tc, import_split);
 	tcase_add_loop_test(tc, range_rebuild_oracle, 0,
 			    (int)(sizeof(block_sizes) / sizeof(block_sizes[0])));
-	tcase_add_loop_test(tc, format_upgrade, 0, 2);
+	tcase_add_loop_test(tc, old_format_rebuilds, 0, 2);
 	tcase_add_test(tc, log_rate_limit);
 	tcase_add_test(tc, reader_sees_old_or_new);
 	tcase_add_test(tc, table_names_and_list);
