@@ -107,7 +107,8 @@ vd_catalog_get(MDB_txn *txn, tbl_env *te, const char *name, catalog_rec *m)
 }
 
 int
-vd_catalog_put(MDB_txn *txn, tbl_env *te, const char *name, const catalog_rec *m)
+vd_catalog_put(MDB_txn *txn, tbl_env *te, const char *name,
+	       const catalog_rec *m)
 {
 	char key[CATALOG_NAME_MAX + 3];
 	uint8_t val[12];
@@ -143,7 +144,8 @@ vd_catalog_live(MDB_txn *txn, tbl_env *te, catalog_live *ls)
 		if (ls->n == CATALOG_TABLES_MAX)
 			break;
 		ls->id[ls->n] = le_get16((uint8_t *)v.mv_data + 1);
-		if ((rc = vd_entries_dbi(txn, ls->id[ls->n], 0, &ls->dbi[ls->n])))
+		if ((rc = vd_entries_dbi(txn, ls->id[ls->n], 0,
+					 &ls->dbi[ls->n])) != 0)
 			break;
 		ls->n++;
 	}
@@ -316,8 +318,8 @@ vd_catalog_drop(tbl_env *te, const char *name)
 }
 
 int
-vd_catalog_open_table(MDB_txn *txn, tbl_env *te, const char *name, catalog_rec *m,
-	   MDB_dbi *dbi)
+vd_catalog_open_table(MDB_txn *txn, tbl_env *te, const char *name,
+		      catalog_rec *m, MDB_dbi *dbi)
 {
 	int rc = vd_catalog_get(txn, te, name, m);
 

@@ -267,8 +267,8 @@ typedef struct entries_expire_arg {
 } entries_expire_arg;
 
 int
-vd_entries_dump(tbl_env *te, const char *table, int (*cb)(const tbl_entry *, void *),
-	 void *arg)
+vd_entries_dump(tbl_env *te, const char *table,
+		int (*cb)(const tbl_entry *, void *), void *arg)
 {
 	static const uint8_t v4start[17] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 					     0xff, 0xff, 0, 0, 0, 0, 96 };

@@ -177,7 +177,8 @@ vd_index_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
 	if (v.mv_size < hdr || memcmp(v.mv_data, ip->b, hdr - 1) > 0)
 		return VERDICT_OK;	/* in a gap between intervals */
 	for (size_t i = 0; i < n; i++)
-		index_part_hit(v.mv_data, v.mv_size, hdr, ids[i], now, &hits[i]);
+		index_part_hit(v.mv_data, v.mv_size, hdr, ids[i], now,
+			       &hits[i]);
 	return VERDICT_OK;
 }
 

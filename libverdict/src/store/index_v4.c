@@ -1,7 +1,7 @@
 /*
  * index_v4.c - the IPv4 intervals of the index, in page-sized blocks
  *
- *	vd_index_v4_find	the interval of a block holding an address (hot path)
+ *	vd_index_v4_find	the interval holding an address (hot path)
  *	vd_index_v4_count	intervals of a well-formed block, 0 if damaged
  *	vd_index_v4_get		one interval of a block
  *	vd_index_v4_w_*		write ascending intervals as blocks
@@ -207,7 +207,8 @@ vd_index_v4_w_flush(index_v4_w *w)
 int
 vd_index_v4_w_add(index_v4_w *w, const index_v4_iv *iv)
 {
-	unsigned max = vd_index_v4_max_n >= 1 && vd_index_v4_max_n <= INDEX_V4_N ?
+	unsigned max = vd_index_v4_max_n >= 1 &&
+		       vd_index_v4_max_n <= INDEX_V4_N ?
 		       vd_index_v4_max_n : INDEX_V4_N;
 	int rc;
 

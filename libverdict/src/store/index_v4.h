@@ -67,12 +67,12 @@ typedef struct index_v4_iv {
 } index_v4_iv;
 
 /*
- * vd_index_v4_find - the part of the interval of the block (val, len) that holds
- * ip.  1 found (*part, *plen set), 0 ip is in a gap, -1 the record is
+ * vd_index_v4_find - the part of the interval of the block (val, len)
+ * that holds ip.  1 found (*part, *plen set), 0 ip is in a gap, -1 the record is
  * damaged.  Reads nothing outside val[0..len).
  */
-int vd_index_v4_find(const void *val, size_t len, uint32_t ip, const uint8_t **part,
-	      size_t *plen);
+int vd_index_v4_find(const void *val, size_t len, uint32_t ip,
+		     const uint8_t **part, size_t *plen);
 
 /* vd_index_v4_count - intervals in a well-formed block, 0 if damaged. */
 size_t vd_index_v4_count(const void *val, size_t len);
@@ -95,7 +95,8 @@ typedef struct index_v4_w {
 	uint8_t *parts;		/* parts, back to back */
 } index_v4_w;
 
-void vd_index_v4_w_init(index_v4_w *w, MDB_txn *txn, MDB_dbi dbi, unsigned flags);
+void vd_index_v4_w_init(index_v4_w *w, MDB_txn *txn, MDB_dbi dbi,
+			unsigned flags);
 int vd_index_v4_w_add(index_v4_w *w, const index_v4_iv *iv);
 int vd_index_v4_w_flush(index_v4_w *w);	/* write the open block, if any */
 void vd_index_v4_w_free(index_v4_w *w);

@@ -235,8 +235,10 @@ env_open(tbl_env *te, unsigned mode)
 		if (rc == EACCES || rc == EPERM) {
 			char msg[1024];
 
-			if (vd_lmdb_env_check_access(te->dir, msg, sizeof(msg)) != 0)
-				return vd_util_err(VERDICT_EPERM, rc, "%s", msg);
+			if (vd_lmdb_env_check_access(te->dir, msg,
+						     sizeof(msg)) != 0)
+				return vd_util_err(VERDICT_EPERM, rc, "%s",
+						   msg);
 		}
 		return vd_lmdb_env_err(rc, te->dir);
 	}
@@ -253,100 +255,6 @@ env_open(tbl_env *te, unsigned mode)
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return vd_lmdb_env_err(rc, "commit");
-	return VERDICT_OK;
-}
-
-int
-vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
-	 const char *group, const vd_logger *lg, tbl_env **out)
-{
-	struct stat st;
-	tbl_env *te;
-	int rc;
-
-	pthread_once(&atfork_once, env_atfork_init);
-	*out = NULL;
-	if (stat(dir, &st) != 0) {
-		if (errno != ENOENT || !create)
-			return vd_util_err(errno == ENOENT ? VERDICT_ENOENT :
-					VERDICT_EPERM, errno,
-					"database directory %s: %s", dir,
-					strerror(errno));
-		/* a directory: add x wherever the mode gives r */
-		if (mkdir(dir, (mode | (mode & 0444) >> 2) & 0777) != 0 &&
-		    errno != EEXIST)
-			return vd_util_err(VERDICT_EPERM, errno, "mkdir %s: %s",
-					dir, strerror(errno));
-		if (stat(dir, &st) != 0)
-			return vd_util_err(VERDICT_EIO, errno, "%s: %s", dir,
-					strerror(errno));
-	}
-	if (!S_ISDIR(st.st_mode))
-		return vd_util_err(VERDICT_EINVAL, ENOTDIR, "database %s is not "
-				"a directory", dir);
-
-	pthread_mutex_lock(&registry_mu);
-	for (te = registry; te; te = te->next) {
-		if (te->dev == st.st_dev && te->ino == st.st_ino)
-			break;
-	}
-	if (te) {
-		if (write && !te->write) {
-			pthread_mutex_unlock(&registry_mu);
-			return vd_util_err(VERDICT_EBUSY, 0, "database %s is "
-					"already open read-only in this "
-					"process", dir);
-		}
-		te->refs++;
-		pthread_mutex_unlock(&registry_mu);
-		*out = te;
-		return VERDICT_OK;
-	}
-	te = aligned_alloc(_Alignof(tbl_env), sizeof(*te));
-	if (te)
-		memset(te, 0, sizeof(*te));
-	if (te == NULL || (te->dir = strdup(dir)) == NULL) {
-		pthread_mutex_unlock(&registry_mu);
-		free(te);
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-	}
-	te->dev = st.st_dev;
-	te->ino = st.st_ino;
-	te->write = write;
-	te->refs = 1;
-	te->gen = fork_gen;
-	if (lg)
-		te->lg = *lg;
-	pthread_mutex_init(&te->mu, NULL);
-	for (int i = 0; i < LMDB_ENV_SHARDS; i++)
-		pthread_mutex_init(&te->sh[i].mu, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&te->drained, &ca);
-		pthread_condattr_destroy(&ca);
-	}
-	rc = env_open(te, mode);
-	if (rc != VERDICT_OK) {
-		pthread_mutex_unlock(&registry_mu);
-		if (te->env)
-			mdb_env_close(te->env);
-		pthread_mutex_destroy(&te->mu);
-		for (int i = 0; i < LMDB_ENV_SHARDS; i++)
-			pthread_mutex_destroy(&te->sh[i].mu);
-		pthread_cond_destroy(&te->drained);
-		free(te->dir);
-		free(te);
-		return rc;
-	}
-	if (write)
-		env_fix_mode(te, mode, group);
-	te->next = registry;
-	registry = te;
-	pthread_mutex_unlock(&registry_mu);
-	*out = te;
 	return VERDICT_OK;
 }
 
@@ -397,11 +305,135 @@ env_reader_new(tbl_env *te, tbl_reader **out)
 	return 0;
 }
 
+/* env_dir - stat the database directory (create: make it) */
+static int
+env_dir(const char *dir, int create, unsigned mode, struct stat *st)
+{
+	if (stat(dir, st) != 0) {
+		if (errno != ENOENT || !create)
+			return vd_util_err(errno == ENOENT ? VERDICT_ENOENT :
+					VERDICT_EPERM, errno,
+					"database directory %s: %s", dir,
+					strerror(errno));
+		/* a directory: add x wherever the mode gives r */
+		if (mkdir(dir, (mode | (mode & 0444) >> 2) & 0777) != 0 &&
+		    errno != EEXIST)
+			return vd_util_err(VERDICT_EPERM, errno, "mkdir %s: %s",
+					dir, strerror(errno));
+		if (stat(dir, st) != 0)
+			return vd_util_err(VERDICT_EIO, errno, "%s: %s", dir,
+					strerror(errno));
+	}
+	if (!S_ISDIR(st->st_mode))
+		return vd_util_err(VERDICT_EINVAL, ENOTDIR, "database %s is "
+				"not a directory", dir);
+	return VERDICT_OK;
+}
+
+/* env_new - a registry entry for dir, not open yet; NULL: no memory */
+static tbl_env *
+env_new(const char *dir, const struct stat *st, int write,
+	const vd_logger *lg)
+{
+	pthread_condattr_t ca;
+	tbl_env *te = aligned_alloc(_Alignof(tbl_env), sizeof(*te));
+
+	if (te == NULL)
+		return NULL;
+	memset(te, 0, sizeof(*te));
+	if ((te->dir = strdup(dir)) == NULL) {
+		free(te);
+		return NULL;
+	}
+	te->dev = st->st_dev;
+	te->ino = st->st_ino;
+	te->write = write;
+	te->refs = 1;
+	te->gen = fork_gen;
+	if (lg)
+		te->lg = *lg;
+	pthread_mutex_init(&te->mu, NULL);
+	for (int i = 0; i < LMDB_ENV_SHARDS; i++)
+		pthread_mutex_init(&te->sh[i].mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&te->drained, &ca);
+	pthread_condattr_destroy(&ca);
+	return te;
+}
+
+/* env_free - close and free an entry that left the registry */
+static void
+env_free(tbl_env *te)
+{
+	tbl_reader *r;
+
+	for (int i = 0; i < LMDB_ENV_SHARDS; i++) {
+		while ((r = te->sh[i].free) != NULL) {
+			te->sh[i].free = r->next;
+			env_reader_close(r);
+		}
+		pthread_mutex_destroy(&te->sh[i].mu);
+	}
+	if (te->env)
+		mdb_env_close(te->env);
+	pthread_mutex_destroy(&te->mu);
+	pthread_cond_destroy(&te->drained);
+	free(te->dir);
+	free(te);
+}
+
+int
+vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
+		 const char *group, const vd_logger *lg, tbl_env **out)
+{
+	struct stat st;
+	tbl_env *te;
+	int rc;
+
+	pthread_once(&atfork_once, env_atfork_init);
+	*out = NULL;
+	if ((rc = env_dir(dir, create, mode, &st)) != VERDICT_OK)
+		return rc;
+	pthread_mutex_lock(&registry_mu);
+	for (te = registry; te; te = te->next) {
+		if (te->dev == st.st_dev && te->ino == st.st_ino)
+			break;
+	}
+	if (te) {
+		if (write && !te->write) {
+			pthread_mutex_unlock(&registry_mu);
+			return vd_util_err(VERDICT_EBUSY, 0, "database %s is "
+					"already open read-only in this "
+					"process", dir);
+		}
+		te->refs++;
+		pthread_mutex_unlock(&registry_mu);
+		*out = te;
+		return VERDICT_OK;
+	}
+	if ((te = env_new(dir, &st, write, lg)) == NULL) {
+		pthread_mutex_unlock(&registry_mu);
+		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	}
+	if ((rc = env_open(te, mode)) != VERDICT_OK) {
+		pthread_mutex_unlock(&registry_mu);
+		env_free(te);
+		return rc;
+	}
+	if (write)
+		env_fix_mode(te, mode, group);
+	te->next = registry;
+	registry = te;
+	pthread_mutex_unlock(&registry_mu);
+	*out = te;
+	return VERDICT_OK;
+}
+
 void
 vd_lmdb_env_close(tbl_env *te)
 {
 	tbl_env **pp;
-	tbl_reader *r;
 
 	if (te == NULL)
 		return;
@@ -419,18 +451,7 @@ vd_lmdb_env_close(tbl_env *te)
 		}
 	}
 	pthread_mutex_unlock(&registry_mu);
-	for (int i = 0; i < LMDB_ENV_SHARDS; i++) {
-		while ((r = te->sh[i].free) != NULL) {
-			te->sh[i].free = r->next;
-			env_reader_close(r);
-		}
-		pthread_mutex_destroy(&te->sh[i].mu);
-	}
-	mdb_env_close(te->env);
-	pthread_mutex_destroy(&te->mu);
-	pthread_cond_destroy(&te->drained);
-	free(te->dir);
-	free(te);
+	env_free(te);
 }
 
 /* ------------------------------------------------------------- readers */

@@ -20,7 +20,7 @@
 
 #include "util.h"
 
-#define LMDB_ENV_MAXREADERS 4096	/* one value for every process: see doc */
+#define LMDB_ENV_MAXREADERS 4096	/* every process must use this value */
 #define LMDB_ENV_SHARDS 8
 #define LMDB_ENV_CURSORS 2	/* cursors a pooled reader keeps (index.h) */
 
