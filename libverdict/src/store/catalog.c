@@ -29,7 +29,6 @@
 #include "index_rebuild.h"
 #include "le_bytes.h"
 
-#define db_err vd_lmdb_env_err
 
 int
 vd_catalog_name_ok(const char *name)
@@ -57,7 +56,7 @@ vd_catalog_open(MDB_txn *txn, tbl_env *te)
 	if (rc == MDB_NOTFOUND)
 		return vd_lmdb_env_no_tables(te);
 	if (rc != 0)
-		return db_err(rc, "open tables");
+		return vd_lmdb_env_err(rc, "open tables");
 	return VERDICT_OK;
 }
 
@@ -164,14 +163,14 @@ vd_catalog_table_id(tbl_env *te, const char *name, uint16_t *id, int *kind)
 		return vd_util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
 				"(use a-z, 0-9, _ and -, at most 64)", name);
 	if ((rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return db_err(rc, te->dir);
+		return vd_lmdb_env_err(rc, te->dir);
 	rc = vd_catalog_get(txn, te, name, &m);
 	mdb_txn_abort(txn);
 	if (rc == MDB_NOTFOUND || (rc == 0 && !m.live))
 		return vd_util_err(VERDICT_ENOENT, 0, "no table \"%s\" in %s",
 				name, te->dir);
 	if (rc != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	*id = m.id;
 	*kind = m.kind;
 	return VERDICT_OK;
@@ -186,10 +185,10 @@ vd_catalog_list(tbl_env *te, int (*cb)(const tbl_info *, void *), void *arg)
 	int rc, cbrc = 0;
 
 	if ((rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return db_err(rc, te->dir);
+		return vd_lmdb_env_err(rc, te->dir);
 	if ((rc = mdb_cursor_open(txn, te->meta, &c)) != 0) {
 		mdb_txn_abort(txn);
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	}
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -214,7 +213,7 @@ vd_catalog_list(tbl_env *te, int (*cb)(const tbl_info *, void *), void *arg)
 	if (cbrc)
 		return cbrc;
 	return rc == 0 || rc == MDB_NOTFOUND ? VERDICT_OK :
-	       db_err(rc, "catalogue");
+	       vd_lmdb_env_err(rc, "catalogue");
 }
 
 typedef struct catalog_create_arg {
@@ -236,9 +235,9 @@ catalog_do_create(MDB_txn *txn, tbl_env *te, void *arg)
 		return vd_util_err(VERDICT_EEXIST, 0, "table \"%s\" exists "
 				"already", a->name);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	if ((rc = vd_catalog_live(txn, te, &ls)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	if (ls.n >= CATALOG_TABLES_MAX)
 		return vd_util_err(VERDICT_ERANGE, 0, "at most %d tables",
 				CATALOG_TABLES_MAX);
@@ -258,17 +257,17 @@ catalog_do_create(MDB_txn *txn, tbl_env *te, void *arg)
 		v.mv_size = 2;
 		v.mv_data = b;
 		if ((rc = mdb_put(txn, te->meta, &k, &v, 0)) != 0)
-			return db_err(rc, "catalogue");
+			return vd_lmdb_env_err(rc, "catalogue");
 	}
 	m.kind = a->kind;
 	m.live = 1;
 	m.entries = 0;
 	if ((rc = vd_entries_dbi(txn, m.id, 1, &dbi)) != 0)
-		return db_err(rc, "create table");
+		return vd_lmdb_env_err(rc, "create table");
 	if ((rc = mdb_drop(txn, dbi, 0)) != 0)
-		return db_err(rc, "create table");
+		return vd_lmdb_env_err(rc, "create table");
 	if ((rc = vd_catalog_put(txn, te, a->name, &m)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	return VERDICT_OK;
 }
 
@@ -296,15 +295,15 @@ catalog_do_drop(MDB_txn *txn, tbl_env *te, void *arg)
 	if (rc == MDB_NOTFOUND || (rc == 0 && !m.live))
 		return vd_util_err(VERDICT_ENOENT, 0, "no table \"%s\"", name);
 	if (rc != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	if ((rc = vd_entries_dbi(txn, m.id, 0, &dbi)) == 0)
 		rc = mdb_drop(txn, dbi, 0);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return db_err(rc, "drop");
+		return vd_lmdb_env_err(rc, "drop");
 	m.live = 0;
 	m.entries = 0;
 	if ((rc = vd_catalog_put(txn, te, name, &m)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	return vd_index_rebuild_all(txn, te);
 }
 
@@ -328,9 +327,9 @@ vd_catalog_open_table(MDB_txn *txn, tbl_env *te, const char *name,
 				"it with 'verdict table create %s --kind "
 				"block|allow')", name, name);
 	if (rc != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	if ((rc = vd_entries_dbi(txn, m->id, 0, dbi)) != 0)
-		return db_err(rc, "table");
+		return vd_lmdb_env_err(rc, "table");
 	return VERDICT_OK;
 }
 
@@ -342,7 +341,7 @@ vd_catalog_walk(MDB_txn *txn, tbl_env *te, catalog_walk_fn fn, void *arg)
 	int rc, frc = VERDICT_OK;
 
 	if ((rc = mdb_cursor_open(txn, te->meta, &mc)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	rc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0; rc = mdb_cursor_get(mc, &k, &v, MDB_NEXT)) {
 		catalog_rec m;
@@ -374,6 +373,6 @@ vd_catalog_walk(MDB_txn *txn, tbl_env *te, catalog_walk_fn fn, void *arg)
 	if (frc != VERDICT_OK)
 		return frc;
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	return VERDICT_OK;
 }

@@ -31,7 +31,6 @@
 #include "index_rebuild.h"
 #include "le_bytes.h"
 
-#define db_err vd_lmdb_env_err
 
 int
 vd_entries_dbi(MDB_txn *txn, uint16_t id, int create, MDB_dbi *dbi)
@@ -125,9 +124,9 @@ entries_do_add(MDB_txn *txn, tbl_env *te, void *arg)
 	v.mv_size = vd_entries_encode(val, a->e);
 	v.mv_data = val;
 	if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
-		return db_err(rc, "add");
+		return vd_lmdb_env_err(rc, "add");
 	if ((rc = vd_catalog_put(txn, te, a->table, &m)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	return vd_index_rebuild_range(txn, te, &a->e->cidr);
 }
 
@@ -161,10 +160,10 @@ entries_do_del(MDB_txn *txn, tbl_env *te, void *arg)
 				buf, a->table);
 	}
 	if (rc != 0)
-		return db_err(rc, "del");
+		return vd_lmdb_env_err(rc, "del");
 	m.entries--;
 	if ((rc = vd_catalog_put(txn, te, a->table, &m)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	return vd_index_rebuild_range(txn, te, a->c);
 }
 
@@ -209,12 +208,12 @@ entries_do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 				"use --force if that is intended", a->table,
 				(unsigned long long)m.entries, a->n);
 	if (!a->merge && (rc = mdb_drop(txn, dbi, 0)) != 0)
-		return db_err(rc, "import");
+		return vd_lmdb_env_err(rc, "import");
 	/* one cursor for every put: appended through a cursor that stays
 	 * at the end, a put skips the descent from the root that mdb_put()
 	 * makes (a dirty-page list search a level, for every entry) */
 	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
-		return db_err(rc, "import");
+		return vd_lmdb_env_err(rc, "import");
 	vd_bulk_it_init(&it, a->b);
 	while (vd_bulk_it_next(&it, &e)) {
 		vd_entries_key(key, &e.cidr);
@@ -225,16 +224,16 @@ entries_do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 		rc = mdb_cursor_put(c, &k, &v, a->merge ? 0 : MDB_APPEND);
 		if (rc != 0) {
 			mdb_cursor_close(c);
-			return db_err(rc, "import");
+			return vd_lmdb_env_err(rc, "import");
 		}
 	}
 	mdb_cursor_close(c);
 	if ((rc = mdb_stat(txn, dbi, &st)) != 0)
-		return db_err(rc, "import");
+		return vd_lmdb_env_err(rc, "import");
 	m.entries = st.ms_entries;
 	a->total = st.ms_entries;
 	if ((rc = vd_catalog_put(txn, te, a->table, &m)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	if (a->merge)
 		return vd_index_rebuild_all(txn, te);
 	return vd_index_rebuild_bulk(txn, te, m.id, a->b);
@@ -280,11 +279,11 @@ vd_entries_dump(tbl_env *te, const char *table,
 	int rc, cbrc = 0;
 
 	if ((rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return db_err(rc, te->dir);
+		return vd_lmdb_env_err(rc, te->dir);
 	if ((rc = vd_catalog_open_table(txn, te, table, &m, &dbi)) != 0)
 		goto out;
 	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0) {
-		rc = db_err(rc, "dump");
+		rc = vd_lmdb_env_err(rc, "dump");
 		goto out;
 	}
 	/* pass 0: IPv4; pass 1: IPv6 before it; pass 2: IPv6 after it */
@@ -315,7 +314,7 @@ vd_entries_dump(tbl_env *te, const char *table,
 				break;
 		}
 		if (r != 0 && r != MDB_NOTFOUND) {
-			rc = db_err(r, "dump");
+			rc = vd_lmdb_env_err(r, "dump");
 			goto out;
 		}
 	}
@@ -358,7 +357,7 @@ entries_expire_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 	}
 	mdb_cursor_close(c);
 	if (r != 0 && r != MDB_NOTFOUND)
-		return db_err(r, "expire");
+		return vd_lmdb_env_err(r, "expire");
 	m->entries -= purged;
 	a->purged += purged;
 	return VERDICT_OK;

@@ -27,7 +27,6 @@
 #include "index_v4.h"
 #include "le_bytes.h"
 
-#define db_err vd_lmdb_env_err
 
 static const uint8_t v4_lo[16] = { [10] = 0xff, [11] = 0xff };
 
@@ -51,13 +50,13 @@ vd_index_open(MDB_txn *txn, tbl_env *te)
 	if (rc == MDB_NOTFOUND)
 		return vd_lmdb_env_no_tables(te);
 	if (rc != 0)
-		return db_err(rc, "open tables");
+		return vd_lmdb_env_err(rc, "open tables");
 	rc = mdb_dbi_open(txn, INDEX_V4_DB, MDB_INTEGERKEY | create,
 			  &te->cdbi[IX_DB4]);
 	if (rc == MDB_NOTFOUND)
 		return index_err_old(te);
 	if (rc != 0)
-		return db_err(rc, "open tables");
+		return vd_lmdb_env_err(rc, "open tables");
 	rc = vd_catalog_format(txn, te, &fmt);
 	if (rc == 0 && fmt < INDEX_FORMAT) {
 		/* an index of an older format: the entries are the truth */
@@ -158,7 +157,7 @@ vd_index_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
 	if (rc == MDB_NOTFOUND)
 		return VERDICT_OK;
 	if (rc != 0)
-		return db_err(rc, "lookup");
+		return vd_lmdb_env_err(rc, "lookup");
 	if (v4) {
 		const uint8_t *part;
 		size_t plen;
@@ -207,7 +206,8 @@ index_walk6(tbl_reader *r, const uint8_t *from, const uint8_t *to,
 			     v.mv_size - (INDEX_HDR6 - 1), arg)) != 0)
 			return rc;
 	}
-	return rc == MDB_NOTFOUND ? VERDICT_OK : db_err(rc, "index walk");
+	return rc == MDB_NOTFOUND ? VERDICT_OK :
+	       vd_lmdb_env_err(rc, "index walk");
 }
 
 /* index_walk4 - every IPv4 interval, block by block. */
@@ -235,7 +235,8 @@ index_walk4(tbl_reader *r, tbl_interval_fn cb, void *arg)
 				return rc;
 		}
 	}
-	return rc == MDB_NOTFOUND ? VERDICT_OK : db_err(rc, "index walk");
+	return rc == MDB_NOTFOUND ? VERDICT_OK :
+	       vd_lmdb_env_err(rc, "index walk");
 }
 
 /* vd_index_walk - in address order: the IPv6 intervals below

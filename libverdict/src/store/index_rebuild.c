@@ -35,7 +35,6 @@
 #include "index_v4.h"
 #include "sweep.h"
 
-#define db_err vd_lmdb_env_err
 
 /* rebuild_put6 - one IPv6 interval ending at e, its value in the 16-byte
  * form (start[16] | table part), into idx. */
@@ -85,7 +84,7 @@ rebuild_append(const vaddr *s, const vaddr *e, const uint8_t *val,
 
 		rc = mdb_cursor_put(o->c6, &k, &v, MDB_APPEND);
 	}
-	return rc ? db_err(rc, "index write") : VERDICT_OK;
+	return rc ? vd_lmdb_env_err(rc, "index write") : VERDICT_OK;
 }
 
 /* One sorted stream of entries for the merge: an entry db, or the bulk
@@ -164,10 +163,10 @@ vd_index_rebuild_bulk(MDB_txn *txn, tbl_env *te, uint16_t aid,
 	int rc;
 
 	if ((rc = vd_catalog_live(txn, te, &ls)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	if ((rc = mdb_drop(txn, te->cdbi[IX_DB6], 0)) != 0 ||
 	    (rc = mdb_drop(txn, te->cdbi[IX_DB4], 0)) != 0)
-		return db_err(rc, "index reset");
+		return vd_lmdb_env_err(rc, "index reset");
 	if ((xs = calloc(ls.n + 1, sizeof(*xs))) == NULL ||
 	    (o = malloc(sizeof(*o))) == NULL) {
 		free(xs);
@@ -176,7 +175,7 @@ vd_index_rebuild_bulk(MDB_txn *txn, tbl_env *te, uint16_t aid,
 	if ((rc = mdb_cursor_open(txn, te->cdbi[IX_DB6], &o->c6)) != 0) {
 		free(xs);
 		free(o);
-		return db_err(rc, "index write");
+		return vd_lmdb_env_err(rc, "index write");
 	}
 	vd_index_v4_w_init(&o->w, txn, te->cdbi[IX_DB4], MDB_APPEND);
 	vd_sweep_init(&sw, NULL, NULL, rebuild_append, o);
@@ -185,7 +184,7 @@ vd_index_rebuild_bulk(MDB_txn *txn, tbl_env *te, uint16_t aid,
 			vd_bulk_it_init(&xs[i].it, b);
 		} else if ((rc = mdb_cursor_open(txn, ls.dbi[i],
 						 &xs[i].cur)) != 0) {
-			rc = db_err(rc, "entries");
+			rc = vd_lmdb_env_err(rc, "entries");
 			break;
 		}
 		rebuild_src_next(&xs[i], 1);
@@ -195,7 +194,7 @@ vd_index_rebuild_bulk(MDB_txn *txn, tbl_env *te, uint16_t aid,
 	if (rc == 0)
 		rc = vd_sweep_finish(&sw);
 	if (rc == 0 && (rc = vd_index_v4_w_flush(&o->w)) != 0)
-		rc = db_err(rc, "index write");
+		rc = vd_lmdb_env_err(rc, "index write");
 	for (size_t i = 0; i < ls.n; i++)
 		if (xs[i].cur)
 			mdb_cursor_close(xs[i].cur);
@@ -278,7 +277,7 @@ rebuild_inside(MDB_txn *txn, MDB_dbi dbi, uint16_t tid, const vcidr *r,
 
 	vd_entries_key(key, r);
 	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
-		return db_err(rc, "entries");
+		return vd_lmdb_env_err(rc, "entries");
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (vd_entries_decode(&k, &v, &e) != 0)
@@ -292,7 +291,7 @@ rebuild_inside(MDB_txn *txn, MDB_dbi dbi, uint16_t tid, const vcidr *r,
 	}
 	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return db_err(rc, "entries");
+		return vd_lmdb_env_err(rc, "entries");
 	return VERDICT_OK;
 }
 
@@ -319,7 +318,7 @@ rebuild_span(MDB_txn *txn, tbl_env *te, const vcidr *r, const vaddr *hi,
 	int rc;
 
 	if ((rc = vd_catalog_live(txn, te, &ls)) != 0)
-		return db_err(rc, "catalogue");
+		return vd_lmdb_env_err(rc, "catalogue");
 	for (size_t t = 0; t < ls.n; t++) {
 		if ((rc = rebuild_covering(txn, ls.dbi[t], ls.id[t], r,
 					   &es)) != 0 ||
@@ -360,7 +359,7 @@ rebuild_write4(MDB_txn *txn, tbl_env *te, const vaddr *lo, const vaddr *hi,
 	rc = vd_index_v4_replace(txn, te->cdbi[IX_DB4], vd_index_v4_key(lo),
 				 vd_index_v4_key(hi), nv, so->n);
 	free(nv);
-	return rc ? db_err(rc, "index") : VERDICT_OK;
+	return rc ? vd_lmdb_env_err(rc, "index") : VERDICT_OK;
 }
 
 /* rebuild_cut6 - cut the old IPv6 intervals that overlap [lo, hi]: what
@@ -379,7 +378,8 @@ rebuild_cut6(MDB_txn *txn, tbl_env *te, MDB_cursor *c, const vaddr *lo,
 		if (rc == MDB_NOTFOUND)
 			return VERDICT_OK;
 		if (rc != 0 || v.mv_size < INDEX_HDR6 || k.mv_size != 16)
-			return db_err(rc ? rc : MDB_CORRUPTED, "index");
+			return vd_lmdb_env_err(rc ? rc : MDB_CORRUPTED,
+					       "index");
 		memcpy(oe.b, k.mv_data, 16);
 		memcpy(os.b, v.mv_data, 16);
 		if (vd_addr_cmp(&os, hi) > 0)
@@ -404,7 +404,7 @@ rebuild_cut6(MDB_txn *txn, tbl_env *te, MDB_cursor *c, const vaddr *lo,
 		}
 		free(old);
 		if (rc != 0)
-			return db_err(rc, "index");
+			return vd_lmdb_env_err(rc, "index");
 	}
 }
 
@@ -417,7 +417,7 @@ rebuild_write6(MDB_txn *txn, tbl_env *te, const vaddr *lo, const vaddr *hi,
 	int rc;
 
 	if ((rc = mdb_cursor_open(txn, te->cdbi[IX_DB6], &c)) != 0)
-		return db_err(rc, "index");
+		return vd_lmdb_env_err(rc, "index");
 	rc = rebuild_cut6(txn, te, c, lo, hi);
 	mdb_cursor_close(c);
 	for (size_t i = 0; i < so->n && rc == 0; i++) {
@@ -426,7 +426,7 @@ rebuild_write6(MDB_txn *txn, tbl_env *te, const vaddr *lo, const vaddr *hi,
 		memcpy(e.b, so->rec[i], 16);
 		if ((rc = rebuild_put6(txn, te, &e, so->rec[i] + 16,
 				       so->len[i] - 16)) != 0)
-			rc = db_err(rc, "index");
+			rc = vd_lmdb_env_err(rc, "index");
 	}
 	return rc;
 }

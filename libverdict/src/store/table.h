@@ -8,7 +8,6 @@
  *	entries.h	a table's entries: add, del, dump, expire, import
  *	bulk.h		the entries of an import and their sort
  *	index.h		the combined index: probe, walk
- *	listfile.h	list files, parsed
  * Each of those headers describes the part of the on-disk layout its
  * module owns.
  *
