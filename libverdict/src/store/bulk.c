@@ -105,7 +105,7 @@ bulk_room(void **arr, size_t *cap, size_t n, size_t more, size_t size)
 
 int
 vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
-	     uint32_t expires)
+	    uint32_t expires)
 {
 	if (vd_cidr_is_v4(c)) {
 		bulk_item4 *x;

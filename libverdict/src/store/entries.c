@@ -102,8 +102,8 @@ static int
 entries_do_add(MDB_txn *txn, tbl_env *te, void *arg)
 {
 	entries_one_arg *a = arg;
-	uint8_t key[17], val[8 + 4 + 2 + 2 * 255];
-	MDB_val k = { 17, key }, v;
+	uint8_t key[ENTRIES_KEY_LEN], val[ENTRIES_VAL_MAX];
+	MDB_val k = { ENTRIES_KEY_LEN, key }, v;
 	catalog_rec m;
 	MDB_dbi dbi;
 	int rc;
@@ -142,8 +142,8 @@ static int
 entries_do_del(MDB_txn *txn, tbl_env *te, void *arg)
 {
 	entries_one_arg *a = arg;
-	uint8_t key[17];
-	MDB_val k = { 17, key };
+	uint8_t key[ENTRIES_KEY_LEN];
+	MDB_val k = { ENTRIES_KEY_LEN, key };
 	catalog_rec m;
 	MDB_dbi dbi;
 	int rc;
@@ -189,8 +189,8 @@ static int
 entries_do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 {
 	entries_replace_arg *a = arg;
-	uint8_t key[17], val[8 + 4 + 2 + 2 * 255];
-	MDB_val k = { 17, key }, v;
+	uint8_t key[ENTRIES_KEY_LEN], val[ENTRIES_VAL_MAX];
+	MDB_val k = { ENTRIES_KEY_LEN, key }, v;
 	MDB_cursor *c;
 	bulk_it it;
 	tbl_entry e;
@@ -217,7 +217,7 @@ entries_do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 	vd_bulk_it_init(&it, a->b);
 	while (vd_bulk_it_next(&it, &e)) {
 		vd_entries_key(key, &e.cidr);
-		k.mv_size = 17;
+		k.mv_size = ENTRIES_KEY_LEN;
 		k.mv_data = key;
 		v.mv_size = vd_entries_encode(val, &e);
 		v.mv_data = val;
@@ -241,7 +241,7 @@ entries_do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 
 int
 vd_entries_replace(tbl_env *te, const char *table, tbl_bulk *b, int merge,
-	    int shrink_guard, size_t *total)
+		   int shrink_guard, size_t *total)
 {
 	entries_replace_arg a = { table, b, 0, merge, shrink_guard, 0 };
 	int rc;
@@ -291,7 +291,7 @@ vd_entries_dump(tbl_env *te, const char *table,
 		int r;
 
 		if (pass == 0 || pass == 2) {
-			k.mv_size = 17;
+			k.mv_size = ENTRIES_KEY_LEN;
 			k.mv_data = (void *)v4start;
 			r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 		} else {

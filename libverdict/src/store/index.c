@@ -134,14 +134,14 @@ index_part_hit(const uint8_t *val, size_t len, size_t hdr, uint16_t id,
 
 int
 vd_index_val_hit(const uint8_t *val, size_t len, uint16_t id, uint32_t now,
-	    tbl_hit *hit)
+		 tbl_hit *hit)
 {
 	return index_part_hit(val, len, 1, id, now, hit);
 }
 
 int
 vd_index_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
-	  uint32_t now, tbl_hit *hits)
+	       uint32_t now, tbl_hit *hits)
 {
 	MDB_val k, v;
 	uint32_t k4;

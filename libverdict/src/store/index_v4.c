@@ -79,8 +79,8 @@ part_of(const uint8_t *v, size_t len, size_t n, size_t i,
 }
 
 int
-vd_index_v4_find(const void *val, size_t len, uint32_t ip, const uint8_t **part,
-	  size_t *plen)
+vd_index_v4_find(const void *val, size_t len, uint32_t ip,
+		 const uint8_t **part, size_t *plen)
 {
 	const uint8_t *v = val, *ends;
 	size_t n = hdr_n(v, len), lo, cnt;
@@ -273,7 +273,7 @@ keep(index_v4_w *w, const util_recs *o, uint32_t lo, uint32_t hi, int side)
 
 int
 vd_index_v4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
-	     const index_v4_iv *nv, size_t nn)
+		    const index_v4_iv *nv, size_t nn)
 {
 	util_recs o = { 0 };
 	MDB_cursor *c = NULL;

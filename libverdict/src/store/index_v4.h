@@ -68,8 +68,8 @@ typedef struct index_v4_iv {
 
 /*
  * vd_index_v4_find - the part of the interval of the block (val, len)
- * that holds ip.  1 found (*part, *plen set), 0 ip is in a gap, -1 the record is
- * damaged.  Reads nothing outside val[0..len).
+ * that holds ip.  1 found (*part, *plen set), 0 ip is in a gap, -1 the
+ * record is damaged.  Reads nothing outside val[0..len).
  */
 int vd_index_v4_find(const void *val, size_t len, uint32_t ip,
 		     const uint8_t **part, size_t *plen);

@@ -172,8 +172,8 @@ vd_sweep_finish(sweep *sw)
 }
 
 void
-vd_sweep_init(sweep *sw, const vaddr *lo, const vaddr *hi, sweep_emit_fn emit,
-	   void *arg)
+vd_sweep_init(sweep *sw, const vaddr *lo, const vaddr *hi,
+	      sweep_emit_fn emit, void *arg)
 {
 	memset(sw, 0, sizeof(*sw));
 	if (lo)
