@@ -199,6 +199,8 @@ env_check_size(tbl_env *te)
 	return VERDICT_OK;
 }
 
+/* env_open - open te->env (map sized to twice the file), refuse a
+ * truncated file, open the catalogue's and the index's dbs */
 static int
 env_open(tbl_env *te, unsigned mode)
 {
