@@ -24,7 +24,7 @@
  * Lines may end in CRLF and carry trailing white space; a UTF-8 BOM at
  * the start of a buffer is skipped.  An empty buffer is an empty list.
  *
- * Importing a million-line list is a measured path: the common line (a
+ * Importing a large list is a hot path: the common line (a
  * bare CIDR, maybe with "; reason") costs one scan of its bytes and one
  * vd_cidr_parse; there is no allocation and no copy anywhere.  Items point
  * into the caller's buffer.
@@ -266,15 +266,57 @@ try_dshield(struct lf_ctx *cx, const char *s, size_t n, char *why,
 	return 0;
 }
 
+/* What one pass over a trimmed line finds. */
+struct lf_scan {
+	size_t cpos;		/* the first '#' or ';' (has_c) */
+	size_t d;		/* the end of the data, before a comment */
+	int has_c, has_dash;
+	int has_ws, has_tab;	/* white space / a TAB inside the data */
+};
+
+/* scan_line - the comment, dashes and white space of line[b, e) */
+static void
+scan_line(const char *line, size_t b, size_t e, struct lf_scan *sc)
+{
+	size_t ws_at = e, tab_at = e, d;
+
+	sc->has_c = sc->has_dash = 0;
+	sc->cpos = 0;
+	for (size_t i = b; i < e; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if (ch == '#' || ch == ';') {
+			sc->has_c = 1;
+			sc->cpos = i;
+			break;
+		}
+		if (ch == '-')
+			sc->has_dash = 1;
+		else if (is_ws(ch)) {
+			if (ws_at == e)
+				ws_at = i;
+			if (ch == '\t' && tab_at == e)
+				tab_at = i;
+		}
+	}
+	d = sc->has_c ? sc->cpos : e;
+	while (d > b && is_ws((unsigned char)line[d - 1]))
+		d--;
+	/* white space inside the data, not before a comment */
+	sc->has_ws = ws_at < d;
+	sc->has_tab = tab_at < d;
+	sc->d = d;
+}
+
 static int
 parse_line(const char *line, size_t len, size_t lineno,
 	   int (*emit)(const listfile_item *it, void *arg), void *arg,
 	   char *why, size_t whylen)
 {
 	struct lf_ctx cx;
-	size_t b = 0, e = len, i, d, cpos = 0;
-	size_t ws_at = len, tab_at = len;
-	int has_c = 0, has_dash = 0, has_ws, has_tab, rc;
+	struct lf_scan sc;
+	size_t b = 0, e = len, d, cpos;
+	int has_c, has_dash, has_tab, rc;
 	vcidr c;
 
 	trim(line, &b, &e);
@@ -291,29 +333,9 @@ parse_line(const char *line, size_t len, size_t lineno,
 	cx.item.reason_len = 0;
 	cx.item.lineno = lineno;
 
-	for (i = b; i < e; i++) {
-		unsigned char ch = (unsigned char)line[i];
-
-		if (ch == '#' || ch == ';') {
-			has_c = 1;
-			cpos = i;
-			break;
-		}
-		if (ch == '-')
-			has_dash = 1;
-		else if (is_ws(ch)) {
-			if (ws_at == len)
-				ws_at = i;
-			if (ch == '\t' && tab_at == len)
-				tab_at = i;
-		}
-	}
-	d = has_c ? cpos : e;
-	while (d > b && is_ws((unsigned char)line[d - 1]))
-		d--;
-	/* white space inside the data, not before a comment */
-	has_ws = ws_at < d;
-	has_tab = tab_at < d;
+	scan_line(line, b, e, &sc);
+	has_c = sc.has_c, has_dash = sc.has_dash, has_tab = sc.has_tab;
+	cpos = sc.cpos, d = sc.d;
 	if (has_c && line[cpos] == ';') {
 		size_t rb = cpos + 1, re = e;
 
@@ -324,7 +346,7 @@ parse_line(const char *line, size_t len, size_t lineno,
 	}
 
 	/* the common case: one token, an address or a network */
-	if (!has_dash && !has_ws) {
+	if (!has_dash && !sc.has_ws) {
 		rc = vd_cidr_parse(line + b, d - b, &c);
 		if (rc != CIDR_BAD) {
 			emit_one(&cx, &c, rc == CIDR_HOSTBITS);

@@ -1,30 +1,34 @@
 /*
- * blk4.c - IPv4 index intervals packed in blocks (LMDB db idx4p)
+ * index_v4.c - the IPv4 intervals of the index, in page-sized blocks
  *
- *	vd_blk4_find	the interval of a block holding an address (hot path)
- *	vd_blk4_count/get	walk a block
- *	blk4_w_*	write intervals as blocks (rebuild, range replace)
- *	vd_blk4_replace	replace the intervals of an address range
+ *	vd_index_v4_find	the interval holding an address (hot path)
+ *	vd_index_v4_count	intervals of a well-formed block, 0 if damaged
+ *	vd_index_v4_get		one interval of a block
+ *	vd_index_v4_w_*		write ascending intervals as blocks
+ *	vd_index_v4_replace	replace the intervals of an address range
  *
- * The layout is in blk4.h.  Every read of a record checks its sizes
+ * The layout is in index_v4.h.  Every read of a record checks its sizes
  * first: a damaged record is "damaged" (-1 / MDB_CORRUPTED), never a read
  * outside it.  Values are 2-byte aligned in LMDB pages, so integers are
  * read with memcpy.
  *
- * Limits: a record is at most 4 + 12 x BLK4_N bytes of header plus its
- * parts; one interval's part may be large (many tables): its block then
- * holds it alone, on as many overflow pages as it needs.
+ * Diagnostics: none here; callers turn MDB_CORRUPTED and LMDB codes
+ * into VERDICT_EDB with their own words.
+ *
+ * Limits: a record is at most 4 + 12 x INDEX_V4_N bytes of header plus
+ * its parts; one interval's part may be large (many tables): its block
+ * then holds it alone, on as many overflow pages as it needs.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "blk4.h"
+#include "index_v4.h"
 #include "util.h"
 
 #define HDR(n)	(4 + 12 * (size_t)(n))
 
-unsigned vd_blk4_max_n = BLK4_N;
+unsigned vd_index_v4_max_n = INDEX_V4_N;
 
 static uint32_t
 ld32(const uint8_t *p)
@@ -53,7 +57,7 @@ hdr_n(const uint8_t *v, size_t len)
 	if (len < HDR(1))
 		return 0;
 	n = ld16(v);
-	if (n == 0 || n > BLK4_N || len < HDR(n))
+	if (n == 0 || n > INDEX_V4_N || len < HDR(n))
 		return 0;
 	return n;
 }
@@ -75,8 +79,8 @@ part_of(const uint8_t *v, size_t len, size_t n, size_t i,
 }
 
 int
-vd_blk4_find(const void *val, size_t len, uint32_t ip, const uint8_t **part,
-	  size_t *plen)
+vd_index_v4_find(const void *val, size_t len, uint32_t ip,
+		 const uint8_t **part, size_t *plen)
 {
 	const uint8_t *v = val, *ends;
 	size_t n = hdr_n(v, len), lo, cnt;
@@ -110,7 +114,7 @@ vd_blk4_find(const void *val, size_t len, uint32_t ip, const uint8_t **part,
 }
 
 size_t
-vd_blk4_count(const void *val, size_t len)
+vd_index_v4_count(const void *val, size_t len)
 {
 	const uint8_t *v = val;
 	size_t n = hdr_n(v, len);
@@ -131,7 +135,7 @@ vd_blk4_count(const void *val, size_t len)
 }
 
 void
-vd_blk4_get(const void *val, size_t len, size_t i, blk4_iv *iv)
+vd_index_v4_get(const void *val, size_t len, size_t i, index_v4_iv *iv)
 {
 	const uint8_t *v = val;
 	size_t n = ld16(v);
@@ -139,7 +143,7 @@ vd_blk4_get(const void *val, size_t len, size_t i, blk4_iv *iv)
 	iv->end = ld32(v + 4 + 4 * i);
 	iv->start = ld32(v + 4 + 4 * n + 4 * i);
 	if (part_of(v, len, n, i, &iv->part, &iv->plen) != 0) {
-		iv->part = v;	/* not after vd_blk4_count() said ok */
+		iv->part = v;	/* not after vd_index_v4_count() said ok */
 		iv->plen = 0;
 	}
 }
@@ -147,9 +151,9 @@ vd_blk4_get(const void *val, size_t len, size_t i, blk4_iv *iv)
 /* --- writing */
 
 void
-vd_blk4_w_init(blk4_w *w, MDB_txn *txn, MDB_dbi dbi, unsigned flags)
+vd_index_v4_w_init(index_v4_w *w, MDB_txn *txn, MDB_dbi dbi, unsigned flags)
 {
-	memset(w, 0, offsetof(blk4_w, start));
+	memset(w, 0, offsetof(index_v4_w, start));
 	w->txn = txn;
 	w->dbi = dbi;
 	w->flags = flags;
@@ -157,7 +161,7 @@ vd_blk4_w_init(blk4_w *w, MDB_txn *txn, MDB_dbi dbi, unsigned flags)
 }
 
 void
-vd_blk4_w_free(blk4_w *w)
+vd_index_v4_w_free(index_v4_w *w)
 {
 	free(w->parts);
 	w->parts = NULL;
@@ -165,7 +169,7 @@ vd_blk4_w_free(blk4_w *w)
 }
 
 int
-vd_blk4_w_flush(blk4_w *w)
+vd_index_v4_w_flush(index_v4_w *w)
 {
 	size_t n = w->n, h = HDR(n);
 	uint16_t n16 = (uint16_t)n, zero = 0;
@@ -201,15 +205,16 @@ vd_blk4_w_flush(blk4_w *w)
 }
 
 int
-vd_blk4_w_add(blk4_w *w, const blk4_iv *iv)
+vd_index_v4_w_add(index_v4_w *w, const index_v4_iv *iv)
 {
-	unsigned max = vd_blk4_max_n >= 1 && vd_blk4_max_n <= BLK4_N ?
-		       vd_blk4_max_n : BLK4_N;
+	unsigned max = vd_index_v4_max_n >= 1 &&
+		       vd_index_v4_max_n <= INDEX_V4_N ?
+		       vd_index_v4_max_n : INDEX_V4_N;
 	int rc;
 
 	if (w->n > 0 && (w->n >= max ||
-			 HDR(w->n + 1) + w->plen + iv->plen > BLK4_BYTES))
-		if ((rc = vd_blk4_w_flush(w)) != 0)
+			 HDR(w->n + 1) + w->plen + iv->plen > INDEX_V4_BYTES))
+		if ((rc = vd_index_v4_w_flush(w)) != 0)
 			return rc;
 	if (w->plen + iv->plen > w->pcap) {
 		size_t nc = w->pcap ? w->pcap : 2048;
@@ -237,17 +242,17 @@ vd_blk4_w_add(blk4_w *w, const blk4_iv *iv)
 /* keep - the old intervals' pieces on one side of [lo, hi]: before
  * (side 0) or after (side 1) */
 static int
-keep(blk4_w *w, const util_recs *o, uint32_t lo, uint32_t hi, int side)
+keep(index_v4_w *w, const util_recs *o, uint32_t lo, uint32_t hi, int side)
 {
 	int rc;
 
 	for (size_t b = 0; b < o->n; b++) {
-		size_t n = vd_blk4_count(o->rec[b], o->len[b]);
+		size_t n = vd_index_v4_count(o->rec[b], o->len[b]);
 
 		for (size_t i = 0; i < n; i++) {
-			blk4_iv iv;
+			index_v4_iv iv;
 
-			vd_blk4_get(o->rec[b], o->len[b], i, &iv);
+			vd_index_v4_get(o->rec[b], o->len[b], i, &iv);
 			if (side == 0) {
 				if (iv.start >= lo)
 					continue;
@@ -259,7 +264,7 @@ keep(blk4_w *w, const util_recs *o, uint32_t lo, uint32_t hi, int side)
 				if (iv.start <= hi)
 					iv.start = hi + 1;
 			}
-			if ((rc = vd_blk4_w_add(w, &iv)) != 0)
+			if ((rc = vd_index_v4_w_add(w, &iv)) != 0)
 				return rc;
 		}
 	}
@@ -267,17 +272,17 @@ keep(blk4_w *w, const util_recs *o, uint32_t lo, uint32_t hi, int side)
 }
 
 int
-vd_blk4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
-	     const blk4_iv *nv, size_t nn)
+vd_index_v4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
+		    const index_v4_iv *nv, size_t nn)
 {
 	util_recs o = { 0 };
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
-	blk4_w w;
+	index_v4_w w;
 	uint32_t k4 = lo;
 	int rc;
 
-	vd_blk4_w_init(&w, txn, dbi, 0);
+	vd_index_v4_w_init(&w, txn, dbi, 0);
 	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
 		goto out;
 	/* the blocks from the first whose last end >= lo, while they start
@@ -295,7 +300,7 @@ vd_blk4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
 		if (rc != 0)
 			goto out;
 		if (k.mv_size != 4 ||
-		    (n = vd_blk4_count(v.mv_data, v.mv_size)) == 0) {
+		    (n = vd_index_v4_count(v.mv_data, v.mv_size)) == 0) {
 			rc = MDB_CORRUPTED;
 			goto out;
 		}
@@ -314,15 +319,15 @@ vd_blk4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
 	if ((rc = keep(&w, &o, lo, hi, 0)) != 0)
 		goto out;
 	for (size_t i = 0; i < nn; i++)
-		if ((rc = vd_blk4_w_add(&w, &nv[i])) != 0)
+		if ((rc = vd_index_v4_w_add(&w, &nv[i])) != 0)
 			goto out;
 	if ((rc = keep(&w, &o, lo, hi, 1)) != 0 ||
-	    (rc = vd_blk4_w_flush(&w)) != 0)
+	    (rc = vd_index_v4_w_flush(&w)) != 0)
 		goto out;
 out:
 	if (c)
 		mdb_cursor_close(c);
-	vd_blk4_w_free(&w);
+	vd_index_v4_w_free(&w);
 	vd_util_recs_free(&o);
 	return rc;
 }

@@ -1,0 +1,385 @@
+/*
+ * bulk.c - the entries of an import, and the sort that orders them
+ *
+ *	vd_bulk_init/add/join/free	collect the entries of an import
+ *	vd_bulk_sort			both families into key order
+ *	vd_bulk_distinct		count the distinct CIDRs
+ *	vd_bulk_it_init/next		the sorted entries, in key order
+ *
+ * The sorts are stable radix sorts, most significant byte first, then
+ * least significant byte first within each bucket: the first pass
+ * scatters the items by the top byte of the address into 256 buckets,
+ * and the passes over the other bytes then run on one bucket at a time,
+ * in the core's cache, where byte-wide passes over the whole array would
+ * read and scatter all of it once a byte.  A byte that is the same in
+ * every item of a bucket costs a count and no move.  The two families
+ * sort on two threads when the bulk is large (BULK_THREADS_MIN).
+ *
+ * Diagnostics: out of memory only (VERDICT_ENOMEM).
+ *
+ * Limits: the arrays are reserved address space (vd_util_bigreserve),
+ * grown by doubling; the sort needs a scratch array as large as the
+ * family it sorts.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "bulk.h"
+#include "index_v4.h"
+#include "util.h"
+
+_Static_assert(sizeof(bulk_item4) == 32, "bulk_item4 is 32 bytes");
+_Static_assert(sizeof(bulk_item6) == 40, "bulk_item6 is 40 bytes");
+
+static const uint8_t bulk_v4_lo[12] = { [10] = 0xff, [11] = 0xff };
+
+/* bulk_item_reason - where an item's reason is: in it, or behind its pointer */
+static inline const char *
+bulk_item_reason(const char *r, uint8_t inl)
+{
+	const char *p;
+
+	if (inl)
+		return r;
+	memcpy(&p, r, sizeof(p));
+	return p;
+}
+
+/* bulk_item_set_reason - the reason into the item, or a pointer to it */
+static inline void
+bulk_item_set_reason(char *r, size_t room, uint8_t *inl, const char *reason,
+		size_t rlen)
+{
+	*inl = rlen <= room;
+	if (*inl)
+		memcpy(r, reason, rlen);
+	else
+		memcpy(r, &reason, sizeof(reason));
+}
+
+int
+vd_bulk_init(tbl_bulk *b, size_t hint, uint64_t added, const char *origin)
+{
+	memset(b, 0, sizeof(*b));
+	b->added = added;
+	b->origin = origin;
+	b->olen = (uint8_t)strlen(origin);
+	b->cap4 = hint + 16;
+	b->cap6 = hint + 16;
+	b->v4 = vd_util_bigreserve(b->cap4 * sizeof(*b->v4));
+	b->v6 = vd_util_bigreserve(b->cap6 * sizeof(*b->v6));
+	if (b->v4 == NULL || b->v6 == NULL) {
+		vd_bulk_free(b);
+		return VERDICT_ENOMEM;
+	}
+	return 0;
+}
+
+void
+vd_bulk_free(tbl_bulk *b)
+{
+	vd_util_bigfree(b->v4, b->cap4 * sizeof(*b->v4));
+	vd_util_bigfree(b->v6, b->cap6 * sizeof(*b->v6));
+	b->v4 = NULL;
+	b->v6 = NULL;
+	b->n4 = b->cap4 = b->n6 = b->cap6 = 0;
+}
+
+/* bulk_room - room for more items of a family: grow (x2 or to fit) */
+static int
+bulk_room(void **arr, size_t *cap, size_t n, size_t more, size_t size)
+{
+	size_t nc = *cap;
+	void *na;
+
+	if (n + more <= *cap)
+		return 0;
+	while (nc < n + more)
+		nc = nc ? nc * 2 : 1024;
+	if ((na = vd_util_bigresize(*arr, *cap * size, nc * size)) == NULL)
+		return VERDICT_ENOMEM;
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
+int
+vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
+	    uint32_t expires)
+{
+	if (vd_cidr_is_v4(c)) {
+		bulk_item4 *x;
+
+		if (b->n4 == b->cap4 && bulk_room((void **)&b->v4, &b->cap4,
+						  b->n4, 1, sizeof(*x)))
+			return VERDICT_ENOMEM;
+		x = &b->v4[b->n4++];
+		x->key = (uint64_t)vd_index_v4_key(&c->net) << 8 | c->plen;
+		x->expires = expires;
+		x->rlen = (uint8_t)rlen;
+		bulk_item_set_reason(x->r, sizeof(x->r), &x->inl, reason, rlen);
+	} else {
+		bulk_item6 *x;
+
+		if (b->n6 == b->cap6 && bulk_room((void **)&b->v6, &b->cap6,
+						  b->n6, 1, sizeof(*x)))
+			return VERDICT_ENOMEM;
+		x = &b->v6[b->n6++];
+		memcpy(x->key, c->net.b, 16);
+		x->key[16] = c->plen;
+		x->rlen = (uint8_t)rlen;
+		x->expires = expires;
+		bulk_item_set_reason(x->r, sizeof(x->r), &x->inl, reason, rlen);
+	}
+	return 0;
+}
+
+int
+vd_bulk_join(tbl_bulk *b, const tbl_bulk *more)
+{
+	if (bulk_room((void **)&b->v4, &b->cap4, b->n4, more->n4,
+		      sizeof(*b->v4)) ||
+	    bulk_room((void **)&b->v6, &b->cap6, b->n6, more->n6,
+		      sizeof(*b->v6)))
+		return VERDICT_ENOMEM;
+	if (more->n4)
+		memcpy(b->v4 + b->n4, more->v4, more->n4 * sizeof(*b->v4));
+	if (more->n6)
+		memcpy(b->v6 + b->n6, more->v6, more->n6 * sizeof(*b->v6));
+	b->n4 += more->n4;
+	b->n6 += more->n6;
+	return 0;
+}
+
+/* --- sort */
+
+/* bulk_lsd4 - the items of one bucket by key bytes 0..3 (plen and the three
+ * low address bytes), x through scratch y; returns where they end up */
+static bulk_item4 *
+bulk_lsd4(bulk_item4 *x, bulk_item4 *y, size_t m)
+{
+	for (int pass = 0; pass < 4; pass++) {
+		size_t count[257] = { 0 };
+		int sh = pass * 8;
+		bulk_item4 *sw;
+
+		for (size_t i = 0; i < m; i++)
+			count[((x[i].key >> sh) & 0xff) + 1]++;
+		if (count[((x[0].key >> sh) & 0xff) + 1] == m)
+			continue;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < m; i++)
+			y[count[(x[i].key >> sh) & 0xff]++] = x[i];
+		sw = x;
+		x = y;
+		y = sw;
+	}
+	return x;
+}
+
+/* MSD_SORT - items of type T into key order in a (tmp: scratch of n):
+ * scatter by TOP(item) into tmp, then each bucket through LSD back
+ * into a (one body for both item types: their keys differ) */
+#define MSD_SORT(T, a, tmp, n, TOP, LSD) do {				\
+	size_t start_[257] = { 0 }, pos_[256];				\
+									\
+	for (size_t i_ = 0; i_ < (n); i_++)				\
+		start_[TOP((a)[i_]) + 1]++;				\
+	for (int b_ = 0; b_ < 256; b_++) {				\
+		start_[b_ + 1] += start_[b_];				\
+		pos_[b_] = start_[b_];					\
+	}								\
+	for (size_t i_ = 0; i_ < (n); i_++)				\
+		(tmp)[pos_[TOP((a)[i_])]++] = (a)[i_];			\
+	for (int b_ = 0; b_ < 256; b_++) {				\
+		size_t lo_ = start_[b_], m_ = start_[b_ + 1] - lo_;	\
+		T *r_;							\
+									\
+		if (m_ == 0)						\
+			continue;					\
+		r_ = m_ > 1 ? LSD((tmp) + lo_, (a) + lo_, m_) :		\
+		     (tmp) + lo_;					\
+		if (r_ != (a) + lo_)					\
+			memcpy((a) + lo_, r_, m_ * sizeof(T));		\
+	}								\
+} while (0)
+
+#define TOP4(x) ((x).key >> 32 & 0xff)	/* the address's top byte */
+#define TOP6(x) ((x).key[0])
+
+/* bulk_radix4 - the IPv4 items into key order, in a (tmp: scratch of n) */
+static void
+bulk_radix4(bulk_item4 *a, bulk_item4 *tmp, size_t n)
+{
+	MSD_SORT(bulk_item4, a, tmp, n, TOP4, bulk_lsd4);
+}
+
+/* bulk_lsd6 - one bucket of IPv6 items by key bytes 16 (plen) down to 1 */
+static bulk_item6 *
+bulk_lsd6(bulk_item6 *x, bulk_item6 *y, size_t m)
+{
+	for (int byte = 16; byte >= 1; byte--) {
+		size_t count[257] = { 0 };
+		bulk_item6 *sw;
+
+		for (size_t i = 0; i < m; i++)
+			count[x[i].key[byte] + 1]++;
+		if (count[x[0].key[byte] + 1] == m)
+			continue;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < m; i++)
+			y[count[x[i].key[byte]]++] = x[i];
+		sw = x;
+		x = y;
+		y = sw;
+	}
+	return x;
+}
+
+/* bulk_radix6 - the IPv6 items into key order, in a (tmp: scratch of n) */
+static void
+bulk_radix6(bulk_item6 *a, bulk_item6 *tmp, size_t n)
+{
+	MSD_SORT(bulk_item6, a, tmp, n, TOP6, bulk_lsd6);
+}
+
+/* One family's sort, for vd_util_par2: sorts arr (n items) in place
+ * through a scratch array of n. */
+typedef struct bulk_sort_job {
+	void *arr;
+	size_t n;
+	int v6, rc;
+} bulk_sort_job;
+
+static void
+bulk_sort_run(void *p)
+{
+	bulk_sort_job *j = p;
+	size_t isz = j->v6 ? sizeof(bulk_item6) : sizeof(bulk_item4);
+	void *tmp;
+
+	j->rc = 0;
+	if (j->n < 2)
+		return;
+	if ((tmp = vd_util_bigalloc(j->n * isz)) == NULL) {
+		j->rc = VERDICT_ENOMEM;
+		return;
+	}
+	if (j->v6)
+		bulk_radix6(j->arr, tmp, j->n);
+	else
+		bulk_radix4(j->arr, tmp, j->n);
+	vd_util_bigfree(tmp, j->n * isz);
+}
+
+/* vd_bulk_sort - both families into key order, each on its own thread
+ * (vd_util_par2); stable, so of equal CIDRs the last added stays last. */
+int
+vd_bulk_sort(tbl_bulk *b)
+{
+	bulk_sort_job sj[2] = {
+		{ b->v4, b->n4, 0, 0 },
+		{ b->v6, b->n6, 1, 0 },
+	};
+
+	if (b->n4 >= 2 && b->n6 >= 2 && b->n4 + b->n6 >= BULK_THREADS_MIN) {
+		vd_util_par2(bulk_sort_run, &sj[0], &sj[1]);
+	} else {
+		bulk_sort_run(&sj[0]);
+		bulk_sort_run(&sj[1]);
+	}
+	if (sj[0].rc || sj[1].rc)
+		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	return VERDICT_OK;
+}
+
+size_t
+vd_bulk_distinct(const tbl_bulk *b)
+{
+	size_t n = 0;
+
+	/* equal CIDRs are next to each other once sorted */
+	for (size_t i = 0; i < b->n4; i++)
+		n += i + 1 == b->n4 || b->v4[i + 1].key != b->v4[i].key;
+	for (size_t i = 0; i < b->n6; i++)
+		n += i + 1 == b->n6 ||
+		     memcmp(b->v6[i + 1].key, b->v6[i].key, 17) != 0;
+	return n;
+}
+
+/* --- iteration */
+
+void
+vd_bulk_it_init(bulk_it *it, const tbl_bulk *b)
+{
+	size_t lo = 0, hi = b->n6;
+
+	/* the first IPv6 item at or above ::ffff:0:0 (none is inside) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(b->v6[mid].key, bulk_v4_lo, 12) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	it->b = b;
+	it->seg = 0;
+	it->i = 0;
+	it->split6 = lo;
+}
+
+/* vd_bulk_it_next - the next entry into *e; 0 at the end */
+int
+vd_bulk_it_next(bulk_it *it, tbl_entry *e)
+{
+	const tbl_bulk *b = it->b;
+
+	for (;;) {
+		size_t end = it->seg == 0 ? it->split6 :
+			     it->seg == 1 ? b->n4 : b->n6;
+
+		if (it->i >= end) {
+			if (it->seg == 2)
+				return 0;
+			/* IPv4 from its start; IPv6 again from split6 */
+			it->i = ++it->seg == 2 ? it->split6 : 0;
+			continue;
+		}
+		if (it->seg == 1) {
+			const bulk_item4 *x = &b->v4[it->i];
+
+			/* equal CIDRs: the last one (the sort is stable) */
+			if (it->i + 1 < end && x[1].key == x->key) {
+				it->i++;
+				continue;
+			}
+			vd_index_v4_addr(&e->cidr.net, (uint32_t)(x->key >> 8 &
+							    0xffffffff));
+			e->cidr.plen = (uint8_t)x->key;
+			e->reason = bulk_item_reason(x->r, x->inl);
+			e->rlen = x->rlen;
+			e->expires = x->expires;
+		} else {
+			const bulk_item6 *x = &b->v6[it->i];
+
+			if (it->i + 1 < end &&
+			    memcmp(x[1].key, x->key, 17) == 0) {
+				it->i++;
+				continue;
+			}
+			memcpy(e->cidr.net.b, x->key, 16);
+			e->cidr.plen = x->key[16];
+			e->reason = bulk_item_reason(x->r, x->inl);
+			e->rlen = x->rlen;
+			e->expires = x->expires;
+		}
+		e->added = b->added;
+		e->origin = b->origin;
+		e->olen = b->olen;
+		it->i++;
+		return 1;
+	}
+}

@@ -1,0 +1,213 @@
+/*
+ * import_t.c - importing a list file: a large list parsed in two halves
+ * gives what one pass gives (warnings in line order, the --max-bad count
+ * over both halves, every entry), and a bulk large enough sorts on two
+ * threads and commits with its writeback helper.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "verdict.h"
+
+static verdict_ctx *
+open_ctx(const char *dir, const char *conf_extra, unsigned flags)
+{
+	static unsigned seq;
+	char text[2048], name[64];
+	char *conf;
+	verdict_ctx *ctx = verdict_new();
+
+	ck_assert_ptr_nonnull(ctx);
+	snprintf(text, sizeof(text), "database = %s\n%s", dir,
+		 conf_extra ? conf_extra : "");
+	/* a file of its own: a reader child and the writing parent must not
+	 * rewrite each other's configuration while it is read */
+	snprintf(name, sizeof(name), "verdict-%ld-%u.conf", (long)getpid(),
+		 seq++);
+	conf = tu_write(dir, name, text);
+	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
+	free(conf);
+	ck_assert_msg(verdict_open(ctx, flags) == VERDICT_OK, "open: %s",
+		      verdict_errdetail());
+	return ctx;
+}
+
+static void
+admin_setup(const char *dir, const char *tables[][2], size_t n)
+{
+	verdict_ctx *ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE |
+				    VERDICT_OPEN_CREATE);
+
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(verdict_table_create(ctx, tables[i][0],
+			      strcmp(tables[i][1], "allow") == 0 ?
+			      VERDICT_TABLE_ALLOW : VERDICT_TABLE_BLOCK) ==
+			      VERDICT_OK, "%s", verdict_errdetail());
+	verdict_free(ctx);
+}
+
+/* expect - check ip, compare verdict, source, cidr, reason ("-" = none) */
+static void
+expect(verdict_ctx *ctx, const char *ip, const char *verdict,
+       const char *source, const char *cidr, const char *reason)
+{
+	verdict_result *r = verdict_result_new();
+	const char *s, *c, *re;
+
+	ck_assert_int_eq(verdict_check(ctx, 1, ip, r), VERDICT_OK);
+	s = verdict_result_source(r);
+	c = verdict_result_cidr(r);
+	re = verdict_result_reason(r);
+	ck_assert_msg(strcmp(verdict_kind_name(verdict_result_kind(r)),
+			     verdict) == 0, "%s: verdict %s, want %s", ip,
+		      verdict_kind_name(verdict_result_kind(r)), verdict);
+	ck_assert_msg(strcmp(s ? s : "-", source) == 0, "%s: source %s, want "
+		      "%s", ip, s ? s : "-", source);
+	ck_assert_msg(strcmp(c ? c : "-", cidr) == 0, "%s: cidr %s, want %s",
+		      ip, c ? c : "-", cidr);
+	ck_assert_msg(strcmp(re ? re : "-", reason) == 0, "%s: reason %s, want"
+		      " %s", ip, re ? re : "-", reason);
+	verdict_result_free(r);
+}
+
+typedef struct warncap {
+	char line[8][160];
+	size_t n;
+} warncap;
+
+static void
+cap_warn(int level, const char *line, void *arg)
+{
+	warncap *c = arg;
+
+	if (level == LOG_WARNING && c->n < 8)
+		snprintf(c->line[c->n++], sizeof(c->line[0]), "%s", line);
+}
+
+/* split_list - a list of nlines lines (well over the 1 MiB split size):
+ * line i (from 1) is 10.h.m.l/32 for i, with a reason, or every 7th
+ * 2001:db8:h:l::/64 (both families sort on their own threads); a bad
+ * line at bad1 and bad2, host bits at hb; no '\n' after the last line */
+static char *
+split_list(const char *dir, size_t nlines, size_t bad1, size_t hb,
+	   size_t bad2)
+{
+	size_t plen = strlen(dir) + sizeof("/split.txt");
+	char *path = malloc(plen);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(path);
+	ck_assert_int_lt(snprintf(path, plen, "%s/split.txt", dir), plen);
+	f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 1; i <= nlines; i++) {
+		if (i == bad1 || i == bad2)
+			fprintf(f, "bad-line-%zu", i);
+		else if (i == hb)
+			fprintf(f, "10.%zu.%zu.%zu/24 ; hostbits", i >> 16,
+				(i >> 8) & 255, i & 255);
+		else if (i % 7 == 5)
+			fprintf(f, "2001:db8:%zx:%zx::/64 ; six %zu", i >> 16,
+				i & 0xffff, i);
+		else
+			fprintf(f, "10.%zu.%zu.%zu/32 ; reason number %zu",
+				i >> 16, (i >> 8) & 255, i & 255, i);
+		if (i < nlines)
+			fputc('\n', f);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+/* The halves give what one pass gives: warnings in line order, the
+ * --max-bad count over both halves stopping at the line that goes over,
+ * every entry of both halves (the last line without '\n' too).  With
+ * 70,000 lines the families also sort on two threads and the commit has
+ * its writeback helper (BULK_THREADS_MIN). */
+START_TEST(import_split)
+{
+	const char *dir = tu_tmpdir();
+	const char *t[][2] = { { "drop", "block" } };
+	const size_t nl = 70000, bad1 = 10, hb = 45000, bad2 = 50000;
+	warncap cap = { .n = 0 };
+	struct stat st;
+	verdict_ctx *ctx;
+	size_t n = 0, w = 0;
+	char *list, *conf, want[4200];
+
+	admin_setup(dir, t, 1);
+	list = split_list(dir, nl, bad1, hb, bad2);
+	ck_assert_int_eq(stat(list, &st), 0);
+	ck_assert_int_ge(st.st_size, 3 << 19);	/* split from 1 MiB */
+	snprintf(want, sizeof(want), "database = %s\n", dir);
+	conf = tu_write(dir, "split.conf", want);
+	ctx = verdict_new();
+	ck_assert_int_eq(verdict_set_log(ctx, cap_warn, &cap), VERDICT_OK);
+	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
+	ck_assert_int_eq(verdict_open(ctx, VERDICT_OPEN_WRITE), VERDICT_OK);
+	/* 2 bad lines, 1 allowed: the second (in the second half) aborts,
+	 * after the host-bits warning before it */
+	ck_assert_int_eq(verdict_import(ctx, "drop", list, 0, 1, NULL, &n, &w),
+			 VERDICT_EBADLIST);
+	ck_assert_uint_eq(cap.n, 3);
+	ck_assert_msg(strstr(cap.line[0], "split.txt:10: ") != NULL, "%s",
+		      cap.line[0]);
+	ck_assert_msg(strstr(cap.line[1], "split.txt:45000: non-null host "
+			     "bits; imported as 10.0.175.0/24") != NULL, "%s",
+		      cap.line[1]);
+	ck_assert_msg(strstr(cap.line[2], "split.txt:50000: ") != NULL, "%s",
+		      cap.line[2]);
+	/* allowed: every other line is in, warnings in order */
+	cap.n = 0;
+	ck_assert_int_eq(verdict_import(ctx, "drop", list, 0, 2, NULL, &n, &w),
+			 VERDICT_OK);
+	ck_assert_uint_eq(n, nl - 2);
+	ck_assert_uint_eq(w, 3);
+	ck_assert_uint_eq(cap.n, 3);
+	ck_assert_msg(strstr(cap.line[2], "split.txt:50000: ") != NULL, "%s",
+		      cap.line[2]);
+	verdict_free(ctx);
+	ctx = open_ctx(dir, "block_tables = drop\n", 0);
+	expect(ctx, "10.0.0.1", "block", "drop", "10.0.0.1/32",
+	       "reason number 1");
+	expect(ctx, "10.0.0.10", "neutral", "-", "-", "-");
+	expect(ctx, "10.0.136.185", "block", "drop", "10.0.136.185/32",
+	       "reason number 35001");
+	expect(ctx, "10.0.175.200", "block", "drop", "10.0.175.0/24",
+	       "hostbits");
+	expect(ctx, "2001:db8:0:c::1", "block", "drop", "2001:db8:0:c::/64",
+	       "six 12");
+	expect(ctx, "2001:db8:0:9c43:1::", "block", "drop",
+	       "2001:db8:0:9c43::/64", "six 40003");
+	expect(ctx, "10.0.0.12", "neutral", "-", "-", "-");
+	expect(ctx, "10.1.17.112", "block", "drop", "10.1.17.112/32",
+	       "reason number 70000");
+	verdict_free(ctx);
+	free(list);
+	free(conf);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("import");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, import_split);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(suite());
+}
