@@ -179,7 +179,7 @@ sites(const char *text, const config_pairlist *names)
 	dnsbl_sites *s;
 	char err[256];
 
-	ck_assert_msg(vd_dnsbl_sites_parse(text, names, &s, err, sizeof(err))
+	ck_assert_msg(vd_sites_parse(text, names, &s, err, sizeof(err))
 		      == VERDICT_OK, "%s", err);
 	return s;
 }
@@ -202,7 +202,7 @@ wait_answering(int port, const char *domain, const char *ip)
 	int i, ok = 0;
 	char err[128];
 
-	if (vd_dnsbl_sites_parse(domain, NULL, &s, err, sizeof(err)) != 0)
+	if (vd_sites_parse(domain, NULL, &s, err, sizeof(err)) != 0)
 		return 0;
 	profile(&p, 1, 0, 300);
 	for (i = 0; i < 50 && !ok; i++) {
@@ -213,7 +213,7 @@ wait_answering(int port, const char *domain, const char *ip)
 		if (!ok)
 			usleep(100000);
 	}
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	return ok;
 }
 
@@ -378,8 +378,8 @@ START_TEST(test_profiles)
 	ck_assert_int_eq(r.settled, !prof_cases[_i].unsettled);
 	ck_assert_int_eq(r.unknown, prof_cases[_i].unsettled);
 	if (prof_cases[_i].answer0)
-		ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), prof_cases[_i].answer0);
-	vd_dnsbl_sites_free(s);
+		ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), prof_cases[_i].answer0);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -405,7 +405,7 @@ START_TEST(test_display_names_and_txt)
 	ck_assert_str_eq(r.txt, "Blocked, see http://bl.test/127.1.0.77");
 	/* the secret name never reaches a log line */
 	ck_assert_ptr_null(strstr(logbuf, "bl.test "));
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -426,12 +426,12 @@ START_TEST(test_ipv6)
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
 				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 2);
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "127.0.0.3");
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), "127.0.0.3");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[1]), "NXDOMAIN");
 	ck_assert_int_gt(count_lines(rbl_log, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
 				     "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.v6.test"),
 			 0);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -451,10 +451,10 @@ START_TEST(test_wild_rbldnsd)
 				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 0);
 	ck_assert_int_eq(r.settled, 1);
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "wild (lists 127.0.0.1)");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), "wild (lists 127.0.0.1)");
 	ck_assert_int_eq(r.zones[0].weight, 0);
 	ck_assert_ptr_nonnull(strstr(logbuf, "wild.test lists 127.0.0.1"));
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -477,23 +477,23 @@ START_TEST(test_doctor)
 
 	engine_for(&t, rbl_port, 400);
 	doc[0] = 0;
-	ck_assert_int_eq(vd_dnsbl_doctor(t.e, s, vd_clock_now_ns() + 400000000LL,
+	ck_assert_int_eq(vd_selftest_doctor(t.e, s, vd_clock_now_ns() + 400000000LL,
 				      doc_cb, NULL), 0);
 	ck_assert_str_eq(doc, "bl.test 1 ok|"
 			 "wild.test 0 wild: lists 127.0.0.1 (127.0.0.2)|"
 			 "notest.test 0 does not list 127.0.0.2|");
-	vd_dnsbl_sites_free(s);
-	vd_dnsbl_sites_free(NULL);
+	vd_sites_free(s);
+	vd_sites_free(NULL);
 	s = sites("listed.test silent.test servfail.test", NULL);
 	vd_dnsbl_engine_free(t.e);
 	engine_for(&t, resp_port, 300);
 	doc[0] = 0;
-	ck_assert_int_eq(vd_dnsbl_doctor(t.e, s, vd_clock_now_ns() + 300000000LL,
+	ck_assert_int_eq(vd_selftest_doctor(t.e, s, vd_clock_now_ns() + 300000000LL,
 				      doc_cb, NULL), 0);
 	ck_assert_str_eq(doc, "listed.test 1 ok|silent.test 0 not answering|"
 			 "servfail.test 0 127.0.0.1: SERVFAIL; 127.0.0.2: "
 			 "SERVFAIL|");
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -521,10 +521,10 @@ START_TEST(test_cache)
 	ck_assert_int_eq(r.queries, 0);
 	ck_assert_int_eq(r.cache_hits, 2);
 	ck_assert_int_eq(r.score, 1);
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[1]), "NXDOMAIN");
 	ck_assert_int_eq(count_lines(rbl_log, "42.0.1.127.bl.test"), 1);
 	ck_assert_int_eq(count_lines(rbl_log, "42.0.1.127.zen.test"), 1);
-	vd_dnsbl_get_stats(t.e, &st);
+	vd_dnsbl_engine_stats(t.e, &st);
 	ck_assert_uint_eq(st.cache_hits, 2);
 	/* a profile with a shorter max TTL does not see an older answer */
 	p.dnsbl_min_ttl = 0;
@@ -532,7 +532,7 @@ START_TEST(test_cache)
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
 				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.cache_hits, 0);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -569,7 +569,7 @@ sharing_setup(tctx *t, config_profile *p, const dnsbl_sites *s)
 	profile(p, 5, 0, 1000);
 	p->dnsbl_wait_all = 1;
 	doc[0] = 0;
-	vd_dnsbl_doctor(t->e, s, vd_clock_now_ns() + 1000000000LL, doc_cb, NULL);
+	vd_selftest_doctor(t->e, s, vd_clock_now_ns() + 1000000000LL, doc_cb, NULL);
 }
 
 START_TEST(test_shared_flights)
@@ -594,8 +594,8 @@ START_TEST(test_shared_flights)
 		pthread_join(th[i], NULL);
 		queries += args[i].r.queries;
 		ck_assert_msg(args[i].r.score == 2, "score %d: %s %s",
-			      args[i].r.score, vd_dnsbl_zone_answer(&args[i].r.zones[0]),
-			      vd_dnsbl_zone_answer(&args[i].r.zones[1]));
+			      args[i].r.score, vd_dnsbl_check_zone_answer(&args[i].r.zones[0]),
+			      vd_dnsbl_check_zone_answer(&args[i].r.zones[1]));
 	}
 	ck_assert_int_eq(queries, 2);
 	ck_assert_int_eq(count_lines(resp_log, "1.0.4.127.slow.test"), 1);
@@ -615,7 +615,7 @@ START_TEST(test_shared_flights)
 		ck_assert_int_eq(args[i].r.queries, 2);
 	}
 	ck_assert_int_lt(ms_since(t0), 600);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -669,14 +669,14 @@ START_TEST(test_faults)
 	ck_assert_int_eq(r.score, fault_cases[_i].score);
 	ck_assert_int_eq(r.unknown, fault_cases[_i].unknown);
 	ck_assert_str_eq(r.source, "");
-	ck_assert_msg(strcmp(vd_dnsbl_zone_answer(&r.zones[0]), fault_cases[_i].answer) == 0,
+	ck_assert_msg(strcmp(vd_dnsbl_check_zone_answer(&r.zones[0]), fault_cases[_i].answer) == 0,
 		      "%s: answer \"%s\"", fault_cases[_i].label,
-		      vd_dnsbl_zone_answer(&r.zones[0]));
+		      vd_dnsbl_check_zone_answer(&r.zones[0]));
 	if (fault_cases[_i].log)
 		ck_assert_msg(strstr(logbuf, fault_cases[_i].log) != NULL,
 			      "%s: log lacks \"%s\": %s", fault_cases[_i].label,
 			      fault_cases[_i].log, logbuf);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -703,7 +703,7 @@ START_TEST(test_early_termination)
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_int_eq(r.settled, 1);
 	ck_assert_str_eq(r.source, "listed.test");
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "pending");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), "pending");
 	ck_assert_int_eq(r.zones[0].ms, -1);
 	p.dnsbl_wait_all = 1;
 	a = ip4("127.7.0.2");
@@ -714,7 +714,7 @@ START_TEST(test_early_termination)
 	ck_assert_msg(ms >= 380 && ms <= 440, "took %ld ms", ms);
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_int_eq(r.settled, 1);
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "timeout");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), "timeout");
 	/* unsettled: a silent zone that could reach the threshold */
 	p.dnsbl_threshold = 3;
 	p.dnsbl_wait_all = 0;
@@ -726,7 +726,7 @@ START_TEST(test_early_termination)
 	ck_assert_msg(ms >= 280 && ms <= 330, "took %ld ms", ms);
 	ck_assert_int_eq(r.settled, 0);
 	ck_assert_int_eq(r.unknown, 1);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -786,8 +786,8 @@ START_TEST(test_many_equals_single)
 		ck_assert_str_eq(many[i].txt, one[i].txt);
 		ck_assert_uint_eq(many[i].nzones, one[i].nzones);
 		for (d = 0; d < many[i].nzones; d++)
-			ck_assert_str_eq(vd_dnsbl_zone_answer(&many[i].zones[d]),
-					 vd_dnsbl_zone_answer(&one[i].zones[d]));
+			ck_assert_str_eq(vd_dnsbl_check_zone_answer(&many[i].zones[d]),
+					 vd_dnsbl_check_zone_answer(&one[i].zones[d]));
 	}
 	/* the cases the comparison must cover */
 	ck_assert_int_eq(many[1].score, 2 + 1);		/* zen, odd base */
@@ -799,7 +799,7 @@ START_TEST(test_many_equals_single)
 	 * TXT query of #5, a block with its base of 1 */
 	ck_assert_str_eq(many[5].txt, "Blocked, see http://bl.test/127.1.0.3");
 	ck_assert_int_eq(many[0].queries + many[5].queries, 4 + 1);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t1.e);
 	vd_dnsbl_engine_free(t2.e);
 }
@@ -841,7 +841,7 @@ START_TEST(test_many_deadline)
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(r[i].score, 2);
 		ck_assert_int_eq(r[i].settled, 1);
-		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[0]), "pending");
+		ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r[i].zones[0]), "pending");
 	}
 	/* every answer asked for: the batch ends at the deadline.  The
 	 * single-check fault tests hold it to + 10%; a batch of eight is
@@ -859,11 +859,11 @@ START_TEST(test_many_deadline)
 	ck_assert_msg(ms >= 290 && ms <= 450, "took %ld ms", ms);
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(r[i].score, 2);
-		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[0]), "timeout");
-		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[1]),
+		ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r[i].zones[0]), "timeout");
+		ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r[i].zones[1]),
 				 "127.0.0.2");
 	}
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -941,7 +941,7 @@ START_TEST(test_many_shared)
 	ck_assert_int_eq(queries, 2 * N);
 	ck_assert_int_eq(count_lines(resp_log, "1.2.4.127.slow.test"), 1);
 	ck_assert_int_eq(count_lines(resp_log, "8.2.4.127.listed.test"), 1);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST

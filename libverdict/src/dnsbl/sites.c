@@ -1,56 +1,40 @@
 /*
- * dnsbl.c - DNSBL/DNSWL sites: grammar, weights, settledness, answers
+ * sites.c - a profile's DNSBL/DNSWL sites: grammar, weights, display
+ * names, settledness, query names
  *
- *	vd_dnsbl_sites_parse	compile postscreen's dnsbl_sites grammar
- *	vd_dnsbl_sites_free	free compiled sites
- *	vd_dnsbl_sites_memo	per-domain slots the first engine may keep
- *	vd_dnsbl_classify		raw DNS reply -> listed / not listed / unknown
- *	vd_dnsbl_domain_weight	weight a domain's entries add for an answer
- *	vd_dnsbl_settled		can an open answer still cross a threshold?
- *	vd_dnsbl_qname		RFC 5782 query name (IPv4 octets, IPv6 nibbles)
+ *	vd_sites_parse		compile postscreen's dnsbl_sites grammar
+ *	vd_sites_free		free compiled sites
+ *	vd_sites_nzones		distinct domains
+ *	vd_sites_memo		per-domain slots the first engine may keep
+ *	vd_sites_domain		domain i, lower case
+ *	vd_sites_display	its display name (dnsbl_reply_names)
+ *	vd_sites_weight		weight a domain's entries add for an answer
+ *	vd_sites_settled	can an open answer still cross a threshold?
+ *	vd_sites_qname		RFC 5782 query name (IPv4 octets, IPv6 nibbles)
  *
- * Semantics follow Postfix postscreen: a site adds its weight once however
- * many of its A records match; the same domain may appear several times
- * (each entry counts on its own) but is queried once.  Beyond postscreen:
- * a bitmask filter (domain&0.0.0.4), answers that are operator error
- * codes (127.255.255.0/24, DNSWL's 127.0.0.255) or outside 127.0.0.0/8
- * never count and are logged once per minute per zone, and the RFC 5782
- * self-test ignores a zone that lists 127.0.0.1 ("wild").
+ * Semantics follow Postfix postscreen, so that an admin can paste theirs:
+ * a site adds its weight once however many of its A records match; the
+ * same domain may appear several times (each entry counts on its own)
+ * but is queried once.  Beyond postscreen: a bitmask filter
+ * (domain&0.0.0.4) for lists that encode categories in bits.  Secret
+ * domains (DQS keys) get a display name, the only name that reply texts
+ * and logs show.
  *
- * The engine (checks, cache, self-test) is in dnsbl_engine.c.
+ * Diagnostics: vd_sites_parse errors are "offending text: what".
  *
- * Diagnostics: vd_dnsbl_sites_parse errors are "offending text: what".
- * Warnings go through vd_log, rate-limited per zone and kind.
- *
- * Limits: DNSBL_ZONES_MAX domains and DNSBL_ENTRIES_MAX entries a profile;
- * at most DNSBL_ADDR_MAX A records of an answer are kept.  The cache key
- * is the domain, so two profiles sharing a domain share its answers; each
- * profile applies its own TTL clamp when reading them.  Self-test results
- * live in the process only.
+ * Limits: DNSBL_ZONES_MAX domains and DNSBL_ENTRIES_MAX entries a
+ * profile; domains up to DNSBL_DOMAIN_MAX characters (room for the 64
+ * characters of an IPv6 nibble prefix); weights within
+ * +-DNSBL_WEIGHT_MAX; display names up to 127 characters.
  */
-#include <arpa/inet.h>
-#include <arpa/nameser.h>
-#include <ares.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
+#include <strings.h>
 
-#include "dnsbl.h"
-
-/* is_v4 - IPv4-mapped (::ffff:0:0/96); local until addr.c is merged */
-static int
-is_v4(const vaddr *a)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					 0xff, 0xff };
-
-	return memcmp(a->b, pfx, 12) == 0;
-}
-
-/* --- compiled sites -------------------------------------------------- */
+#include "sites.h"
+#include "util.h"
 
 enum { ENT_ANY = 0, ENT_FILTER = 1, ENT_MASK = 2 };
 
@@ -321,7 +305,7 @@ parse_site(dnsbl_sites *s, const char *tok, size_t len,
 }
 
 int
-vd_dnsbl_sites_parse(const char *text, const config_pairlist *reply_names,
+vd_sites_parse(const char *text, const config_pairlist *reply_names,
 		  dnsbl_sites **out, char *err, size_t errlen)
 {
 	dnsbl_sites *s;
@@ -353,19 +337,19 @@ vd_dnsbl_sites_parse(const char *text, const config_pairlist *reply_names,
 }
 
 void
-vd_dnsbl_sites_free(dnsbl_sites *s)
+vd_sites_free(dnsbl_sites *s)
 {
 	free(s);
 }
 
 size_t
-vd_dnsbl_sites_nzones(const dnsbl_sites *s)
+vd_sites_nzones(const dnsbl_sites *s)
 {
 	return s ? s->ndom : 0;
 }
 
 void **
-vd_dnsbl_sites_memo(const dnsbl_sites *s, uint64_t owner)
+vd_sites_memo(const dnsbl_sites *s, uint64_t owner)
 {
 	/* the slots are the one mutable part of the compiled sites: cast */
 	dnsbl_sites *w = (dnsbl_sites *)s;
@@ -379,13 +363,13 @@ vd_dnsbl_sites_memo(const dnsbl_sites *s, uint64_t owner)
 }
 
 const char *
-vd_dnsbl_sites_domain(const dnsbl_sites *s, size_t i)
+vd_sites_domain(const dnsbl_sites *s, size_t i)
 {
 	return i < s->ndom ? s->dom[i].name : NULL;
 }
 
 const char *
-vd_dnsbl_sites_display(const dnsbl_sites *s, size_t i)
+vd_sites_display(const dnsbl_sites *s, size_t i)
 {
 	return i < s->ndom ? s->dom[i].display : NULL;
 }
@@ -423,7 +407,7 @@ entry_match(const dnsbl_entry *e, const dnsbl_answer *a)
 }
 
 int
-vd_dnsbl_domain_weight(const dnsbl_sites *s, size_t d, const dnsbl_answer *a)
+vd_sites_weight(const dnsbl_sites *s, size_t d, const dnsbl_answer *a)
 {
 	size_t i;
 	int w = 0;
@@ -437,12 +421,12 @@ vd_dnsbl_domain_weight(const dnsbl_sites *s, size_t d, const dnsbl_answer *a)
 }
 
 /*
- * vd_dnsbl_settled - the score can still move within [lo, hi]: the block
+ * vd_sites_settled - the score can still move within [lo, hi]: the block
  * outcome is known when lo >= threshold or hi < threshold; the allow
  * outcome (when enabled) when hi <= allow or lo > allow.
  */
 int
-vd_dnsbl_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
+vd_sites_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
 	      int score, const unsigned char *open)
 {
 	long lo = score, hi = score;
@@ -463,14 +447,14 @@ vd_dnsbl_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
 }
 
 int
-vd_dnsbl_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
+vd_sites_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
 	char tmp[80];
 	size_t n = 0;
 	int i, r;
 
-	if (is_v4(ip)) {
+	if (vd_addr_is_v4(ip)) {
 		r = snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", ip->b[15],
 			     ip->b[14], ip->b[13], ip->b[12]);
 		n = (size_t)r;
@@ -489,303 +473,3 @@ vd_dnsbl_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
 	return 0;
 }
 
-/* --- answers --------------------------------------------------------- */
-
-/* skip_name - offset after the (possibly compressed) name at off, or -1 */
-static int
-skip_name(const unsigned char *p, int len, int off)
-{
-	int n = 0;
-
-	while (off < len && n++ < 128) {
-		unsigned c = p[off];
-
-		if (c == 0)
-			return off + 1;
-		if ((c & 0xc0) == 0xc0)
-			return off + 2 <= len ? off + 2 : -1;
-		if (c & 0xc0)
-			return -1;
-		off += 1 + (int)c;
-	}
-	return -1;
-}
-
-static unsigned
-get16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16
-	       | (uint32_t)p[2] << 8 | p[3];
-}
-
-/*
- * negative_ttl - RFC 2308: min(SOA TTL, SOA MINIMUM) of the SOA in the
- * authority section, or 0 when there is none (the caller clamps).
- */
-static uint32_t
-negative_ttl(const unsigned char *p, int len)
-{
-	int off = 12, i, rdlen;
-	unsigned qd, an, ns;
-
-	if (len < 12)
-		return 0;
-	qd = get16(p + 4);
-	an = get16(p + 6);
-	ns = get16(p + 8);
-	for (i = 0; i < (int)qd; i++) {
-		if ((off = skip_name(p, len, off)) < 0 || off + 4 > len)
-			return 0;
-		off += 4;
-	}
-	for (i = 0; i < (int)(an + ns); i++) {
-		if ((off = skip_name(p, len, off)) < 0 || off + 10 > len)
-			return 0;
-		rdlen = (int)get16(p + off + 8);
-		if (i >= (int)an && get16(p + off) == ns_t_soa) {
-			uint32_t ttl = get32(p + off + 4), min;
-			int r = off + 10, end = r + rdlen;
-
-			if (end > len || (r = skip_name(p, end, r)) < 0
-			    || (r = skip_name(p, end, r)) < 0 || r + 20 > end)
-				return 0;
-			min = get32(p + r + 16);
-			return ttl < min ? ttl : min;
-		}
-		off += 10 + rdlen;
-		if (off > len)
-			return 0;
-	}
-	return 0;
-}
-
-/* add_code - sort one A record into listing codes or ignored answers */
-static void
-add_code(dnsbl_answer *out, uint32_t v)
-{
-	unsigned flag = 0;
-
-	if (v >> 24 != 127)
-		flag = DNSBL_IGN_OUTSIDE;
-	else if ((v & 0xffffff00u) == 0x7fffff00u)
-		flag = (v & 0xff) == 252 ? DNSBL_IGN_252
-		     : (v & 0xff) == 254 ? DNSBL_IGN_254
-		     : (v & 0xff) == 255 ? DNSBL_IGN_255 : DNSBL_IGN_OTHER;
-	else if (v == 0x7f0000ffu)
-		flag = DNSBL_IGN_WL255;
-	if (flag) {
-		out->flags |= flag;
-		if (out->nignored < 4)
-			out->ignored[out->nignored++] = v;
-		return;
-	}
-	if (out->naddr < DNSBL_ADDR_MAX)
-		out->addr[out->naddr++] = v;
-}
-
-static void
-parse_txt(const unsigned char *abuf, int alen, dnsbl_answer *out)
-{
-	struct ares_txt_ext *txt = NULL, *t;
-	size_t n = 0, i;
-	int st;
-
-	st = ares_parse_txt_reply_ext(abuf, alen, &txt);
-	if (st == ARES_ENODATA) {
-		out->kind = DNSBL_NXDOMAIN;
-		return;
-	}
-	if (st != ARES_SUCCESS) {
-		out->kind = DNSBL_BAD;
-		return;
-	}
-	/* the strings of the first record, printable ASCII only */
-	for (t = txt; t && n < DNSBL_TXT_MAX; t = t->next) {
-		if (t != txt && t->record_start)
-			break;
-		for (i = 0; i < t->length && n < DNSBL_TXT_MAX; i++) {
-			unsigned char c = t->txt[i];
-
-			out->txt[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-		}
-	}
-	out->txt[n] = 0;
-	out->kind = DNSBL_LISTED;
-	ares_free_data(txt);
-}
-
-void
-vd_dnsbl_classify(const unsigned char *abuf, int alen, int status,
-	       int want_txt, dnsbl_answer *out)
-{
-	struct ares_addrttl at[DNSBL_ADDR_MAX + 4];
-	int nat = DNSBL_ADDR_MAX + 4, i, st;
-	uint32_t ttl = UINT32_MAX;
-
-	memset(out, 0, sizeof(*out));
-	if (abuf == NULL || alen < 0)
-		alen = 0;
-	if (alen >= 12 && (abuf[2] & 0x02))
-		out->truncated = 1;
-	switch (status) {
-	case ARES_SUCCESS:
-		break;
-	case ARES_ENOTFOUND:
-	case ARES_ENODATA:
-		out->kind = out->truncated ? DNSBL_BAD : DNSBL_NXDOMAIN;
-		if (alen)
-			out->ttl = negative_ttl(abuf, alen);
-		return;
-	case ARES_ETIMEOUT:
-		out->kind = DNSBL_TIMEOUT;
-		return;
-	case ARES_ESERVFAIL:
-		out->kind = DNSBL_SERVFAIL;
-		return;
-	case ARES_EREFUSED:
-		out->kind = DNSBL_REFUSED;
-		return;
-	case ARES_EBADRESP:
-	case ARES_EFORMERR:
-		out->kind = DNSBL_BAD;
-		return;
-	default:
-		out->kind = DNSBL_ERROR;
-		return;
-	}
-	if (out->truncated || alen < 12) {
-		out->kind = DNSBL_BAD;
-		return;
-	}
-	if (want_txt) {
-		parse_txt(abuf, alen, out);
-		return;
-	}
-	st = ares_parse_a_reply(abuf, alen, NULL, at, &nat);
-	if (st == ARES_ENODATA) {
-		out->kind = DNSBL_NXDOMAIN;
-		out->ttl = negative_ttl(abuf, alen);
-		return;
-	}
-	if (st != ARES_SUCCESS || nat <= 0) {
-		out->kind = DNSBL_BAD;
-		return;
-	}
-	for (i = 0; i < nat; i++) {
-		add_code(out, ntohl(at[i].ipaddr.s_addr));
-		if (at[i].ttl >= 0 && (uint32_t)at[i].ttl < ttl)
-			ttl = (uint32_t)at[i].ttl;
-	}
-	out->ttl = ttl == UINT32_MAX ? 0 : ttl;
-	out->kind = out->naddr ? DNSBL_LISTED : DNSBL_IGNORED;
-}
-
-const char *
-vd_dnsbl_ignored_meaning(unsigned flag)
-{
-	switch (flag) {
-	case DNSBL_IGN_OUTSIDE:
-		return "answer outside 127.0.0.0/8";
-	case DNSBL_IGN_252:
-		return "typo in the zone name";
-	case DNSBL_IGN_254:
-		return "query through a public resolver";
-	case DNSBL_IGN_255:
-		return "excessive number of queries";
-	case DNSBL_IGN_OTHER:
-		return "list operator error code";
-	case DNSBL_IGN_WL255:
-		return "DNSWL: queries blocked";
-	}
-	return "not a listing";
-}
-
-static void
-ip4_text(uint32_t v, char *buf, size_t size)
-{
-	snprintf(buf, size, "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff,
-		 (v >> 8) & 0xff, v & 0xff);
-}
-
-/* append - add text at *n within size, cutting cleanly; -1 when cut */
-static int
-append(char *buf, size_t size, size_t *n, const char *text)
-{
-	size_t len = strlen(text);
-
-	if (*n + len + 1 > size) {
-		buf[*n] = 0;
-		return -1;
-	}
-	memcpy(buf + *n, text, len + 1);
-	*n += len;
-	return 0;
-}
-
-void
-vd_dnsbl_answer_text(const dnsbl_answer *a, char *buf, size_t size)
-{
-	char ip[16], tmp[96];
-	size_t n = 0;
-	int i;
-
-	if (size == 0)
-		return;
-	buf[0] = 0;
-	switch (a->kind) {
-	case DNSBL_PENDING:
-		vd_util_strlcpy(buf, "pending", size);
-		return;
-	case DNSBL_NXDOMAIN:
-		vd_util_strlcpy(buf, "NXDOMAIN", size);
-		return;
-	case DNSBL_TIMEOUT:
-		vd_util_strlcpy(buf, "timeout", size);
-		return;
-	case DNSBL_SERVFAIL:
-		vd_util_strlcpy(buf, "SERVFAIL", size);
-		return;
-	case DNSBL_REFUSED:
-		vd_util_strlcpy(buf, "REFUSED", size);
-		return;
-	case DNSBL_BAD:
-		vd_util_strlcpy(buf, a->truncated ? "bad answer (truncated)"
-			     : "bad answer", size);
-		return;
-	case DNSBL_ERROR:
-		vd_util_strlcpy(buf, "resolver error", size);
-		return;
-	case DNSBL_IGNORED: {
-		uint32_t v = a->nignored ? a->ignored[0] : 0;
-		unsigned f;
-
-		for (f = 1; f <= DNSBL_IGN_WL255 && !(a->flags & f); f <<= 1)
-			;
-		ip4_text(v, ip, sizeof(ip));
-		snprintf(tmp, sizeof(tmp), "ignored %s (%s)", ip,
-			 vd_dnsbl_ignored_meaning(f));
-		vd_util_strlcpy(buf, tmp, size);
-		return;
-	}
-	}
-	if (a->txt[0]) {
-		vd_util_strlcpy(buf, a->txt, size);
-		return;
-	}
-	for (i = 0; i < a->naddr; i++) {
-		ip4_text(a->addr[i], ip, sizeof(ip));
-		if ((i && append(buf, size, &n, ",") < 0)
-		    || append(buf, size, &n, ip) < 0) {
-			/* cut after the last whole address */
-			if (n && buf[n - 1] == ',')
-				buf[n - 1] = 0;
-			return;
-		}
-	}
-}
