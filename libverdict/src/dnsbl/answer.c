@@ -111,6 +111,8 @@ negative_ttl(const unsigned char *p, int len)
 	return 0;
 }
 
+/* vd_answer_ignored_flag - the DNSBL_IGN_* kind of an A record, 0 for
+ * a listing code */
 unsigned
 vd_answer_ignored_flag(uint32_t v)
 {
@@ -172,9 +174,10 @@ parse_txt(const unsigned char *abuf, int alen, dnsbl_answer *out)
 	ares_free_data(txt);
 }
 
+/* vd_answer_classify - raw reply -> classified answer */
 void
 vd_answer_classify(const unsigned char *abuf, int alen, int status,
-	       int want_txt, dnsbl_answer *out)
+		   int want_txt, dnsbl_answer *out)
 {
 	struct ares_addrttl at[DNSBL_ADDR_MAX + 4];
 	int nat = DNSBL_ADDR_MAX + 4, i, st;
@@ -238,6 +241,7 @@ vd_answer_classify(const unsigned char *abuf, int alen, int status,
 	out->kind = out->naddr ? DNSBL_LISTED : DNSBL_IGNORED;
 }
 
+/* vd_answer_ignored_meaning - an error code in words */
 const char *
 vd_answer_ignored_meaning(unsigned flag)
 {
@@ -258,6 +262,7 @@ vd_answer_ignored_meaning(unsigned flag)
 	return "not a listing";
 }
 
+/* vd_answer_ip4_text - dotted quad, host order in */
 void
 vd_answer_ip4_text(uint32_t v, char *buf, size_t size)
 {
@@ -280,6 +285,7 @@ append(char *buf, size_t size, size_t *n, const char *text)
 	return 0;
 }
 
+/* vd_answer_text - an answer in words, cut after a whole address */
 void
 vd_answer_text(const dnsbl_answer *a, char *buf, size_t size)
 {

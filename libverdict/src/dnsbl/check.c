@@ -487,10 +487,11 @@ job_end(djob *j, int64_t deadline_ns)
 	res->unknown = nfailed + (j->settled ? 0 : npending);
 }
 
+/* vd_dnsbl_check - one weighted check under one deadline */
 int
 vd_dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
-	    const vaddr *ip, int base_score, int64_t deadline_ns,
-	    dnsbl_result *res)
+	       const vaddr *ip, int base_score, int64_t deadline_ns,
+	       dnsbl_result *res)
 {
 	djob j;
 	wgroup g;
@@ -534,11 +535,12 @@ vd_dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	return VERDICT_OK;
 }
 
+/* vd_dnsbl_check_many - a batch of checks, one group of waiters */
 int
 vd_dnsbl_check_many(dnsbl_engine *e, const dnsbl_sites *s,
-		 const config_profile *p, const vaddr *const *ips,
-		 const int *base_scores, size_t n, int64_t deadline_ns,
-		 dnsbl_result *const *res)
+		    const config_profile *p, const vaddr *const *ips,
+		    const int *base_scores, size_t n, int64_t deadline_ns,
+		    dnsbl_result *const *res)
 {
 	djob *jobs;
 	wgroup g;
@@ -605,6 +607,7 @@ out:
 	return rc;
 }
 
+/* vd_dnsbl_check_zone_answer - the answer text of a zone, formatted once */
 const char *
 vd_dnsbl_check_zone_answer(dnsbl_zone_detail *z)
 {

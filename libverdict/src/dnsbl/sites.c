@@ -220,12 +220,53 @@ set_err(char *err, size_t errlen, const char *tok, size_t toklen,
 			 (int)(toklen > 200 ? 200 : toklen), tok, why);
 }
 
+/* add_domain - the index of domain tok[0..dlen) in s, added (lower
+ * case, with its display name) when new */
+static const char *
+add_domain(dnsbl_sites *s, const char *tok, size_t dlen,
+	   const config_pairlist *names, size_t *out)
+{
+	dnsbl_dom *dm;
+	size_t d, i;
+
+	for (d = 0; d < s->ndom; d++)
+		if (strlen(s->dom[d].name) == dlen
+		    && strncasecmp(s->dom[d].name, tok, dlen) == 0) {
+			*out = d;
+			return NULL;
+		}
+	if (s->ndom == DNSBL_ZONES_MAX)
+		return "more than 32 distinct dnsbl_sites domains";
+	*out = s->ndom;
+	dm = &s->dom[s->ndom++];
+	for (i = 0; i < dlen; i++) {
+		char c = tok[i];
+
+		dm->name[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+	}
+	dm->name[dlen] = 0;
+	vd_util_strlcpy(dm->display, dm->name, sizeof(dm->display));
+	for (i = 0; names && i < names->n; i++) {
+		const char *n = names->v[i].name;
+		size_t nl = strlen(n);
+
+		if (nl && n[nl - 1] == '.')
+			nl--;
+		if (nl == dlen && strncasecmp(n, dm->name, dlen) == 0) {
+			vd_util_strlcpy(dm->display, names->v[i].value,
+					sizeof(dm->display));
+			break;
+		}
+	}
+	return NULL;
+}
+
 /* parse_site - one "domain[=filter|&mask][*weight]" token */
 static const char *
 parse_site(dnsbl_sites *s, const char *tok, size_t len,
 	   const config_pairlist *names)
 {
-	size_t dlen, i, d;
+	size_t dlen, d;
 	const char *p, *end = tok + len, *star, *why;
 	dnsbl_entry *e;
 	long w = 1;
@@ -264,37 +305,8 @@ parse_site(dnsbl_sites *s, const char *tok, size_t len,
 			       "-1000000..1000000";
 	}
 	e->weight = (int)w;
-	/* the domain: find or add */
-	for (d = 0; d < s->ndom; d++)
-		if (strlen(s->dom[d].name) == dlen
-		    && strncasecmp(s->dom[d].name, tok, dlen) == 0)
-			break;
-	if (d == s->ndom) {
-		dnsbl_dom *dm;
-
-		if (s->ndom == DNSBL_ZONES_MAX)
-			return "more than 32 distinct dnsbl_sites domains";
-		dm = &s->dom[s->ndom++];
-		for (i = 0; i < dlen; i++) {
-			char c = tok[i];
-
-			dm->name[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-		}
-		dm->name[dlen] = 0;
-		vd_util_strlcpy(dm->display, dm->name, sizeof(dm->display));
-		for (i = 0; names && i < names->n; i++) {
-			const char *n = names->v[i].name;
-			size_t nl = strlen(n);
-
-			if (nl && n[nl - 1] == '.')
-				nl--;
-			if (nl == dlen && strncasecmp(n, dm->name, dlen) == 0) {
-				vd_util_strlcpy(dm->display, names->v[i].value,
-					     sizeof(dm->display));
-				break;
-			}
-		}
-	}
+	if ((why = add_domain(s, tok, dlen, names, &d)) != NULL)
+		return why;
 	e->dom = (int)d;
 	if (e->weight > 0)
 		s->dom[d].posw += e->weight;
@@ -304,9 +316,10 @@ parse_site(dnsbl_sites *s, const char *tok, size_t len,
 	return NULL;
 }
 
+/* vd_sites_parse - compile a dnsbl_sites text */
 int
 vd_sites_parse(const char *text, const config_pairlist *reply_names,
-		  dnsbl_sites **out, char *err, size_t errlen)
+	       dnsbl_sites **out, char *err, size_t errlen)
 {
 	dnsbl_sites *s;
 	const char *p, *q, *why;
@@ -336,18 +349,21 @@ vd_sites_parse(const char *text, const config_pairlist *reply_names,
 	return VERDICT_OK;
 }
 
+/* vd_sites_free - free compiled sites */
 void
 vd_sites_free(dnsbl_sites *s)
 {
 	free(s);
 }
 
+/* vd_sites_nzones - distinct domains */
 size_t
 vd_sites_nzones(const dnsbl_sites *s)
 {
 	return s ? s->ndom : 0;
 }
 
+/* vd_sites_memo - the per-domain slots of the first owner to ask */
 void **
 vd_sites_memo(const dnsbl_sites *s, uint64_t owner)
 {
@@ -362,12 +378,14 @@ vd_sites_memo(const dnsbl_sites *s, uint64_t owner)
 	return cur == owner && owner != 0 ? w->memo : NULL;
 }
 
+/* vd_sites_domain - domain i, lower case */
 const char *
 vd_sites_domain(const dnsbl_sites *s, size_t i)
 {
 	return i < s->ndom ? s->dom[i].name : NULL;
 }
 
+/* vd_sites_display - the display name of domain i */
 const char *
 vd_sites_display(const dnsbl_sites *s, size_t i)
 {
@@ -406,6 +424,7 @@ entry_match(const dnsbl_entry *e, const dnsbl_answer *a)
 	return 0;
 }
 
+/* vd_sites_weight - weight domain d adds for answer a */
 int
 vd_sites_weight(const dnsbl_sites *s, size_t d, const dnsbl_answer *a)
 {
@@ -427,7 +446,7 @@ vd_sites_weight(const dnsbl_sites *s, size_t d, const dnsbl_answer *a)
  */
 int
 vd_sites_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
-	      int score, const unsigned char *open)
+		 int score, const unsigned char *open)
 {
 	long lo = score, hi = score;
 	size_t d;
@@ -446,6 +465,7 @@ vd_sites_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
 	return 1;
 }
 
+/* vd_sites_qname - the RFC 5782 query name of ip in domain */
 int
 vd_sites_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
 {
