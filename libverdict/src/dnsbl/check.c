@@ -112,13 +112,12 @@ cached_answer(dnsbl_engine *e, const config_profile *p, const fkey *k,
  * under e->mu whenever a flight is attached.
  */
 static int
-evaluate(dnsbl_engine *e, const dnsbl_sites *s, dstate *st, int base,
-	 int *score, unsigned char *open)
+evaluate(const dnsbl_sites *s, dstate *st, int base, int *score,
+	 unsigned char *open)
 {
 	size_t d, nd = vd_sites_nzones(s);
 	int waiting = 0, v;
 
-	(void)e;
 	*score = base;
 	for (d = 0; d < nd; d++) {
 		dstate *x = &st[d];
@@ -182,12 +181,11 @@ typedef struct djob {
 static int
 job_eval(djob *j)
 {
-	int waiting = evaluate(j->e, j->s, j->st, j->base, &j->score,
-			       j->open);
+	int waiting = evaluate(j->s, j->st, j->base, &j->score, j->open);
 
 	j->settled = vd_sites_settled(j->s, j->p->dnsbl_threshold,
-				   j->p->dnsbl_allowlist_threshold, j->score,
-				   j->open);
+				      j->p->dnsbl_allowlist_threshold,
+				      j->score, j->open);
 	return !waiting || (j->settled && !j->p->dnsbl_wait_all);
 }
 
