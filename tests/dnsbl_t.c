@@ -402,6 +402,33 @@ START_TEST(test_classify)
 }
 END_TEST
 
+/* what is never a listing: each A record by itself */
+static const struct {
+	const char *label;
+	uint32_t v;
+	unsigned flag;
+} never_cases[] = {
+	{ "listing 127.0.0.2", 0x7f000002u, 0 },
+	{ "listing 127.0.10.0", 0x7f000a00u, 0 },
+	{ "listing 127.255.254.255", 0x7ffefeffu, 0 },
+	{ "outside 126.255.255.255", 0x7effffffu, DNSBL_IGN_OUTSIDE },
+	{ "outside 192.0.2.1", 0xc0000201u, DNSBL_IGN_OUTSIDE },
+	{ "typo 127.255.255.252", 0x7ffffffcu, DNSBL_IGN_252 },
+	{ "public resolver 127.255.255.254", 0x7ffffffeu, DNSBL_IGN_254 },
+	{ "excessive 127.255.255.255", 0x7fffffffu, DNSBL_IGN_255 },
+	{ "operator code 127.255.255.0", 0x7fffff00u, DNSBL_IGN_OTHER },
+	{ "DNSWL blocked 127.0.0.255", 0x7f0000ffu, DNSBL_IGN_WL255 },
+};
+
+START_TEST(test_never_listing)
+{
+	ck_assert_msg(vd_answer_ignored_flag(never_cases[_i].v)
+		      == never_cases[_i].flag, "%s: flag %#x",
+		      never_cases[_i].label,
+		      vd_answer_ignored_flag(never_cases[_i].v));
+}
+END_TEST
+
 START_TEST(test_ttls)
 {
 	unsigned char p[512];
@@ -469,6 +496,8 @@ main(void)
 	tcase_add_test(tc, test_qname);
 	tcase_add_loop_test(tc, test_classify, 0,
 			    sizeof(cls_cases) / sizeof(cls_cases[0]));
+	tcase_add_loop_test(tc, test_never_listing, 0,
+			    sizeof(never_cases) / sizeof(never_cases[0]));
 	tcase_add_test(tc, test_ttls);
 	tcase_add_test(tc, test_classify_garbage);
 	suite_add_tcase(s, tc);
