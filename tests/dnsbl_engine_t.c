@@ -3,6 +3,11 @@
  * ip6trie zones) and tests/dnsresponder.py (faults a real server will not
  * produce on demand), both on loopback ports chosen here.  Skips (77)
  * when rbldnsd or python3 is missing.
+ *
+ * Cache TTLs and self-test ages are tested by moving the injected coarse
+ * clock (vd_clock_set_coarse); deadlines run on the real clock and are
+ * held to "at least the deadline, at most the deadline plus a margin",
+ * the margin four times as wide with VERDICT_SANITIZED=1.
  */
 #include <arpa/nameser.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
  * fuzz_dns_answer - libFuzzer target: the bytes a DNS server sends back,
  * through the path a c-ares result takes in the engine
  *
- * The engine's resolver callback (dnsbl_engine.c flight_done) hands the
+ * The engine's resolver callback (flight.c flight_done) hands the
  * c-ares status and raw packet to vd_answer_classify, then renders the answer
  * (vd_answer_text, vd_answer_ignored_meaning) and weighs it against the
  * profile's sites (vd_sites_weight).  This target does the same.
