@@ -3,6 +3,11 @@
  * ip6trie zones) and tests/dnsresponder.py (faults a real server will not
  * produce on demand), both on loopback ports chosen here.  Skips (77)
  * when rbldnsd or python3 is missing.
+ *
+ * Cache TTLs and self-test ages are tested by moving the injected coarse
+ * clock (vd_clock_set_coarse); deadlines run on the real clock and are
+ * held to "at least the deadline, at most the deadline plus a margin",
+ * the margin four times as wide with VERDICT_SANITIZED=1.
  */
 #include <arpa/nameser.h>
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <unistd.h>
 
 #include "dnsbl.h"
+#include "selftest.h"
 #include "testutil.h"
 
 static char dir[256];
@@ -103,6 +109,19 @@ count_lines(const char *file, const char *needle)
 	return n;
 }
 
+/* wait_lines - count_lines until it reaches n or 5 s pass: a server
+ * writes its log line a moment after it answered */
+static int
+wait_lines(const char *file, const char *needle, int n)
+{
+	int64_t end = vd_clock_now_ns() + 5 * VD_NS_PER_S;
+	int c;
+
+	while ((c = count_lines(file, needle)) < n && vd_clock_now_ns() < end)
+		usleep(5000);
+	return c;
+}
+
 /* engine_for - an engine using one server, timeout ms */
 typedef struct tctx {
 	vd_config cfg;
@@ -179,7 +198,7 @@ sites(const char *text, const config_pairlist *names)
 	dnsbl_sites *s;
 	char err[256];
 
-	ck_assert_msg(vd_dnsbl_sites_parse(text, names, &s, err, sizeof(err))
+	ck_assert_msg(vd_sites_parse(text, names, &s, err, sizeof(err))
 		      == VERDICT_OK, "%s", err);
 	return s;
 }
@@ -188,6 +207,60 @@ static long
 ms_since(int64_t t0)
 {
 	return (long)((vd_clock_now_ns() - t0) / 1000000);
+}
+
+/* scaled - a time bound in ms, four times as long in sanitizer builds
+ * (VERDICT_SANITIZED=1), which run several times slower */
+static long
+scaled(long ms)
+{
+	const char *san = getenv("VERDICT_SANITIZED");
+
+	return san && strcmp(san, "1") == 0 ? 4 * ms : ms;
+}
+
+/* A wait that ends at its deadline takes at least the deadline and at
+ * most the deadline plus the time to wake up and return: a margin for
+ * the scheduling of a machine shared with other tests.  A batch wakes
+ * and finishes several checks, so it gets a wider one. */
+#define MARGIN_MS 50
+#define MARGIN_BATCH_MS 150
+
+static void
+assert_deadline(const char *what, long ms, long deadline_ms, long margin_ms)
+{
+	ck_assert_msg(ms >= deadline_ms && ms <= deadline_ms + scaled(margin_ms),
+		      "%s: took %ld ms, deadline %ld ms (+ %ld)", what, ms,
+		      deadline_ms, scaled(margin_ms));
+}
+
+/* The coarse clock of cache TTLs and self-test ages, frozen and moved by
+ * the test (vd_clock_set_coarse), so that "an hour later" takes no time. */
+static int64_t fake_now;
+
+static int64_t
+fake_coarse(void)
+{
+	return __atomic_load_n(&fake_now, __ATOMIC_ACQUIRE);
+}
+
+static void
+clock_freeze(void)
+{
+	__atomic_store_n(&fake_now, vd_clock_now_ns(), __ATOMIC_RELEASE);
+	vd_clock_set_coarse(fake_coarse);
+}
+
+static void
+clock_advance(int64_t ns)
+{
+	__atomic_add_fetch(&fake_now, ns, __ATOMIC_ACQ_REL);
+}
+
+static void
+clock_release(void)
+{
+	vd_clock_set_coarse(NULL);
 }
 
 /* wait_answering - the server answers a query for bl.test/listed.test */
@@ -202,7 +275,7 @@ wait_answering(int port, const char *domain, const char *ip)
 	int i, ok = 0;
 	char err[128];
 
-	if (vd_dnsbl_sites_parse(domain, NULL, &s, err, sizeof(err)) != 0)
+	if (vd_sites_parse(domain, NULL, &s, err, sizeof(err)) != 0)
 		return 0;
 	profile(&p, 1, 0, 300);
 	for (i = 0; i < 50 && !ok; i++) {
@@ -213,7 +286,7 @@ wait_answering(int port, const char *domain, const char *ip)
 		if (!ok)
 			usleep(100000);
 	}
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	return ok;
 }
 
@@ -378,8 +451,8 @@ START_TEST(test_profiles)
 	ck_assert_int_eq(r.settled, !prof_cases[_i].unsettled);
 	ck_assert_int_eq(r.unknown, prof_cases[_i].unsettled);
 	if (prof_cases[_i].answer0)
-		ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), prof_cases[_i].answer0);
-	vd_dnsbl_sites_free(s);
+		ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), prof_cases[_i].answer0);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -405,7 +478,7 @@ START_TEST(test_display_names_and_txt)
 	ck_assert_str_eq(r.txt, "Blocked, see http://bl.test/127.1.0.77");
 	/* the secret name never reaches a log line */
 	ck_assert_ptr_null(strstr(logbuf, "bl.test "));
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -426,12 +499,12 @@ START_TEST(test_ipv6)
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
 				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 2);
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "127.0.0.3");
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), "127.0.0.3");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[1]), "NXDOMAIN");
 	ck_assert_int_gt(count_lines(rbl_log, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
 				     "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.v6.test"),
 			 0);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -451,10 +524,10 @@ START_TEST(test_wild_rbldnsd)
 				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.score, 0);
 	ck_assert_int_eq(r.settled, 1);
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "wild (lists 127.0.0.1)");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), "wild (lists 127.0.0.1)");
 	ck_assert_int_eq(r.zones[0].weight, 0);
 	ck_assert_ptr_nonnull(strstr(logbuf, "wild.test lists 127.0.0.1"));
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -477,23 +550,23 @@ START_TEST(test_doctor)
 
 	engine_for(&t, rbl_port, 400);
 	doc[0] = 0;
-	ck_assert_int_eq(vd_dnsbl_doctor(t.e, s, vd_clock_now_ns() + 400000000LL,
+	ck_assert_int_eq(vd_selftest_doctor(t.e, s, vd_clock_now_ns() + 400000000LL,
 				      doc_cb, NULL), 0);
 	ck_assert_str_eq(doc, "bl.test 1 ok|"
 			 "wild.test 0 wild: lists 127.0.0.1 (127.0.0.2)|"
 			 "notest.test 0 does not list 127.0.0.2|");
-	vd_dnsbl_sites_free(s);
-	vd_dnsbl_sites_free(NULL);
+	vd_sites_free(s);
+	vd_sites_free(NULL);
 	s = sites("listed.test silent.test servfail.test", NULL);
 	vd_dnsbl_engine_free(t.e);
 	engine_for(&t, resp_port, 300);
 	doc[0] = 0;
-	ck_assert_int_eq(vd_dnsbl_doctor(t.e, s, vd_clock_now_ns() + 300000000LL,
+	ck_assert_int_eq(vd_selftest_doctor(t.e, s, vd_clock_now_ns() + 300000000LL,
 				      doc_cb, NULL), 0);
 	ck_assert_str_eq(doc, "listed.test 1 ok|silent.test 0 not answering|"
 			 "servfail.test 0 127.0.0.1: SERVFAIL; 127.0.0.2: "
 			 "SERVFAIL|");
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -521,10 +594,10 @@ START_TEST(test_cache)
 	ck_assert_int_eq(r.queries, 0);
 	ck_assert_int_eq(r.cache_hits, 2);
 	ck_assert_int_eq(r.score, 1);
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[1]), "NXDOMAIN");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[1]), "NXDOMAIN");
 	ck_assert_int_eq(count_lines(rbl_log, "42.0.1.127.bl.test"), 1);
 	ck_assert_int_eq(count_lines(rbl_log, "42.0.1.127.zen.test"), 1);
-	vd_dnsbl_get_stats(t.e, &st);
+	vd_dnsbl_engine_stats(t.e, &st);
 	ck_assert_uint_eq(st.cache_hits, 2);
 	/* a profile with a shorter max TTL does not see an older answer */
 	p.dnsbl_min_ttl = 0;
@@ -532,7 +605,104 @@ START_TEST(test_cache)
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
 				     vd_clock_now_ns() + 400000000LL, &r), 0);
 	ck_assert_int_eq(r.cache_hits, 0);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
+}
+END_TEST
+
+/* an answer lives for its clamped TTL on the coarse clock: a second
+ * before it ends it is a hit, at its end it is asked again; the stale hit
+ * is not counted as one */
+START_TEST(test_cache_ttl)
+{
+	tctx t;
+	config_profile p;
+	dnsbl_sites *s = sites("bl.test", NULL);
+	dnsbl_result r;
+	vaddr a = ip4("127.1.0.43");
+	dnsbl_stats st;
+	int64_t dl = 400000000LL;
+
+	clock_freeze();
+	engine_for(&t, rbl_port, 400);
+	profile(&p, 1, 0, 400);
+	p.dnsbl_min_ttl = 60;
+	p.dnsbl_max_ttl = 60;
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+					vd_clock_now_ns() + dl, &r), 0);
+	ck_assert_int_eq(r.queries, 1);
+	ck_assert_int_eq(r.score, 1);
+	clock_advance(59 * VD_NS_PER_S);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+					vd_clock_now_ns() + dl, &r), 0);
+	ck_assert_int_eq(r.queries, 0);
+	ck_assert_int_eq(r.cache_hits, 1);
+	ck_assert_int_eq(r.score, 1);
+	clock_advance(1 * VD_NS_PER_S);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+					vd_clock_now_ns() + dl, &r), 0);
+	ck_assert_int_eq(r.queries, 1);
+	ck_assert_int_eq(r.cache_hits, 0);
+	ck_assert_int_eq(r.score, 1);
+	ck_assert_int_eq(count_lines(rbl_log, "43.0.1.127.bl.test"), 2);
+	vd_dnsbl_engine_stats(t.e, &st);
+	ck_assert_uint_eq(st.cache_hits, 1);
+	clock_release();
+	vd_sites_free(s);
+	vd_dnsbl_engine_free(t.e);
+}
+END_TEST
+
+/* the self-test runs with a zone's first use and again once its result
+ * is older than VD_SELFTEST_AGE_NS, from a check that needs nothing else
+ * from the network, without waiting for it */
+START_TEST(test_selftest_retest)
+{
+	tctx t;
+	config_profile p;
+	dnsbl_sites *s = sites("bl.test", NULL);
+	dnsbl_result r;
+	vaddr a = ip4("127.1.0.44");
+	dnsbl_stats st;
+	int64_t dl = 400000000LL;
+	int n2, n1;
+
+	clock_freeze();
+	engine_for(&t, rbl_port, 400);
+	profile(&p, 1, 0, 400);
+	p.dnsbl_min_ttl = 3600;
+	/* first use: both probes and the answer */
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+					vd_clock_now_ns() + dl, &r), 0);
+	ck_assert_int_eq(r.score, 1);
+	ck_assert_int_eq(r.settled, 1);
+	vd_dnsbl_engine_stats(t.e, &st);
+	ck_assert_uint_eq(st.queries, 3);
+	n2 = wait_lines(rbl_log, "2.0.0.127.bl.test", 1);
+	n1 = wait_lines(rbl_log, "1.0.0.127.bl.test", 1);
+	/* at the age limit: still good, nothing asked */
+	clock_advance(VD_SELFTEST_AGE_NS);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+					vd_clock_now_ns() + dl, &r), 0);
+	ck_assert_int_eq(r.cache_hits, 1);
+	vd_dnsbl_engine_stats(t.e, &st);
+	ck_assert_uint_eq(st.queries, 3);
+	/* past it: the check is answered from the cache and sends the
+	 * probes again */
+	clock_advance(1);
+	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
+					vd_clock_now_ns() + dl, &r), 0);
+	ck_assert_int_eq(r.cache_hits, 1);
+	ck_assert_int_eq(r.queries, 0);
+	ck_assert_int_eq(r.score, 1);
+	vd_dnsbl_engine_stats(t.e, &st);
+	ck_assert_uint_eq(st.queries, 5);
+	ck_assert_int_eq(wait_lines(rbl_log, "2.0.0.127.bl.test", n2 + 1),
+			 n2 + 1);
+	ck_assert_int_eq(wait_lines(rbl_log, "1.0.0.127.bl.test", n1 + 1),
+			 n1 + 1);
+	clock_release();
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -569,7 +739,7 @@ sharing_setup(tctx *t, config_profile *p, const dnsbl_sites *s)
 	profile(p, 5, 0, 1000);
 	p->dnsbl_wait_all = 1;
 	doc[0] = 0;
-	vd_dnsbl_doctor(t->e, s, vd_clock_now_ns() + 1000000000LL, doc_cb, NULL);
+	vd_selftest_doctor(t->e, s, vd_clock_now_ns() + 1000000000LL, doc_cb, NULL);
 }
 
 START_TEST(test_shared_flights)
@@ -594,8 +764,8 @@ START_TEST(test_shared_flights)
 		pthread_join(th[i], NULL);
 		queries += args[i].r.queries;
 		ck_assert_msg(args[i].r.score == 2, "score %d: %s %s",
-			      args[i].r.score, vd_dnsbl_zone_answer(&args[i].r.zones[0]),
-			      vd_dnsbl_zone_answer(&args[i].r.zones[1]));
+			      args[i].r.score, vd_dnsbl_check_zone_answer(&args[i].r.zones[0]),
+			      vd_dnsbl_check_zone_answer(&args[i].r.zones[1]));
 	}
 	ck_assert_int_eq(queries, 2);
 	ck_assert_int_eq(count_lines(resp_log, "1.0.4.127.slow.test"), 1);
@@ -614,8 +784,8 @@ START_TEST(test_shared_flights)
 		ck_assert_int_eq(args[i].r.score, 2);
 		ck_assert_int_eq(args[i].r.queries, 2);
 	}
-	ck_assert_int_lt(ms_since(t0), 600);
-	vd_dnsbl_sites_free(s);
+	ck_assert_int_lt(ms_since(t0), scaled(600));
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -663,20 +833,22 @@ START_TEST(test_faults)
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0, t0 + 300000000LL, &r),
 			 0);
 	ms = ms_since(t0);
-	ck_assert_msg(ms <= 330, "%s: %ld ms", fault_cases[_i].label, ms);
+	/* at the latest at the deadline (an answer may end it sooner) */
+	ck_assert_msg(ms <= 300 + scaled(MARGIN_MS), "%s: %ld ms",
+		      fault_cases[_i].label, ms);
 	ck_assert_msg(r.settled == fault_cases[_i].settled, "%s: settled %d",
 		      fault_cases[_i].label, r.settled);
 	ck_assert_int_eq(r.score, fault_cases[_i].score);
 	ck_assert_int_eq(r.unknown, fault_cases[_i].unknown);
 	ck_assert_str_eq(r.source, "");
-	ck_assert_msg(strcmp(vd_dnsbl_zone_answer(&r.zones[0]), fault_cases[_i].answer) == 0,
+	ck_assert_msg(strcmp(vd_dnsbl_check_zone_answer(&r.zones[0]), fault_cases[_i].answer) == 0,
 		      "%s: answer \"%s\"", fault_cases[_i].label,
-		      vd_dnsbl_zone_answer(&r.zones[0]));
+		      vd_dnsbl_check_zone_answer(&r.zones[0]));
 	if (fault_cases[_i].log)
 		ck_assert_msg(strstr(logbuf, fault_cases[_i].log) != NULL,
 			      "%s: log lacks \"%s\": %s", fault_cases[_i].label,
 			      fault_cases[_i].log, logbuf);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -693,28 +865,29 @@ START_TEST(test_early_termination)
 	int64_t t0;
 	long ms;
 
-	engine_for(&t, resp_port, 400);
+	/* the resolver's own timeout (a third of it a try, two tries) ends
+	 * after the checks' deadlines: the deadline ends the wait */
+	engine_for(&t, resp_port, 1500);
 	profile(&p, 2, 0, 400);
 	t0 = vd_clock_now_ns();
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0, t0 + 400000000LL, &r),
 			 0);
 	ms = ms_since(t0);
-	ck_assert_msg(ms < 150, "took %ld ms", ms);
+	ck_assert_msg(ms < scaled(150), "took %ld ms", ms);
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_int_eq(r.settled, 1);
 	ck_assert_str_eq(r.source, "listed.test");
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "pending");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), "pending");
 	ck_assert_int_eq(r.zones[0].ms, -1);
 	p.dnsbl_wait_all = 1;
 	a = ip4("127.7.0.2");
 	t0 = vd_clock_now_ns();
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0, t0 + 400000000LL, &r),
 			 0);
-	ms = ms_since(t0);
-	ck_assert_msg(ms >= 380 && ms <= 440, "took %ld ms", ms);
+	assert_deadline("wait_all", ms_since(t0), 400, MARGIN_MS);
 	ck_assert_int_eq(r.score, 2);
 	ck_assert_int_eq(r.settled, 1);
-	ck_assert_str_eq(vd_dnsbl_zone_answer(&r.zones[0]), "timeout");
+	ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r.zones[0]), "timeout");
 	/* unsettled: a silent zone that could reach the threshold */
 	p.dnsbl_threshold = 3;
 	p.dnsbl_wait_all = 0;
@@ -722,11 +895,10 @@ START_TEST(test_early_termination)
 	t0 = vd_clock_now_ns();
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0, t0 + 300000000LL, &r),
 			 0);
-	ms = ms_since(t0);
-	ck_assert_msg(ms >= 280 && ms <= 330, "took %ld ms", ms);
+	assert_deadline("unsettled", ms_since(t0), 300, MARGIN_MS);
 	ck_assert_int_eq(r.settled, 0);
 	ck_assert_int_eq(r.unknown, 1);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -786,8 +958,8 @@ START_TEST(test_many_equals_single)
 		ck_assert_str_eq(many[i].txt, one[i].txt);
 		ck_assert_uint_eq(many[i].nzones, one[i].nzones);
 		for (d = 0; d < many[i].nzones; d++)
-			ck_assert_str_eq(vd_dnsbl_zone_answer(&many[i].zones[d]),
-					 vd_dnsbl_zone_answer(&one[i].zones[d]));
+			ck_assert_str_eq(vd_dnsbl_check_zone_answer(&many[i].zones[d]),
+					 vd_dnsbl_check_zone_answer(&one[i].zones[d]));
 	}
 	/* the cases the comparison must cover */
 	ck_assert_int_eq(many[1].score, 2 + 1);		/* zen, odd base */
@@ -799,7 +971,7 @@ START_TEST(test_many_equals_single)
 	 * TXT query of #5, a block with its base of 1 */
 	ck_assert_str_eq(many[5].txt, "Blocked, see http://bl.test/127.1.0.3");
 	ck_assert_int_eq(many[0].queries + many[5].queries, 4 + 1);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t1.e);
 	vd_dnsbl_engine_free(t2.e);
 }
@@ -824,7 +996,8 @@ START_TEST(test_many_deadline)
 	size_t i;
 	char ip[32];
 
-	engine_for(&t, resp_port, 300);
+	/* the deadline, not the resolver's timeout, ends the waits */
+	engine_for(&t, resp_port, 1500);
 	profile(&p, 2, 0, 300);
 	for (i = 0; i < N; i++) {
 		snprintf(ip, sizeof(ip), "127.7.1.%zu", i + 1);
@@ -837,16 +1010,13 @@ START_TEST(test_many_deadline)
 	ck_assert_int_eq(vd_dnsbl_check_many(t.e, s, &p, ap, base, N,
 					  t0 + 300000000LL, rp), VERDICT_OK);
 	ms = ms_since(t0);
-	ck_assert_msg(ms < 150, "took %ld ms", ms);
+	ck_assert_msg(ms < scaled(150), "took %ld ms", ms);
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(r[i].score, 2);
 		ck_assert_int_eq(r[i].settled, 1);
-		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[0]), "pending");
+		ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r[i].zones[0]), "pending");
 	}
-	/* every answer asked for: the batch ends at the deadline.  The
-	 * single-check fault tests hold it to + 10%; a batch of eight is
-	 * allowed + 50% for the scheduling of a 2-core machine running other
-	 * tests (a CI run measured 387 ms once) */
+	/* every answer asked for: the batch ends at the deadline */
 	p.dnsbl_wait_all = 1;
 	for (i = 0; i < N; i++) {
 		snprintf(ip, sizeof(ip), "127.7.2.%zu", i + 1);
@@ -855,15 +1025,14 @@ START_TEST(test_many_deadline)
 	t0 = vd_clock_now_ns();
 	ck_assert_int_eq(vd_dnsbl_check_many(t.e, s, &p, ap, base, N,
 					  t0 + 300000000LL, rp), VERDICT_OK);
-	ms = ms_since(t0);
-	ck_assert_msg(ms >= 290 && ms <= 450, "took %ld ms", ms);
+	assert_deadline("batch", ms_since(t0), 300, MARGIN_BATCH_MS);
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(r[i].score, 2);
-		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[0]), "timeout");
-		ck_assert_str_eq(vd_dnsbl_zone_answer(&r[i].zones[1]),
+		ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r[i].zones[0]), "timeout");
+		ck_assert_str_eq(vd_dnsbl_check_zone_answer(&r[i].zones[1]),
 				 "127.0.0.2");
 	}
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -941,7 +1110,7 @@ START_TEST(test_many_shared)
 	ck_assert_int_eq(queries, 2 * N);
 	ck_assert_int_eq(count_lines(resp_log, "1.2.4.127.slow.test"), 1);
 	ck_assert_int_eq(count_lines(resp_log, "8.2.4.127.listed.test"), 1);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
 }
 END_TEST
@@ -961,6 +1130,8 @@ main(void)
 	tcase_add_test(tc, test_wild_rbldnsd);
 	tcase_add_test(tc, test_doctor);
 	tcase_add_test(tc, test_cache);
+	tcase_add_test(tc, test_cache_ttl);
+	tcase_add_test(tc, test_selftest_retest);
 	tcase_add_test(tc, test_shared_flights);
 	tcase_add_loop_test(tc, test_faults, 0,
 			    sizeof(fault_cases) / sizeof(fault_cases[0]));

@@ -62,12 +62,12 @@ START_TEST(test_parse)
 	char err[256];
 	int rc;
 
-	rc = vd_dnsbl_sites_parse(parse_cases[_i].text, NULL, &s, err,
+	rc = vd_sites_parse(parse_cases[_i].text, NULL, &s, err,
 			       sizeof(err));
 	if (parse_cases[_i].ok) {
 		ck_assert_msg(rc == VERDICT_OK, "%s: %s", parse_cases[_i].label,
 			      err);
-		ck_assert_uint_eq(vd_dnsbl_sites_nzones(s), parse_cases[_i].nzones);
+		ck_assert_uint_eq(vd_sites_nzones(s), parse_cases[_i].nzones);
 	} else {
 		ck_assert_msg(rc == VERDICT_ECONFIG, "%s: accepted",
 			      parse_cases[_i].label);
@@ -76,7 +76,7 @@ START_TEST(test_parse)
 			      "%s: error \"%s\" lacks \"%s\"",
 			      parse_cases[_i].label, err, parse_cases[_i].err);
 	}
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 }
 END_TEST
 
@@ -91,7 +91,7 @@ START_TEST(test_too_many)
 	for (i = 0; i < 33; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "z%d.example ",
 				      i);
-	ck_assert_int_eq(vd_dnsbl_sites_parse(text, NULL, &s, err, sizeof(err)),
+	ck_assert_int_eq(vd_sites_parse(text, NULL, &s, err, sizeof(err)),
 			 VERDICT_ECONFIG);
 	ck_assert_ptr_nonnull(strstr(err, "more than 32"));
 }
@@ -106,13 +106,13 @@ START_TEST(test_reply_names)
 	dnsbl_sites *s;
 	char err[256];
 
-	ck_assert_int_eq(vd_dnsbl_sites_parse("key123.zen.dq.spamhaus.net*2 "
+	ck_assert_int_eq(vd_sites_parse("key123.zen.dq.spamhaus.net*2 "
 					   "bl.spamcop.net", &names, &s, err,
 					   sizeof(err)), VERDICT_OK);
-	ck_assert_str_eq(vd_dnsbl_sites_domain(s, 0), "key123.zen.dq.spamhaus.net");
-	ck_assert_str_eq(vd_dnsbl_sites_display(s, 0), "zen.spamhaus.org");
-	ck_assert_str_eq(vd_dnsbl_sites_display(s, 1), "bl.spamcop.net");
-	vd_dnsbl_sites_free(s);
+	ck_assert_str_eq(vd_sites_domain(s, 0), "key123.zen.dq.spamhaus.net");
+	ck_assert_str_eq(vd_sites_display(s, 0), "zen.spamhaus.org");
+	ck_assert_str_eq(vd_sites_display(s, 1), "bl.spamcop.net");
+	vd_sites_free(s);
 }
 END_TEST
 
@@ -172,15 +172,15 @@ START_TEST(test_weight)
 	dnsbl_answer a;
 	char err[256];
 
-	ck_assert_int_eq(vd_dnsbl_sites_parse(weight_cases[_i].sites, NULL, &s,
+	ck_assert_int_eq(vd_sites_parse(weight_cases[_i].sites, NULL, &s,
 					   err, sizeof(err)), VERDICT_OK);
 	a = listed(weight_cases[_i].naddr, weight_cases[_i].addr);
-	ck_assert_msg(vd_dnsbl_domain_weight(s, 0, &a) == weight_cases[_i].weight,
+	ck_assert_msg(vd_sites_weight(s, 0, &a) == weight_cases[_i].weight,
 		      "%s: weight %d, expected %d", weight_cases[_i].label,
-		      vd_dnsbl_domain_weight(s, 0, &a), weight_cases[_i].weight);
+		      vd_sites_weight(s, 0, &a), weight_cases[_i].weight);
 	a.kind = DNSBL_NXDOMAIN;
-	ck_assert_int_eq(vd_dnsbl_domain_weight(s, 0, &a), 0);
-	vd_dnsbl_sites_free(s);
+	ck_assert_int_eq(vd_sites_weight(s, 0, &a), 0);
+	vd_sites_free(s);
 }
 END_TEST
 
@@ -215,16 +215,16 @@ START_TEST(test_settled)
 	char err[256];
 	size_t i;
 
-	ck_assert_int_eq(vd_dnsbl_sites_parse(settle_cases[_i].sites, NULL, &s,
+	ck_assert_int_eq(vd_sites_parse(settle_cases[_i].sites, NULL, &s,
 					   err, sizeof(err)), VERDICT_OK);
 	for (i = 0; settle_cases[_i].open[i]; i++)
 		open[i] = settle_cases[_i].open[i] == '1';
-	ck_assert_msg(vd_dnsbl_settled(s, settle_cases[_i].threshold,
+	ck_assert_msg(vd_sites_settled(s, settle_cases[_i].threshold,
 				    settle_cases[_i].allow,
 				    settle_cases[_i].score, open)
 		      == settle_cases[_i].settled, "%s",
 		      settle_cases[_i].label);
-	vd_dnsbl_sites_free(s);
+	vd_sites_free(s);
 }
 END_TEST
 
@@ -241,7 +241,7 @@ START_TEST(test_qname)
 	a.b[13] = 0;
 	a.b[14] = 2;
 	a.b[15] = 99;
-	ck_assert_int_eq(vd_dnsbl_qname(&a, "zen.example", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(vd_sites_qname(&a, "zen.example", buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "99.2.0.192.zen.example");
 	/* RFC 5782 / Exim example */
 	{
@@ -251,10 +251,10 @@ START_TEST(test_qname)
 
 		memcpy(a.b, v6, 16);
 	}
-	ck_assert_int_eq(vd_dnsbl_qname(&a, "bl.example", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(vd_sites_qname(&a, "bl.example", buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "1.3.0.c.a.0.0.2.0.0.8.0.a.0.0.0.0.0.a.0.f.6.3.8."
 			 "f.f.f.f.e.f.f.3.bl.example");
-	ck_assert_int_eq(vd_dnsbl_qname(&a, "bl.example", buf, 40), -1);
+	ck_assert_int_eq(vd_sites_qname(&a, "bl.example", buf, 40), -1);
 }
 END_TEST
 
@@ -391,14 +391,41 @@ START_TEST(test_classify)
 			  cls_cases[_i].n, cls_cases[_i].a, 300, 0, 0);
 		len -= cls_cases[_i].cut;
 	}
-	vd_dnsbl_classify(len ? p : NULL, len, cls_cases[_i].status, 0, &a);
+	vd_answer_classify(len ? p : NULL, len, cls_cases[_i].status, 0, &a);
 	ck_assert_msg(a.kind == cls_cases[_i].kind, "%s: kind %d, expected %d",
 		      cls_cases[_i].label, a.kind, cls_cases[_i].kind);
 	ck_assert_int_eq(a.naddr, cls_cases[_i].naddr);
 	ck_assert_uint_eq(a.flags, cls_cases[_i].ign);
-	vd_dnsbl_answer_text(&a, text, sizeof(text));
+	vd_answer_text(&a, text, sizeof(text));
 	if (cls_cases[_i].text)
 		ck_assert_str_eq(text, cls_cases[_i].text);
+}
+END_TEST
+
+/* what is never a listing: each A record by itself */
+static const struct {
+	const char *label;
+	uint32_t v;
+	unsigned flag;
+} never_cases[] = {
+	{ "listing 127.0.0.2", 0x7f000002u, 0 },
+	{ "listing 127.0.10.0", 0x7f000a00u, 0 },
+	{ "listing 127.255.254.255", 0x7ffefeffu, 0 },
+	{ "outside 126.255.255.255", 0x7effffffu, DNSBL_IGN_OUTSIDE },
+	{ "outside 192.0.2.1", 0xc0000201u, DNSBL_IGN_OUTSIDE },
+	{ "typo 127.255.255.252", 0x7ffffffcu, DNSBL_IGN_252 },
+	{ "public resolver 127.255.255.254", 0x7ffffffeu, DNSBL_IGN_254 },
+	{ "excessive 127.255.255.255", 0x7fffffffu, DNSBL_IGN_255 },
+	{ "operator code 127.255.255.0", 0x7fffff00u, DNSBL_IGN_OTHER },
+	{ "DNSWL blocked 127.0.0.255", 0x7f0000ffu, DNSBL_IGN_WL255 },
+};
+
+START_TEST(test_never_listing)
+{
+	ck_assert_msg(vd_answer_ignored_flag(never_cases[_i].v)
+		      == never_cases[_i].flag, "%s: flag %#x",
+		      never_cases[_i].label,
+		      vd_answer_ignored_flag(never_cases[_i].v));
 }
 END_TEST
 
@@ -410,15 +437,15 @@ START_TEST(test_ttls)
 	int len;
 
 	len = pkt(p, 0, 0, 1, &code, 1234, 0, 0);
-	vd_dnsbl_classify(p, len, ARES_SUCCESS, 0, &a);
+	vd_answer_classify(p, len, ARES_SUCCESS, 0, &a);
 	ck_assert_uint_eq(a.ttl, 1234);
 	/* RFC 2308: min(SOA TTL, MINIMUM) */
 	len = pkt(p, 0, 3, 0, NULL, 0, 900, 300);
-	vd_dnsbl_classify(p, len, ARES_ENOTFOUND, 0, &a);
+	vd_answer_classify(p, len, ARES_ENOTFOUND, 0, &a);
 	ck_assert_int_eq(a.kind, DNSBL_NXDOMAIN);
 	ck_assert_uint_eq(a.ttl, 300);
 	len = pkt(p, 0, 3, 0, NULL, 0, 120, 300);
-	vd_dnsbl_classify(p, len, ARES_ENOTFOUND, 0, &a);
+	vd_answer_classify(p, len, ARES_ENOTFOUND, 0, &a);
 	ck_assert_uint_eq(a.ttl, 120);
 }
 END_TEST
@@ -435,19 +462,19 @@ START_TEST(test_classify_garbage)
 	len = pkt(p, 0, 0, 1, &code, 60, 0, 0);
 	for (i = 0; i <= len; i++) {
 		memcpy(q, p, (size_t)len);
-		vd_dnsbl_classify(q, i, ARES_SUCCESS, 0, &a);
+		vd_answer_classify(q, i, ARES_SUCCESS, 0, &a);
 		ck_assert_int_ne(a.kind, DNSBL_LISTED);
-		vd_dnsbl_classify(q, i, ARES_SUCCESS, 1, &a);
-		vd_dnsbl_classify(q, i, ARES_ENOTFOUND, 0, &a);
+		vd_answer_classify(q, i, ARES_SUCCESS, 1, &a);
+		vd_answer_classify(q, i, ARES_ENOTFOUND, 0, &a);
 	}
 	for (i = 0; i < len; i++)
 		for (b = 0; b < 8; b++) {
 			memcpy(q, p, (size_t)len);
 			q[i] ^= (unsigned char)(1u << b);
-			vd_dnsbl_classify(q, len, ARES_SUCCESS, 0, &a);
+			vd_answer_classify(q, len, ARES_SUCCESS, 0, &a);
 			ck_assert(a.kind != DNSBL_LISTED
 				  || (a.addr[0] >> 24) == 127);
-			vd_dnsbl_classify(q, len, ARES_ENOTFOUND, 0, &a);
+			vd_answer_classify(q, len, ARES_ENOTFOUND, 0, &a);
 		}
 }
 END_TEST
@@ -469,6 +496,8 @@ main(void)
 	tcase_add_test(tc, test_qname);
 	tcase_add_loop_test(tc, test_classify, 0,
 			    sizeof(cls_cases) / sizeof(cls_cases[0]));
+	tcase_add_loop_test(tc, test_never_listing, 0,
+			    sizeof(never_cases) / sizeof(never_cases[0]));
 	tcase_add_test(tc, test_ttls);
 	tcase_add_test(tc, test_classify_garbage);
 	suite_add_tcase(s, tc);

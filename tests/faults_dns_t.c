@@ -1,5 +1,5 @@
 /*
- * faults_dns_t.c - DNS faults through the public API (issue 8, item 4)
+ * faults_dns_t.c - DNS faults through the public API
  *
  * The DNS server is tests/dnsresponder.py on loopback, which logs every
  * query it receives, so queries are counted where they arrive.
@@ -11,10 +11,12 @@
  *		and listed.test: every check blocks with score 2 (inside
  *		its 5 s deadline), and the server sees exactly one query
  *		per zone for that IP.  STAMPEDE_N=n changes the count.
- *   vanish	the server is killed (SIGKILL) 100 ms into a check that
- *		waits for sleepy.test with dnsbl_timeout = 500ms: the verdict
- *		comes within the timeout + 10 %, NEUTRAL with on_dns_failure
- *		= neutral, TEMPFAIL with on_dns_failure = tempfail
+ *   vanish	the server is killed (SIGKILL) once the query of a check
+ *		that waits for sleepy.test with dnsbl_timeout = 500ms has
+ *		reached it: the verdict comes by the timeout (plus a
+ *		margin, scaled under the sanitizers), NEUTRAL with
+ *		on_dns_failure = neutral, TEMPFAIL with on_dns_failure =
+ *		tempfail
  */
 #include <errno.h>
 #include <pthread.h>
@@ -247,15 +249,34 @@ typedef struct karg {
 	responder *r;
 } karg;
 
+/* killer - kill the server once the check's query has reached it (its
+ * log line), 5 s at most */
 static void *
 killer(void *p)
 {
 	karg *a = p;
+	long long end = now_ms() + 5000;
 
-	usleep(100000);
+	while (count_lines(a->r->log, "2.0.8.127.sleepy.test") < 1
+	       && now_ms() < end)
+		usleep(2000);
 	kill(a->r->pid, SIGKILL);
 	return NULL;
 }
+
+/* scaled - a time bound in ms, four times as long in sanitizer builds
+ * (VERDICT_SANITIZED=1), which run several times slower */
+static long long
+scaled(long long ms)
+{
+	const char *san = getenv("VERDICT_SANITIZED");
+
+	return san && strcmp(san, "1") == 0 ? 4 * ms : ms;
+}
+
+/* the time to wake up and return after a deadline, on a machine shared
+ * with other tests */
+#define MARGIN_MS 50
 
 START_TEST(vanish)
 {
@@ -284,8 +305,9 @@ START_TEST(vanish)
 	responder_stop(&resp, SIGKILL);
 	fprintf(stderr, "vanish (%s): %s after %lld ms\n", vanish_cases[_i].label,
 	       verdict_kind_name(verdict_result_kind(r)), ms);
-	ck_assert_msg(ms <= 550, "%s: %lld ms > 500 ms + 10 %%",
-		      vanish_cases[_i].label, ms);
+	/* by the deadline: a dead server may also end it sooner */
+	ck_assert_msg(ms <= 500 + scaled(MARGIN_MS), "%s: %lld ms > 500 ms + %lld",
+		      vanish_cases[_i].label, ms, scaled(MARGIN_MS));
 	ck_assert_msg(verdict_result_kind(r) == vanish_cases[_i].kind,
 		      "%s: %s", vanish_cases[_i].label,
 		      verdict_kind_name(verdict_result_kind(r)));

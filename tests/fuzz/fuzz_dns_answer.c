@@ -2,10 +2,10 @@
  * fuzz_dns_answer - libFuzzer target: the bytes a DNS server sends back,
  * through the path a c-ares result takes in the engine
  *
- * The engine's resolver callback (dnsbl_engine.c flight_done) hands the
- * c-ares status and raw packet to vd_dnsbl_classify, then renders the answer
- * (vd_dnsbl_answer_text, vd_dnsbl_ignored_meaning) and weighs it against the
- * profile's sites (vd_dnsbl_domain_weight).  This target does the same.
+ * The engine's resolver callback (flight.c flight_done) hands the
+ * c-ares status and raw packet to vd_answer_classify, then renders the answer
+ * (vd_answer_text, vd_answer_ignored_meaning) and weighs it against the
+ * profile's sites (vd_sites_weight).  This target does the same.
  *
  * Input: byte 0 chooses A or TXT (bit 0) and how the status is made
  * (bits 1-3): 0-3 derive it from the packet exactly as c-ares 1.18 does
@@ -35,7 +35,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (vd_dnsbl_sites_parse("zen.example=127.0.0.[2..11]*3 bl.example*2 "
+	if (vd_sites_parse("zen.example=127.0.0.[2..11]*3 bl.example*2 "
 			      "wl.example=127.0.[0..255].[1..3]*-2 "
 			      "m.example&0.0.0.4 any.example=127.0.0.2",
 			      NULL, &sites, err, sizeof(err)) != 0)
@@ -112,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			alen = 0;
 		}
 	}
-	vd_dnsbl_classify(pkt, alen, status, want_txt, &a);
+	vd_answer_classify(pkt, alen, status, want_txt, &a);
 
 	FUZZ_CHECK(a.kind >= DNSBL_LISTED && a.kind <= DNSBL_ERROR, "%d",
 		   a.kind);
@@ -132,15 +132,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(a.kind != DNSBL_LISTED, "listed on status %d",
 			   status);
 
-	vd_dnsbl_answer_text(&a, text, sizeof(text));
+	vd_answer_text(&a, text, sizeof(text));
 	FUZZ_CHECK(memchr(text, 0, sizeof(text)) != NULL, "text");
-	vd_dnsbl_answer_text(&a, tiny, sizeof(tiny));
+	vd_answer_text(&a, tiny, sizeof(tiny));
 	FUZZ_CHECK(memchr(tiny, 0, sizeof(tiny)) != NULL, "tiny text");
 	for (unsigned f = 1; f < (1u << DNSBL_IGN_KINDS); f <<= 1)
 		if (a.flags & f)
-			FUZZ_CHECK(vd_dnsbl_ignored_meaning(f) != NULL, "%x", f);
-	for (size_t i = 0; i < vd_dnsbl_sites_nzones(sites); i++)
-		(void)vd_dnsbl_domain_weight(sites, i, &a);
+			FUZZ_CHECK(vd_answer_ignored_meaning(f) != NULL, "%x", f);
+	for (size_t i = 0; i < vd_sites_nzones(sites); i++)
+		(void)vd_sites_weight(sites, i, &a);
 	free(copy);
 	return 0;
 }

@@ -1,12 +1,12 @@
 /*
- * fuzz_dnsbl_sites - libFuzzer target: vd_dnsbl_sites_parse (postscreen's
+ * fuzz_dnsbl_sites - libFuzzer target: vd_sites_parse (postscreen's
  * dnsbl_sites grammar)
  *
  * Properties: an error leaves no sites and a message; compiled sites
  * have 1..DNSBL_ZONES_MAX lower-case domains of at most DNSBL_DOMAIN_MAX
  * bytes; every domain gives a query name for 192.0.2.1 and 2001:db8::1
- * (vd_dnsbl_qname, which may refuse only a name that does not fit), and
- * evaluating an answer (vd_dnsbl_domain_weight, vd_dnsbl_settled) is safe.
+ * (vd_sites_qname, which may refuse only a name that does not fit), and
+ * evaluating an answer (vd_sites_weight, vd_sites_settled) is safe.
  */
 #include <string.h>
 
@@ -28,13 +28,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(text, data, size);
 	text[size] = 0;
-	rc = vd_dnsbl_sites_parse(text, NULL, &s, err, sizeof(err));
+	rc = vd_sites_parse(text, NULL, &s, err, sizeof(err));
 	if (rc != 0) {
 		FUZZ_CHECK(s == NULL && err[0] != 0, "error without text");
 		free(text);
 		return 0;
 	}
-	n = vd_dnsbl_sites_nzones(s);
+	n = vd_sites_nzones(s);
 	FUZZ_CHECK(n <= DNSBL_ZONES_MAX, "%zu zones", n);
 	vd_addr_parse("192.0.2.1", 9, &ip4);
 	vd_addr_parse("2001:db8::1", 11, &ip6);
@@ -44,20 +44,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.addr[0] = 0x7f000002;
 	a.addr[1] = 0x7f00000a;
 	for (size_t i = 0; i < n; i++) {
-		const char *d = vd_dnsbl_sites_domain(s, i);
+		const char *d = vd_sites_domain(s, i);
 		size_t dl = strlen(d);
 
 		FUZZ_CHECK(dl >= 1 && dl <= DNSBL_DOMAIN_MAX, "%zu", dl);
 		for (size_t j = 0; j < dl; j++)
 			FUZZ_CHECK(!(d[j] >= 'A' && d[j] <= 'Z'), "%s", d);
-		FUZZ_CHECK(vd_dnsbl_sites_display(s, i) != NULL, "display");
-		FUZZ_CHECK(vd_dnsbl_qname(&ip4, d, q, sizeof(q)) == 0, "%s", d);
-		FUZZ_CHECK(vd_dnsbl_qname(&ip6, d, q, sizeof(q)) == 0, "%s", d);
-		(void)vd_dnsbl_domain_weight(s, i, &a);
+		FUZZ_CHECK(vd_sites_display(s, i) != NULL, "display");
+		FUZZ_CHECK(vd_sites_qname(&ip4, d, q, sizeof(q)) == 0, "%s", d);
+		FUZZ_CHECK(vd_sites_qname(&ip6, d, q, sizeof(q)) == 0, "%s", d);
+		(void)vd_sites_weight(s, i, &a);
 		open[i] = (unsigned char)(i & 1);
 	}
-	(void)vd_dnsbl_settled(s, 1, -1, 0, open);
-	vd_dnsbl_sites_free(s);
+	(void)vd_sites_settled(s, 1, -1, 0, open);
+	vd_sites_free(s);
 	free(text);
 	return 0;
 }

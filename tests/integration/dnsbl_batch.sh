@@ -101,7 +101,24 @@ EOF
 for _ in $(seq 50); do [ -s "$T/pid" ] && break; sleep 0.1; done
 PID=$(cat "$T/pid" 2>/dev/null)
 [ -n "$PID" ] || { cat "$T/rbldnsd.log"; echo "FAIL: rbldnsd did not start"; exit 1; }
-sleep 0.3
+# answering: a query for a.test's RFC 5782 entry gets a reply (5 s at most)
+python3 - "$port" <<'EOF' ||
+	{ cat "$T/rbldnsd.log"; echo "FAIL: rbldnsd does not answer"; exit 1; }
+import socket, sys, time
+q = (b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+     b"\x012\x010\x010\x03127\x01a\x04test\x00\x00\x01\x00\x01")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.1)
+end = time.monotonic() + 5
+while time.monotonic() < end:
+    s.sendto(q, ("127.0.0.1", int(sys.argv[1])))
+    try:
+        if s.recv(512)[:2] == q[:2]:
+            sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)
+EOF
 
 cat > "$T/verdict.conf" <<EOF
 database = $T/db

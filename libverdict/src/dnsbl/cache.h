@@ -63,9 +63,9 @@ int vd_cache_put(cache *c, const void *key, size_t klen, const void *val,
 /* vd_cache_count - entries held now (for tests and stats). */
 size_t vd_cache_count(cache *c);
 
-/* vd_cache_hits - hits (vd_cache_get, vd_cache_get_many) since vd_cache_new: counted
- * under the shard lock a hit holds anyway, so a caller needs no counter
- * (an atomic add) of its own. */
+/* vd_cache_hits - hits (vd_cache_get, vd_cache_get_many) since
+ * vd_cache_new: counted under the shard lock a hit holds anyway, so a
+ * caller needs no counter (an atomic add) of its own. */
 unsigned long vd_cache_hits(cache *c);
 
 #endif

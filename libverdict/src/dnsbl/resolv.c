@@ -19,9 +19,9 @@
  * Who owns: a check that finds the channel without an owner drives it
  * itself, from its own thread, until its wait is over, so a lone check
  * sleeps in poll() on its own sockets and is woken by the kernel when an
- * answer arrives, not by another thread (on a virtual machine each
- * thread wake-up costs about as much as a loopback DNS round trip; with a
- * resolver thread in between a check paid two).  When it stops driving
+ * answer arrives, not by another thread (a thread wake-up can cost as
+ * much as a loopback DNS round trip, and a resolver thread in between
+ * would add one to every check).  When it stops driving
  * with queries still in flight (those of other checks, or answers it no
  * longer needs), the standby thread takes over until none are left.  A
  * check that finds an owner is a follower: it sends its queries itself
@@ -33,9 +33,8 @@
  * Queries in flight: at most RESOLV_INFLIGHT_MAX are sent and unanswered
  * at any time; the rest wait in the queue, in order, and go out as answers
  * come in.  A local DNSBL server (rbldnsd) with its default socket buffer
- * drops queries when a few hundred arrive at once (measured: none lost at
- * 64 in flight, 1 in 8,000 at 128, 1% at 500), and a dropped query costs
- * a whole retry interval.
+ * drops queries when a few hundred arrive at once, and a dropped query
+ * costs a whole retry interval.
  *
  * Locks: qmu (the queue) is a leaf, so vd_resolv_queue may be called under
  * any lock; chmu is taken before any lock a callback takes, so
@@ -361,13 +360,31 @@ servers_csv(const config_strlist *servers, char **out)
 	return 0;
 }
 
+/* set_servers - cfg's dns_servers for the channel (none: resolv.conf) */
+static int
+set_servers(resolv *r, const config_strlist *servers)
+{
+	char *csv = NULL;
+	int rc = VERDICT_OK, st;
+
+	if (servers == NULL || servers->n == 0)
+		return VERDICT_OK;
+	if (servers_csv(servers, &csv) < 0)
+		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	st = ares_set_servers_ports_csv(r->ch, csv);
+	if (st != ARES_SUCCESS)
+		rc = vd_util_err(VERDICT_EDNS, st, "dns_servers \"%s\": %s",
+				 csv, ares_strerror(st));
+	free(csv);
+	return rc;
+}
+
 int
 vd_resolv_new(const config_strlist *servers, int try_ms, int tries,
 	   const vd_logger *lg, resolv **out)
 {
 	struct ares_options opt;
 	resolv *r;
-	char *csv = NULL;
 	int rc, st;
 
 	*out = NULL;
@@ -407,18 +424,8 @@ vd_resolv_new(const config_strlist *servers, int try_ms, int tries,
 				ares_strerror(st));
 	}
 	ares_set_socket_configure_callback(r->ch, sock_config, NULL);
-	if (servers && servers->n) {
-		if (servers_csv(servers, &csv) < 0) {
-			rc = vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-			goto bad;
-		}
-		st = ares_set_servers_ports_csv(r->ch, csv);
-		if (st != ARES_SUCCESS) {
-			rc = vd_util_err(VERDICT_EDNS, st, "dns_servers \"%s\": %s",
-				      csv, ares_strerror(st));
-			goto bad;
-		}
-	}
+	if ((rc = set_servers(r, servers)) != VERDICT_OK)
+		goto bad;
 	if ((r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		rc = vd_util_err(VERDICT_EDNS, errno, "eventfd: %s",
 			      strerror(errno));
@@ -430,11 +437,9 @@ vd_resolv_new(const config_strlist *servers, int try_ms, int tries,
 		goto bad;
 	}
 	r->started = 1;
-	free(csv);
 	*out = r;
 	return VERDICT_OK;
 bad:
-	free(csv);
 	if (r->efd >= 0)
 		close(r->efd);
 	ares_destroy(r->ch);

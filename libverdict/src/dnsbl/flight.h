@@ -1,0 +1,90 @@
+/*
+ * flight.h - shared in-flight queries and the checks waiting for them
+ *
+ * Every query is a flight keyed by (zone, qtype, IP, test) in one table
+ * under e->mu; a check that needs an answer already in flight attaches to
+ * it instead of asking again.  Checks wait in groups (wgroup): a lone
+ * check is a group of one, a batch one group for all its checks, so a
+ * thread is woken once per round however many checks and zones it waits
+ * for.  All functions but vd_flight_key run with e->mu held.
+ */
+#ifndef VD_FLIGHT_H
+#define VD_FLIGHT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+/* A group of waiters sleeping on one condition variable.  nover counts
+ * the waiters whose wait ended since the round began; the sleeper is
+ * signalled when it reaches target (both under e->mu; nover is also read
+ * by the driving thread's predicate). */
+typedef struct wgroup {
+	pthread_cond_t cond;
+	int nover;
+	int target;
+} wgroup;
+
+/* A waiting check.  over (may be NULL: every answer counts) tells, under
+ * e->mu in the driving thread, whether an answer ends the check's wait
+ * (settled, or nothing left to wait for); is_over latches that, so a
+ * check of N zones counts once, not N times. */
+typedef struct waiter {
+	wgroup *g;
+	int (*over)(void *arg);
+	void *arg;
+	int is_over;
+} waiter;
+
+typedef struct flight flight;
+
+/* A waiter's link to one flight; in use while f is set. */
+typedef struct wlink {
+	struct wlink *prev, *next;
+	waiter *w;
+	flight *f;
+} wlink;
+
+struct flight {
+	flight *hnext;
+	fkey key;
+	dnsbl_engine *e;
+	zrec *zr;
+	int refs;		/* the query + each attached check */
+	int hashed;
+	int done;
+	int64_t done_ns;	/* vd_clock_now_ns */
+	dnsbl_answer ans;
+	wlink *waiters;
+};
+
+/* vd_flight_key - the key of zr's answer (zid 0 when zr is NULL). */
+void vd_flight_key(fkey *k, const zrec *zr, int qtype, int test,
+		   const vaddr *ip);
+
+/* vd_flight_find - the running flight for key, else NULL. */
+flight *vd_flight_find(dnsbl_engine *e, const fkey *key);
+
+/* vd_flight_get - the flight for key, queued when absent; *started set
+ * when this call queued the query.  NULL when it cannot be asked. */
+flight *vd_flight_get(dnsbl_engine *e, zrec *zr, const fkey *key,
+		      int *started);
+
+/* vd_flight_attach / _detach - link waiter w to f through l (one
+ * reference) / unlink l, if linked, dropping its reference. */
+void vd_flight_attach(flight *f, wlink *l, waiter *w);
+void vd_flight_detach(dnsbl_engine *e, wlink *l);
+
+/* vd_flight_group_init - a group of target 1 (cond on e's clock). */
+void vd_flight_group_init(dnsbl_engine *e, wgroup *g);
+
+/* vd_flight_wait - one round of waiting for group g until g->target of
+ * its waiters are over or deadline_ns; e->mu is released meanwhile.  0
+ * when the deadline has passed. */
+int vd_flight_wait(dnsbl_engine *e, wgroup *g, int64_t deadline_ns);
+
+/* vd_flight_flush - send what this thread queued without waiting. */
+void vd_flight_flush(dnsbl_engine *e);
+
+#endif
