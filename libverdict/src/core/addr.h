@@ -73,7 +73,8 @@ vd_addr_cmp(const vaddr *a, const vaddr *b)
 int vd_addr_inc(vaddr *a);
 int vd_addr_dec(vaddr *a);
 
-/* vd_addr_mask - clear the bits after the first plen; vd_addr_last - set them. */
+/* vd_addr_mask - clear the bits after the first plen;
+ * vd_addr_last - set them. */
 void vd_addr_mask(vaddr *a, unsigned plen);
 void vd_addr_last(const vcidr *c, vaddr *last);
 

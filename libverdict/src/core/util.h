@@ -1,4 +1,4 @@
-/* util.h - transition header: includes the core noun headers until callers include them directly. */
+/* util.h - transition header: only includes the core noun headers. */
 #ifndef VD_UTIL_H
 #define VD_UTIL_H
 
