@@ -7,11 +7,13 @@
  * A record is often a key and a value copied together, hence two ranges
  * joined in one allocation.
  *
- * Diagnostics: none; -1 on out of memory, the list left as it was.
+ * Diagnostics: none; -1 on out of memory (or sizes that would overflow),
+ * the list left as it was.
  *
- * Limits: the list doubles, so it holds at most SIZE_MAX / sizeof(void *)
- * / 2 records; a record is alen + blen bytes.
+ * Limits: the list doubles while its arrays' sizes fit a size_t; a
+ * record is alen + blen bytes.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,12 +26,16 @@ vd_util_recs_add(util_recs *r, const void *a, size_t alen, const void *b,
 {
 	uint8_t *c;
 
+	if (blen > SIZE_MAX - alen)
+		return -1;
 	if (r->n == r->cap) {
 		size_t nc = r->cap ? r->cap * 2 : 16;
-		uint8_t **nr = realloc(r->rec, nc * sizeof(*nr));
+		uint8_t **nr;
 		size_t *nl;
 
-		if (nr == NULL)
+		if (r->cap > SIZE_MAX / 2 / sizeof(*nr))
+			return -1;
+		if ((nr = realloc(r->rec, nc * sizeof(*nr))) == NULL)
 			return -1;
 		r->rec = nr;
 		if ((nl = realloc(r->len, nc * sizeof(*nl))) == NULL)
