@@ -168,7 +168,7 @@ vd_value_parse_duration(const char *s, int64_t *ms)
 	return 0;
 }
 
-/* valid_table_name - [a-z0-9_-]{1,64}, the rule of table.c */
+/* valid_table_name - [a-z0-9_-]{1,64}, the store's rule for table names */
 static int
 valid_table_name(const char *s, size_t len)
 {
