@@ -5,6 +5,9 @@
  *	vd_clock_coarse_ns	CLOCK_MONOTONIC_COARSE plus one tick
  *	vd_clock_set_coarse	inject a clock (tests)
  *
+ * Diagnostics: none; where CLOCK_MONOTONIC_COARSE reports no resolution,
+ * the coarse clock falls back to the precise one.
+ *
  * Limits: the coarse clock may run up to one tick (a few ms) ahead of the
  * precise one, never behind it, so a cached answer expires early rather
  * than late.
