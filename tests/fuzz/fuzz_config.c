@@ -9,7 +9,7 @@
  * Properties: an error is one "file:line: what" line naming the file; a
  * loaded configuration has profile 1, profiles ascending in 1..999, each
  * found by vd_config_profile_get.  The input, NUL-terminated, also goes
- * through vd_config_parse_duration.
+ * through vd_value_parse_duration.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include "config.h"
 #include "dnsbl.h"
 #include "fuzz.h"
+#include "value.h"
 
 static char path[256];
 static int fd = -1;
@@ -100,7 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(text, data, size);
 	text[size] = 0;
-	(void)vd_config_parse_duration(text, &ms);
+	(void)vd_value_parse_duration(text, &ms);
 	free(text);
 	return 0;
 }

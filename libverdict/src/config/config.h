@@ -12,6 +12,10 @@
  *
  * The whole configuration lives in one arena: vd_config_free() frees it all;
  * profiles share list storage with the global section (read-only).
+ *
+ * The parts, one noun a file: arena.c (the memory), lexer.c (lines,
+ * sections, positions), keys.c (the keys table), value.c (values by
+ * type), profile.c (sections and their checks), config.c (the whole).
  */
 #ifndef VD_CONFIG_H
 #define VD_CONFIG_H
@@ -20,8 +24,13 @@
 #include <stdint.h>
 #include "addr.h"
 
-#define CONFIG_DEFAULT_PATH "/etc/verdict/verdict.conf"
-#define CONFIG_DEFAULT_DATABASE "/var/lib/verdict"
+/* VD_DEFAULT_CONFIG and VD_DEFAULT_DATABASE come from the build
+ * (GNUInstallDirs), so a package built with another prefix agrees with
+ * its own file layout. */
+#if !defined(VD_DEFAULT_CONFIG) || !defined(VD_DEFAULT_DATABASE)
+#error "VD_DEFAULT_CONFIG and VD_DEFAULT_DATABASE are defined by CMake"
+#endif
+
 #define CONFIG_PROFILE_MAX 999
 
 #define CONFIG_DEFAULT_REPLY \
@@ -80,7 +89,7 @@ typedef struct config_profile {
 	char *reply;
 	char *tempfail_reply;
 	int log_verdicts;		/* enum config_log */
-	/* DNSBL (issue: DNSBL engine) */
+	/* DNSBL */
 	char *dnsbl_sites;		/* raw text, parsed by dnsbl.c */
 	int dnsbl_sites_line;		/* line of the key, for errors */
 	int dnsbl_threshold;		/* default 1 */
@@ -107,7 +116,7 @@ typedef struct config_profile {
 typedef struct vd_config {
 	char *path;			/* file read, or NULL for defaults */
 	/* global-only keys */
-	char *database;			/* default CONFIG_DEFAULT_DATABASE */
+	char *database;			/* default VD_DEFAULT_DATABASE */
 	unsigned database_mode;		/* default 0660 */
 	char *database_group;		/* NULL = leave the group alone */
 	config_strlist dns_servers;	/* "127.0.0.1:5353", "[::1]:5353" */
@@ -145,11 +154,7 @@ int vd_config_load(const char *path, vd_config **out, char *err, size_t errlen,
 
 void vd_config_free(vd_config *cfg);
 
-/* config_profile - [profile n], or NULL when undeclared. */
+/* vd_config_profile_get - [profile n], or NULL when undeclared. */
 const config_profile *vd_config_profile_get(const vd_config *cfg, int n);
-
-/* vd_config_parse_duration - "1500ms", "2s", "5m", "1h", "7d", bare number =
- * seconds; into milliseconds.  0 ok, -1 malformed or overflow. */
-int vd_config_parse_duration(const char *s, int64_t *ms);
 
 #endif

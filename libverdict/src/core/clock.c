@@ -5,6 +5,9 @@
  *	vd_clock_coarse_ns	CLOCK_MONOTONIC_COARSE plus one tick
  *	vd_clock_set_coarse	inject a clock (tests)
  *
+ * Diagnostics: none; where CLOCK_MONOTONIC_COARSE reports no resolution,
+ * the coarse clock falls back to the precise one.
+ *
  * Limits: the coarse clock may run up to one tick (a few ms) ahead of the
  * precise one, never behind it, so a cached answer expires early rather
  * than late.
@@ -13,7 +16,9 @@
 
 #include "clock.h"
 
-static int64_t (*_Atomic clock_coarse_fn)(void);
+/* a plain pointer accessed only through __atomic builtins: clang refuses
+ * those builtins on an _Atomic-qualified object */
+static int64_t (*clock_coarse_fn)(void);
 
 /* vd_clock_now_ns - CLOCK_MONOTONIC: wall-clock jumps never move a deadline. */
 int64_t
@@ -30,7 +35,8 @@ int64_t
 vd_clock_coarse_ns(void)
 {
 	static int64_t res_ns;	/* one tick; the same value in every thread */
-	int64_t (*fn)(void) = __atomic_load_n(&clock_coarse_fn, __ATOMIC_RELAXED);
+	int64_t (*fn)(void) = __atomic_load_n(&clock_coarse_fn,
+					      __ATOMIC_RELAXED);
 	struct timespec ts;
 	int64_t r;
 

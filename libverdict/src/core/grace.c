@@ -6,6 +6,13 @@
  *	vd_grace_step		advance it, never waiting
  *
  * The protocol is in grace.h.
+ *
+ * Diagnostics: none.
+ *
+ * Limits: GRACE_STRIPES stripes, picked by a hash of the thread id;
+ * threads that land on one stripe share its cache line, which costs
+ * speed, never correctness.  A reader that never
+ * exits holds every later grace period open.
  */
 #include <pthread.h>
 #include <stdint.h>

@@ -1,0 +1,85 @@
+/*
+ * alloc.c - big allocations for bulk passes (alloc.h)
+ *
+ *	vd_util_bigreserve	address space, populated on first write
+ *	vd_util_bigalloc	address space populated at once
+ *	vd_util_bigresize	grow or shrink, mremap for mappings
+ *	vd_util_bigfree		release either (size as last allocated)
+ *
+ * Whether a block is a mapping or malloc memory is decided by its size
+ * alone (BIG_MIN), so the caller only has to remember the size, which it
+ * knows anyway.
+ *
+ * Diagnostics: none; NULL on failure.
+ *
+ * Limits: Linux only (mremap, MADV_POPULATE_WRITE).  Populating is a hint:
+ * a kernel older than 5.14 refuses it and pages fault in on first use.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "alloc.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
+#endif
+
+/* below this, malloc: a mapping costs syscalls a small import notices */
+#define BIG_MIN ((size_t)1 << 20)
+
+/* vd_util_bigreserve - the mapping is private and anonymous: zeroed pages */
+void *
+vd_util_bigreserve(size_t size)
+{
+	void *p;
+
+	if (size < BIG_MIN)
+		return malloc(size ? size : 1);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* vd_util_bigalloc - one populate call instead of a fault per page */
+void *
+vd_util_bigalloc(size_t size)
+{
+	void *p = vd_util_bigreserve(size);
+
+	/* a hint: an older kernel just says no */
+	if (p != NULL && size >= BIG_MIN)
+		(void)madvise(p, size, MADV_POPULATE_WRITE);
+	return p;
+}
+
+/* vd_util_bigresize - a move across BIG_MIN changes the kind of block */
+void *
+vd_util_bigresize(void *p, size_t size, size_t new_size)
+{
+	void *np;
+
+	if (size >= BIG_MIN && new_size >= BIG_MIN) {
+		np = mremap(p, size, new_size, MREMAP_MAYMOVE);
+		return np == MAP_FAILED ? NULL : np;
+	}
+	if (size < BIG_MIN && new_size < BIG_MIN)
+		return realloc(p, new_size ? new_size : 1);
+	if ((np = vd_util_bigreserve(new_size)) == NULL)
+		return NULL;
+	memcpy(np, p, size < new_size ? size : new_size);
+	vd_util_bigfree(p, size);
+	return np;
+}
+
+/* vd_util_bigfree - the size says which allocator owns p */
+void
+vd_util_bigfree(void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	if (size < BIG_MIN)
+		free(p);
+	else
+		munmap(p, size);
+}
