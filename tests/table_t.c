@@ -2,6 +2,7 @@
  * table_t.c - LMDB tables: longest-prefix match, nesting, expiry, atomic
  * import, range rebuild against a brute-force oracle, the public API.
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -592,7 +593,9 @@ START_TEST(map_grows_under_readers)
 	size_t before, after;
 	FILE *f;
 	pid_t pid;
-	int status;
+	int status, go[2], done[2], ms;
+	ssize_t got = -1;
+	char b = 'g';
 	struct stat st;
 
 	vd_lmdb_env_mapsize_min = 1 << 20;
@@ -620,17 +623,38 @@ START_TEST(map_grows_under_readers)
 	}
 	ck_assert_int_eq(stat(dbfile, &st), 0);
 	before = (size_t)st.st_size;
+	/*
+	 * go: the parent's "the last import is committed"; done: the child's
+	 * "a full round of checks, every /24, ran after that" - so the
+	 * reader is seen to have read the grown map, not given time to.
+	 */
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(done), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		verdict_ctx *rd = open_ctx(dir, "block_tables = drop\n", 0);
 		verdict_result *r = verdict_result_new();
+		unsigned from = 0;
+		int armed = 0;
 
 		signal(SIGTERM, SIG_DFL);	/* not Check's handler */
+		close(go[1]);
+		close(done[0]);
 		for (unsigned n = 0;; n++) {
+			struct pollfd p = { .fd = go[0], .events = POLLIN };
 			char ip[32];
 			const char *re;
 
+			if (!armed && poll(&p, 1, 0) == 1) {
+				if (read(go[0], &b, 1) != 1)
+					_exit(5);	/* the parent is gone */
+				armed = 1;
+				from = n;
+			}
+			if (armed && n - from == 256 &&
+			    write(done[1], &b, 1) != 1)
+				_exit(6);
 			snprintf(ip, sizeof(ip), "10.0.%u.9", n % 256);
 			if (verdict_check(rd, 1, ip, r) != VERDICT_OK) {
 				fprintf(stderr, "reader: %s: %s\n", ip,
@@ -653,11 +677,26 @@ START_TEST(map_grows_under_readers)
 						NULL), VERDICT_OK);
 		verdict_free(w);
 	}
-	usleep(100000);
+	close(go[0]);
+	close(done[1]);
+	ck_assert_int_eq(write(go[1], &b, 1), 1);
+	/* 10 s deadline; EOF (got 0) when the reader failed and exited */
+	for (ms = 0; ms < 10000; ms += 50) {
+		struct pollfd p = { .fd = done[0], .events = POLLIN };
+
+		if (poll(&p, 1, 50) == 1) {
+			got = read(done[0], &b, 1);
+			break;
+		}
+	}
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
+	close(go[1]);
+	close(done[0]);
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
 		      "reader failed (exit %d)", WEXITSTATUS(status));
+	ck_assert_msg(got == 1, "the reader did not finish a round of checks "
+		      "after the last import within 10 s");
 	ck_assert_int_eq(stat(dbfile, &st), 0);
 	after = (size_t)st.st_size;
 	ck_assert_msg(after > ((size_t)1 << 20) && after > before,

@@ -20,6 +20,7 @@ trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/wait.inc"
 
 # a free loopback UDP port
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -44,10 +45,10 @@ cat > "$T/six" <<'EOF'
 EOF
 "$RBLDNSD" -n -b "127.0.0.1/$port" -p "$T/pid" -r "$T" \
 	zen.test:ip4set:zen wl.test:ip4set:wl six.test:ip6trie:six >"$T/rbldnsd.log" 2>&1 &
-for _ in $(seq 50); do [ -s "$T/pid" ] && break; sleep 0.1; done
+wait_for "rbldnsd's pid file" 10 test -s "$T/pid" || exit 1
 PID=$(cat "$T/pid" 2>/dev/null)
 [ -n "$PID" ] || { echo "FAIL: rbldnsd did not start"; exit 1; }
-sleep 0.3
+wait_for "rbldnsd to answer on port $port" 10 dns_answers "$port" 2.0.0.127.zen.test || exit 1
 
 # GeoIP fixtures: 203.0.113.0/24 in "CN" (AS64496), 192.0.2.0/24 in "GB"
 perl "$SRC/data/mkmmdb.pl" -t country -o "$T/country.mmdb" <<'EOF'
@@ -138,8 +139,9 @@ grep -q "geoip.*country.mmdb" "$T/doc" || fail "doctor geoip: $(cat "$T/doc")"
 
 # DNS server gone: profile 2 (on_dns_failure = tempfail) answers tempfail,
 # exit 3, within the deadline; profile 1 answers neutral.
-kill "$PID"; PID=
-sleep 0.2
+kill "$PID"
+wait_for "rbldnsd (pid $PID) to exit" 10 proc_gone "$PID"
+PID=
 start=$(date +%s%N)
 c check -p 2 233.252.0.1 > "$T/out"; st=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))

@@ -26,6 +26,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 passed=0 failed=0
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 pass() { echo "ok: $*"; passed=$((passed + 1)); }
+. "$(dirname "$0")/wait.inc"
 
 B=${VERDICT_BINDIR:-build}
 SRC=${VERDICT_SRCDIR:-.}
@@ -48,8 +49,7 @@ KEY=s3cr3tk3y0123456789
 
 python3 "$SRC/tests/dnsresponder.py" "$T/port" "$T/dns.log" &
 RPID=$!
-for _ in $(seq 400); do [ -s "$T/port" ] && break; sleep 0.05; done
-[ -s "$T/port" ] || { echo "FAIL: dnsresponder.py did not start"; exit 1; }
+wait_for "dnsresponder.py to write its port" 20 test -s "$T/port" || exit 1
 
 cat >"$T/verdict.conf" <<EOF
 database = $T/db
@@ -132,7 +132,12 @@ if [ -x "$M" ] && command -v miltertest >/dev/null; then
 	"$M" -f -c "$T/verdict.conf" -u nobody -s "unix:$T/run/m.sock" \
 		-P "$T/run/m.pid" 2>"$T/milter.log" &
 	MPID=$!
-	for _ in $(seq 100); do [ -s "$T/run/m.pid" ] && [ -S "$T/run/m.sock" ] && break; sleep 0.05; done
+	# up once it has logged its start: privileges dropped, pid file
+	# written, socket chowned
+	wait_for "verdict-milter to log its start" 10 \
+		log_above "$T/milter.log" 'started: socket ' 0 &&
+		wait_for "the milter's pid file and socket" 10 \
+			test -s "$T/run/m.pid" -a -S "$T/run/m.sock" || exit 1
 	st=/proc/$MPID/status
 	uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "$st")
 	gid=$(awk '/^Gid:/ {print $2, $3, $4, $5}' "$st")
@@ -160,8 +165,15 @@ EOF
 	miltertest -s "$T/mt.lua" >"$T/mt.out" 2>&1 &&
 		pass "secret: the milter rejects 127.9.9.9 (dqs-zen)" ||
 		fail "secret: miltertest: $(cat "$T/mt.out")"
-	kill -USR2 "$MPID"	# the counters, too
-	sleep 0.5
+	# the counters, too: a report is complete once the next one begins
+	# (signals do not queue: the second only after the first started)
+	n=$(log_count "$T/milter.log" 'stats: connections=')
+	kill -USR2 "$MPID"
+	wait_for "the counters in the milter log" 10 \
+		log_above "$T/milter.log" 'stats: connections=' "$n"
+	kill -USR2 "$MPID"
+	wait_for "a second counter report in the milter log" 10 \
+		log_above "$T/milter.log" 'stats: connections=' "$((n + 1))"
 	grep -q "verdict=block" "$T/milter.log" && ! grep -q "$KEY" "$T/milter.log" &&
 		grep -q "source=dqs-zen" "$T/milter.log" &&
 		pass "secret: milter log lines name dqs-zen, never the key" ||

@@ -4,6 +4,7 @@
 # 127.0.0.2 with its entry's reason as TXT, an allowed and an unlisted
 # address answer nothing.
 . "$(dirname "$0")/feed_common.inc"
+. "$(dirname "$0")/wait.inc"
 command -v rbldnsd >/dev/null || skip "rbldnsd not installed"
 command -v dig >/dev/null || skip "dig not installed (dnsutils)"
 
@@ -17,11 +18,12 @@ rbldnsd -n -u rbldns -b "127.0.0.1/$port" -w "$T" -p "$T/rbldnsd.pid" \
 pid=$!
 cleanup_hooks+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
 d() { dig +short +time=1 +tries=2 @127.0.0.1 -p "$port" "$@"; }
-for i in $(seq 50); do
-	[ -n "$(d 77.2.0.192.bl.test A 2>/dev/null)" ] && break
-	kill -0 $pid 2>/dev/null || { cat "$T/rbldnsd.log"; fail "rbldnsd died"; }
-	sleep 0.1
-done
+up() {	# rbldnsd answers a name it lists; fails the test if it died
+	[ -n "$(d 77.2.0.192.bl.test A 2>/dev/null)" ] && return 0
+	proc_gone $pid && { cat "$T/rbldnsd.log"; fail "rbldnsd died"; }
+	return 1
+}
+wait_for "rbldnsd to answer on port $port" 10 up
 [ "$(d 77.2.0.192.bl.test A)" = 127.0.0.2 ] || fail "192.0.2.77 not listed"
 [ "$(d 77.2.0.192.bl.test TXT)" = '"SBL100"' ] || fail "192.0.2.77 TXT: $(d 77.2.0.192.bl.test TXT)"
 [ "$(d 1.100.51.198.bl.test TXT)" = '"198.51.100.1 is listed by verdict"' ] ||

@@ -4,6 +4,7 @@
 # downloaded again nor re-imported; a truncated list is refused by the
 # shrink guard and the old table kept; the reload runs only on change.
 . "$(dirname "$0")/feed_common.inc"
+. "$(dirname "$0")/wait.inc"
 command -v curl >/dev/null || skip "curl not installed"
 command -v python3 >/dev/null || skip "python3 not installed"
 
@@ -15,10 +16,8 @@ port=$(free_port)
 python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$port" > "$T/http.log" 2>&1 &
 hpid=$!
 cleanup_hooks+=("kill $hpid 2>/dev/null; wait $hpid 2>/dev/null")
-for i in $(seq 50); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$port/drop.txt" 2>/dev/null && break
-	sleep 0.1
-done
+wait_for "the HTTP server on port $port" 10 \
+	curl -fs -o /dev/null "http://127.0.0.1:$port/drop.txt"
 
 U() {
 	VERDICT=$DRIVER "$VERDICT_SRCDIR/tools/verdict-update" -c "$T/verdict.conf" \

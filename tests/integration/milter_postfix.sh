@@ -25,6 +25,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 pass() { echo "ok: $*"; passed=$((passed + 1)); }
 passed=0 failed=0
+. "$(dirname "$0")/wait.inc"
 
 bindir=${VERDICT_BINDIR:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 srcdir=${VERDICT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -92,18 +93,19 @@ V import drop "$T/drop.txt" >/dev/null && V import partners "$T/partners.txt" >/
 # the milter runs as nobody: every reader writes lock.mdb
 chmod -R a+rwX "$T/db"
 
+nstarted=0
 start_milter() {	# [extra config lines...]
 	cp "$T/verdict.conf" "$T/milter.conf"
 	for l in "$@"; do echo "$l" >>"$T/milter.conf"; done
 	"$milter" -f -c "$T/milter.conf" -s "inet:$MPORT@127.0.0.1" -u nobody \
 		-P "$T/run/milter.pid" 2>>"$T/milter.log" &
 	mpid=$!
-	for _ in $(seq 50); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1', $MPORT), 0.2)" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "FAIL: verdict-milter did not start"; exit 1
+	# up once it has logged its start (signal thread running) and the
+	# port accepts
+	wait_for "verdict-milter to log its start" 10 \
+		log_above "$T/milter.log" 'started: socket ' "$nstarted" || exit 1
+	wait_for "verdict-milter to accept on port $MPORT" 10 tcp_accepts "$MPORT" || exit 1
+	nstarted=$((nstarted + 1))
 }
 stop_milter() {
 	kill -TERM "$mpid"; wait "$mpid"; local rc=$?; mpid=
@@ -164,11 +166,7 @@ postfix -c "$T/conf" check >"$T/pfcheck.log" 2>&1 ||
 	{ cat "$T/pfcheck.log"; echo "FAIL: postfix check"; exit 1; }
 postfix -c "$T/conf" start >>"$T/pfcheck.log" 2>&1 ||
 	{ cat "$T/pfcheck.log"; echo "FAIL: postfix start"; exit 1; }
-for _ in $(seq 50); do
-	python3 -c "import socket; socket.create_connection(('127.0.0.1', $SPORT), 0.2)" \
-		2>/dev/null && break
-	sleep 0.1
-done
+wait_for "Postfix's smtpd to accept on port $SPORT" 10 tcp_accepts "$SPORT" || exit 1
 
 held() { grep -rla -- "$1" "$T/queue/hold" 2>/dev/null | wc -l; }
 smtp() {	# label from-ip port -> $T/swaks.label; swaks exit status
@@ -213,14 +211,20 @@ V table create extra --kind block >/dev/null
 V add extra 127.0.0.9 --reason "reload test" >/dev/null
 chmod -R a+rwX "$T/db"
 sed -i 's/^block_tables = drop$/block_tables = drop, extra/' "$T/milter.conf"
-kill -USR1 "$mpid"; sleep 0.5
+n=$(log_count "$T/milter.log" 'configuration reloaded')
+kill -USR1 "$mpid"
+wait_for "the milter to log the reload" 10 \
+	log_above "$T/milter.log" 'configuration reloaded' "$n"
 smtp reload 127.0.0.9 "$SPORT"
 case "$(greeting reload)" in
 554*) pass "SIGUSR1 reload: new block table in force" ;;
 *) fail "SIGUSR1 reload: greeting \"$(greeting reload)\"" ;;
 esac
 echo "no_such_key = 1" >>"$T/milter.conf"
-kill -USR1 "$mpid"; sleep 0.5
+n=$(log_count "$T/milter.log" 'reload failed')
+kill -USR1 "$mpid"
+wait_for "the milter to log the refused reload" 10 \
+	log_above "$T/milter.log" 'reload failed' "$n"
 grep -q 'reload failed, keeping the running configuration: .*no_such_key' "$T/milter.log" &&
 	pass "broken config on reload: old one kept, reason logged" ||
 	fail "broken config on reload not reported"
@@ -242,7 +246,17 @@ else
 	fail "milter down with tempfail: $(grep '^<\*\*' "$T/swaks.down" | head -1)"
 fi
 postconf -c "$T/conf" -e "smtpd_milters = { inet:127.0.0.1:$MPORT, default_action=accept }"
-postfix -c "$T/conf" reload >/dev/null 2>&1; sleep 1
+# in force once the master has logged the reload and every smtpd started
+# under the old configuration has exited (the next one reads the new one)
+pfmaster=$(tr -dc 0-9 <"$T/queue/pid/master.pid")
+oldsmtpd=$(pgrep -P "$pfmaster" -x smtpd)
+n=$(log_count "$T/maillog" 'postfix/master.*reload -- ')
+postfix -c "$T/conf" reload >/dev/null 2>&1
+wait_for "Postfix's master to log the reload" 10 \
+	log_above "$T/maillog" 'postfix/master.*reload -- ' "$n"
+for p in $oldsmtpd; do
+	wait_for "smtpd $p (old configuration) to exit" 10 proc_gone "$p"
+done
 smtp downacc 127.0.0.66 "$SPORT" && [ "$(held case-downacc)" = 1 ] &&
 	pass "milter down, per-milter default_action=accept: even a listed source delivers" ||
 	fail "milter down with default_action=accept: $(grep '^<\*\*' "$T/swaks.downacc" | head -1)"
@@ -274,7 +288,8 @@ else
 	rbldnsd -n -f -u nobody -r "$T/zones" -b "127.0.0.1/$DNSPORT" \
 		bl.test.invalid:ip4set:bl.txt >/dev/null 2>&1 &
 	rpid=$!
-	sleep 0.5
+	wait_for "rbldnsd to answer on port $DNSPORT" 10 \
+		dns_answers "$DNSPORT" 2.0.0.127.bl.test.invalid || exit 1
 	start_milter "dns_servers = 127.0.0.1:$DNSPORT" \
 		"dnsbl_sites = bl.test.invalid"
 	smtp dnsbl 127.0.0.44 "$SPORT"

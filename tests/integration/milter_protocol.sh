@@ -20,6 +20,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 pass() { echo "ok: $*"; passed=$((passed + 1)); }
 passed=0 failed=0
+. "$(dirname "$0")/wait.inc"
 
 bindir=${VERDICT_BINDIR:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 milter=$bindir/tools/milter/verdict-milter
@@ -67,8 +68,10 @@ sock=$T/run/milter.sock
 (ulimit -Sn 1024; exec "$milter" -f -c "$T/verdict.conf" -s "unix:$sock" \
 	"${asuser[@]}" --test-fds 1100 2>"$T/milter.log") &
 mpid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-sleep 0.3
+# up once it has logged its start: socket chowned, descriptors placed,
+# the signal thread (SIGUSR1 below) running
+wait_for "verdict-milter to log its start" 10 log_above "$T/milter.log" 'started: socket ' 0 &&
+	wait_for "the socket $sock" 10 test -S "$sock" || exit 1
 
 mode=$(stat -c %a "$sock" 2>/dev/null)
 [ "$mode" = 660 ] && pass "socket created with mode 0660" || fail "socket mode \"$mode\""
@@ -119,9 +122,20 @@ failed=$((failed + $(grep -c '^FAIL:' "$T/mt.out")))
 grep -q '^ok:' "$T/mt.out" || fail "miltertest ran no case: $(tail -1 "$T/mt.out")"
 
 # --- 400 simultaneous connections, descriptors above 1024 in the daemon
-python3 - "$sock" "$mpid" >"$T/many.out" 2>&1 <<'EOF'
+python3 - "$sock" "$mpid" "$T/milter.log" >"$T/many.out" 2>&1 <<'EOF'
 import os, signal, socket, struct, sys, time
-path, pid, N = sys.argv[1], sys.argv[2], 400
+path, pid, log, N = sys.argv[1], sys.argv[2], sys.argv[3], 400
+
+def reloads():
+    with open(log, errors="replace") as f:
+        return sum("configuration reloaded" in l for l in f)
+
+def wait_reloads(n, secs=10):
+    end = time.monotonic() + secs
+    while reloads() < n:
+        if time.monotonic() > end:
+            raise SystemExit("timed out waiting for reload %d in the log" % n)
+        time.sleep(0.05)
 
 def pkt(cmd, data=b""):
     return struct.pack(">I", len(data) + 1) + cmd + data
@@ -157,12 +171,14 @@ high = [f for f in fds
         if f > 1024 and os.readlink("/proc/%s/fd/%d" % (pid, f)).startswith("socket:")]
 print("daemon sockets above fd 1024: %d" % len(high))
 want = {}
+sent = 0
 for i, s in enumerate(socks):
     ip = "127.0.0.66" if i % 2 else "127.0.%d.%d" % (1 + i // 250, 1 + i % 250)
     want[i] = b"r" if i % 2 else b"a"
     if i % 100 == 50:	# reloads while checks run: contexts swap under them
         os.kill(int(pid), signal.SIGUSR1)
-        time.sleep(0.3)	# signals do not queue: one reload at a time
+        sent += 1
+        wait_reloads(sent)	# signals do not queue: one reload at a time
     s.sendall(pkt(b"D", b"C" + b"{daemon_name}\0smtpd\0") +
               pkt(b"C", b"client\0" + b"4" + struct.pack(">H", 25) +
                   ip.encode() + b"\0"))
@@ -178,10 +194,6 @@ sys.exit(1 if bad or len(high) < N else 0)
 EOF
 rc=$?
 cat "$T/many.out"
-for _ in $(seq 100); do	# the reloads finish in the signal thread
-	[ "$(grep -c 'configuration reloaded' "$T/milter.log")" -ge 4 ] && break
-	sleep 0.1
-done
 [ $rc = 0 ] && [ "$(grep -c 'configuration reloaded' "$T/milter.log")" = 4 ] &&
 	pass "400 simultaneous connections, fds above 1024, 4 reloads amid them, every answer right" ||
 	fail "400 simultaneous connections (status $rc, $(grep -c 'configuration reloaded' "$T/milter.log") reloads)"
