@@ -379,12 +379,11 @@ VERDICT_API int verdict_del(verdict_ctx *ctx, const char *table,
  * table is untouched.  *entries gets the number of entries written (the
  * table's size after the import), *warnings the number of warnings;
  * either may be NULL.  A list file writable by every user is imported
- * and logged as a LOG_WARNING (not counted in *warnings).  A large list
- * is worked on by two threads: one of 1 MiB or more is parsed in two
- * halves at once (its warnings still come in line order, from the
- * calling thread), and from 65,536 entries its IPv4 and IPv6 entries are
- * sorted at once and the commit has a helper starting the disk writes
- * early; every helper has ended when the call returns.  Memory while it
+ * and logged as a LOG_WARNING (not counted in *warnings), from the
+ * calling thread, in line order.  From 65,536 entries a list's IPv4 and
+ * IPv6 entries are sorted at once on two threads and the commit has a
+ * helper starting the disk writes early; every helper has ended when the
+ * call returns.  Memory while it
  * runs: about 100 bytes a line plus the list's size, plus what LMDB
  * holds until the commit (about the size the table adds to data.mdb).
  */

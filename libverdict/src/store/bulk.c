@@ -1,7 +1,7 @@
 /*
  * bulk.c - the entries of an import, and the sort that orders them
  *
- *	vd_bulk_init/add/join/free	collect the entries of an import
+ *	vd_bulk_init/add/free	collect the entries of an import
  *	vd_bulk_sort			both families into key order
  *	vd_bulk_distinct		count the distinct CIDRs
  *	vd_bulk_it_init/next		the sorted entries, in key order
@@ -131,23 +131,6 @@ vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
 		x->expires = expires;
 		bulk_item_set_reason(x->r, sizeof(x->r), &x->inl, reason, rlen);
 	}
-	return 0;
-}
-
-int
-vd_bulk_join(tbl_bulk *b, const tbl_bulk *more)
-{
-	if (bulk_room((void **)&b->v4, &b->cap4, b->n4, more->n4,
-		      sizeof(*b->v4)) ||
-	    bulk_room((void **)&b->v6, &b->cap6, b->n6, more->n6,
-		      sizeof(*b->v6)))
-		return VERDICT_ENOMEM;
-	if (more->n4)
-		memcpy(b->v4 + b->n4, more->v4, more->n4 * sizeof(*b->v4));
-	if (more->n6)
-		memcpy(b->v6 + b->n6, more->v6, more->n6 * sizeof(*b->v6));
-	b->n4 += more->n4;
-	b->n6 += more->n6;
 	return 0;
 }
 

@@ -61,9 +61,6 @@ int vd_bulk_init(tbl_bulk *b, size_t hint, uint64_t added,
  * kept by pointer).  0, or VERDICT_ENOMEM (the bulk is unchanged). */
 int vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason,
 		size_t rlen, uint32_t expires);
-/* vd_bulk_join - append more's entries after b's (input order kept);
- * more is left as it was.  0, or VERDICT_ENOMEM. */
-int vd_bulk_join(tbl_bulk *b, const tbl_bulk *more);
 void vd_bulk_free(tbl_bulk *b);
 
 /* vd_bulk_sort - both families into key order, on two threads when the
