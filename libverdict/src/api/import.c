@@ -114,7 +114,8 @@ import_parse(import_st *st, const char *buf, size_t len)
 
 /* read_all - the whole file (or stdin) into memory: a list is parsed in
  * place, its reasons point into the buffer until the import commits.  The
- * buffer is vd_util_bigalloc'd, *cap bytes. */
+ * buffer is address space that fills as the file is read
+ * (vd_util_bigreserve), *cap bytes. */
 static int
 read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 {
@@ -130,7 +131,7 @@ read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 				errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
-	if ((b = vd_util_bigalloc(cap)) == NULL) {
+	if ((b = vd_util_bigreserve(cap)) == NULL) {
 		rc = vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -138,15 +139,13 @@ read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 		ssize_t r;
 
 		if (n == cap) {
-			char *nb = vd_util_bigalloc(cap * 2);
+			char *nb = vd_util_bigresize(b, cap, cap * 2);
 
 			if (nb == NULL) {
 				rc = vd_util_err(VERDICT_ENOMEM, ENOMEM,
 					      "out of memory");
 				goto out;
 			}
-			memcpy(nb, b, n);
-			vd_util_bigfree(b, cap);
 			b = nb;
 			cap *= 2;
 		}

@@ -246,7 +246,7 @@ bulk_sort_run(void *p)
 	j->rc = 0;
 	if (j->n < 2)
 		return;
-	if ((tmp = vd_util_bigalloc(j->n * isz)) == NULL) {
+	if ((tmp = vd_util_bigreserve(j->n * isz)) == NULL) {
 		j->rc = VERDICT_ENOMEM;
 		return;
 	}
