@@ -2,7 +2,7 @@
  * import_t.c - importing a list file: warnings in line order, the
  * --max-bad count stopping at the line that goes over, every entry (the
  * last line without '\n' too), and a bulk large enough sorts on two
- * threads and commits with its writeback helper.
+ * threads.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,8 +126,7 @@ big_list(const char *dir, size_t nlines, size_t bad1, size_t hb,
 
 /* Warnings in line order, the --max-bad count stopping at the line that
  * goes over, every entry (the last line without '\n' too).  With 70,000
- * lines the families also sort on two threads and the commit has its
- * writeback helper (BULK_THREADS_MIN). */
+ * lines the families also sort on two threads (BULK_THREADS_MIN). */
 START_TEST(import_lines)
 {
 	const char *dir = tu_tmpdir();

@@ -381,9 +381,8 @@ VERDICT_API int verdict_del(verdict_ctx *ctx, const char *table,
  * either may be NULL.  A list file writable by every user is imported
  * and logged as a LOG_WARNING (not counted in *warnings), from the
  * calling thread, in line order.  From 65,536 entries a list's IPv4 and
- * IPv6 entries are sorted at once on two threads and the commit has a
- * helper starting the disk writes early; every helper has ended when the
- * call returns.  Memory while it
+ * IPv6 entries are sorted at once on two threads; the helper has ended
+ * when the call returns.  Memory while it
  * runs: about 100 bytes a line plus the list's size, plus what LMDB
  * holds until the commit (about the size the table adds to data.mdb).
  */

@@ -23,8 +23,7 @@
 #define BULK_INLINE6 16
 
 /* A replacement of at least this many entries sorts its two families on
- * two threads and commits with writeback ahead (writeback.h); below, a
- * thread costs more than it saves. */
+ * two threads; below, a thread costs more than it saves. */
 #define BULK_THREADS_MIN 65536
 
 typedef struct bulk_item4 {	/* 32 bytes */
