@@ -1,8 +1,8 @@
 /*
  * import_t.c - importing a list file: warnings in line order, the
  * --max-bad count stopping at the line that goes over, every entry (the
- * last line without '\n' too), and a bulk large enough sorts on two
- * threads.
+ * last line without '\n' too), on a list large enough that the sort and
+ * the commit work on thousands of entries of both families.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +90,7 @@ cap_warn(int level, const char *line, void *arg)
 
 /* big_list - a list of nlines lines:
  * line i (from 1) is 10.h.m.l/32 for i, with a reason, or every 7th
- * 2001:db8:h:l::/64 (both families sort on their own threads); a bad
+ * 2001:db8:h:l::/64 (both families in one list); a bad
  * line at bad1 and bad2, host bits at hb; no '\n' after the last line */
 static char *
 big_list(const char *dir, size_t nlines, size_t bad1, size_t hb,
@@ -126,7 +126,7 @@ big_list(const char *dir, size_t nlines, size_t bad1, size_t hb,
 
 /* Warnings in line order, the --max-bad count stopping at the line that
  * goes over, every entry (the last line without '\n' too).  With 70,000
- * lines the families also sort on two threads (BULK_THREADS_MIN). */
+ * lines of both families, the sort and the commit have real work. */
 START_TEST(import_lines)
 {
 	const char *dir = tu_tmpdir();

@@ -12,8 +12,7 @@
  * and the passes over the other bytes then run on one bucket at a time,
  * in the core's cache, where byte-wide passes over the whole array would
  * read and scatter all of it once a byte.  A byte that is the same in
- * every item of a bucket costs a count and no move.  The two families
- * sort on two threads when the bulk is large (BULK_THREADS_MIN).
+ * every item of a bucket costs a count and no move.
  *
  * Diagnostics: out of memory only (VERDICT_ENOMEM).
  *
@@ -228,52 +227,33 @@ bulk_radix6(bulk_item6 *a, bulk_item6 *tmp, size_t n)
 	MSD_SORT(bulk_item6, a, tmp, n, TOP6, bulk_lsd6);
 }
 
-/* One family's sort, for vd_util_par2: sorts arr (n items) in place
- * through a scratch array of n. */
-typedef struct bulk_sort_job {
-	void *arr;
-	size_t n;
-	int v6, rc;
-} bulk_sort_job;
-
-static void
-bulk_sort_run(void *p)
+/* bulk_sort_family - the n items of one family (v6: IPv6) into key
+ * order, in place, through a scratch array of n */
+static int
+bulk_sort_family(void *arr, size_t n, int v6)
 {
-	bulk_sort_job *j = p;
-	size_t isz = j->v6 ? sizeof(bulk_item6) : sizeof(bulk_item4);
+	size_t isz = v6 ? sizeof(bulk_item6) : sizeof(bulk_item4);
 	void *tmp;
 
-	j->rc = 0;
-	if (j->n < 2)
-		return;
-	if ((tmp = vd_util_bigreserve(j->n * isz)) == NULL) {
-		j->rc = VERDICT_ENOMEM;
-		return;
-	}
-	if (j->v6)
-		bulk_radix6(j->arr, tmp, j->n);
+	if (n < 2)
+		return 0;
+	if ((tmp = vd_util_bigreserve(n * isz)) == NULL)
+		return VERDICT_ENOMEM;
+	if (v6)
+		bulk_radix6(arr, tmp, n);
 	else
-		bulk_radix4(j->arr, tmp, j->n);
-	vd_util_bigfree(tmp, j->n * isz);
+		bulk_radix4(arr, tmp, n);
+	vd_util_bigfree(tmp, n * isz);
+	return 0;
 }
 
-/* vd_bulk_sort - both families into key order, each on its own thread
- * (vd_util_par2); stable, so of equal CIDRs the last added stays last. */
+/* vd_bulk_sort - both families into key order; stable, so of equal CIDRs
+ * the last added stays last. */
 int
 vd_bulk_sort(tbl_bulk *b)
 {
-	bulk_sort_job sj[2] = {
-		{ b->v4, b->n4, 0, 0 },
-		{ b->v6, b->n6, 1, 0 },
-	};
-
-	if (b->n4 >= 2 && b->n6 >= 2 && b->n4 + b->n6 >= BULK_THREADS_MIN) {
-		vd_util_par2(bulk_sort_run, &sj[0], &sj[1]);
-	} else {
-		bulk_sort_run(&sj[0]);
-		bulk_sort_run(&sj[1]);
-	}
-	if (sj[0].rc || sj[1].rc)
+	if (bulk_sort_family(b->v4, b->n4, 0) != 0 ||
+	    bulk_sort_family(b->v6, b->n6, 1) != 0)
 		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	return VERDICT_OK;
 }

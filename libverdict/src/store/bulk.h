@@ -22,10 +22,6 @@
 #define BULK_INLINE4 18	/* reasons up to this long are kept in the item */
 #define BULK_INLINE6 16
 
-/* A replacement of at least this many entries sorts its two families on
- * two threads; below, a thread costs more than it saves. */
-#define BULK_THREADS_MIN 65536
-
 typedef struct bulk_item4 {	/* 32 bytes */
 	uint64_t key;		/* v4 address << 8 | plen (96 + n) */
 	uint32_t expires;
@@ -62,8 +58,7 @@ int vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason,
 		size_t rlen, uint32_t expires);
 void vd_bulk_free(tbl_bulk *b);
 
-/* vd_bulk_sort - both families into key order, on two threads when the
- * bulk is large; stable, so of equal CIDRs the last added stays last.
+/* vd_bulk_sort - both families into key order; stable, so of equal CIDRs the last added stays last.
  * VERDICT_OK or VERDICT_ENOMEM. */
 int vd_bulk_sort(tbl_bulk *b);
 
