@@ -1,5 +1,5 @@
 /*
- * bulk.h - the entries of an import, and the sort that orders them
+ * bulk.h - the entries of an import (bulk_sort.h puts them in order)
  *
  * A bulk keeps the entries of a replacement as the items the sort moves:
  * an IPv4 entry is 32 bytes, an IPv6 one 40, and nothing else is built,
@@ -57,10 +57,6 @@ int vd_bulk_init(tbl_bulk *b, size_t hint, uint64_t added,
 int vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason,
 		size_t rlen, uint32_t expires);
 void vd_bulk_free(tbl_bulk *b);
-
-/* vd_bulk_sort - both families into key order; stable, so of equal CIDRs the last added stays last.
- * VERDICT_OK or VERDICT_ENOMEM. */
-int vd_bulk_sort(tbl_bulk *b);
 
 /* vd_bulk_distinct - the distinct CIDRs of a sorted bulk. */
 size_t vd_bulk_distinct(const tbl_bulk *b);

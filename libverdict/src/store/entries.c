@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "bulk.h"
+#include "bulk_sort.h"
 #include "catalog.h"
 #include "entries.h"
 #include "index_rebuild.h"
