@@ -20,19 +20,16 @@
  * Diagnostics: one line "verdict: what: detail" and exit 2.
  */
 #include <getopt.h>
-#include <malloc.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "verdict_cli.h"
+#include "verdict_heap.h"
 
 #define ADMIN_WRITE (VERDICT_OPEN_WRITE | VERDICT_OPEN_CREATE | \
 		     VERDICT_OPEN_NODNS | VERDICT_OPEN_NOTABLECHECK)
@@ -356,91 +353,6 @@ cmd_del(const cli_global *g, int argc, char **argv)
 	return rc == VERDICT_OK ? EXIT_OK : EXIT_ERR;
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
-#endif
-
-/*
- * heap_prepare - LMDB takes every page an import writes from malloc, 4 KiB
- * at a time, and on a virtual machine a page fault per 4 KiB costs more
- * than the import's own work.  Grow the heap once by about what the import
- * will write (4 x the list's size, at most 1 GiB) and populate it from a
- * thread of the lowest priority (SCHED_IDLE): it runs when a core has
- * nothing else to do - for a 37 MB list, while the import reads the file
- * (measured) - instead of holding up the start (51 ms).  LMDB
- * takes the heap from its low end and the thread populates from there;
- * a page LMDB gets first is simply faulted in by LMDB.  A hint: whatever
- * fails leaves malloc working as before.  heap_done joins the thread.
- */
-typedef struct heap_fill {
-	char *lo;
-	size_t len;
-	pthread_t th;
-	int on;
-} heap_fill;
-
-static void *
-heap_fill_run(void *arg)
-{
-	struct sched_param sp = { .sched_priority = 0 };
-	heap_fill *h = arg;
-	const size_t step = (size_t)2 << 20;
-
-	/* (glibc's thread attributes take no SCHED_IDLE) */
-	(void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
-
-	/* a step at a time: populating holds the mmap lock, which the
-	 * import's own mmap() calls wait for */
-	for (size_t off = 0; off < h->len; off += step)
-		if (madvise(h->lo + off, h->len - off < step ? h->len - off :
-			    step, MADV_POPULATE_WRITE) != 0)
-			break;
-	return NULL;
-}
-
-static void
-heap_prepare(const char *path, heap_fill *h)
-{
-	struct stat st;
-	size_t want;
-	char *lo, *hi;
-	void *p;
-
-	h->on = 0;
-	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
-	    !S_ISREG(st.st_mode))
-		return;
-	want = (size_t)st.st_size * 4;
-	if (want < ((size_t)16 << 20))
-		return;
-	if (want > ((size_t)1 << 30))
-		want = (size_t)1 << 30;
-	if (!mallopt(M_TRIM_THRESHOLD, (int)want) ||
-	    !mallopt(M_TOP_PAD, (int)want) ||
-	    !mallopt(M_MMAP_THRESHOLD, 1 << 20))
-		return;
-	lo = sbrk(0);
-	p = malloc(256 << 10);	/* more than the top holds: the heap grows */
-	hi = sbrk(0);
-	free(p);
-	if (p == NULL || lo == (char *)-1 || hi <= lo + (2 << 20))
-		return;
-	h->lo = (char *)(((uintptr_t)lo + 4095) & ~(uintptr_t)4095);
-	h->len = (size_t)(hi - h->lo);
-	if (pthread_create(&h->th, NULL, heap_fill_run, h) == 0)
-		h->on = 1;
-	else
-		(void)madvise(h->lo, h->len, MADV_POPULATE_WRITE);
-}
-
-static void
-heap_done(heap_fill *h)
-{
-	if (h->on)
-		pthread_join(h->th, NULL);
-	h->on = 0;
-}
-
 int
 cmd_import(const cli_global *g, int argc, char **argv)
 {
@@ -456,7 +368,7 @@ cmd_import(const cli_global *g, int argc, char **argv)
 	unsigned flags = 0;
 	long max_bad = 0;
 	size_t entries = 0, warnings = 0;
-	heap_fill heap;
+	heap_prefault heap;
 	verdict_ctx *ctx;
 	int c, rc;
 
@@ -490,10 +402,10 @@ cmd_import(const cli_global *g, int argc, char **argv)
 		return cli_usage("import", "expected TABLE and FILE (or -)");
 	if ((ctx = cli_open(g, "import", ADMIN_WRITE, NULL)) == NULL)
 		return EXIT_ERR;
-	heap_prepare(argv[optind + 1], &heap);
+	heap_prefault_start(argv[optind + 1], &heap);
 	rc = verdict_import(ctx, argv[optind], argv[optind + 1], flags,
 			    max_bad, reason, &entries, &warnings);
-	heap_done(&heap);
+	heap_prefault_done(&heap);
 	if (rc != VERDICT_OK)
 		cli_error(rc, "import %s %s", argv[optind], argv[optind + 1]);
 	else

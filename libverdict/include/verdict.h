@@ -19,9 +19,8 @@
  *
  * The library never prints, never exits, never reads the environment and
  * never installs signal handlers.  Log lines go to the callback set with
- * verdict_set_log().  The threads it starts: its DNS resolver thread
- * (when a profile uses DNSBL zones), and helpers that live only within
- * a verdict_import() call of a large list (below).
+ * verdict_set_log().  The only thread it starts is its DNS resolver
+ * thread (when a profile uses DNSBL zones).
  *
  * Fork: a context opened before fork() must not be used in the child;
  * calls there return VERDICT_EFORK.  Open a new context in the child.
@@ -379,12 +378,8 @@ VERDICT_API int verdict_del(verdict_ctx *ctx, const char *table,
  * table is untouched.  *entries gets the number of entries written (the
  * table's size after the import), *warnings the number of warnings;
  * either may be NULL.  A list file writable by every user is imported
- * and logged as a LOG_WARNING (not counted in *warnings).  A large list
- * is worked on by two threads: one of 1 MiB or more is parsed in two
- * halves at once (its warnings still come in line order, from the
- * calling thread), and from 65,536 entries its IPv4 and IPv6 entries are
- * sorted at once and the commit has a helper starting the disk writes
- * early; every helper has ended when the call returns.  Memory while it
+ * and logged as a LOG_WARNING (not counted in *warnings).  All of it
+ * runs on the calling thread: warnings come in line order.  Memory while it
  * runs: about 100 bytes a line plus the list's size, plus what LMDB
  * holds until the commit (about the size the table adds to data.mdb).
  */

@@ -6,10 +6,7 @@
  *
  * The file is read whole into memory and parsed in place: the entries'
  * reasons point into the buffer until the import commits, so a list is
- * never copied line by line.  A big list is parsed in two halves on two
- * threads; the second half's warnings are kept and logged afterwards in
- * line order, so the log and the --max-bad count read as one pass would
- * have made them.
+ * never copied line by line.
  *
  * Readers see the table before or after, never half: nothing is written
  * until the whole list parsed within --max-bad, and the replacement is
@@ -21,12 +18,10 @@
  * unchanged"; a list file writable by every user is logged.
  *
  * Limits: the file must fit in memory (twice while it grows when read
- * from a pipe); a reason is at most TBL_REASON_MAX bytes; lists from
- * IMPORT_SPLIT_MIN bytes are parsed on a second thread.
+ * from a pipe); a reason is at most TBL_REASON_MAX bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,37 +41,7 @@ typedef struct import_st {
 	const char *reason;
 	uint8_t rlen;
 	uint64_t now;
-	int err;
-	util_recs *defer;	/* second half: messages kept, in order */
-	int rc;			/* import_part's result */
-	const char *part;	/* import_part: this half of the list */
-	size_t partlen, lines_before;
 } import_st;
-
-/* import_warn - a warning about a line: logged, or kept for later in the
- * second half of a split import ("B" bad line, "W" other). */
-static void __attribute__((format(printf, 3, 4)))
-import_warn(import_st *st, int isbad, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	if (st->defer == NULL) {
-		vd_vlog(&st->ctx->lg, LOG_WARNING, fmt, ap);
-		va_end(ap);
-		return;
-	}
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(msg))
-		n = sizeof(msg) - 1;
-	if (vd_util_recs_add(st->defer, isbad ? "B" : "W", 1, msg, (size_t)n))
-		st->err = VERDICT_ENOMEM;
-}
 
 /* import_item - one parsed entry into the bulk, or a bad line counted */
 static int
@@ -90,10 +55,8 @@ import_item(const listfile_item *it, void *arg)
 
 		vd_cidr_format(&it->cidr, buf);
 		st->bad++;
-		import_warn(st, 1, "%s:%zu: %s: %s", st->name, it->lineno, buf,
-			    why);
-		if (st->err)
-			return st->err;
+		vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s: %s", st->name,
+		       it->lineno, buf, why);
 		if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
 			return VERDICT_EBADLIST;
 		return 0;
@@ -103,10 +66,8 @@ import_item(const listfile_item *it, void *arg)
 
 		vd_cidr_format(&it->cidr, buf);
 		st->warnings++;
-		import_warn(st, 0, "%s:%zu: non-null host bits; imported as %s",
-			    st->name, it->lineno, buf);
-		if (st->err)
-			return st->err;
+		vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: non-null host bits; "
+		       "imported as %s", st->name, it->lineno, buf);
 	}
 	if (it->reason_len)
 		return vd_tbl_bulk_add(&st->b, &it->cidr, it->reason,
@@ -121,27 +82,11 @@ import_bad(size_t lineno, const char *why, void *arg)
 	import_st *st = arg;
 
 	st->bad++;
-	import_warn(st, 1, "%s:%zu: %s", st->name, lineno, why);
-	if (st->err)
-		return st->err;
+	vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s", st->name, lineno, why);
 	if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
 		return VERDICT_EBADLIST;
 	return 0;
 }
-
-/* import_part - parse this half of the list (a thread's body) */
-static void
-import_part(void *arg)
-{
-	import_st *st = arg;
-
-	st->rc = vd_listfile_parse_buf_at(st->part, st->partlen,
-				       st->lines_before, import_item,
-				       import_bad, st);
-}
-
-/* Lists of at least this many bytes are parsed in two halves at once. */
-#define IMPORT_SPLIT_MIN ((size_t)1 << 20)
 
 /* count_lines - the lines of [p, end): '\n's, and one more for a last
  * line without one */
@@ -156,72 +101,21 @@ count_lines(const char *p, const char *end)
 	return n + (p < end && end[-1] != '\n');
 }
 
-/*
- * import_parse - parse buf into st->b (reserved for about a line an
- * entry; ranges grow it).  A big list is cut at the line end nearest its
- * middle and the second half parsed on a second thread into its own
- * bulk, its warnings kept; then they are logged in line order and
- * counted against --max-bad as one pass would have (stopping at the line
- * that goes over), and the bulks joined in input order.  Parsing is a
- * large share of an import's time, and the halves share nothing.
- */
+/* import_parse - parse buf into st->b, reserved for about an entry a
+ * line (ranges grow it) */
 static int
 import_parse(import_st *st, const char *buf, size_t len)
 {
-	const char *end = buf + len, *cut;
-	util_recs msgs = { 0 };
-	size_t before;
-	import_st b;
-	int rc;
-
-	cut = len >= IMPORT_SPLIT_MIN ?
-	      memchr(buf + len / 2, '\n', len - len / 2) : NULL;
-	cut = cut == NULL ? end : cut + 1;
-	st->part = buf;
-	st->partlen = (size_t)(cut - buf);
-	st->lines_before = 0;
-	before = count_lines(buf, cut);
-	if (vd_tbl_bulk_init(&st->b, before, st->now, "import") != 0)
-		return VERDICT_ENOMEM;
-	if (cut == end) {
-		import_part(st);
-		return st->rc;
-	}
-	b = *st;
-	b.defer = &msgs;
-	b.part = cut;
-	b.partlen = (size_t)(end - cut);
-	b.lines_before = before;
-	if (vd_tbl_bulk_init(&b.b, count_lines(cut, end), st->now,
+	if (vd_tbl_bulk_init(&st->b, count_lines(buf, buf + len), st->now,
 			  "import") != 0)
 		return VERDICT_ENOMEM;
-	vd_util_par2(import_part, st, &b);
-	rc = st->rc;
-	for (size_t i = 0; rc == 0 && i < msgs.n; i++) {
-		int isbad = msgs.rec[i][0] == 'B';
-
-		vd_log(&st->ctx->lg, LOG_WARNING, "%.*s", (int)msgs.len[i] - 1,
-		       (const char *)msgs.rec[i] + 1);
-		if (isbad) {
-			st->bad++;
-			if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
-				rc = VERDICT_EBADLIST;
-		} else {
-			st->warnings++;
-		}
-	}
-	if (rc == 0)
-		rc = b.rc;
-	if (rc == 0)
-		rc = vd_tbl_bulk_join(&st->b, &b.b);
-	vd_tbl_bulk_free(&b.b);
-	vd_util_recs_free(&msgs);
-	return rc;
+	return vd_listfile_parse_buf(buf, len, import_item, import_bad, st);
 }
 
 /* read_all - the whole file (or stdin) into memory: a list is parsed in
  * place, its reasons point into the buffer until the import commits.  The
- * buffer is vd_util_bigalloc'd, *cap bytes. */
+ * buffer is address space that fills as the file is read
+ * (vd_util_bigreserve), *cap bytes. */
 static int
 read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 {
@@ -237,7 +131,7 @@ read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 				errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
-	if ((b = vd_util_bigalloc(cap)) == NULL) {
+	if ((b = vd_util_bigreserve(cap)) == NULL) {
 		rc = vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -245,15 +139,13 @@ read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 		ssize_t r;
 
 		if (n == cap) {
-			char *nb = vd_util_bigalloc(cap * 2);
+			char *nb = vd_util_bigresize(b, cap, cap * 2);
 
 			if (nb == NULL) {
 				rc = vd_util_err(VERDICT_ENOMEM, ENOMEM,
 					      "out of memory");
 				goto out;
 			}
-			memcpy(nb, b, n);
-			vd_util_bigfree(b, cap);
 			b = nb;
 			cap *= 2;
 		}

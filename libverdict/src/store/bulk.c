@@ -1,27 +1,17 @@
 /*
- * bulk.c - the entries of an import, and the sort that orders them
+ * bulk.c - the entries of an import, as the sort moves them
  *
- *	vd_bulk_init/add/join/free	collect the entries of an import
- *	vd_bulk_sort			both families into key order
- *	vd_bulk_distinct		count the distinct CIDRs
- *	vd_bulk_it_init/next		the sorted entries, in key order
+ *	vd_bulk_init/add/free	collect the entries of an import
+ *	vd_bulk_distinct	count the distinct CIDRs of a sorted bulk
+ *	vd_bulk_it_init/next	the sorted entries, in key order
  *
- * The sorts are stable radix sorts, most significant byte first, then
- * least significant byte first within each bucket: the first pass
- * scatters the items by the top byte of the address into 256 buckets,
- * and the passes over the other bytes then run on one bucket at a time,
- * in the core's cache, where byte-wide passes over the whole array would
- * read and scatter all of it once a byte.  A byte that is the same in
- * every item of a bucket costs a count and no move.  The two families
- * sort on two threads when the bulk is large (BULK_THREADS_MIN).
+ * The sort itself is bulk_sort.c.
  *
  * Diagnostics: out of memory only (VERDICT_ENOMEM).
  *
  * Limits: the arrays are reserved address space (vd_util_bigreserve),
- * grown by doubling; the sort needs a scratch array as large as the
- * family it sorts.
+ * grown by doubling.
  */
-#include <errno.h>
 #include <string.h>
 
 #include "bulk.h"
@@ -132,167 +122,6 @@ vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
 		bulk_item_set_reason(x->r, sizeof(x->r), &x->inl, reason, rlen);
 	}
 	return 0;
-}
-
-int
-vd_bulk_join(tbl_bulk *b, const tbl_bulk *more)
-{
-	if (bulk_room((void **)&b->v4, &b->cap4, b->n4, more->n4,
-		      sizeof(*b->v4)) ||
-	    bulk_room((void **)&b->v6, &b->cap6, b->n6, more->n6,
-		      sizeof(*b->v6)))
-		return VERDICT_ENOMEM;
-	if (more->n4)
-		memcpy(b->v4 + b->n4, more->v4, more->n4 * sizeof(*b->v4));
-	if (more->n6)
-		memcpy(b->v6 + b->n6, more->v6, more->n6 * sizeof(*b->v6));
-	b->n4 += more->n4;
-	b->n6 += more->n6;
-	return 0;
-}
-
-/* --- sort */
-
-/* bulk_lsd4 - the items of one bucket by key bytes 0..3 (plen and the three
- * low address bytes), x through scratch y; returns where they end up */
-static bulk_item4 *
-bulk_lsd4(bulk_item4 *x, bulk_item4 *y, size_t m)
-{
-	for (int pass = 0; pass < 4; pass++) {
-		size_t count[257] = { 0 };
-		int sh = pass * 8;
-		bulk_item4 *sw;
-
-		for (size_t i = 0; i < m; i++)
-			count[((x[i].key >> sh) & 0xff) + 1]++;
-		if (count[((x[0].key >> sh) & 0xff) + 1] == m)
-			continue;
-		for (int b = 0; b < 256; b++)
-			count[b + 1] += count[b];
-		for (size_t i = 0; i < m; i++)
-			y[count[(x[i].key >> sh) & 0xff]++] = x[i];
-		sw = x;
-		x = y;
-		y = sw;
-	}
-	return x;
-}
-
-/* MSD_SORT - items of type T into key order in a (tmp: scratch of n):
- * scatter by TOP(item) into tmp, then each bucket through LSD back
- * into a (one body for both item types: their keys differ) */
-#define MSD_SORT(T, a, tmp, n, TOP, LSD) do {				\
-	size_t start_[257] = { 0 }, pos_[256];				\
-									\
-	for (size_t i_ = 0; i_ < (n); i_++)				\
-		start_[TOP((a)[i_]) + 1]++;				\
-	for (int b_ = 0; b_ < 256; b_++) {				\
-		start_[b_ + 1] += start_[b_];				\
-		pos_[b_] = start_[b_];					\
-	}								\
-	for (size_t i_ = 0; i_ < (n); i_++)				\
-		(tmp)[pos_[TOP((a)[i_])]++] = (a)[i_];			\
-	for (int b_ = 0; b_ < 256; b_++) {				\
-		size_t lo_ = start_[b_], m_ = start_[b_ + 1] - lo_;	\
-		T *r_;							\
-									\
-		if (m_ == 0)						\
-			continue;					\
-		r_ = m_ > 1 ? LSD((tmp) + lo_, (a) + lo_, m_) :		\
-		     (tmp) + lo_;					\
-		if (r_ != (a) + lo_)					\
-			memcpy((a) + lo_, r_, m_ * sizeof(T));		\
-	}								\
-} while (0)
-
-#define TOP4(x) ((x).key >> 32 & 0xff)	/* the address's top byte */
-#define TOP6(x) ((x).key[0])
-
-/* bulk_radix4 - the IPv4 items into key order, in a (tmp: scratch of n) */
-static void
-bulk_radix4(bulk_item4 *a, bulk_item4 *tmp, size_t n)
-{
-	MSD_SORT(bulk_item4, a, tmp, n, TOP4, bulk_lsd4);
-}
-
-/* bulk_lsd6 - one bucket of IPv6 items by key bytes 16 (plen) down to 1 */
-static bulk_item6 *
-bulk_lsd6(bulk_item6 *x, bulk_item6 *y, size_t m)
-{
-	for (int byte = 16; byte >= 1; byte--) {
-		size_t count[257] = { 0 };
-		bulk_item6 *sw;
-
-		for (size_t i = 0; i < m; i++)
-			count[x[i].key[byte] + 1]++;
-		if (count[x[0].key[byte] + 1] == m)
-			continue;
-		for (int b = 0; b < 256; b++)
-			count[b + 1] += count[b];
-		for (size_t i = 0; i < m; i++)
-			y[count[x[i].key[byte]]++] = x[i];
-		sw = x;
-		x = y;
-		y = sw;
-	}
-	return x;
-}
-
-/* bulk_radix6 - the IPv6 items into key order, in a (tmp: scratch of n) */
-static void
-bulk_radix6(bulk_item6 *a, bulk_item6 *tmp, size_t n)
-{
-	MSD_SORT(bulk_item6, a, tmp, n, TOP6, bulk_lsd6);
-}
-
-/* One family's sort, for vd_util_par2: sorts arr (n items) in place
- * through a scratch array of n. */
-typedef struct bulk_sort_job {
-	void *arr;
-	size_t n;
-	int v6, rc;
-} bulk_sort_job;
-
-static void
-bulk_sort_run(void *p)
-{
-	bulk_sort_job *j = p;
-	size_t isz = j->v6 ? sizeof(bulk_item6) : sizeof(bulk_item4);
-	void *tmp;
-
-	j->rc = 0;
-	if (j->n < 2)
-		return;
-	if ((tmp = vd_util_bigalloc(j->n * isz)) == NULL) {
-		j->rc = VERDICT_ENOMEM;
-		return;
-	}
-	if (j->v6)
-		bulk_radix6(j->arr, tmp, j->n);
-	else
-		bulk_radix4(j->arr, tmp, j->n);
-	vd_util_bigfree(tmp, j->n * isz);
-}
-
-/* vd_bulk_sort - both families into key order, each on its own thread
- * (vd_util_par2); stable, so of equal CIDRs the last added stays last. */
-int
-vd_bulk_sort(tbl_bulk *b)
-{
-	bulk_sort_job sj[2] = {
-		{ b->v4, b->n4, 0, 0 },
-		{ b->v6, b->n6, 1, 0 },
-	};
-
-	if (b->n4 >= 2 && b->n6 >= 2 && b->n4 + b->n6 >= BULK_THREADS_MIN) {
-		vd_util_par2(bulk_sort_run, &sj[0], &sj[1]);
-	} else {
-		bulk_sort_run(&sj[0]);
-		bulk_sort_run(&sj[1]);
-	}
-	if (sj[0].rc || sj[1].rc)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
-	return VERDICT_OK;
 }
 
 size_t

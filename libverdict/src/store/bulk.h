@@ -1,5 +1,5 @@
 /*
- * bulk.h - the entries of an import, and the sort that orders them
+ * bulk.h - the entries of an import (bulk_sort.h puts them in order)
  *
  * A bulk keeps the entries of a replacement as the items the sort moves:
  * an IPv4 entry is 32 bytes, an IPv6 one 40, and nothing else is built,
@@ -21,11 +21,6 @@
 
 #define BULK_INLINE4 18	/* reasons up to this long are kept in the item */
 #define BULK_INLINE6 16
-
-/* A replacement of at least this many entries sorts its two families on
- * two threads and commits with writeback ahead (writeback.h); below, a
- * thread costs more than it saves. */
-#define BULK_THREADS_MIN 65536
 
 typedef struct bulk_item4 {	/* 32 bytes */
 	uint64_t key;		/* v4 address << 8 | plen (96 + n) */
@@ -61,15 +56,7 @@ int vd_bulk_init(tbl_bulk *b, size_t hint, uint64_t added,
  * kept by pointer).  0, or VERDICT_ENOMEM (the bulk is unchanged). */
 int vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason,
 		size_t rlen, uint32_t expires);
-/* vd_bulk_join - append more's entries after b's (input order kept);
- * more is left as it was.  0, or VERDICT_ENOMEM. */
-int vd_bulk_join(tbl_bulk *b, const tbl_bulk *more);
 void vd_bulk_free(tbl_bulk *b);
-
-/* vd_bulk_sort - both families into key order, on two threads when the
- * bulk is large; stable, so of equal CIDRs the last added stays last.
- * VERDICT_OK or VERDICT_ENOMEM. */
-int vd_bulk_sort(tbl_bulk *b);
 
 /* vd_bulk_distinct - the distinct CIDRs of a sorted bulk. */
 size_t vd_bulk_distinct(const tbl_bulk *b);

@@ -281,7 +281,7 @@ vd_catalog_create(tbl_env *te, const char *name, int kind)
 				"(use a-z, 0-9, _ and -, at most 64)", name);
 	if (kind != VERDICT_TABLE_BLOCK && kind != VERDICT_TABLE_ALLOW)
 		return vd_util_err(VERDICT_EINVAL, 0, "bad table kind");
-	return vd_lmdb_env_write(te, catalog_do_create, &a, 0);
+	return vd_lmdb_env_write(te, catalog_do_create, &a);
 }
 
 static int
@@ -313,7 +313,7 @@ vd_catalog_drop(tbl_env *te, const char *name)
 	if (!vd_catalog_name_ok(name))
 		return vd_util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\"",
 				name);
-	return vd_lmdb_env_write(te, catalog_do_drop, (void *)name, 0);
+	return vd_lmdb_env_write(te, catalog_do_drop, (void *)name);
 }
 
 int

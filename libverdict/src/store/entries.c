@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "bulk.h"
+#include "bulk_sort.h"
 #include "catalog.h"
 #include "entries.h"
 #include "index_rebuild.h"
@@ -135,7 +136,7 @@ vd_entries_add(tbl_env *te, const char *table, const tbl_entry *e, int merge)
 {
 	entries_one_arg a = { table, e, &e->cidr, merge };
 
-	return vd_lmdb_env_write(te, entries_do_add, &a, 0);
+	return vd_lmdb_env_write(te, entries_do_add, &a);
 }
 
 static int
@@ -172,7 +173,7 @@ vd_entries_del(tbl_env *te, const char *table, const vcidr *c)
 {
 	entries_one_arg a = { table, NULL, c, 0 };
 
-	return vd_lmdb_env_write(te, entries_do_del, &a, 0);
+	return vd_lmdb_env_write(te, entries_do_del, &a);
 }
 
 /* --- import */
@@ -251,8 +252,7 @@ vd_entries_replace(tbl_env *te, const char *table, tbl_bulk *b, int merge,
 	if ((rc = vd_bulk_sort(b)) != 0)
 		return rc;
 	a.n = vd_bulk_distinct(b);
-	rc = vd_lmdb_env_write(te, entries_do_replace, &a,
-			       a.n >= BULK_THREADS_MIN);
+	rc = vd_lmdb_env_write(te, entries_do_replace, &a);
 	if (rc == VERDICT_OK && total)
 		*total = a.total;
 	return rc;
@@ -379,7 +379,7 @@ int
 vd_entries_expire(tbl_env *te, uint32_t now, size_t *purged)
 {
 	entries_expire_arg a = { now, 0 };
-	int rc = vd_lmdb_env_write(te, entries_do_expire, &a, 0);
+	int rc = vd_lmdb_env_write(te, entries_do_expire, &a);
 
 	if (rc == VERDICT_OK && purged)
 		*purged = a.purged;

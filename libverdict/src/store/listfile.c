@@ -416,22 +416,13 @@ vd_listfile_parse_buf(const char *buf, size_t len,
 		   int (*bad)(size_t lineno, const char *why, void *arg),
 		   void *arg)
 {
-	return vd_listfile_parse_buf_at(buf, len, 0, emit, bad, arg);
-}
-
-int
-vd_listfile_parse_buf_at(const char *buf, size_t len, size_t lines_before,
-		      int (*emit)(const listfile_item *it, void *arg),
-		      int (*bad)(size_t lineno, const char *why, void *arg),
-		      void *arg)
-{
 	struct buf_ctx bc = {emit, arg, 0};
 	const char *p = buf, *end = buf + len, *nl;
-	size_t lineno = lines_before;
+	size_t lineno = 0;
 	char why[160];
 	int rc;
 
-	if (lines_before == 0 && len >= 3 &&
+	if (len >= 3 &&
 	    memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	while (p < end) {

@@ -58,16 +58,4 @@ int vd_listfile_parse_buf(const char *buf, size_t len,
 		       int (*bad)(size_t lineno, const char *why, void *arg),
 		       void *arg);
 
-/*
- * vd_listfile_parse_buf_at - the same for a part of a list that starts after
- * lines_before whole lines (line numbers go on from there; a BOM is only
- * looked for when lines_before is 0).  Parts cut after a '\n' parse to
- * what the whole buffer gives.
- */
-int vd_listfile_parse_buf_at(const char *buf, size_t len, size_t lines_before,
-			  int (*emit)(const listfile_item *it, void *arg),
-			  int (*bad)(size_t lineno, const char *why,
-				     void *arg),
-			  void *arg);
-
 #endif

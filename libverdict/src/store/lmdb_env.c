@@ -51,7 +51,6 @@
 #include "clock.h"
 #include "index.h"
 #include "lmdb_env.h"
-#include "writeback.h"
 
 #define LMDB_ENV_MAPSIZE_MIN ((size_t)1 << 30)
 #define LMDB_ENV_POOL_MAX 256
@@ -615,32 +614,8 @@ vd_lmdb_env_read_end(tbl_env *te, tbl_reader *r)
 
 /* ------------------------------------------------------------- writers */
 
-/* env_commit - commit txn; bulk: with writeback ahead (writeback.h) */
-static int
-env_commit(tbl_env *te, MDB_txn *txn, int bulk)
-{
-	writeback wb = { .on = 0 };
-	int rc;
-
-	if (bulk) {
-		MDB_envinfo info;
-		MDB_stat st;
-		int fd;
-
-		/* pages past the last committed one are this commit's */
-		if (mdb_env_info(te->env, &info) == 0 &&
-		    mdb_env_stat(te->env, &st) == 0 &&
-		    mdb_env_get_fd(te->env, &fd) == 0)
-			vd_writeback_start(&wb, fd, (off_t)(info.me_last_pgno +
-					   1) * (off_t)st.ms_psize);
-	}
-	rc = mdb_txn_commit(txn);
-	vd_writeback_stop(&wb);
-	return rc;
-}
-
 int
-vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg, int bulk)
+vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg)
 {
 	if (!te->write)
 		return vd_util_err(VERDICT_ESTATE, 0, "database opened read-only");
@@ -661,7 +636,7 @@ vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg, int bulk)
 		vd_util_clear_err();
 		rc = fn(txn, te, arg);
 		if (rc == VERDICT_OK) {
-			rc = env_commit(te, txn, bulk);
+			rc = mdb_txn_commit(txn);
 			if (rc == 0)
 				return VERDICT_OK;
 			if (rc == EIO || rc == ENOSPC || rc == EFBIG ||

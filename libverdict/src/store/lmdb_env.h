@@ -92,11 +92,9 @@ void vd_lmdb_env_read_end(tbl_env *te, tbl_reader *r);
 
 /* vd_lmdb_env_write - one write transaction running fn; on MDB_MAP_FULL
  * the map is doubled and fn runs again from the start, so fn must start
- * from what the transaction shows.  bulk: a large transaction (an
- * import), committed with writeback ahead (writeback.h). */
+ * from what the transaction shows. */
 typedef int (*lmdb_env_write_fn)(MDB_txn *txn, tbl_env *te, void *arg);
-int vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg,
-		      int bulk);
+int vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg);
 
 /* vd_lmdb_env_err - an LMDB code as a verdict error ("what: text"), the
  * code kept as the lower error. */

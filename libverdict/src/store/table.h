@@ -42,7 +42,6 @@
 #define vd_tbl_expire		vd_entries_expire
 #define vd_tbl_bulk_init	vd_bulk_init
 #define vd_tbl_bulk_add		vd_bulk_add
-#define vd_tbl_bulk_join	vd_bulk_join
 #define vd_tbl_bulk_free	vd_bulk_free
 #define vd_tbl_probe		vd_index_probe
 #define vd_tbl_walk_intervals	vd_index_walk
