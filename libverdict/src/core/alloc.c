@@ -2,7 +2,6 @@
  * alloc.c - big allocations for bulk passes (alloc.h)
  *
  *	vd_util_bigreserve	address space, populated on first write
- *	vd_util_bigalloc	address space populated at once
  *	vd_util_bigresize	grow or shrink, mremap for mappings
  *	vd_util_bigfree		release either (size as last allocated)
  *
@@ -12,18 +11,13 @@
  *
  * Diagnostics: none; NULL on failure.
  *
- * Limits: Linux only (mremap, MADV_POPULATE_WRITE).  Populating is a hint:
- * a kernel older than 5.14 refuses it and pages fault in on first use.
+ * Limits: Linux only (mremap).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "alloc.h"
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
-#endif
 
 /* below this, malloc: a mapping costs syscalls a small import notices */
 #define BIG_MIN ((size_t)1 << 20)
@@ -39,18 +33,6 @@ vd_util_bigreserve(size_t size)
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
-}
-
-/* vd_util_bigalloc - one populate call instead of a fault per page */
-void *
-vd_util_bigalloc(size_t size)
-{
-	void *p = vd_util_bigreserve(size);
-
-	/* a hint: an older kernel just says no */
-	if (p != NULL && size >= BIG_MIN)
-		(void)madvise(p, size, MADV_POPULATE_WRITE);
-	return p;
 }
 
 /* vd_util_bigresize - a move across BIG_MIN changes the kind of block */

@@ -6,7 +6,6 @@
 #include "clock.h"
 #include "errors.h"
 #include "log.h"
-#include "par2.h"
 #include "recs.h"
 #include "str.h"
 
