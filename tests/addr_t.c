@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cidr.h"
 #include "addr.h"
 #include "testutil.h"
 

@@ -155,7 +155,7 @@ START_TEST(test_contains)
 }
 END_TEST
 
-/* ---- vd_range_split against an independent recursive decomposition ---- */
+/* ---- vd_cidr_range_split against an independent recursive decomposition ---- */
 
 typedef unsigned __int128 u128;
 
@@ -221,7 +221,7 @@ check_range(const char *los, const char *his, int want_n)
 
 	ck_assert_int_eq(vd_addr_parse(los, strlen(los), &lo), 0);
 	ck_assert_int_eq(vd_addr_parse(his, strlen(his), &hi), 0);
-	ck_assert_int_eq(vd_range_split(&lo, &hi, collect, &got), 0);
+	ck_assert_int_eq(vd_cidr_range_split(&lo, &hi, collect, &got), 0);
 	brute(0, 0, u(&lo), u(&hi), &exp);
 	ck_assert_msg(got.n == exp.n, "%s-%s: %d CIDRs, want %d", los, his,
 		      got.n, exp.n);
@@ -263,7 +263,7 @@ START_TEST(test_range_cases)
 	check_range(range_cases[_i].lo, range_cases[_i].hi, range_cases[_i].n);
 	vd_addr_parse(range_cases[_i].lo, strlen(range_cases[_i].lo), &lo);
 	vd_addr_parse(range_cases[_i].hi, strlen(range_cases[_i].hi), &hi);
-	vd_range_split(&lo, &hi, collect, &got);
+	vd_cidr_range_split(&lo, &hi, collect, &got);
 	vd_cidr_format(&got.c[0], buf);
 	ck_assert_str_eq(buf, range_cases[_i].first);
 }
@@ -339,13 +339,13 @@ START_TEST(test_range_errors)
 
 	vd_addr_parse("1.2.3.5", 7, &a);
 	vd_addr_parse("1.2.3.4", 7, &b);
-	ck_assert_int_eq(vd_range_split(&a, &b, stop_at_two, &n), -1);
+	ck_assert_int_eq(vd_cidr_range_split(&a, &b, stop_at_two, &n), -1);
 	vd_addr_parse("::1", 3, &b);
-	ck_assert_int_eq(vd_range_split(&b, &a, stop_at_two, &n), -1);
+	ck_assert_int_eq(vd_cidr_range_split(&b, &a, stop_at_two, &n), -1);
 	ck_assert_int_eq(n, 0);
 	vd_addr_parse("1.2.3.1", 7, &a);
 	vd_addr_parse("1.2.3.200", 9, &b);
-	ck_assert_int_eq(vd_range_split(&a, &b, stop_at_two, &n), 42);
+	ck_assert_int_eq(vd_cidr_range_split(&a, &b, stop_at_two, &n), 42);
 	ck_assert_int_eq(n, 2);
 }
 END_TEST

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cidr.h"
 #include "addr.h"
 #include "testutil.h"
 #include "verdict.h"

@@ -22,6 +22,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "testutil.h"
 #include "geo.h"
 
@@ -516,18 +517,18 @@ START_TEST(test_decide)
 	p.block_asns = c->ba;
 	p.allow_countries = c->ac;
 	p.allow_asns = c->aa;
-	r = vd_geo_decide(&p, &c->info, &w, why, sizeof(why));
+	r = vd_georule_decide(&p, &c->info, &w, why, sizeof(why));
 	ck_assert_msg(r == c->want, "%s: decided %d, want %d", c->label, r,
 		      c->want);
 	ck_assert_msg(w == c->weight, "%s: weight %d, want %d", c->label, w,
 		      c->weight);
 	ck_assert_msg(strcmp(why, c->why) == 0, "%s: why '%s', want '%s'",
 		      c->label, why, c->why);
-	ck_assert_int_eq(vd_geo_profile_uses(&p),
+	ck_assert_int_eq(vd_georule_profile_uses(&p),
 			 c->cw.n + c->aw.n + c->bc.n + c->ba.n + c->ac.n +
 			 c->aa.n > 0);
 	/* NULL weight and why are allowed */
-	ck_assert_int_eq(vd_geo_decide(&p, &c->info, NULL, NULL, 0), c->want);
+	ck_assert_int_eq(vd_georule_decide(&p, &c->info, NULL, NULL, 0), c->want);
 }
 END_TEST
 
@@ -550,10 +551,10 @@ START_TEST(test_lookup_decide)
 	p.block_countries = (config_geolist)GL(CC("FR", 0));
 	p.allow_asns = (config_geolist)GL(AS(64511, 0));
 	vd_geo_lookup(g, &a, &in);
-	ck_assert_int_eq(vd_geo_decide(&p, &in, &w, why, sizeof(why)), GEO_NONE);
+	ck_assert_int_eq(vd_georule_decide(&p, &in, &w, why, sizeof(why)), GEO_NONE);
 	ck_assert_int_eq(w, 5);
 	vd_geo_lookup(g, &b, &in);	/* FR (registered) + AS64511 */
-	ck_assert_int_eq(vd_geo_decide(&p, &in, &w, why, sizeof(why)),
+	ck_assert_int_eq(vd_georule_decide(&p, &in, &w, why, sizeof(why)),
 			 GEO_ALLOW);
 	ck_assert_int_eq(w, -3);
 	ck_assert_str_eq(why, "AS64511");
@@ -950,7 +951,7 @@ START_TEST(test_broken)
 		if (!ok_open) {
 			ck_assert_msg(!in.have_country && !in.have_asn,
 				      "%s failed to open but gave data", rel);
-			ck_assert_int_eq(vd_geo_decide(&p, &in, NULL, NULL, 0),
+			ck_assert_int_eq(vd_georule_decide(&p, &in, NULL, NULL, 0),
 					 GEO_NONE);
 		}
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cidr.h"
 #include "listfile.h"
 #include "testutil.h"
 

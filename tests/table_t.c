@@ -15,9 +15,10 @@
 
 #include <lmdb.h>
 
+#include "cidr.h"
 #include "addr.h"
 #include "index_v4.h"
-#include "table.h"
+#include "store.h"
 #include "testutil.h"
 #include "verdict.h"
 

@@ -1,11 +1,11 @@
 /*
- * fuzz_addr.c - libFuzzer target: vd_addr_parse, vd_cidr_parse, vd_range_split
+ * fuzz_addr.c - libFuzzer target: vd_addr_parse, vd_cidr_parse, vd_cidr_range_split
  *
  * The input is parsed as an address and as a CIDR.  Properties: a parsed
  * value formats canonically, and the canonical text parses back to the
  * same value and formats to the same text; a CIDR never keeps host bits
  * and contains itself.  The first 33 bytes, read raw, also give a range
- * [lo, hi] for vd_range_split: the CIDRs it emits are ascending, adjacent,
+ * [lo, hi] for vd_cidr_range_split: the CIDRs it emits are ascending, adjacent,
  * aligned, maximal and cover exactly [lo, hi].
  */
 #include <string.h>
@@ -135,15 +135,15 @@ check_split(const uint8_t *data, size_t size)
 		sp.hi = t;
 	}
 	if (vd_addr_is_v4(&sp.lo) != vd_addr_is_v4(&sp.hi)) {
-		FUZZ_CHECK(vd_range_split(&sp.lo, &sp.hi, split_emit, &sp) == -1,
+		FUZZ_CHECK(vd_cidr_range_split(&sp.lo, &sp.hi, split_emit, &sp) == -1,
 			   "mixed families accepted");
 		return;
 	}
-	r = vd_range_split(&sp.lo, &sp.hi, split_emit, &sp);
+	r = vd_cidr_range_split(&sp.lo, &sp.hi, split_emit, &sp);
 	FUZZ_CHECK(r == 0, "%d", r);
 	FUZZ_CHECK(sp.done, "range not covered to hi");
 	if (vd_addr_cmp(&sp.lo, &sp.hi) < 0)
-		FUZZ_CHECK(vd_range_split(&sp.hi, &sp.lo, split_emit, &sp) == -1,
+		FUZZ_CHECK(vd_cidr_range_split(&sp.hi, &sp.lo, split_emit, &sp) == -1,
 			   "lo > hi accepted");
 }
 

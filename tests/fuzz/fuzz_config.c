@@ -1,6 +1,6 @@
 /*
  * fuzz_config - libFuzzer target: vd_config_load (verdict.conf with
- * [profile N] sections), then vd_dnsbl_sites_parse of every section's
+ * [profile N] sections), then vd_sites_parse of every section's
  * dnsbl_sites as verdict_open does
  *
  * vd_config_load reads a file, so each input is written to one temporary
@@ -51,14 +51,14 @@ sites(const config_profile *p)
 
 	if (p->dnsbl_sites == NULL || *p->dnsbl_sites == 0)
 		return;
-	if (vd_dnsbl_sites_parse(p->dnsbl_sites, &p->dnsbl_reply_names, &s, err,
+	if (vd_sites_parse(p->dnsbl_sites, &p->dnsbl_reply_names, &s, err,
 			      sizeof(err)) != 0) {
 		FUZZ_CHECK(s == NULL && err[0] != 0, "error without text");
 		return;
 	}
-	FUZZ_CHECK(vd_dnsbl_sites_nzones(s) <= DNSBL_ZONES_MAX, "%zu",
-		   vd_dnsbl_sites_nzones(s));
-	vd_dnsbl_sites_free(s);
+	FUZZ_CHECK(vd_sites_nzones(s) <= DNSBL_ZONES_MAX, "%zu",
+		   vd_sites_nzones(s));
+	vd_sites_free(s);
 }
 
 int

@@ -5,7 +5,7 @@
  * A real LMDB environment (in $FUZZ_TMPDIR, else /dev/shm when it
  * exists, else /tmp)
  * holds two block tables and one allow table; each input becomes their
- * contents (vd_tbl_replace, the import path) plus trusted networks, and the
+ * contents (vd_entries_replace, the import path) plus trusted networks, and the
  * feed is computed by the library as verdict_feed does.
  *
  * Input: byte 0 = family (bits 0-1: both, 4, 6), output (bits 2-4: plain,
@@ -29,7 +29,7 @@
 
 #include "feed.h"
 #include "fuzz.h"
-#include "table.h"
+#include "store.h"
 #include "verdict.h"
 
 #define MAXNET	64
@@ -58,13 +58,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	n = snprintf(dir, sizeof(dir), "%s/vd-fuzz-feed.XXXXXX", base);
 	if (n < 0 || (size_t)n >= sizeof(dir) || mkdtemp(dir) == NULL)
 		abort();
-	if (vd_tbl_open(dir, 1, 1, 0600, NULL, NULL, &te) != VERDICT_OK ||
-	    vd_tbl_create(te, "b1", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
-	    vd_tbl_create(te, "b2", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
-	    vd_tbl_create(te, "a1", VERDICT_TABLE_ALLOW) != VERDICT_OK ||
-	    vd_tbl_table_id(te, "b1", &id_b[0], &kind) != VERDICT_OK ||
-	    vd_tbl_table_id(te, "b2", &id_b[1], &kind) != VERDICT_OK ||
-	    vd_tbl_table_id(te, "a1", &id_a, &kind) != VERDICT_OK) {
+	if (vd_lmdb_env_open(dir, 1, 1, 0600, NULL, NULL, &te) != VERDICT_OK ||
+	    vd_catalog_create(te, "b1", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
+	    vd_catalog_create(te, "b2", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
+	    vd_catalog_create(te, "a1", VERDICT_TABLE_ALLOW) != VERDICT_OK ||
+	    vd_catalog_table_id(te, "b1", &id_b[0], &kind) != VERDICT_OK ||
+	    vd_catalog_table_id(te, "b2", &id_b[1], &kind) != VERDICT_OK ||
+	    vd_catalog_table_id(te, "a1", &id_a, &kind) != VERDICT_OK) {
 		fprintf(stderr, "fuzz_feed: %s: %s\n", dir,
 			verdict_errdetail());
 		abort();
@@ -318,16 +318,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char *const names[3] = { "b1", "b2", "a1" };
 		tbl_bulk bk;
 
-		FUZZ_CHECK(vd_tbl_bulk_init(&bk, nent[t], NOW - 1000, "fuzz") == 0,
+		FUZZ_CHECK(vd_bulk_init(&bk, nent[t], NOW - 1000, "fuzz") == 0,
 			   "bulk %s", names[t]);
 		for (size_t i = 0; i < nent[t]; i++)
-			FUZZ_CHECK(vd_tbl_bulk_add(&bk, &ents[t][i].cidr,
+			FUZZ_CHECK(vd_bulk_add(&bk, &ents[t][i].cidr,
 						ents[t][i].reason,
 						ents[t][i].rlen,
 						ents[t][i].expires) == 0,
 				   "bulk add %s", names[t]);
-		rc = vd_tbl_replace(te, names[t], &bk, 0, 0, &total);
-		vd_tbl_bulk_free(&bk);
+		rc = vd_entries_replace(te, names[t], &bk, 0, 0, &total);
+		vd_bulk_free(&bk);
 		FUZZ_CHECK(rc == VERDICT_OK, "replace %s: %s", names[t],
 			   verdict_errdetail());
 	}
@@ -347,10 +347,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.now = NOW;
 	if ((out = open_memstream(&text, &len)) == NULL)
 		abort();
-	rc = vd_tbl_read_begin(te, 0, &r);
+	rc = vd_lmdb_env_read_begin(te, 0, &r);
 	FUZZ_CHECK(rc == VERDICT_OK, "read_begin %d", rc);
 	rc = vd_feed_write(r, &o, out, &count);
-	vd_tbl_read_end(te, r);
+	vd_lmdb_env_read_end(te, r);
 	FUZZ_CHECK(fclose(out) == 0, "fclose");
 	if (o.format == FEED_IPSET && rc == VERDICT_ERANGE)
 		rc = VERDICT_OK;

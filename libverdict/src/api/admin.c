@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cidr.h"
+#include "str.h"
 #include "clock.h"
 #include "ctx.h"
 #include "dnsbl.h"
@@ -38,7 +40,7 @@ verdict_table_create(verdict_ctx *ctx, const char *name, int kind)
 {
 	int rc = vd_ctx_ready(ctx, 1);
 
-	return rc ? rc : vd_tbl_create(ctx->te, name, kind);
+	return rc ? rc : vd_catalog_create(ctx->te, name, kind);
 }
 
 VERDICT_API int
@@ -46,7 +48,7 @@ verdict_table_drop(verdict_ctx *ctx, const char *name)
 {
 	int rc = vd_ctx_ready(ctx, 1);
 
-	return rc ? rc : vd_tbl_drop(ctx->te, name);
+	return rc ? rc : vd_catalog_drop(ctx->te, name);
 }
 
 typedef struct list_arg {
@@ -74,7 +76,7 @@ verdict_table_list(verdict_ctx *ctx,
 	if (ctx->opened && ctx->te == NULL)
 		return VERDICT_OK;	/* no database yet: no tables */
 	rc = vd_ctx_ready(ctx, 0);
-	return rc ? rc : vd_tbl_list(ctx->te, list_cb, &a);
+	return rc ? rc : vd_catalog_list(ctx->te, list_cb, &a);
 }
 
 /* entry_parse - a CIDR as a user typed it, for add. */
@@ -85,20 +87,20 @@ entry_parse(const char *text, vcidr *c)
 	int r;
 
 	if (text == NULL)
-		return vd_util_err(VERDICT_EINVAL, 0, "missing network");
+		return vd_err_set(VERDICT_EINVAL, 0, "missing network");
 	r = vd_cidr_parse(text, strlen(text), c);
 	if (r == CIDR_BAD)
-		return vd_util_err(VERDICT_EINVAL, 0, "malformed network "
+		return vd_err_set(VERDICT_EINVAL, 0, "malformed network "
 				   "\"%.60s\"", text);
 	if (r == CIDR_HOSTBITS) {
 		char buf[CIDR_TEXT_MAX];
 
 		vd_cidr_format(c, buf);
-		return vd_util_err(VERDICT_ERANGE, 0, "non-null host bits in "
+		return vd_err_set(VERDICT_ERANGE, 0, "non-null host bits in "
 				   "%.60s; did you mean %s?", text, buf);
 	}
 	if ((why = vd_cidr_table_check(c)) != NULL)
-		return vd_util_err(VERDICT_ERANGE, 0, "%.60s: %s", text, why);
+		return vd_err_set(VERDICT_ERANGE, 0, "%.60s: %s", text, why);
 	return VERDICT_OK;
 }
 
@@ -114,10 +116,10 @@ verdict_add(verdict_ctx *ctx, const char *table, const char *cidr,
 	    (rc = entry_parse(cidr, &e.cidr)))
 		return rc;
 	if (reason && strlen(reason) > TBL_REASON_MAX)
-		return vd_util_err(VERDICT_ERANGE, 0, "reason longer than %d "
+		return vd_err_set(VERDICT_ERANGE, 0, "reason longer than %d "
 				   "bytes", TBL_REASON_MAX);
 	if (expires < 0 || (uint64_t)expires > UINT32_MAX)
-		return vd_util_err(VERDICT_ERANGE, 0, "expiry out of range");
+		return vd_err_set(VERDICT_ERANGE, 0, "expiry out of range");
 	if (origin == NULL)
 		origin = "cli";
 	e.added = (uint64_t)time(NULL);
@@ -125,9 +127,9 @@ verdict_add(verdict_ctx *ctx, const char *table, const char *cidr,
 	e.reason = reason ? reason : "";
 	e.rlen = (uint8_t)strlen(e.reason);
 	e.origin = origin;
-	e.olen = (uint8_t)vd_util_utf8_cut(origin, strlen(origin),
+	e.olen = (uint8_t)vd_str_utf8_cut(origin, strlen(origin),
 					   TBL_ORIGIN_MAX);
-	return vd_tbl_add(ctx->te, table, &e, !!(flags & VERDICT_MERGE));
+	return vd_entries_add(ctx->te, table, &e, !!(flags & VERDICT_MERGE));
 }
 
 VERDICT_API int
@@ -139,9 +141,9 @@ verdict_del(verdict_ctx *ctx, const char *table, const char *cidr)
 	if ((rc = vd_ctx_ready(ctx, 1)) != 0)
 		return rc;
 	if (cidr == NULL || vd_cidr_parse(cidr, strlen(cidr), &c) != CIDR_OK)
-		return vd_util_err(VERDICT_EINVAL, 0, "malformed network "
+		return vd_err_set(VERDICT_EINVAL, 0, "malformed network "
 				   "\"%.60s\"", cidr ? cidr : "");
-	return vd_tbl_del(ctx->te, table, &c);
+	return vd_entries_del(ctx->te, table, &c);
 }
 
 typedef struct dump_arg {
@@ -180,10 +182,10 @@ verdict_dump(verdict_ctx *ctx, const char *table,
 
 	if (rc)
 		return rc;
-	if (!vd_tbl_name_ok(table))
-		return vd_util_err(VERDICT_EINVAL, 0, "bad table name "
+	if (!vd_catalog_name_ok(table))
+		return vd_err_set(VERDICT_EINVAL, 0, "bad table name "
 				   "\"%.80s\"", table);
-	return vd_tbl_dump(ctx->te, table, dump_cb, &a);
+	return vd_entries_dump(ctx->te, table, dump_cb, &a);
 }
 
 VERDICT_API int
@@ -191,7 +193,7 @@ verdict_expire(verdict_ctx *ctx, size_t *purged)
 {
 	int rc = vd_ctx_ready(ctx, 1);
 
-	return rc ? rc : vd_tbl_expire(ctx->te, (uint32_t)time(NULL), purged);
+	return rc ? rc : vd_entries_expire(ctx->te, (uint32_t)time(NULL), purged);
 }
 
 typedef struct doctor_arg {
@@ -218,7 +220,7 @@ doctor_database(verdict_ctx *ctx, doctor_arg *da)
 	char msg[1024];
 	int rc;
 
-	rc = vd_tbl_check_access(vd_ctx_dbdir(ctx), msg, sizeof(msg));
+	rc = vd_lmdb_env_check_access(vd_ctx_dbdir(ctx), msg, sizeof(msg));
 	l.what = "database";
 	l.name = vd_ctx_dbdir(ctx);
 	l.ok = rc == VERDICT_OK;
@@ -267,9 +269,9 @@ verdict_doctor(verdict_ctx *ctx, int profile,
 	int rc;
 
 	if (!ctx->opened)
-		return vd_util_err(VERDICT_ESTATE, 0, "context not open");
+		return vd_err_set(VERDICT_ESTATE, 0, "context not open");
 	if ((pr = vd_ctx_profile(ctx, profile)) == NULL)
-		return vd_util_err(VERDICT_ENOENT, 0, "no [profile %d]",
+		return vd_err_set(VERDICT_ENOENT, 0, "no [profile %d]",
 				   profile);
 	if (ctx->te && (rc = doctor_database(ctx, &da)) != 0)
 		return rc;
@@ -279,7 +281,7 @@ verdict_doctor(verdict_ctx *ctx, int profile,
 		int64_t ms = pr->cfg->dnsbl_timeout_ms;
 
 		da.what = "zone";
-		rc = vd_dnsbl_doctor(ctx->dns, pr->sites, vd_clock_now_ns() +
+		rc = vd_selftest_doctor(ctx->dns, pr->sites, vd_clock_now_ns() +
 				     (ms > 0 ? ms : DOCTOR_DEFAULT_TIMEOUT_MS) *
 				     1000000, doctor_item, &da);
 		if (rc != 0)

@@ -118,12 +118,12 @@ check_start(verdict_ctx *ctx, int profile, verdict_result *res)
 
 	vd_result_reset(res, profile);
 	if (!ctx->opened)
-		rc = vd_util_err(VERDICT_ESTATE, 0, "context not open");
-	else if (ctx->te && vd_tbl_forked(ctx->te))
-		rc = vd_util_err(VERDICT_EFORK, 0, "context opened before "
+		rc = vd_err_set(VERDICT_ESTATE, 0, "context not open");
+	else if (ctx->te && vd_lmdb_env_forked(ctx->te))
+		rc = vd_err_set(VERDICT_EFORK, 0, "context opened before "
 				 "fork() used in the child");
 	else if (vd_ctx_profile(ctx, profile) == NULL)
-		rc = vd_util_err(VERDICT_ENOENT, 0, "no [profile %d] in the "
+		rc = vd_err_set(VERDICT_ENOENT, 0, "no [profile %d] in the "
 				 "configuration", profile);
 	if (rc != VERDICT_OK) {
 		res->kind = VERDICT_ERROR;
@@ -137,7 +137,7 @@ static int
 check_parse(const char *ip, vaddr *a)
 {
 	if (ip == NULL || vd_addr_parse(ip, strlen(ip), a) != 0)
-		return vd_util_err(VERDICT_EINVAL, 0, "malformed IP address "
+		return vd_err_set(VERDICT_EINVAL, 0, "malformed IP address "
 				   "\"%.60s\"", ip ? ip : "(null)");
 	return VERDICT_OK;
 }
@@ -183,7 +183,7 @@ verdict_check_sockaddr(verdict_ctx *ctx, int profile, const struct sockaddr *sa,
 
 		vd_addr_from_v6(&a, s6->sin6_addr.s6_addr);
 	} else {
-		rc = vd_util_err(VERDICT_EINVAL, 0, "not an IPv4 or IPv6 "
+		rc = vd_err_set(VERDICT_EINVAL, 0, "not an IPv4 or IPv6 "
 				 "socket address");
 		return check_fail(ctx, NULL, res, t0, rc);
 	}
@@ -212,7 +212,7 @@ batch_alloc(batch *b, size_t n)
 	b->wait = malloc(n * sizeof(*b->wait));
 	if (b->base == NULL || b->addrs == NULL || b->dres == NULL ||
 	    b->wait == NULL)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	return VERDICT_OK;
 }
 
@@ -293,7 +293,7 @@ verdict_check_many(verdict_ctx *ctx, int profile, const char *const *ips,
 	if (n == 0)
 		return VERDICT_OK;
 	if (ips == NULL || res == NULL)
-		return vd_util_err(VERDICT_EINVAL, 0, "verdict_check_many: "
+		return vd_err_set(VERDICT_EINVAL, 0, "verdict_check_many: "
 				   "NULL argument");
 	flags &= ~POLICY_DEFER_DNS;
 	b.t0 = vd_clock_now_ns();

@@ -17,8 +17,10 @@
  */
 #include <string.h>
 
+#include "cidr.h"
 #include "addr.h"
-#include "util.h"
+#include "errors.h"
+#include "str.h"
 #include "verdict.h"
 
 _Static_assert(VERDICT_CIDR_TEXT_MAX >= CIDR_TEXT_MAX,
@@ -38,14 +40,14 @@ verdict_cidr_parse(const char *text, size_t len, verdict_cidr *out)
 	int r;
 
 	if (text == NULL || out == NULL)
-		return vd_util_err(VERDICT_EINVAL, 0, "no CIDR");
+		return vd_err_set(VERDICT_EINVAL, 0, "no CIDR");
 	if ((r = vd_cidr_parse(text, len, &v)) == CIDR_BAD)
-		return vd_util_err(VERDICT_EINVAL, 0, "not a CIDR: %.*s",
+		return vd_err_set(VERDICT_EINVAL, 0, "not a CIDR: %.*s",
 				   (int)(len > 60 ? 60 : len), text);
 	memcpy(out->net, v.net.b, sizeof(out->net));
 	out->plen = v.plen;
 	if (r == CIDR_HOSTBITS)
-		return vd_util_err(VERDICT_ERANGE, 0, "host bits set in %.*s",
+		return vd_err_set(VERDICT_ERANGE, 0, "host bits set in %.*s",
 				   (int)(len > 60 ? 60 : len), text);
 	return VERDICT_OK;
 }
@@ -71,5 +73,5 @@ verdict_cidr_format(const verdict_cidr *c, char *buf, size_t len)
 
 	cidr_in(c, &v);
 	vd_cidr_format(&v, text);
-	return vd_util_strlcpy(buf, text, len);
+	return vd_str_lcpy(buf, text, len);
 }

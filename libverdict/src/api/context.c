@@ -16,7 +16,7 @@
  * thread-local detail (verdict_errdetail).
  *
  * The fork rule: an environment opened before fork() is never used in
- * the child (LMDB forbids it); the store notices (vd_tbl_forked) and the
+ * the child (LMDB forbids it); the store notices (vd_lmdb_env_forked) and the
  * calls that read tables answer VERDICT_EFORK.
  *
  * Diagnostics: a configuration or list file writable by every user is
@@ -63,7 +63,7 @@ static void
 ctx_close(verdict_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nprof; i++)
-		vd_dnsbl_sites_free(ctx->prof[i].sites);
+		vd_sites_free(ctx->prof[i].sites);
 	vd_dnsbl_engine_free(ctx->dns);
 	ctx->dns = NULL;
 	vd_geo_close(ctx->geo);
@@ -71,7 +71,7 @@ ctx_close(verdict_ctx *ctx)
 	free(ctx->prof);
 	ctx->prof = NULL;
 	ctx->nprof = 0;
-	vd_tbl_close(ctx->te);
+	vd_lmdb_env_close(ctx->te);
 	ctx->te = NULL;
 	ctx->opened = 0;
 }
@@ -91,7 +91,7 @@ VERDICT_API int
 verdict_set_log(verdict_ctx *ctx, verdict_log_fn fn, void *arg)
 {
 	if (ctx->opened)
-		return vd_util_err(VERDICT_ESTATE, 0, "verdict_set_log after "
+		return vd_err_set(VERDICT_ESTATE, 0, "verdict_set_log after "
 				   "verdict_open");
 	ctx->lg.fn = fn;
 	ctx->lg.arg = arg;
@@ -121,18 +121,18 @@ verdict_load_config(verdict_ctx *ctx, const char *path)
 	int eno = 0;
 
 	if (ctx->opened)
-		return vd_util_err(VERDICT_ESTATE, 0, "verdict_load_config "
+		return vd_err_set(VERDICT_ESTATE, 0, "verdict_load_config "
 				   "after verdict_open");
 	if (vd_config_load(path, &cfg, err, sizeof(err), &eno) != 0) {
 		if (eno == ENOENT)
-			return vd_util_err(VERDICT_ENOENT, eno, "%s", err);
+			return vd_err_set(VERDICT_ENOENT, eno, "%s", err);
 		if (eno == EACCES || eno == EPERM)
-			return vd_util_err(VERDICT_EPERM, eno, "%s", err);
+			return vd_err_set(VERDICT_EPERM, eno, "%s", err);
 		if (eno == ENOMEM)
-			return vd_util_err(VERDICT_ENOMEM, eno, "%s", err);
+			return vd_err_set(VERDICT_ENOMEM, eno, "%s", err);
 		if (eno)
-			return vd_util_err(VERDICT_EIO, eno, "%s", err);
-		return vd_util_err(VERDICT_ECONFIG, 0, "%s", err);
+			return vd_err_set(VERDICT_EIO, eno, "%s", err);
+		return vd_err_set(VERDICT_ECONFIG, 0, "%s", err);
 	}
 	vd_config_free(ctx->cfg);
 	ctx->cfg = cfg;
@@ -146,10 +146,10 @@ verdict_set_database(verdict_ctx *ctx, const char *path)
 	char *p;
 
 	if (ctx->opened)
-		return vd_util_err(VERDICT_ESTATE, 0, "verdict_set_database "
+		return vd_err_set(VERDICT_ESTATE, 0, "verdict_set_database "
 				   "after verdict_open");
 	if ((p = strdup(path)) == NULL)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	free(ctx->database);
 	ctx->database = p;
 	return VERDICT_OK;
@@ -186,9 +186,9 @@ int
 vd_ctx_ready(const verdict_ctx *ctx, int write)
 {
 	if (!ctx->opened || ctx->te == NULL)
-		return vd_util_err(VERDICT_ESTATE, 0, "context not open");
+		return vd_err_set(VERDICT_ESTATE, 0, "context not open");
 	if (write && !(ctx->flags & VERDICT_OPEN_WRITE))
-		return vd_util_err(VERDICT_ESTATE, 0, "context opened "
+		return vd_err_set(VERDICT_ESTATE, 0, "context opened "
 				   "read-only");
 	return VERDICT_OK;
 }
@@ -198,7 +198,7 @@ static int
 prof_missing(const verdict_ctx *ctx, const policy_profile *pr,
 	     const char *name, int block)
 {
-	return vd_util_err(VERDICT_ENOENT, 0, "%s: profile %d names table "
+	return vd_err_set(VERDICT_ENOENT, 0, "%s: profile %d names table "
 			   "\"%s\" in %s, but %s has no such table (create "
 			   "it with 'verdict table create %s --kind %s')",
 			   ctx->cfg->path ? ctx->cfg->path : "config",
@@ -223,11 +223,11 @@ prof_resolve(verdict_ctx *ctx, policy_profile *pr, unsigned flags)
 			int kind, rc;
 
 			if (k == POLICY_TABLES_MAX)
-				return vd_util_err(VERDICT_ECONFIG, 0,
+				return vd_err_set(VERDICT_ECONFIG, 0,
 						   "profile %d: more than %d "
 						   "tables", pr->number,
 						   POLICY_TABLES_MAX);
-			rc = vd_tbl_table_id(ctx->te, name, &id, &kind);
+			rc = vd_catalog_table_id(ctx->te, name, &id, &kind);
 			if (rc == VERDICT_ENOENT &&
 			    (flags & VERDICT_OPEN_NOTABLECHECK))
 				continue;
@@ -263,7 +263,7 @@ open_profiles(verdict_ctx *ctx, int *need_tables)
 		ctx->slot[i] = -1;
 	ctx->prof = calloc(cfg->nprofiles, sizeof(*ctx->prof));
 	if (ctx->prof == NULL)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	ctx->nprof = cfg->nprofiles;
 	*need_tables = 0;
 	for (size_t i = 0; i < cfg->nprofiles; i++) {
@@ -284,7 +284,7 @@ open_tables(verdict_ctx *ctx, unsigned flags)
 	const vd_config *cfg = ctx->cfg;
 	int rc;
 
-	rc = vd_tbl_open(vd_ctx_dbdir(ctx), !!(flags & VERDICT_OPEN_WRITE),
+	rc = vd_lmdb_env_open(vd_ctx_dbdir(ctx), !!(flags & VERDICT_OPEN_WRITE),
 			 !!(flags & VERDICT_OPEN_CREATE), cfg->database_mode,
 			 cfg->database_group, &ctx->lg, &ctx->te);
 	if (rc == VERDICT_ENOENT && (flags & VERDICT_OPEN_NOTABLECHECK))
@@ -305,7 +305,7 @@ open_geo(verdict_ctx *ctx)
 	for (size_t i = 0; i < ctx->nprof; i++) {
 		const config_profile *p = ctx->prof[i].cfg;
 
-		ctx->prof[i].uses_geo = vd_geo_profile_uses(p);
+		ctx->prof[i].uses_geo = vd_georule_profile_uses(p);
 		ctx->prof[i].geo_in_reply =
 		    strstr(p->reply, "%{country}") ||
 		    strstr(p->reply, "%{asn}") ||
@@ -329,10 +329,10 @@ open_dnsbl(verdict_ctx *ctx, unsigned flags)
 
 		if (p->dnsbl_sites == NULL || *p->dnsbl_sites == 0)
 			continue;
-		if (vd_dnsbl_sites_parse(p->dnsbl_sites, &p->dnsbl_reply_names,
+		if (vd_sites_parse(p->dnsbl_sites, &p->dnsbl_reply_names,
 					 &ctx->prof[i].sites, err,
 					 sizeof(err)) != 0)
-			return vd_util_err(VERDICT_ECONFIG, 0, "%s:%d: "
+			return vd_err_set(VERDICT_ECONFIG, 0, "%s:%d: "
 					   "dnsbl_sites: %s", cfg->path ?
 					   cfg->path : "config",
 					   p->dnsbl_sites_line, err);
@@ -349,7 +349,7 @@ verdict_open(verdict_ctx *ctx, unsigned flags)
 	int rc, need_tables = 0;
 
 	if (ctx->opened)
-		return vd_util_err(VERDICT_ESTATE, 0, "context already open");
+		return vd_err_set(VERDICT_ESTATE, 0, "context already open");
 	if ((rc = open_profiles(ctx, &need_tables)) != VERDICT_OK)
 		return rc;
 	ctx->flags = flags;
@@ -382,7 +382,7 @@ verdict_profile_callout(const verdict_ctx *ctx, int profile, long *timeout_us,
 	const config_profile *p = vd_config_profile_get(ctx->cfg, profile);
 
 	if (p == NULL)
-		return vd_util_err(VERDICT_ENOENT, 0, "no [profile %d] in the "
+		return vd_err_set(VERDICT_ENOENT, 0, "no [profile %d] in the "
 				   "configuration", profile);
 	if (timeout_us)
 		*timeout_us = (long)p->callout_timeout_ms * 1000;
@@ -404,7 +404,7 @@ config_profiles(const vd_config *c, const char *key, char *buf, size_t len)
 			     c->milter_profiles.v[i].name,
 			     c->milter_profiles.v[i].value);
 		if (n < 0 || (size_t)n >= len - off)
-			return vd_util_err(VERDICT_ERANGE, 0, "%s: value "
+			return vd_err_set(VERDICT_ERANGE, 0, "%s: value "
 					   "longer than %zu bytes", key,
 					   len - 1);
 		off += (size_t)n;
@@ -423,7 +423,7 @@ verdict_config_get(const verdict_ctx *ctx, const char *key, char *buf,
 	int n;
 
 	if (buf == NULL || len == 0 || key == NULL)
-		return vd_util_err(VERDICT_EINVAL, 0, "verdict_config_get: no "
+		return vd_err_set(VERDICT_EINVAL, 0, "verdict_config_get: no "
 				   "key or buffer");
 	buf[0] = 0;
 	if (strcmp(key, "database") == 0) {
@@ -444,14 +444,14 @@ verdict_config_get(const verdict_ctx *ctx, const char *key, char *buf,
 	} else if (strcmp(key, "milter_profiles") == 0) {
 		return config_profiles(c, key, buf, len);
 	} else {
-		return vd_util_err(VERDICT_EINVAL, 0, "verdict_config_get: "
+		return vd_err_set(VERDICT_EINVAL, 0, "verdict_config_get: "
 				   "unknown key \"%.60s\"", key);
 	}
 	if (s == NULL)
-		return vd_util_err(VERDICT_ENOENT, 0, "%s is not set", key);
+		return vd_err_set(VERDICT_ENOENT, 0, "%s is not set", key);
 	n = snprintf(buf, len, "%s", s);
 	if (n < 0 || (size_t)n >= len)
-		return vd_util_err(VERDICT_ERANGE, 0, "%s: value longer than "
+		return vd_err_set(VERDICT_ERANGE, 0, "%s: value longer than "
 				   "%zu bytes", key, len - 1);
 	return VERDICT_OK;
 }

@@ -14,8 +14,8 @@
 #include "config.h"
 #include "logline.h"
 #include "policy.h"
-#include "table.h"
-#include "util.h"
+#include "store.h"
+#include "log.h"
 #include "verdict.h"
 
 struct verdict_ctx {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "errors.h"
 #include "ctx.h"
 #include "feed.h"
 
@@ -36,19 +37,19 @@ feed_table(verdict_ctx *ctx, const char *name, uint16_t *id)
 {
 	int kind, rc;
 
-	if (!vd_tbl_name_ok(name))
-		return vd_util_err(VERDICT_EINVAL, 0, "bad table name "
+	if (!vd_catalog_name_ok(name))
+		return vd_err_set(VERDICT_EINVAL, 0, "bad table name "
 				   "\"%.80s\"", name);
 	if (ctx->te == NULL)
-		return vd_util_err(VERDICT_ENOENT, 0, "no table \"%s\": no "
+		return vd_err_set(VERDICT_ENOENT, 0, "no table \"%s\": no "
 				   "database open", name);
-	rc = vd_tbl_table_id(ctx->te, name, id, &kind);
+	rc = vd_catalog_table_id(ctx->te, name, id, &kind);
 	if (rc == VERDICT_ENOENT)
-		return vd_util_err(rc, 0, "no table \"%s\"", name);
+		return vd_err_set(rc, 0, "no table \"%s\"", name);
 	if (rc)
 		return rc;
 	if (kind != VERDICT_TABLE_BLOCK)
-		return vd_util_err(VERDICT_EINVAL, 0, "table \"%s\" is an "
+		return vd_err_set(VERDICT_EINVAL, 0, "table \"%s\" is an "
 				   "allow table", name);
 	return VERDICT_OK;
 }
@@ -68,7 +69,7 @@ feed_blocks(verdict_ctx *ctx, const policy_profile *pr,
 	}
 	for (ft->n = 0; tables[ft->n]; ft->n++) {
 		if (ft->n == POLICY_TABLES_MAX)
-			return vd_util_err(VERDICT_EINVAL, 0, "more than %d "
+			return vd_err_set(VERDICT_EINVAL, 0, "more than %d "
 					   "tables", POLICY_TABLES_MAX);
 		if ((rc = feed_table(ctx, tables[ft->n], &ft->ids[ft->n])))
 			return rc;
@@ -86,17 +87,17 @@ feed_args(const char *format, const char *name, const char *nft_table,
 	  int family, feed_opts *o)
 {
 	if ((o->format = vd_feed_format_parse(format ? format : "")) < 0)
-		return vd_util_err(VERDICT_EINVAL, 0, "unknown feed format "
+		return vd_err_set(VERDICT_EINVAL, 0, "unknown feed format "
 				   "\"%.40s\" (nft, ipset, pf, plain, postfix, "
 				   "rbldnsd, rbldnsd6, json)", format ? format :
 				   "");
 	if ((name && !vd_feed_name_ok(name)) ||
 	    (nft_table && !vd_feed_name_ok(nft_table)))
-		return vd_util_err(VERDICT_EINVAL, 0, "set and table names "
+		return vd_err_set(VERDICT_EINVAL, 0, "set and table names "
 				   "are 1 to %d of A-Z a-z 0-9 _ -",
 				   FEED_NAME_MAX);
 	if (family != 0 && family != 4 && family != 6)
-		return vd_util_err(VERDICT_EINVAL, 0, "family is 0, 4 or 6");
+		return vd_err_set(VERDICT_EINVAL, 0, "family is 0, 4 or 6");
 	o->family = family;
 	o->name = name;
 	o->nft_table = nft_table;
@@ -115,12 +116,12 @@ verdict_feed(verdict_ctx *ctx, int profile, const char *const *tables,
 	int rc;
 
 	if (!ctx->opened)
-		return vd_util_err(VERDICT_ESTATE, 0, "context not open");
-	if (ctx->te && vd_tbl_forked(ctx->te))
-		return vd_util_err(VERDICT_EFORK, 0, "context opened before "
+		return vd_err_set(VERDICT_ESTATE, 0, "context not open");
+	if (ctx->te && vd_lmdb_env_forked(ctx->te))
+		return vd_err_set(VERDICT_EFORK, 0, "context opened before "
 				   "fork() cannot be used in the child");
 	if ((pr = vd_ctx_profile(ctx, profile)) == NULL)
-		return vd_util_err(VERDICT_ENOENT, 0, "no [profile %d]",
+		return vd_err_set(VERDICT_ENOENT, 0, "no [profile %d]",
 				   profile);
 	if ((rc = feed_args(format, name, nft_table, family, &o)) != 0 ||
 	    (rc = feed_blocks(ctx, pr, tables, &ft, &o)) != 0)
@@ -135,9 +136,9 @@ verdict_feed(verdict_ctx *ctx, int profile, const char *const *tables,
 		o.nblock = 0;		/* no database: an empty feed */
 		return vd_feed_write(NULL, &o, out, NULL);
 	}
-	if ((rc = vd_tbl_read_begin(ctx->te, 0, &r)) != VERDICT_OK)
+	if ((rc = vd_lmdb_env_read_begin(ctx->te, 0, &r)) != VERDICT_OK)
 		return rc;
 	rc = vd_feed_write(r, &o, out, NULL);
-	vd_tbl_read_end(ctx->te, r);
+	vd_lmdb_env_read_end(ctx->te, r);
 	return rc;
 }

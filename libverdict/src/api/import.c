@@ -29,6 +29,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "cidr.h"
+#include "alloc.h"
+#include "errors.h"
 #include "ctx.h"
 #include "listfile.h"
 
@@ -70,9 +73,9 @@ import_item(const listfile_item *it, void *arg)
 		       "imported as %s", st->name, it->lineno, buf);
 	}
 	if (it->reason_len)
-		return vd_tbl_bulk_add(&st->b, &it->cidr, it->reason,
+		return vd_bulk_add(&st->b, &it->cidr, it->reason,
 				    it->reason_len, 0);
-	return vd_tbl_bulk_add(&st->b, &it->cidr, st->reason, st->rlen, 0);
+	return vd_bulk_add(&st->b, &it->cidr, st->reason, st->rlen, 0);
 }
 
 /* import_bad - a line the list parser refused, counted against --max-bad */
@@ -106,7 +109,7 @@ count_lines(const char *p, const char *end)
 static int
 import_parse(import_st *st, const char *buf, size_t len)
 {
-	if (vd_tbl_bulk_init(&st->b, count_lines(buf, buf + len), st->now,
+	if (vd_bulk_init(&st->b, count_lines(buf, buf + len), st->now,
 			  "import") != 0)
 		return VERDICT_ENOMEM;
 	return vd_listfile_parse_buf(buf, len, import_item, import_bad, st);
@@ -115,7 +118,7 @@ import_parse(import_st *st, const char *buf, size_t len)
 /* read_all - the whole file (or stdin) into memory: a list is parsed in
  * place, its reasons point into the buffer until the import commits.  The
  * buffer is address space that fills as the file is read
- * (vd_util_bigreserve), *cap bytes. */
+ * (vd_alloc_big_reserve), *cap bytes. */
 static int
 read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 {
@@ -126,23 +129,23 @@ read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 	int rc = VERDICT_OK;
 
 	if (fd < 0)
-		return vd_util_err(errno == ENOENT ? VERDICT_ENOENT :
+		return vd_err_set(errno == ENOENT ? VERDICT_ENOENT :
 				errno == EACCES ? VERDICT_EPERM : VERDICT_EIO,
 				errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
-	if ((b = vd_util_bigreserve(cap)) == NULL) {
-		rc = vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	if ((b = vd_alloc_big_reserve(cap)) == NULL) {
+		rc = vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (;;) {
 		ssize_t r;
 
 		if (n == cap) {
-			char *nb = vd_util_bigresize(b, cap, cap * 2);
+			char *nb = vd_alloc_big_resize(b, cap, cap * 2);
 
 			if (nb == NULL) {
-				rc = vd_util_err(VERDICT_ENOMEM, ENOMEM,
+				rc = vd_err_set(VERDICT_ENOMEM, ENOMEM,
 					      "out of memory");
 				goto out;
 			}
@@ -153,7 +156,7 @@ read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = vd_util_err(VERDICT_EIO, errno, "%s: %s", path,
+			rc = vd_err_set(VERDICT_EIO, errno, "%s: %s", path,
 				      strerror(errno));
 			goto out;
 		}
@@ -165,7 +168,7 @@ out:
 	if (fd)
 		close(fd);
 	if (rc != VERDICT_OK) {
-		vd_util_bigfree(b, cap);
+		vd_alloc_big_free(b, cap);
 		return rc;
 	}
 	*buf = b;
@@ -187,10 +190,10 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 
 	if ((rc = vd_ctx_ready(ctx, 1)) != 0)
 		return rc;
-	if ((rc = vd_tbl_table_id(ctx->te, table, &id, &kind)) != 0)
+	if ((rc = vd_catalog_table_id(ctx->te, table, &id, &kind)) != 0)
 		return rc;
 	if (reason && strlen(reason) > TBL_REASON_MAX)
-		return vd_util_err(VERDICT_ERANGE, 0, "reason longer than %d "
+		return vd_err_set(VERDICT_ERANGE, 0, "reason longer than %d "
 				"bytes", TBL_REASON_MAX);
 	if ((rc = read_all(path, &buf, &len, &bufcap)) != 0)
 		return rc;
@@ -204,14 +207,14 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 	st.now = (uint64_t)time(NULL);
 	rc = import_parse(&st, buf, len);
 	if (rc == VERDICT_EBADLIST) {
-		rc = vd_util_err(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
+		rc = vd_err_set(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
 			      "lines; table \"%s\" left unchanged (raise "
 			      "--max-bad to accept them)", st.name, max_bad,
 			      table);
 	} else if (rc == VERDICT_ENOMEM) {
-		rc = vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		rc = vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	} else if (rc == 0) {
-		rc = vd_tbl_replace(ctx->te, table, &st.b,
+		rc = vd_entries_replace(ctx->te, table, &st.b,
 				 !!(flags & VERDICT_MERGE),
 				 !(flags & VERDICT_FORCE), &total);
 	}
@@ -221,8 +224,8 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 		if (warnings)
 			*warnings = st.warnings + st.bad;
 	}
-	vd_tbl_bulk_free(&st.b);
-	vd_util_bigfree(buf, bufcap);
+	vd_bulk_free(&st.b);
+	vd_alloc_big_free(buf, bufcap);
 	return rc;
 }
 

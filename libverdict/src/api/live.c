@@ -55,7 +55,9 @@
 
 #include "clock.h"
 #include "grace.h"
-#include "util.h"
+#include "clock.h"
+#include "errors.h"
+#include "str.h"
 #include "verdict.h"
 
 #define LIVE_CHECK_NS	VD_NS_PER_S		/* stat interval */
@@ -314,13 +316,13 @@ verdict_live_new(const char *path, unsigned flags, verdict_log_fn fn,
 	verdict_live *lv;
 
 	if (path == NULL || *path == 0) {
-		vd_util_err(VERDICT_EINVAL, 0, "no configuration path");
+		vd_err_set(VERDICT_EINVAL, 0, "no configuration path");
 		return NULL;
 	}
 	if ((lv = calloc(1, sizeof(*lv))) == NULL ||
 	    (lv->path = strdup(path)) == NULL) {
 		free(lv);
-		vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		return NULL;
 	}
 	lv->flags = flags;
@@ -390,7 +392,7 @@ verdict_live_why(verdict_live *lv, char *buf, size_t len)
 	if (buf == NULL || len == 0)
 		return VERDICT_ERANGE;
 	pthread_mutex_lock(&lv->why_mu);
-	n = vd_util_strlcpy(buf, lv->why, len);
+	n = vd_str_lcpy(buf, lv->why, len);
 	pthread_mutex_unlock(&lv->why_mu);
 	return n < len ? VERDICT_OK : VERDICT_ERANGE;
 }

@@ -117,7 +117,7 @@ verdict_result_zone(const verdict_result *r, size_t i, const char **zone,
 	if (zone)
 		*zone = z->zone;
 	if (answer)
-		*answer = vd_dnsbl_zone_answer(z);
+		*answer = vd_dnsbl_check_zone_answer(z);
 	if (weight)
 		*weight = z->weight;
 	if (ms)

@@ -211,7 +211,7 @@ section(const vd_lexer *lx, const char *s, size_t len, int line)
 	num = s;
 	while (s < end && *s >= '0' && *s <= '9')
 		s++;
-	if (vd_util_parse_long(num, s - num, 1, CONFIG_PROFILE_MAX, &n) != 0)
+	if (vd_str_parse_long(num, s - num, 1, CONFIG_PROFILE_MAX, &n) != 0)
 		goto bad;
 	while (s < end && is_ws(*s))
 		s++;

@@ -128,7 +128,7 @@ check_milter_profiles(struct parse *p)
 
 		if (strcmp(v, "none") == 0)
 			continue;
-		if (vd_util_parse_long(v, strlen(v), 1, CONFIG_PROFILE_MAX,
+		if (vd_str_parse_long(v, strlen(v), 1, CONFIG_PROFILE_MAX,
 				       &m) != 0 ||
 		    vd_config_profile_get(cfg, (int)m) == NULL)
 			return vd_lexer_err(&p->lx, p->mprofiles_line,

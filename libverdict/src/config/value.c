@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "addr.h"
 #include "config.h"
 #include "str.h"
@@ -284,7 +285,7 @@ set_geo(const struct val *p, config_geolist *gl, const char *v)
 		if (star) {
 			long w;
 
-			if (vd_util_parse_long(star + 1, it + len - star - 1,
+			if (vd_str_parse_long(star + 1, it + len - star - 1,
 					    -WEIGHT_MAX, WEIGHT_MAX, &w) != 0)
 				return perr(p, line, "%s: bad weight in "
 					    "\"%.*s\" (an integer from %d to "
@@ -515,7 +516,7 @@ set_number(const struct val *p, void *dst, const char *v, size_t vlen)
 	const vd_key *k = p->k;
 	long l;
 
-	if (vd_util_parse_long(v, vlen, (long)k->min, (long)k->max, &l))
+	if (vd_str_parse_long(v, vlen, (long)k->min, (long)k->max, &l))
 		return perr(p, p->line, "%s: bad number \"%s\" (an integer "
 			    "from %lld to %lld)", k->name, v, k->min,
 			    k->max);

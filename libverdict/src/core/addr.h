@@ -81,8 +81,4 @@ int vd_addr_dec(vaddr *a);
 void vd_addr_mask(vaddr *a, unsigned plen);
 void vd_addr_last(const vcidr *c, vaddr *last);
 
-/* the network functions, declared here until their callers include
- * cidr.h themselves */
-#include "cidr.h"
-
 #endif

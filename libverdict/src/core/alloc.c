@@ -1,9 +1,9 @@
 /*
  * alloc.c - big allocations for bulk passes (alloc.h)
  *
- *	vd_util_bigreserve	address space, populated on first write
- *	vd_util_bigresize	grow or shrink, mremap for mappings
- *	vd_util_bigfree		release either (size as last allocated)
+ *	vd_alloc_big_reserve	address space, populated on first write
+ *	vd_alloc_big_resize	grow or shrink, mremap for mappings
+ *	vd_alloc_big_free		release either (size as last allocated)
  *
  * Whether a block is a mapping or malloc memory is decided by its size
  * alone (BIG_MIN), so the caller only has to remember the size, which it
@@ -22,9 +22,9 @@
 /* below this, malloc: a mapping costs syscalls a small import notices */
 #define BIG_MIN ((size_t)1 << 20)
 
-/* vd_util_bigreserve - the mapping is private and anonymous: zeroed pages */
+/* vd_alloc_big_reserve - the mapping is private and anonymous: zeroed pages */
 void *
-vd_util_bigreserve(size_t size)
+vd_alloc_big_reserve(size_t size)
 {
 	void *p;
 
@@ -35,9 +35,9 @@ vd_util_bigreserve(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* vd_util_bigresize - a move across BIG_MIN changes the kind of block */
+/* vd_alloc_big_resize - a move across BIG_MIN changes the kind of block */
 void *
-vd_util_bigresize(void *p, size_t size, size_t new_size)
+vd_alloc_big_resize(void *p, size_t size, size_t new_size)
 {
 	void *np;
 
@@ -47,16 +47,16 @@ vd_util_bigresize(void *p, size_t size, size_t new_size)
 	}
 	if (size < BIG_MIN && new_size < BIG_MIN)
 		return realloc(p, new_size ? new_size : 1);
-	if ((np = vd_util_bigreserve(new_size)) == NULL)
+	if ((np = vd_alloc_big_reserve(new_size)) == NULL)
 		return NULL;
 	memcpy(np, p, size < new_size ? size : new_size);
-	vd_util_bigfree(p, size);
+	vd_alloc_big_free(p, size);
 	return np;
 }
 
-/* vd_util_bigfree - the size says which allocator owns p */
+/* vd_alloc_big_free - the size says which allocator owns p */
 void
-vd_util_bigfree(void *p, size_t size)
+vd_alloc_big_free(void *p, size_t size)
 {
 	if (p == NULL)
 		return;

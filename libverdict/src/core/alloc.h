@@ -12,14 +12,14 @@
 #include <stddef.h>
 
 /*
- * vd_util_bigreserve - size bytes of address space for an array that fills
+ * vd_alloc_big_reserve - size bytes of address space for an array that fills
  * as it goes: not populated, a page costs only when first written.
- * vd_util_bigresize moves it to new_size bytes (mremap: no copy for a
- * mapping), NULL on failure with p intact.  vd_util_bigfree releases it
+ * vd_alloc_big_resize moves it to new_size bytes (mremap: no copy for a
+ * mapping), NULL on failure with p intact.  vd_alloc_big_free releases it
  * (size as last allocated).
  */
-void *vd_util_bigreserve(size_t size);
-void *vd_util_bigresize(void *p, size_t size, size_t new_size);
-void vd_util_bigfree(void *p, size_t size);
+void *vd_alloc_big_reserve(size_t size);
+void *vd_alloc_big_resize(void *p, size_t size, size_t new_size);
+void vd_alloc_big_free(void *p, size_t size);
 
 #endif

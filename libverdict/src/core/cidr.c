@@ -6,7 +6,7 @@
  *	vd_cidr_is_v4		in ::ffff:0:0/96 with plen >= 96
  *	vd_cidr_contains	does one network contain another
  *	vd_cidr_table_check	why a network may not go in a table
- *	vd_range_split		minimal CIDR cover of [lo, hi]
+ *	vd_cidr_range_split		minimal CIDR cover of [lo, hi]
  *
  * A network is an address with its host bits cleared and a prefix
  * length in the 16-byte space, so an IPv4 /n is the mapped /(96+n) and
@@ -18,7 +18,7 @@
  * the caller names the offending text (with the corrected network for
  * host bits, as Postfix cidr_match does).
  *
- * Limits: vd_range_split uses the compiler's unsigned __int128 (GCC and
+ * Limits: vd_cidr_range_split uses the compiler's unsigned __int128 (GCC and
  * Clang).  A prefix length is decimal, at most three digits, no leading
  * zeros.
  */
@@ -160,11 +160,11 @@ ctz128(u128 v)
 }
 
 /*
- * vd_range_split - from lo upwards, take the largest block aligned at lo
+ * vd_cidr_range_split - from lo upwards, take the largest block aligned at lo
  * that ends at or before hi; this greedy cover is the minimal one.
  */
 int
-vd_range_split(const vaddr *lo, const vaddr *hi,
+vd_cidr_range_split(const vaddr *lo, const vaddr *hi,
 	    int (*emit)(const vcidr *c, void *arg), void *arg)
 {
 	u128 l = to_u128(lo), h = to_u128(hi);

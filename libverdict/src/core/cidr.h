@@ -42,12 +42,12 @@ int vd_cidr_contains(const vcidr *a, const vcidr *b);
 const char *vd_cidr_table_check(const vcidr *c);
 
 /*
- * vd_range_split - the minimal list of CIDRs covering [lo, hi] (lo <= hi, both
+ * vd_cidr_range_split - the minimal list of CIDRs covering [lo, hi] (lo <= hi, both
  * of one family: both IPv4-mapped or both not).  Calls emit once per CIDR
  * in ascending order; a non-zero return from emit stops and is returned.
  * Returns -1 when lo > hi or the families differ.
  */
-int vd_range_split(const vaddr *lo, const vaddr *hi,
+int vd_cidr_range_split(const vaddr *lo, const vaddr *hi,
 		int (*emit)(const vcidr *c, void *arg), void *arg);
 
 #endif

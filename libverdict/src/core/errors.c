@@ -1,8 +1,8 @@
 /*
  * errors.c - the calling thread's error detail (errors.h)
  *
- *	vd_util_err		record detail and lower code, return the code
- *	vd_util_clear_err	forget them
+ *	vd_err_set		record detail and lower code, return the code
+ *	vd_err_clear	forget them
  *	verdict_errdetail	the detail, for the public API
  *	verdict_errlower	the lower library's code, for the public API
  *
@@ -22,9 +22,9 @@
 static __thread char err_detail[512];
 static __thread int err_lower;
 
-/* vd_util_err - the detail may be cut; a cut sentence still helps */
+/* vd_err_set - the detail may be cut; a cut sentence still helps */
 int
-vd_util_err(int code, int lower, const char *fmt, ...)
+vd_err_set(int code, int lower, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -35,9 +35,9 @@ vd_util_err(int code, int lower, const char *fmt, ...)
 	return code;
 }
 
-/* vd_util_clear_err - a success must not carry an older failure's text */
+/* vd_err_clear - a success must not carry an older failure's text */
 void
-vd_util_clear_err(void)
+vd_err_clear(void)
 {
 	err_detail[0] = 0;
 	err_lower = 0;

@@ -11,12 +11,12 @@
 
 #include "verdict.h"
 
-/* vd_util_err - record the calling thread's error detail (printf format) and
- * lower code; returns code, so "return vd_util_err(VERDICT_EDB, rc, ...)". */
-int vd_util_err(int code, int lower, const char *fmt, ...)
+/* vd_err_set - record the calling thread's error detail (printf format) and
+ * lower code; returns code, so "return vd_err_set(VERDICT_EDB, rc, ...)". */
+int vd_err_set(int code, int lower, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* vd_util_clear_err - forget the calling thread's error detail. */
-void vd_util_clear_err(void);
+/* vd_err_clear - forget the calling thread's error detail. */
+void vd_err_clear(void);
 
 #endif

@@ -2,8 +2,8 @@
  * log.c - log lines through the caller's callback (log.h)
  *
  *	vd_log		format a line for the caller's log callback
- *	vd_vlog		the same with a va_list
- *	vd_ratelimit	once-per-interval gate for repeated warnings
+ *	vd_log_va		the same with a va_list
+ *	vd_log_ratelimit	once-per-interval gate for repeated warnings
  *
  * A line is formatted on the stack and handed over at once: the callback
  * may be called from any thread of the library, so nothing here is
@@ -11,7 +11,7 @@
  *
  * Diagnostics: none.
  *
- * Limits: a line is cut at 1023 bytes.  vd_ratelimit uses the monotonic
+ * Limits: a line is cut at 1023 bytes.  vd_log_ratelimit uses the monotonic
  * clock: when two threads race for one stamp, one of them logs.
  */
 #include <stdio.h>
@@ -19,9 +19,9 @@
 #include "clock.h"
 #include "log.h"
 
-/* vd_vlog - no callback, no formatting cost */
+/* vd_log_va - no callback, no formatting cost */
 void
-vd_vlog(const vd_logger *lg, int level, const char *fmt, va_list ap)
+vd_log_va(const vd_logger *lg, int level, const char *fmt, va_list ap)
 {
 	char line[1024];
 
@@ -31,20 +31,20 @@ vd_vlog(const vd_logger *lg, int level, const char *fmt, va_list ap)
 	lg->fn(level, line, lg->arg);
 }
 
-/* vd_log - printf-style front of vd_vlog */
+/* vd_log - printf-style front of vd_log_va */
 void
 vd_log(const vd_logger *lg, int level, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vd_vlog(lg, level, fmt, ap);
+	vd_log_va(lg, level, fmt, ap);
 	va_end(ap);
 }
 
-/* vd_ratelimit - the compare-and-swap lets exactly one racing thread win */
+/* vd_log_ratelimit - the compare-and-swap lets exactly one racing thread win */
 int
-vd_ratelimit(int64_t *last, int64_t interval_ns)
+vd_log_ratelimit(int64_t *last, int64_t interval_ns)
 {
 	int64_t now = vd_clock_now_ns();
 	int64_t prev = __atomic_load_n(last, __ATOMIC_RELAXED);

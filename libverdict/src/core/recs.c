@@ -1,8 +1,8 @@
 /*
  * recs.c - a growing list of owned byte strings (recs.h)
  *
- *	vd_util_recs_add	append a copy of one or two byte ranges
- *	vd_util_recs_free	free them all
+ *	vd_recs_add	append a copy of one or two byte ranges
+ *	vd_recs_free	free them all
  *
  * A record is often a key and a value copied together, hence two ranges
  * joined in one allocation.
@@ -19,9 +19,9 @@
 
 #include "recs.h"
 
-/* vd_util_recs_add - grow both arrays first, so a failure loses nothing */
+/* vd_recs_add - grow both arrays first, so a failure loses nothing */
 int
-vd_util_recs_add(util_recs *r, const void *a, size_t alen, const void *b,
+vd_recs_add(vd_recs *r, const void *a, size_t alen, const void *b,
 	      size_t blen)
 {
 	uint8_t *c;
@@ -53,9 +53,9 @@ vd_util_recs_add(util_recs *r, const void *a, size_t alen, const void *b,
 	return 0;
 }
 
-/* vd_util_recs_free - leaves r ready for reuse */
+/* vd_recs_free - leaves r ready for reuse */
 void
-vd_util_recs_free(util_recs *r)
+vd_recs_free(vd_recs *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		free(r->rec[i]);

@@ -1,9 +1,9 @@
 /*
  * str.c - bounded strings and strict numbers (str.h)
  *
- *	vd_util_strlcpy		bounded copy, always terminated
- *	vd_util_parse_long	strict decimal parsing with a range
- *	vd_util_utf8_cut	cut a string on a UTF-8 boundary
+ *	vd_str_lcpy		bounded copy, always terminated
+ *	vd_str_parse_long	strict decimal parsing with a range
+ *	vd_str_utf8_cut	cut a string on a UTF-8 boundary
  *
  * Numbers in configuration files and list files are parsed here, so one
  * rule holds everywhere: digits only, no white space, no '+', no leading
@@ -12,16 +12,16 @@
  *
  * Diagnostics: none; -1 and the caller names the offending text.
  *
- * Limits: vd_util_utf8_cut trusts the text to be UTF-8: it backs up over
+ * Limits: vd_str_utf8_cut trusts the text to be UTF-8: it backs up over
  * continuation bytes and does not validate what is left.
  */
 #include <string.h>
 
 #include "str.h"
 
-/* vd_util_strlcpy - returns strlen(src) so a caller can see a cut */
+/* vd_str_lcpy - returns strlen(src) so a caller can see a cut */
 size_t
-vd_util_strlcpy(char *dst, const char *src, size_t size)
+vd_str_lcpy(char *dst, const char *src, size_t size)
 {
 	size_t len = strlen(src);
 
@@ -34,9 +34,9 @@ vd_util_strlcpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-/* vd_util_parse_long - no white space, no '+', no leading zeros but "0" */
+/* vd_str_parse_long - no white space, no '+', no leading zeros but "0" */
 int
-vd_util_parse_long(const char *s, size_t len, long min, long max, long *out)
+vd_str_parse_long(const char *s, size_t len, long min, long max, long *out)
 {
 	size_t i = 0;
 	int neg = 0;
@@ -73,9 +73,9 @@ vd_util_parse_long(const char *s, size_t len, long min, long max, long *out)
 	return 0;
 }
 
-/* vd_util_utf8_cut - a cut character would be garbage in a reply line */
+/* vd_str_utf8_cut - a cut character would be garbage in a reply line */
 size_t
-vd_util_utf8_cut(const char *s, size_t len, size_t max)
+vd_str_utf8_cut(const char *s, size_t len, size_t max)
 {
 	size_t n = len < max ? len : max;
 

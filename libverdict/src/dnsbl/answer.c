@@ -35,7 +35,7 @@
 #include <string.h>
 
 #include "answer.h"
-#include "util.h"
+#include "str.h"
 
 /* skip_name - offset after the (possibly compressed) name at off, or -1 */
 static int
@@ -298,26 +298,26 @@ vd_answer_text(const dnsbl_answer *a, char *buf, size_t size)
 	buf[0] = 0;
 	switch (a->kind) {
 	case DNSBL_PENDING:
-		vd_util_strlcpy(buf, "pending", size);
+		vd_str_lcpy(buf, "pending", size);
 		return;
 	case DNSBL_NXDOMAIN:
-		vd_util_strlcpy(buf, "NXDOMAIN", size);
+		vd_str_lcpy(buf, "NXDOMAIN", size);
 		return;
 	case DNSBL_TIMEOUT:
-		vd_util_strlcpy(buf, "timeout", size);
+		vd_str_lcpy(buf, "timeout", size);
 		return;
 	case DNSBL_SERVFAIL:
-		vd_util_strlcpy(buf, "SERVFAIL", size);
+		vd_str_lcpy(buf, "SERVFAIL", size);
 		return;
 	case DNSBL_REFUSED:
-		vd_util_strlcpy(buf, "REFUSED", size);
+		vd_str_lcpy(buf, "REFUSED", size);
 		return;
 	case DNSBL_BAD:
-		vd_util_strlcpy(buf, a->truncated ? "bad answer (truncated)"
+		vd_str_lcpy(buf, a->truncated ? "bad answer (truncated)"
 			     : "bad answer", size);
 		return;
 	case DNSBL_ERROR:
-		vd_util_strlcpy(buf, "resolver error", size);
+		vd_str_lcpy(buf, "resolver error", size);
 		return;
 	case DNSBL_IGNORED: {
 		uint32_t v = a->nignored ? a->ignored[0] : 0;
@@ -328,12 +328,12 @@ vd_answer_text(const dnsbl_answer *a, char *buf, size_t size)
 		vd_answer_ip4_text(v, ip, sizeof(ip));
 		snprintf(tmp, sizeof(tmp), "ignored %s (%s)", ip,
 			 vd_answer_ignored_meaning(f));
-		vd_util_strlcpy(buf, tmp, size);
+		vd_str_lcpy(buf, tmp, size);
 		return;
 	}
 	}
 	if (a->txt[0]) {
-		vd_util_strlcpy(buf, a->txt, size);
+		vd_str_lcpy(buf, a->txt, size);
 		return;
 	}
 	for (i = 0; i < a->naddr; i++) {

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "str.h"
 #include "dnsbl.h"
 #include "flight.h"
 #include "selftest.h"
@@ -275,7 +276,7 @@ job_begin(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		/* a link is in use when f is set (attach fills the rest) */
 		x->link.f = x->tlink[0].f = x->tlink[1].f = NULL;
 		if ((x->zr = vd_dnsbl_engine_zone_of(e, s, memo, d)) == NULL)
-			return vd_util_err(VERDICT_ENOMEM, ENOMEM,
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM,
 					"out of memory");
 		if (vd_selftest_due(x->zr, j->now))
 			j->need = 1;
@@ -379,7 +380,7 @@ job_txt(djob *j, wgroup *g, size_t d, int64_t deadline_ns, int *sent)
 
 	vd_flight_key(&k, j->st[d].zr, ns_t_txt, 0, j->ip);
 	if (cached_answer(e, j->p, &k, vd_clock_coarse_ns(), &tv)) {
-		vd_util_strlcpy(j->res->txt, tv.a.txt, sizeof(j->res->txt));
+		vd_str_lcpy(j->res->txt, tv.a.txt, sizeof(j->res->txt));
 		j->res->cache_hits++;
 		return;
 	}
@@ -400,7 +401,7 @@ job_txt(djob *j, wgroup *g, size_t d, int64_t deadline_ns, int *sent)
 			break;
 	}
 	if (j->tl.f->done && j->tl.f->ans.kind == DNSBL_LISTED)
-		vd_util_strlcpy(j->res->txt, j->tl.f->ans.txt,
+		vd_str_lcpy(j->res->txt, j->tl.f->ans.txt,
 			     sizeof(j->res->txt));
 }
 
@@ -444,11 +445,11 @@ job_end(djob *j, int64_t deadline_ns)
 			: -1;
 		switch (x->state) {
 		case DS_WILD:
-			vd_util_strlcpy(z->answer, "wild (lists 127.0.0.1)",
+			vd_str_lcpy(z->answer, "wild (lists 127.0.0.1)",
 				     sizeof(z->answer));
 			if (x->have && x->cv.a.kind == DNSBL_LISTED) {
 				e->n_wild++;
-				if (vd_ratelimit(&x->zr->warn_last[
+				if (vd_log_ratelimit(&x->zr->warn_last[
 					WARN_WILD], WARN_NS))
 					vd_log(e->lg, LOG_ERR, "dnsbl: zone %s "
 					       "lists 127.0.0.1: it has gone "
@@ -461,12 +462,12 @@ job_end(djob *j, int64_t deadline_ns)
 			npending++;
 			if (now == 0)
 				now = vd_clock_now_ns();
-			vd_util_strlcpy(z->answer, now >= deadline_ns ? "timeout"
+			vd_str_lcpy(z->answer, now >= deadline_ns ? "timeout"
 				     : "pending", sizeof(z->answer));
 			break;
 		case DS_UNTESTED:
 			npending++;
-			vd_util_strlcpy(z->answer, "self-test pending",
+			vd_str_lcpy(z->answer, "self-test pending",
 				     sizeof(z->answer));
 			break;
 		case DS_FAILED:
@@ -475,7 +476,7 @@ job_end(djob *j, int64_t deadline_ns)
 		default:
 			memcpy(&z->ans, &x->cv.a, offsetof(dnsbl_answer, txt));
 			if (x->cv.a.txt[0])
-				vd_util_strlcpy(z->ans.txt, x->cv.a.txt,
+				vd_str_lcpy(z->ans.txt, x->cv.a.txt,
 					     sizeof(z->ans.txt));
 			else	/* A answers: no TXT */
 				z->ans.txt[0] = 0;
@@ -496,7 +497,7 @@ vd_dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	int locked = 0, sent = 0, last = 0, rc, txt;
 
 	if (e == NULL || s == NULL || p == NULL || ip == NULL || res == NULL)
-		return vd_util_err(VERDICT_EINVAL, 0, "vd_dnsbl_check: NULL argument");
+		return vd_err_set(VERDICT_EINVAL, 0, "vd_dnsbl_check: NULL argument");
 	if ((rc = job_begin(e, s, p, ip, base_score, res, &j)) != VERDICT_OK)
 		return rc;
 	if (j.need) {
@@ -547,12 +548,12 @@ vd_dnsbl_check_many(dnsbl_engine *e, const dnsbl_sites *s,
 
 	if (e == NULL || s == NULL || p == NULL || (n && (ips == NULL
 	    || base_scores == NULL || res == NULL)))
-		return vd_util_err(VERDICT_EINVAL, 0,
+		return vd_err_set(VERDICT_EINVAL, 0,
 				"vd_dnsbl_check_many: NULL argument");
 	if (n == 0)
 		return VERDICT_OK;
 	if ((jobs = malloc(n * sizeof(*jobs))) == NULL)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		if ((rc = job_begin(e, s, p, ips[i], base_scores[i], res[i],
 				    &jobs[i])) != VERDICT_OK)

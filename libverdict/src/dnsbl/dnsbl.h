@@ -26,7 +26,9 @@
 #include "answer.h"
 #include "config.h"
 #include "sites.h"
-#include "util.h"
+#include "clock.h"
+#include "errors.h"
+#include "log.h"
 
 typedef struct dnsbl_engine dnsbl_engine;
 
@@ -35,7 +37,7 @@ typedef struct dnsbl_engine dnsbl_engine;
  * /etc/resolv.conf) and the cache (cfg->cache_size entries).  cfg and lg
  * must outlive the engine.  Returns VERDICT_OK, VERDICT_EDNS (c-ares
  * could not start; lower code the c-ares status), VERDICT_ENOMEM; detail
- * via vd_util_err.
+ * via vd_err_set.
  */
 int vd_dnsbl_engine_new(const vd_config *cfg, const vd_logger *lg,
 			dnsbl_engine **out);
@@ -118,13 +120,5 @@ int vd_selftest_doctor(dnsbl_engine *e, const dnsbl_sites *s,
 		       int64_t deadline_ns,
 		       int (*cb)(const char *zone, int ok, const char *detail,
 				 void *arg), void *arg);
-
-/* Former names still used outside dnsbl/; removed once the callers are
- * renamed (old -> new). */
-#define vd_dnsbl_sites_parse	vd_sites_parse
-#define vd_dnsbl_sites_free	vd_sites_free
-#define vd_dnsbl_sites_nzones	vd_sites_nzones
-#define vd_dnsbl_zone_answer	vd_dnsbl_check_zone_answer
-#define vd_dnsbl_doctor		vd_selftest_doctor
 
 #endif

@@ -33,6 +33,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "str.h"
 #include "dnsbl.h"
 #include "engine.h"
 
@@ -75,7 +76,7 @@ vd_dnsbl_engine_new(const vd_config *cfg, const vd_logger *lg,
 	*out = NULL;
 	longest(cfg, &tmo, &ttl);
 	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	e->id = __atomic_add_fetch(&engine_ids, 1, __ATOMIC_RELAXED);
 	e->lg = lg;
 	e->cache_ttl_max = ttl > 0 ? ttl : 3600;
@@ -84,7 +85,7 @@ vd_dnsbl_engine_new(const vd_config *cfg, const vd_logger *lg,
 	pthread_condattr_setclock(&e->cattr, CLOCK_MONOTONIC);
 	if ((e->cache = vd_cache_new(cfg->cache_size, offsetof(fkey, zid)))
 	    == NULL) {
-		rc = vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		rc = vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		goto bad;
 	}
 	/* two tries (a lost UDP packet is retried); c-ares doubles the
@@ -156,8 +157,8 @@ vd_dnsbl_engine_zone(dnsbl_engine *e, const dnsbl_sites *s, size_t d)
 			break;
 	if (z == NULL && (z = calloc(1, sizeof(*z))) != NULL) {
 		z->id = ++e->nzones;
-		vd_util_strlcpy(z->name, name, sizeof(z->name));
-		vd_util_strlcpy(z->display, vd_sites_display(s, d),
+		vd_str_lcpy(z->name, name, sizeof(z->name));
+		vd_str_lcpy(z->display, vd_sites_display(s, d),
 				sizeof(z->display));
 		z->next = e->zones;
 		__atomic_store_n(&e->zones, z, __ATOMIC_RELEASE);
@@ -213,14 +214,14 @@ warn(dnsbl_engine *e, const fkey *key, zrec *zr, const dnsbl_answer *a)
 			}
 		}
 		vd_answer_ip4_text(v, code, sizeof(code));
-		if (vd_ratelimit(&zr->warn_last[i], WARN_NS))
+		if (vd_log_ratelimit(&zr->warn_last[i], WARN_NS))
 			vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s answered "
 			       "%s for %s: %s; not counted as a listing",
 			       zr->display, code, ip,
 			       vd_answer_ignored_meaning(bit));
 	}
 	if (a->kind >= DNSBL_TIMEOUT && a->kind != DNSBL_IGNORED
-	    && vd_ratelimit(&zr->warn_last[WARN_UNKNOWN], WARN_NS)) {
+	    && vd_log_ratelimit(&zr->warn_last[WARN_UNKNOWN], WARN_NS)) {
 		vd_answer_text(a, txt, sizeof(txt));
 		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s: %s for %s; "
 		       "the answer is unknown", zr->display, txt, ip);

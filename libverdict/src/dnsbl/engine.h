@@ -20,7 +20,8 @@
 #include "config.h"
 #include "resolv.h"
 #include "sites.h"
-#include "util.h"
+#include "clock.h"
+#include "log.h"
 
 typedef struct dnsbl_engine dnsbl_engine;
 
@@ -58,7 +59,7 @@ typedef struct zrec {
 	int64_t tested_at;	/* vd_clock_coarse_ns */
 	dnsbl_answer probe[2];	/* [0] 127.0.0.2, [1] 127.0.0.1 */
 	int probes_left;
-	int64_t warn_last[DNSBL_IGN_KINDS + 3];	/* vd_ratelimit */
+	int64_t warn_last[DNSBL_IGN_KINDS + 3];	/* vd_log_ratelimit */
 } zrec;
 
 /* The value cached for an answer: when (vd_clock_coarse_ns), and the

@@ -370,10 +370,10 @@ set_servers(resolv *r, const config_strlist *servers)
 	if (servers == NULL || servers->n == 0)
 		return VERDICT_OK;
 	if (servers_csv(servers, &csv) < 0)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	st = ares_set_servers_ports_csv(r->ch, csv);
 	if (st != ARES_SUCCESS)
-		rc = vd_util_err(VERDICT_EDNS, st, "dns_servers \"%s\": %s",
+		rc = vd_err_set(VERDICT_EDNS, st, "dns_servers \"%s\": %s",
 				 csv, ares_strerror(st));
 	free(csv);
 	return rc;
@@ -390,11 +390,11 @@ vd_resolv_new(const config_strlist *servers, int try_ms, int tries,
 	*out = NULL;
 	pthread_once(&lib_once, lib_init);
 	if (lib_status != ARES_SUCCESS)
-		return vd_util_err(VERDICT_EDNS, lib_status,
+		return vd_err_set(VERDICT_EDNS, lib_status,
 				"c-ares library init: %s",
 				ares_strerror(lib_status));
 	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	r->lg = lg;
 	r->tailp = &r->head;
 	r->efd = -1;
@@ -420,19 +420,19 @@ vd_resolv_new(const config_strlist *servers, int try_ms, int tries,
 		pthread_mutex_destroy(&r->chmu);
 		pthread_mutex_destroy(&r->qmu);
 		free(r);
-		return vd_util_err(VERDICT_EDNS, st, "c-ares init: %s",
+		return vd_err_set(VERDICT_EDNS, st, "c-ares init: %s",
 				ares_strerror(st));
 	}
 	ares_set_socket_configure_callback(r->ch, sock_config, NULL);
 	if ((rc = set_servers(r, servers)) != VERDICT_OK)
 		goto bad;
 	if ((r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-		rc = vd_util_err(VERDICT_EDNS, errno, "eventfd: %s",
+		rc = vd_err_set(VERDICT_EDNS, errno, "eventfd: %s",
 			      strerror(errno));
 		goto bad;
 	}
 	if ((st = pthread_create(&r->thread, NULL, standby, r)) != 0) {
-		rc = vd_util_err(VERDICT_EDNS, st, "resolver thread: %s",
+		rc = vd_err_set(VERDICT_EDNS, st, "resolver thread: %s",
 			      strerror(st));
 		goto bad;
 	}

@@ -15,7 +15,9 @@
 #define VD_RESOLV_H
 
 #include "config.h"
-#include "util.h"
+#include "clock.h"
+#include "errors.h"
+#include "log.h"
 
 typedef struct resolv resolv;
 
@@ -31,7 +33,7 @@ typedef void (*resolv_cb)(void *arg, int status, const unsigned char *abuf,
  * vd_resolv_new - start the standby thread.  servers: "127.0.0.1:5353",
  * "[::1]:53" (NULL or empty: /etc/resolv.conf).  try_ms/tries: c-ares
  * per-try timeout and tries.  Returns VERDICT_OK, VERDICT_EDNS (lower
- * code the c-ares status or errno), VERDICT_ENOMEM; detail via vd_util_err.
+ * code the c-ares status or errno), VERDICT_ENOMEM; detail via vd_err_set.
  */
 int vd_resolv_new(const config_strlist *servers, int try_ms, int tries,
 	       const vd_logger *lg, resolv **out);

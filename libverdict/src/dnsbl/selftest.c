@@ -113,7 +113,7 @@ decide(dnsbl_engine *e, zrec *z)
 	if (p1->kind == DNSBL_LISTED) {
 		vd_answer_text(p1, txt, sizeof(txt));
 		if (z->verdict != TEST_WILD
-		    || vd_ratelimit(&z->warn_last[WARN_WILD], WARN_NS))
+		    || vd_log_ratelimit(&z->warn_last[WARN_WILD], WARN_NS))
 			vd_log(e->lg, LOG_ERR, "dnsbl: zone %s lists 127.0.0.1 "
 			       "(%s): it has gone wild; its answers are "
 			       "ignored until a re-test passes", z->display,
@@ -127,7 +127,7 @@ decide(dnsbl_engine *e, zrec *z)
 		__atomic_store_n(&z->verdict, TEST_OK, __ATOMIC_RELEASE);
 	}
 	if (z->probe[0].kind == DNSBL_NXDOMAIN
-	    && vd_ratelimit(&z->warn_last[WARN_NOTEST], WARN_NS))
+	    && vd_log_ratelimit(&z->warn_last[WARN_NOTEST], WARN_NS))
 		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s does not list "
 		       "127.0.0.2 (RFC 5782 test entry)", z->display);
 	__atomic_store_n(&z->tested_at, vd_clock_coarse_ns(),
@@ -249,12 +249,12 @@ vd_selftest_doctor(dnsbl_engine *e, const dnsbl_sites *s,
 	int ok, rc;
 
 	if (e == NULL || cb == NULL)
-		return vd_util_err(VERDICT_EINVAL, 0,
-				   "vd_dnsbl_doctor: NULL argument");
+		return vd_err_set(VERDICT_EINVAL, 0,
+				   "vd_selftest_doctor: NULL argument");
 	memset(pr, 0, sizeof(pr));
 	for (d = 0; d < nd; d++)
 		if ((zr[d] = vd_dnsbl_engine_zone(e, s, d)) == NULL)
-			return vd_util_err(VERDICT_ENOMEM, ENOMEM,
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM,
 					   "out of memory");
 	doctor_run(e, zr, nd, deadline_ns, pr);
 	for (d = 0; d < nd; d++) {

@@ -33,8 +33,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "verdict.h"
 #include "sites.h"
-#include "util.h"
+#include "str.h"
 
 enum { ENT_ANY = 0, ENT_FILTER = 1, ENT_MASK = 2 };
 
@@ -73,7 +74,7 @@ parse_octet(const char *s, size_t len, unsigned *out)
 {
 	long v;
 
-	if (vd_util_parse_long(s, len, 0, 255, &v) < 0)
+	if (vd_str_parse_long(s, len, 0, 255, &v) < 0)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -245,7 +246,7 @@ add_domain(dnsbl_sites *s, const char *tok, size_t dlen,
 		dm->name[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
 	}
 	dm->name[dlen] = 0;
-	vd_util_strlcpy(dm->display, dm->name, sizeof(dm->display));
+	vd_str_lcpy(dm->display, dm->name, sizeof(dm->display));
 	for (i = 0; names && i < names->n; i++) {
 		const char *n = names->v[i].name;
 		size_t nl = strlen(n);
@@ -253,7 +254,7 @@ add_domain(dnsbl_sites *s, const char *tok, size_t dlen,
 		if (nl && n[nl - 1] == '.')
 			nl--;
 		if (nl == dlen && strncasecmp(n, dm->name, dlen) == 0) {
-			vd_util_strlcpy(dm->display, names->v[i].value,
+			vd_str_lcpy(dm->display, names->v[i].value,
 					sizeof(dm->display));
 			break;
 		}
@@ -299,7 +300,7 @@ parse_site(dnsbl_sites *s, const char *tok, size_t len,
 		return "expected '=', '&' or '*' after the domain";
 	}
 	if (star < end) {
-		if (vd_util_parse_long(star + 1, (size_t)(end - star - 1),
+		if (vd_str_parse_long(star + 1, (size_t)(end - star - 1),
 				    -DNSBL_WEIGHT_MAX, DNSBL_WEIGHT_MAX, &w) < 0)
 			return "weight after '*' must be an integer "
 			       "-1000000..1000000";

@@ -11,7 +11,7 @@
  * interval when a block table covers it and no allow table does, cut the
  * trusted networks out of it, glue it to the previous kept piece when
  * they touch, and when a run of touching pieces ends, split it into the
- * minimal CIDR cover (vd_range_split).  A run never crosses the IPv4-mapped
+ * minimal CIDR cover (vd_cidr_range_split).  A run never crosses the IPv4-mapped
  * boundary: each family is its own pass over the index, which also gives
  * the per-family blocks nft and ipset want (IPv4 first).
  *
@@ -44,6 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
+#include "errors.h"
 #include "feed.h"
 
 #define FEED_NFT_CHUNK		1000
@@ -276,9 +278,9 @@ run_flush(feed_run *fr)
 		}
 	} else {
 		fr->segi = 0;
-		rc = vd_range_split(&fr->lo, &fr->hi, emit_cidr, fr);
+		rc = vd_cidr_range_split(&fr->lo, &fr->hi, emit_cidr, fr);
 		if (rc < 0)
-			rc = vd_util_err(VERDICT_EDB, 0, "index interval crosses "
+			rc = vd_err_set(VERDICT_EDB, 0, "index interval crosses "
 				      "address families");
 	}
 	fr->nseg = 0;
@@ -312,7 +314,7 @@ seg:
 		feed_seg *n = realloc(fr->segs, cap * sizeof(*n));
 
 		if (n == NULL)
-			return vd_util_err(VERDICT_ENOMEM, ENOMEM,
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM,
 					"out of memory");
 		fr->segs = n;
 		fr->segcap = cap;
@@ -335,14 +337,14 @@ json_add(feed_run *fr, const vaddr *start, const uint8_t *val, size_t len)
 		tbl_hit h;
 		feed_jrec *j;
 
-		if (!vd_tbl_val_hit(val, len, o->block[i], o->now, &h))
+		if (!vd_index_val_hit(val, len, o->block[i], o->now, &h))
 			continue;
 		if (fr->njrec == fr->jcap) {
 			size_t cap = fr->jcap ? fr->jcap * 2 : 256;
 			feed_jrec *n = realloc(fr->jrec, cap * sizeof(*n));
 
 			if (n == NULL)
-				return vd_util_err(VERDICT_ENOMEM, ENOMEM,
+				return vd_err_set(VERDICT_ENOMEM, ENOMEM,
 						"out of memory");
 			fr->jrec = n;
 			fr->jcap = cap;
@@ -419,7 +421,7 @@ interval_cb(const vaddr *start, const vaddr *end, const uint8_t *val,
 	    vd_addr_is_v4(end) != (fr->fam == 4))
 		return 0;
 	for (size_t i = 0; i < o->nblock; i++) {
-		if (!vd_tbl_val_hit(val, len, o->block[i], o->now, &h))
+		if (!vd_index_val_hit(val, len, o->block[i], o->now, &h))
 			continue;
 		if (nhit++ == 0) {
 			src.tid = o->block[i];
@@ -431,7 +433,7 @@ interval_cb(const vaddr *start, const vaddr *end, const uint8_t *val,
 	if (nhit == 0)
 		return 0;
 	for (size_t i = 0; i < o->nallow; i++)
-		if (vd_tbl_val_hit(val, len, o->allow[i], o->now, &h))
+		if (vd_index_val_hit(val, len, o->allow[i], o->now, &h))
 			return 0;
 	src.single = nhit == 1;
 	if (fr->need_src) {
@@ -491,7 +493,7 @@ trusted_build(feed_run *fr, const feed_opts *o)
 		return 0;
 	fr->trusted = calloc(o->ntrusted, sizeof(*fr->trusted));
 	if (fr->trusted == NULL)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	for (size_t i = 0; i < o->ntrusted; i++) {
 		fr->trusted[i].lo = o->trusted[i].net;
 		vd_addr_mask(&fr->trusted[i].lo, o->trusted[i].plen);
@@ -530,7 +532,7 @@ pass(tbl_reader *r, feed_run *fr, int fam, int counting)
 	fr->tp = 0;
 	fr->count = 0;
 	fr->chunk = 0;
-	if (r && (rc = vd_tbl_walk_intervals(r, interval_cb, fr)) != 0)
+	if (r && (rc = vd_index_walk(r, interval_cb, fr)) != 0)
 		return rc;
 	if (fr->o->format == FEED_JSON) {
 		json_flush(fr);
@@ -569,7 +571,7 @@ family_pass(tbl_reader *r, feed_run *fr, int fam, size_t *total)
 		if ((rc = pass(r, fr, fam, 1)) != 0)
 			return rc;
 		if (fr->count > FEED_IPSET_MAXELEM)
-			return vd_util_err(VERDICT_ERANGE, 0, "%zu networks do "
+			return vd_err_set(VERDICT_ERANGE, 0, "%zu networks do "
 					"not fit an ipset of maxelem %u",
 					fr->count, FEED_IPSET_MAXELEM);
 		hs = pow2_at_least(fr->count / 2, 1024);
@@ -647,7 +649,7 @@ vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
 	if (v6 && (rc = family_pass(r, &fr, 6, &total)) != 0)
 		goto out;
 	if (fflush(out) != 0 || ferror(out))
-		rc = vd_util_err(VERDICT_EIO, errno, "writing the feed: %s",
+		rc = vd_err_set(VERDICT_EIO, errno, "writing the feed: %s",
 			      strerror(errno));
 	if (count)
 		*count = total;

@@ -5,7 +5,7 @@
  * The set is (union of the block tables) - (union of the allow tables) -
  * (trusted networks), unexpired entries only, IPv4 and IPv6 apart,
  * aggregated into the minimal list of CIDRs.  It is computed in one walk
- * over the combined index (vd_tbl_walk_intervals), whose intervals are
+ * over the combined index (vd_index_walk), whose intervals are
  * already sorted and disjoint: no text is loaded, nothing is sorted.
  */
 #ifndef VD_FEED_H
@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "addr.h"
-#include "table.h"
+#include "store.h"
 
 enum feed_format {
 	FEED_PLAIN = 0,	/* one CIDR (or start-end with ranges) per line */

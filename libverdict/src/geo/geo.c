@@ -80,7 +80,7 @@ typedef struct geo_file {
 	int	tried_errno;		/* errno of the last failed stat() */
 	char	status[320];		/* "" or why the file on disk is not
 					 * the one in service */
-	int64_t	warn_last;		/* vd_ratelimit of lookup errors */
+	int64_t	warn_last;		/* vd_log_ratelimit of lookup errors */
 } geo_file;
 
 struct geo_db {
@@ -321,7 +321,7 @@ geo_lookup_failed(geo_db *g, geo_file *f, int err)
 {
 	if (err == 0)
 		return;
-	if (vd_ratelimit(&f->warn_last, GEO_WARN_NS))
+	if (vd_log_ratelimit(&f->warn_last, GEO_WARN_NS))
 		vd_log(&g->lg, LOG_WARNING, "%s %s: lookup failed: %s; no geo "
 		       "data for this address", f->key, f->path,
 		       vd_mmdb_strerror(err));

@@ -9,7 +9,7 @@
  *
  * The folder: geo.c holds the files of a context (open, reload, lookup,
  * doctor), mmdb.c one file through libmaxminddb, georule.c a profile's
- * country and ASN rules (vd_geo_decide, vd_geo_profile_uses).
+ * country and ASN rules (vd_georule_decide, vd_georule_profile_uses).
  *
  * Limits: replace a database by renaming a complete new file over the
  * old one (what geoipupdate does).  Overwriting a mapped file in place
@@ -23,7 +23,7 @@
 
 #include "addr.h"
 #include "config.h"
-#include "util.h"
+#include "log.h"
 
 /* both MMDB files of a context, hot-reloaded */
 typedef struct geo_db geo_db;
@@ -75,7 +75,7 @@ enum { GEO_NONE = 0, GEO_ALLOW = 1, GEO_BLOCK = 2 };
 /* georule.c */
 
 /*
- * vd_geo_decide - the profile's geo rules on info.  GEO_ALLOW when
+ * vd_georule_decide - the profile's geo rules on info.  GEO_ALLOW when
  * allow_countries / allow_asns match (exempt these; an allow beats a
  * block), else GEO_BLOCK when block_countries / block_asns match, else
  * GEO_NONE.  *weight (may be NULL) gets the sum of every matching
@@ -84,11 +84,11 @@ enum { GEO_NONE = 0, GEO_ALLOW = 1, GEO_BLOCK = 2 };
  * or for GEO_NONE the items that weighed ("country CN, AS64496"), or "".
  * No data in info never matches anything.  Pure function, thread-safe.
  */
-int vd_geo_decide(const config_profile *p, const geo_info *info, int *weight,
+int vd_georule_decide(const config_profile *p, const geo_info *info, int *weight,
 	       char *why, size_t whylen);
 
-/* vd_geo_profile_uses - 1 if the profile has any geo rule, else 0. */
-int vd_geo_profile_uses(const config_profile *p);
+/* vd_georule_profile_uses - 1 if the profile has any geo rule, else 0. */
+int vd_georule_profile_uses(const config_profile *p);
 
 /*
  * vd_geo_doctor - check the files now (reopen a replaced one) and call cb

@@ -1,9 +1,9 @@
 /*
  * georule.c - a profile's country and ASN rules on a lookup (geo.h)
  *
- *	vd_geo_decide	allow, block or weight from country_weights,
+ *	vd_georule_decide	allow, block or weight from country_weights,
  *			asn_weights, block_* and allow_* of a profile
- *	vd_geo_profile_uses 1 if a profile has any geo rule
+ *	vd_georule_profile_uses 1 if a profile has any geo rule
  *
  * The rules are plain lists from the config: the lists are short (a
  * handful of countries and AS numbers a site cares about), so a linear
@@ -65,7 +65,7 @@ georule_name(const config_geo_item *it, const geo_info *in, char *buf,
 }
 
 int
-vd_geo_decide(const config_profile *p, const geo_info *info, int *weight,
+vd_georule_decide(const config_profile *p, const geo_info *info, int *weight,
 	   char *why, size_t whylen)
 {
 	const config_geo_item *hit;
@@ -121,7 +121,7 @@ vd_geo_decide(const config_profile *p, const geo_info *info, int *weight,
 }
 
 int
-vd_geo_profile_uses(const config_profile *p)
+vd_georule_profile_uses(const config_profile *p)
 {
 	return p->country_weights.n || p->asn_weights.n ||
 	    p->block_countries.n || p->block_asns.n ||

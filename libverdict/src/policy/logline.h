@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "result.h"
-#include "util.h"
+#include "log.h"
 
 /* One per context: where the lines go and how many a second may. */
 typedef struct logline {

@@ -31,10 +31,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "cidr.h"
 #include "dnsbl.h"
 #include "geo.h"
 #include "policy.h"
-#include "util.h"
+#include "errors.h"
+#include "str.h"
 
 static void
 explain(verdict_result *res, unsigned flags, const char *fmt, ...)
@@ -66,7 +68,7 @@ policy_trusted(const policy_profile *pr, const vaddr *ip, unsigned flags,
 		if (!vd_cidr_contains(&p->trusted[i], &host))
 			continue;
 		res->kind = VERDICT_ALLOW;
-		vd_util_strlcpy(res->source, "trusted_networks",
+		vd_str_lcpy(res->source, "trusted_networks",
 				sizeof(res->source));
 		res->cidr = p->trusted[i];
 		res->have_cidr = 1;
@@ -93,7 +95,7 @@ tables_hit(const policy_profile *pr, const vaddr *ip, const tbl_hit *hits,
 		return;
 	h = &hits[i];
 	res->kind = i < pr->nallow ? VERDICT_ALLOW : VERDICT_BLOCK;
-	vd_util_strlcpy(res->source, pr->names[i], sizeof(res->source));
+	vd_str_lcpy(res->source, pr->names[i], sizeof(res->source));
 	res->cidr.net = *ip;
 	res->cidr.plen = h->plen;
 	vd_addr_mask(&res->cidr.net, h->plen);
@@ -144,12 +146,12 @@ policy_tables(const policy_src *src, const policy_profile *pr,
 
 	if (n == 0)
 		return VERDICT_OK;
-	if ((rc = vd_tbl_read_begin(src->te, deadline_ns, &r)) != VERDICT_OK)
+	if ((rc = vd_lmdb_env_read_begin(src->te, deadline_ns, &r)) != VERDICT_OK)
 		return rc;
-	rc = vd_tbl_probe(r, ip, pr->ids, n, (uint32_t)time(NULL), hits);
+	rc = vd_index_probe(r, ip, pr->ids, n, (uint32_t)time(NULL), hits);
 	if (rc == VERDICT_OK)
 		tables_hit(pr, ip, hits, res);
-	vd_tbl_read_end(src->te, r);
+	vd_lmdb_env_read_end(src->te, r);
 	if (rc == VERDICT_OK && (flags & VERDICT_CHECK_EXPLAIN))
 		tables_explain(pr, ip, hits, flags, res);
 	return rc;
@@ -175,17 +177,17 @@ policy_geo(const policy_src *src, const policy_profile *pr, const vaddr *ip,
 		memcpy(res->country, gi.country, 3);
 	if (gi.have_asn) {
 		res->asn = gi.asn;
-		vd_util_strlcpy(res->as_org, gi.as_org, sizeof(res->as_org));
+		vd_str_lcpy(res->as_org, gi.as_org, sizeof(res->as_org));
 	}
 	explain(res, flags, "geoip: country %s, AS%lu%s%s",
 		gi.have_country ? gi.country : "unknown",
 		(unsigned long)(gi.have_asn ? gi.asn : 0),
 		gi.as_org[0] ? " " : "", gi.as_org);
-	d = vd_geo_decide(pr->cfg, &gi, weight, why, whylen);
+	d = vd_georule_decide(pr->cfg, &gi, weight, why, whylen);
 	if (d != GEO_NONE) {
 		res->kind = d == GEO_ALLOW ? VERDICT_ALLOW : VERDICT_BLOCK;
-		vd_util_strlcpy(res->source, "geoip", sizeof(res->source));
-		vd_util_strlcpy(res->reason, why, sizeof(res->reason));
+		vd_str_lcpy(res->source, "geoip", sizeof(res->source));
+		vd_str_lcpy(res->reason, why, sizeof(res->reason));
 		res->have_reason = why[0] != 0;
 		explain(res, flags, "geoip rule: %s %s",
 			d == GEO_ALLOW ? "allow" : "block", why);
@@ -206,7 +208,7 @@ score_explain(unsigned flags, verdict_result *res)
 	for (size_t i = 0; i < res->dns->nzones; i++)
 		explain(res, flags, "dnsbl %s: %s (weight %d, %ld ms)",
 			res->dns->zones[i].zone,
-			vd_dnsbl_zone_answer(&res->dns->zones[i]),
+			vd_dnsbl_check_zone_answer(&res->dns->zones[i]),
 			res->dns->zones[i].weight, res->dns->zones[i].ms);
 }
 
@@ -216,10 +218,10 @@ static void
 score_source(int weight, const char *why, verdict_result *res)
 {
 	if (res->dns && res->dns->source[0])
-		vd_util_strlcpy(res->source, res->dns->source,
+		vd_str_lcpy(res->source, res->dns->source,
 				sizeof(res->source));
 	if (res->dns && res->dns->txt[0]) {
-		vd_util_strlcpy(res->reason, res->dns->txt,
+		vd_str_lcpy(res->reason, res->dns->txt,
 				sizeof(res->reason));
 		res->have_reason = 1;
 	}
@@ -229,7 +231,7 @@ score_source(int weight, const char *why, verdict_result *res)
 		snprintf(res->source + n, sizeof(res->source) - n, "%sgeoip",
 			 n ? "," : "");
 		if (!res->have_reason) {
-			vd_util_strlcpy(res->reason, why, sizeof(res->reason));
+			vd_str_lcpy(res->reason, why, sizeof(res->reason));
 			res->have_reason = 1;
 		}
 	}
@@ -288,12 +290,12 @@ policy_score(const policy_src *src, const policy_profile *pr,
 	if (pr->sites && src->dns) {
 		if (res->dns == NULL &&
 		    (res->dns = calloc(1, sizeof(*res->dns))) == NULL)
-			return vd_util_err(VERDICT_ENOMEM, ENOMEM,
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM,
 					   "out of memory");
 		if (flags & POLICY_DEFER_DNS) {
 			res->dns_deferred = 1;
 			res->geo_weight = weight;
-			vd_util_strlcpy(res->geo_why, why,
+			vd_str_lcpy(res->geo_why, why,
 					sizeof(res->geo_why));
 			return VERDICT_OK;
 		}

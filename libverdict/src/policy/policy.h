@@ -14,7 +14,7 @@
 #include "addr.h"
 #include "config.h"
 #include "result.h"
-#include "table.h"
+#include "store.h"
 
 #define POLICY_TABLES_MAX 64	/* allow plus block tables of a profile */
 

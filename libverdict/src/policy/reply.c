@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "reply.h"
-#include "util.h"
+#include "str.h"
 
 typedef struct rbuf {
 	char *p;
@@ -103,7 +103,7 @@ reply_cut(rbuf *b)
 {
 	char *out = b->p;
 
-	b->len = vd_util_utf8_cut(out, b->len, b->len);
+	b->len = vd_str_utf8_cut(out, b->len, b->len);
 	if (b->full) {
 		size_t n = b->len;
 

@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "cidr.h"
 #include "dnsbl.h"
 #include "result.h"
 

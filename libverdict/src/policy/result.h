@@ -9,8 +9,9 @@
 
 #include <stdint.h>
 
+#include "cidr.h"
 #include "addr.h"
-#include "table.h"
+#include "store.h"
 #include "verdict.h"
 
 #define EXPLAIN_MAX 64		/* steps kept for VERDICT_CHECK_EXPLAIN */

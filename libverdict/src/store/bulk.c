@@ -9,14 +9,15 @@
  *
  * Diagnostics: out of memory only (VERDICT_ENOMEM).
  *
- * Limits: the arrays are reserved address space (vd_util_bigreserve),
+ * Limits: the arrays are reserved address space (vd_alloc_big_reserve),
  * grown by doubling.
  */
 #include <string.h>
 
+#include "cidr.h"
 #include "bulk.h"
 #include "index_v4.h"
-#include "util.h"
+#include "alloc.h"
 
 _Static_assert(sizeof(bulk_item4) == 32, "bulk_item4 is 32 bytes");
 _Static_assert(sizeof(bulk_item6) == 40, "bulk_item6 is 40 bytes");
@@ -56,8 +57,8 @@ vd_bulk_init(tbl_bulk *b, size_t hint, uint64_t added, const char *origin)
 	b->olen = (uint8_t)strlen(origin);
 	b->cap4 = hint + 16;
 	b->cap6 = hint + 16;
-	b->v4 = vd_util_bigreserve(b->cap4 * sizeof(*b->v4));
-	b->v6 = vd_util_bigreserve(b->cap6 * sizeof(*b->v6));
+	b->v4 = vd_alloc_big_reserve(b->cap4 * sizeof(*b->v4));
+	b->v6 = vd_alloc_big_reserve(b->cap6 * sizeof(*b->v6));
 	if (b->v4 == NULL || b->v6 == NULL) {
 		vd_bulk_free(b);
 		return VERDICT_ENOMEM;
@@ -68,8 +69,8 @@ vd_bulk_init(tbl_bulk *b, size_t hint, uint64_t added, const char *origin)
 void
 vd_bulk_free(tbl_bulk *b)
 {
-	vd_util_bigfree(b->v4, b->cap4 * sizeof(*b->v4));
-	vd_util_bigfree(b->v6, b->cap6 * sizeof(*b->v6));
+	vd_alloc_big_free(b->v4, b->cap4 * sizeof(*b->v4));
+	vd_alloc_big_free(b->v6, b->cap6 * sizeof(*b->v6));
 	b->v4 = NULL;
 	b->v6 = NULL;
 	b->n4 = b->cap4 = b->n6 = b->cap6 = 0;
@@ -86,7 +87,7 @@ bulk_room(void **arr, size_t *cap, size_t n, size_t more, size_t size)
 		return 0;
 	while (nc < n + more)
 		nc = nc ? nc * 2 : 1024;
-	if ((na = vd_util_bigresize(*arr, *cap * size, nc * size)) == NULL)
+	if ((na = vd_alloc_big_resize(*arr, *cap * size, nc * size)) == NULL)
 		return VERDICT_ENOMEM;
 	*arr = na;
 	*cap = nc;

@@ -8,7 +8,7 @@
  * by pointer, and that memory must outlive vd_entries_replace().  Every
  * entry of a bulk has the same added time and origin.  The item arrays
  * are reserved address space that fills as entries come
- * (vd_util_bigreserve).
+ * (vd_alloc_big_reserve).
  */
 #ifndef VD_BULK_H
 #define VD_BULK_H

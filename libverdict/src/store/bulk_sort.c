@@ -21,14 +21,15 @@
  * Diagnostics: out of memory only (VERDICT_ENOMEM).
  *
  * Limits: a scratch array as large as the family being sorted (reserved
- * address space, vd_util_bigreserve).
+ * address space, vd_alloc_big_reserve).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "bulk.h"
 #include "bulk_sort.h"
-#include "util.h"
+#include "alloc.h"
+#include "errors.h"
 
 /* bulk_lsd4 - the items of one bucket by key bytes 0..3 (plen and the three
  * low address bytes), x through scratch y; returns where they end up */
@@ -132,13 +133,13 @@ bulk_sort_family(void *arr, size_t n, int v6)
 
 	if (n < 2)
 		return 0;
-	if ((tmp = vd_util_bigreserve(n * isz)) == NULL)
+	if ((tmp = vd_alloc_big_reserve(n * isz)) == NULL)
 		return VERDICT_ENOMEM;
 	if (v6)
 		bulk_radix6(arr, tmp, n);
 	else
 		bulk_radix4(arr, tmp, n);
-	vd_util_bigfree(tmp, n * isz);
+	vd_alloc_big_free(tmp, n * isz);
 	return 0;
 }
 
@@ -149,6 +150,6 @@ vd_bulk_sort(tbl_bulk *b)
 {
 	if (bulk_sort_family(b->v4, b->n4, 0) != 0 ||
 	    bulk_sort_family(b->v6, b->n6, 1) != 0)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	return VERDICT_OK;
 }

@@ -14,7 +14,7 @@
  * hold table ids (a profile's tables resolved at open), and a table
  * created again under the same name is then the same table to them.
  *
- * Diagnostics: errors through vd_util_err ("no table", "exists already",
+ * Diagnostics: errors through vd_err_set ("no table", "exists already",
  * "at most 250 tables", "table ids exhausted", LMDB codes kept).
  *
  * Limits: at most CATALOG_TABLES_MAX live tables; 65534 names ever (ids
@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errors.h"
 #include "catalog.h"
 #include "entries.h"
 #include "index_rebuild.h"
@@ -160,14 +161,14 @@ vd_catalog_table_id(tbl_env *te, const char *name, uint16_t *id, int *kind)
 	int rc;
 
 	if (!vd_catalog_name_ok(name))
-		return vd_util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
+		return vd_err_set(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
 				"(use a-z, 0-9, _ and -, at most 64)", name);
 	if ((rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return vd_lmdb_env_err(rc, te->dir);
 	rc = vd_catalog_get(txn, te, name, &m);
 	mdb_txn_abort(txn);
 	if (rc == MDB_NOTFOUND || (rc == 0 && !m.live))
-		return vd_util_err(VERDICT_ENOENT, 0, "no table \"%s\" in %s",
+		return vd_err_set(VERDICT_ENOENT, 0, "no table \"%s\" in %s",
 				name, te->dir);
 	if (rc != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
@@ -232,14 +233,14 @@ catalog_do_create(MDB_txn *txn, tbl_env *te, void *arg)
 	int known = rc == 0;
 
 	if (rc == 0 && m.live)
-		return vd_util_err(VERDICT_EEXIST, 0, "table \"%s\" exists "
+		return vd_err_set(VERDICT_EEXIST, 0, "table \"%s\" exists "
 				"already", a->name);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return vd_lmdb_env_err(rc, "catalogue");
 	if ((rc = vd_catalog_live(txn, te, &ls)) != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
 	if (ls.n >= CATALOG_TABLES_MAX)
-		return vd_util_err(VERDICT_ERANGE, 0, "at most %d tables",
+		return vd_err_set(VERDICT_ERANGE, 0, "at most %d tables",
 				CATALOG_TABLES_MAX);
 	if (!known) {
 		/* a new name: the next id (a dropped name keeps its own) */
@@ -250,7 +251,7 @@ catalog_do_create(MDB_txn *txn, tbl_env *te, void *arg)
 		if (mdb_get(txn, te->meta, &k, &v) == 0 && v.mv_size == 2)
 			id = le_get16(v.mv_data);
 		if (id == 0xffff)
-			return vd_util_err(VERDICT_ERANGE, 0, "table ids "
+			return vd_err_set(VERDICT_ERANGE, 0, "table ids "
 					"exhausted");
 		m.id = id;
 		le_put16(b, (uint16_t)(id + 1));
@@ -277,10 +278,10 @@ vd_catalog_create(tbl_env *te, const char *name, int kind)
 	catalog_create_arg a = { name, kind };
 
 	if (!vd_catalog_name_ok(name))
-		return vd_util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
+		return vd_err_set(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
 				"(use a-z, 0-9, _ and -, at most 64)", name);
 	if (kind != VERDICT_TABLE_BLOCK && kind != VERDICT_TABLE_ALLOW)
-		return vd_util_err(VERDICT_EINVAL, 0, "bad table kind");
+		return vd_err_set(VERDICT_EINVAL, 0, "bad table kind");
 	return vd_lmdb_env_write(te, catalog_do_create, &a);
 }
 
@@ -293,7 +294,7 @@ catalog_do_drop(MDB_txn *txn, tbl_env *te, void *arg)
 	int rc = vd_catalog_get(txn, te, name, &m);
 
 	if (rc == MDB_NOTFOUND || (rc == 0 && !m.live))
-		return vd_util_err(VERDICT_ENOENT, 0, "no table \"%s\"", name);
+		return vd_err_set(VERDICT_ENOENT, 0, "no table \"%s\"", name);
 	if (rc != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
 	if ((rc = vd_entries_dbi(txn, m.id, 0, &dbi)) == 0)
@@ -311,7 +312,7 @@ int
 vd_catalog_drop(tbl_env *te, const char *name)
 {
 	if (!vd_catalog_name_ok(name))
-		return vd_util_err(VERDICT_EINVAL, 0, "bad table name \"%.80s\"",
+		return vd_err_set(VERDICT_EINVAL, 0, "bad table name \"%.80s\"",
 				name);
 	return vd_lmdb_env_write(te, catalog_do_drop, (void *)name);
 }
@@ -323,7 +324,7 @@ vd_catalog_open_table(MDB_txn *txn, tbl_env *te, const char *name,
 	int rc = vd_catalog_get(txn, te, name, m);
 
 	if (rc == MDB_NOTFOUND || (rc == 0 && !m->live))
-		return vd_util_err(VERDICT_ENOENT, 0, "no table \"%s\" (create "
+		return vd_err_set(VERDICT_ENOENT, 0, "no table \"%s\" (create "
 				"it with 'verdict table create %s --kind "
 				"block|allow')", name, name);
 	if (rc != 0)

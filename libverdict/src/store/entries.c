@@ -14,7 +14,7 @@
  * expiry rebuilds the whole index, an import from its own sorted bulk
  * rather than reading back what it has just written.
  *
- * Diagnostics: errors through vd_util_err ("already in table", "not in
+ * Diagnostics: errors through vd_err_set ("already in table", "not in
  * table", "would shrink ... use --force", LMDB codes kept).
  *
  * Limits: a reason and an origin are at most 255 bytes on disk (the
@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cidr.h"
+#include "errors.h"
 #include "bulk.h"
 #include "bulk_sort.h"
 #include "catalog.h"
@@ -117,7 +119,7 @@ entries_do_add(MDB_txn *txn, tbl_env *te, void *arg)
 		char buf[CIDR_TEXT_MAX];
 
 		vd_cidr_format(&a->e->cidr, buf);
-		return vd_util_err(VERDICT_EEXIST, 0, "%s is already in table "
+		return vd_err_set(VERDICT_EEXIST, 0, "%s is already in table "
 				"\"%s\"", buf, a->table);
 	}
 	if (rc == MDB_NOTFOUND)
@@ -157,7 +159,7 @@ entries_do_del(MDB_txn *txn, tbl_env *te, void *arg)
 		char buf[CIDR_TEXT_MAX];
 
 		vd_cidr_format(a->c, buf);
-		return vd_util_err(VERDICT_ENOENT, 0, "%s is not in table \"%s\"",
+		return vd_err_set(VERDICT_ENOENT, 0, "%s is not in table \"%s\"",
 				buf, a->table);
 	}
 	if (rc != 0)
@@ -204,7 +206,7 @@ entries_do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 		return rc;
 	if (!a->merge && a->shrink_guard && m.entries > 0 &&
 	    (uint64_t)a->n * 2 < m.entries)
-		return vd_util_err(VERDICT_ESHRINK, 0, "table \"%s\" would shrink "
+		return vd_err_set(VERDICT_ESHRINK, 0, "table \"%s\" would shrink "
 				"from %llu to %zu entries (more than half); "
 				"use --force if that is intended", a->table,
 				(unsigned long long)m.entries, a->n);
@@ -248,7 +250,7 @@ vd_entries_replace(tbl_env *te, const char *table, tbl_bulk *b, int merge,
 	int rc;
 
 	if (b->n4 + b->n6 > UINT32_MAX)
-		return vd_util_err(VERDICT_ERANGE, 0, "too many entries");
+		return vd_err_set(VERDICT_ERANGE, 0, "too many entries");
 	if ((rc = vd_bulk_sort(b)) != 0)
 		return rc;
 	a.n = vd_bulk_distinct(b);

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "errors.h"
 #include "catalog.h"
 #include "index.h"
 #include "index_rebuild.h"
@@ -34,7 +35,7 @@ static const uint8_t v4_lo[16] = { [10] = 0xff, [11] = 0xff };
 static int
 index_err_old(const tbl_env *te)
 {
-	return vd_util_err(VERDICT_EDB, MDB_NOTFOUND, "database %s was "
+	return vd_err_set(VERDICT_EDB, MDB_NOTFOUND, "database %s was "
 			"written by an older libverdict: run 'verdict "
 			"expire' once to upgrade its index", te->dir);
 }
@@ -164,7 +165,7 @@ vd_index_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
 
 		rc = vd_index_v4_find(v.mv_data, v.mv_size, k4, &part, &plen);
 		if (rc < 0)
-			return vd_util_err(VERDICT_EDB, MDB_CORRUPTED, "lookup: "
+			return vd_err_set(VERDICT_EDB, MDB_CORRUPTED, "lookup: "
 					"damaged index block");
 		if (rc == 0)
 			return VERDICT_OK;	/* in a gap */
@@ -196,7 +197,7 @@ index_walk6(tbl_reader *r, const uint8_t *from, const uint8_t *to,
 		vaddr s, e;
 
 		if (k.mv_size != 16 || v.mv_size < INDEX_HDR6)
-			return vd_util_err(VERDICT_EDB, MDB_CORRUPTED, "index "
+			return vd_err_set(VERDICT_EDB, MDB_CORRUPTED, "index "
 					"record of bad size");
 		if (to && memcmp(k.mv_data, to, 16) >= 0)
 			return VERDICT_OK;
@@ -222,7 +223,7 @@ index_walk4(tbl_reader *r, tbl_interval_fn cb, void *arg)
 		size_t n = vd_index_v4_count(v.mv_data, v.mv_size);
 
 		if (k.mv_size != 4 || n == 0)
-			return vd_util_err(VERDICT_EDB, MDB_CORRUPTED, "damaged "
+			return vd_err_set(VERDICT_EDB, MDB_CORRUPTED, "damaged "
 					"index block");
 		for (size_t i = 0; i < n; i++) {
 			index_v4_iv iv;

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recs.h"
+#include "errors.h"
 #include "bulk.h"
 #include "catalog.h"
 #include "entries.h"
@@ -140,7 +142,7 @@ rebuild_merge(rebuild_src *xs, const catalog_live *ls, sweep *sw)
 			e = xs[best].e;
 		} else if (vd_entries_decode(&xs[best].k, &xs[best].v,
 					     &e) != 0) {
-			return vd_util_err(VERDICT_EDB, MDB_CORRUPTED, "damaged "
+			return vd_err_set(VERDICT_EDB, MDB_CORRUPTED, "damaged "
 					"entry record in table id %u",
 					ls->id[best]);
 		}
@@ -170,7 +172,7 @@ vd_index_rebuild_bulk(MDB_txn *txn, tbl_env *te, uint16_t aid,
 	if ((xs = calloc(ls.n + 1, sizeof(*xs))) == NULL ||
 	    (o = malloc(sizeof(*o))) == NULL) {
 		free(xs);
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	}
 	if ((rc = mdb_cursor_open(txn, te->cdbi[IX_DB6], &o->c6)) != 0) {
 		free(xs);
@@ -229,7 +231,7 @@ rebuild_ents_add(rebuild_ents *es, const tbl_entry *e, uint16_t tid)
 		sweep_ent *ne = realloc(es->v, nc * sizeof(*ne));
 
 		if (ne == NULL)
-			return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		es->v = ne;
 		es->cap = nc;
 	}
@@ -302,15 +304,15 @@ rebuild_collect(const vaddr *s, const vaddr *e, const uint8_t *val,
 		size_t len, void *arg)
 {
 	(void)s;
-	if (vd_util_recs_add(arg, e->b, 16, val, len) != 0)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	if (vd_recs_add(arg, e->b, 16, val, len) != 0)
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	return VERDICT_OK;
 }
 
 /* rebuild_span - the new intervals of [lo, hi] into so */
 static int
 rebuild_span(MDB_txn *txn, tbl_env *te, const vcidr *r, const vaddr *hi,
-	     util_recs *so)
+	     vd_recs *so)
 {
 	catalog_live ls;
 	rebuild_ents es = { 0 };
@@ -342,13 +344,13 @@ out:
 /* rebuild_write4 - the IPv4 blocks over [lo, hi] rewritten */
 static int
 rebuild_write4(MDB_txn *txn, tbl_env *te, const vaddr *lo, const vaddr *hi,
-	       const util_recs *so)
+	       const vd_recs *so)
 {
 	index_v4_iv *nv = malloc((so->n ? so->n : 1) * sizeof(*nv));
 	int rc;
 
 	if (nv == NULL)
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	for (size_t i = 0; i < so->n; i++) {
 		vaddr st, e;
 
@@ -386,7 +388,7 @@ rebuild_cut6(MDB_txn *txn, tbl_env *te, MDB_cursor *c, const vaddr *lo,
 			return VERDICT_OK;
 		olen = v.mv_size;
 		if ((old = malloc(olen)) == NULL)
-			return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		memcpy(old, v.mv_data, olen);
 		if ((rc = mdb_cursor_del(c, 0)) == 0 &&
 		    vd_addr_cmp(&os, lo) < 0) {
@@ -411,7 +413,7 @@ rebuild_cut6(MDB_txn *txn, tbl_env *te, MDB_cursor *c, const vaddr *lo,
 /* rebuild_write6 - the IPv6 intervals over [lo, hi] replaced */
 static int
 rebuild_write6(MDB_txn *txn, tbl_env *te, const vaddr *lo, const vaddr *hi,
-	       const util_recs *so)
+	       const vd_recs *so)
 {
 	MDB_cursor *c;
 	int rc;
@@ -434,7 +436,7 @@ rebuild_write6(MDB_txn *txn, tbl_env *te, const vaddr *lo, const vaddr *hi,
 int
 vd_index_rebuild_range(MDB_txn *txn, tbl_env *te, const vcidr *r)
 {
-	util_recs so = { 0 };
+	vd_recs so = { 0 };
 	vaddr hi;
 	int rc;
 
@@ -445,6 +447,6 @@ vd_index_rebuild_range(MDB_txn *txn, tbl_env *te, const vcidr *r)
 		else
 			rc = rebuild_write6(txn, te, &r->net, &hi, &so);
 	}
-	vd_util_recs_free(&so);
+	vd_recs_free(&so);
 	return rc;
 }

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "index_v4.h"
-#include "util.h"
+#include "recs.h"
 
 #define HDR(n)	(4 + 12 * (size_t)(n))
 
@@ -242,7 +242,7 @@ vd_index_v4_w_add(index_v4_w *w, const index_v4_iv *iv)
 /* keep - the old intervals' pieces on one side of [lo, hi]: before
  * (side 0) or after (side 1) */
 static int
-keep(index_v4_w *w, const util_recs *o, uint32_t lo, uint32_t hi, int side)
+keep(index_v4_w *w, const vd_recs *o, uint32_t lo, uint32_t hi, int side)
 {
 	int rc;
 
@@ -275,7 +275,7 @@ int
 vd_index_v4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
 		    const index_v4_iv *nv, size_t nn)
 {
-	util_recs o = { 0 };
+	vd_recs o = { 0 };
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	index_v4_w w;
@@ -307,7 +307,7 @@ vd_index_v4_replace(MDB_txn *txn, MDB_dbi dbi, uint32_t lo, uint32_t hi,
 		if (o.n > 0 && ld32((const uint8_t *)v.mv_data + 4 + 4 * n)
 		    > hi)
 			break;
-		if (vd_util_recs_add(&o, v.mv_data, v.mv_size, NULL, 0) != 0) {
+		if (vd_recs_add(&o, v.mv_data, v.mv_size, NULL, 0) != 0) {
 			rc = ENOMEM;
 			goto out;
 		}
@@ -328,6 +328,6 @@ out:
 	if (c)
 		mdb_cursor_close(c);
 	vd_index_v4_w_free(&w);
-	vd_util_recs_free(&o);
+	vd_recs_free(&o);
 	return rc;
 }

@@ -44,8 +44,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "listfile.h"
-#include "util.h"
+#include "str.h"
 
 #define QUOTE_MAX 60
 #define P2P_WINDOW 64
@@ -79,7 +80,7 @@ static void
 set_why(char *why, size_t whylen, const char *what, const char *s, size_t n)
 {
 	char q[QUOTE_MAX * 1 + 4];
-	size_t m = vd_util_utf8_cut(s, n, QUOTE_MAX), i;
+	size_t m = vd_str_utf8_cut(s, n, QUOTE_MAX), i;
 
 	if (why == NULL || whylen == 0)
 		return;
@@ -205,10 +206,10 @@ try_range(struct lf_ctx *cx, const char *s, size_t n, int label_reason)
 
 		trim(s, &b, &e);
 		cx->item.reason = s + b;
-		cx->item.reason_len = vd_util_utf8_cut(s + b, e - b,
+		cx->item.reason_len = vd_str_utf8_cut(s + b, e - b,
 						    LISTFILE_REASON_MAX);
 	}
-	vd_range_split(&lo, &hi, emit_range_cb, cx);
+	vd_cidr_range_split(&lo, &hi, emit_range_cb, cx);
 	return RANGE_OK;
 }
 
@@ -247,7 +248,7 @@ try_dshield(struct lf_ctx *cx, const char *s, size_t n, char *why,
 		size_t b = (size_t)(t2 + 1 - s);
 
 		trim(s, &b, &e2);
-		if (vd_util_parse_long(s + b, e2 - b, 0,
+		if (vd_str_parse_long(s + b, e2 - b, 0,
 				    vd_addr_is_v4(&lo) ? 32 : 128, &plen) != 0) {
 			set_why(why, whylen, "malformed DShield prefix", s, n);
 			return -1;
@@ -262,7 +263,7 @@ try_dshield(struct lf_ctx *cx, const char *s, size_t n, char *why,
 	 * exactly what the publisher listed */
 	cx->item.reason = NULL;
 	cx->item.reason_len = 0;
-	vd_range_split(&lo, &hi, emit_range_cb, cx);
+	vd_cidr_range_split(&lo, &hi, emit_range_cb, cx);
 	return 0;
 }
 
@@ -341,7 +342,7 @@ parse_line(const char *line, size_t len, size_t lineno,
 
 		trim(line, &rb, &re);
 		cx.item.reason = line + rb;
-		cx.item.reason_len = vd_util_utf8_cut(line + rb, re - rb,
+		cx.item.reason_len = vd_str_utf8_cut(line + rb, re - rb,
 						   LISTFILE_REASON_MAX);
 	}
 

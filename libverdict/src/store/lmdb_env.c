@@ -25,7 +25,7 @@
  * Opening also opens the catalogue's and the index's dbs (catalog.c,
  * index.c), which bring an index of an older format up to date.
  *
- * Diagnostics: errors through vd_util_err with the LMDB code kept as the
+ * Diagnostics: errors through vd_err_set with the LMDB code kept as the
  * lower error; a map grown is logged at LOG_INFO, a map size that cannot
  * be adopted at LOG_ERR, a database_group or chmod/chown that fails at
  * LOG_WARNING.
@@ -47,6 +47,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "catalog.h"
 #include "clock.h"
 #include "index.h"
@@ -89,17 +90,17 @@ int
 vd_lmdb_env_err(int rc, const char *what)
 {
 	if (rc == EACCES || rc == EPERM)
-		return vd_util_err(VERDICT_EPERM, rc, "%s: %s", what,
+		return vd_err_set(VERDICT_EPERM, rc, "%s: %s", what,
 				mdb_strerror(rc));
 	if (rc == ENOMEM)
-		return vd_util_err(VERDICT_ENOMEM, rc, "%s: out of memory", what);
-	return vd_util_err(VERDICT_EDB, rc, "%s: %s", what, mdb_strerror(rc));
+		return vd_err_set(VERDICT_ENOMEM, rc, "%s: out of memory", what);
+	return vd_err_set(VERDICT_EDB, rc, "%s: %s", what, mdb_strerror(rc));
 }
 
 int
 vd_lmdb_env_no_tables(const tbl_env *te)
 {
-	return vd_util_err(VERDICT_ENOENT, MDB_NOTFOUND, "database %s has no "
+	return vd_err_set(VERDICT_ENOENT, MDB_NOTFOUND, "database %s has no "
 			"tables yet (create one with 'verdict table create')",
 			te->dir);
 }
@@ -182,14 +183,14 @@ env_check_size(tbl_env *te)
 
 	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
 	if (stat(path, &fst) != 0)
-		return vd_util_err(VERDICT_EIO, errno, "%s: %s", path,
+		return vd_err_set(VERDICT_EIO, errno, "%s: %s", path,
 				strerror(errno));
 	if (mdb_env_info(te->env, &info) != 0 || mdb_env_stat(te->env, &st))
-		return vd_util_err(VERDICT_EDB, 0, "%s: cannot read its header",
+		return vd_err_set(VERDICT_EDB, 0, "%s: cannot read its header",
 				path);
 	if ((uint64_t)(info.me_last_pgno + 1) * st.ms_psize >
 	    (uint64_t)fst.st_size)
-		return vd_util_err(VERDICT_EDB, MDB_CORRUPTED, "%s is truncated: "
+		return vd_err_set(VERDICT_EDB, MDB_CORRUPTED, "%s is truncated: "
 				"%lld bytes, its last page ends at %llu; "
 				"restore it or re-create the tables", path,
 				(long long)fst.st_size,
@@ -217,10 +218,10 @@ env_open(tbl_env *te, unsigned mode)
 	} else if (errno != ENOENT) {
 		int e = errno;
 
-		return vd_util_err(e == EACCES ? VERDICT_EPERM : VERDICT_EIO, e,
+		return vd_err_set(e == EACCES ? VERDICT_EPERM : VERDICT_EIO, e,
 				"%s: %s", path, strerror(e));
 	} else if (!te->write) {
-		return vd_util_err(VERDICT_ENOENT, ENOENT, "database %s has no "
+		return vd_err_set(VERDICT_ENOENT, ENOENT, "database %s has no "
 				"tables yet (create one with 'verdict table "
 				"create')", te->dir);
 	}
@@ -238,7 +239,7 @@ env_open(tbl_env *te, unsigned mode)
 
 			if (vd_lmdb_env_check_access(te->dir, msg,
 						     sizeof(msg)) != 0)
-				return vd_util_err(VERDICT_EPERM, rc, "%s",
+				return vd_err_set(VERDICT_EPERM, rc, "%s",
 						   msg);
 		}
 		return vd_lmdb_env_err(rc, te->dir);
@@ -312,21 +313,21 @@ env_dir(const char *dir, int create, unsigned mode, struct stat *st)
 {
 	if (stat(dir, st) != 0) {
 		if (errno != ENOENT || !create)
-			return vd_util_err(errno == ENOENT ? VERDICT_ENOENT :
+			return vd_err_set(errno == ENOENT ? VERDICT_ENOENT :
 					VERDICT_EPERM, errno,
 					"database directory %s: %s", dir,
 					strerror(errno));
 		/* a directory: add x wherever the mode gives r */
 		if (mkdir(dir, (mode | (mode & 0444) >> 2) & 0777) != 0 &&
 		    errno != EEXIST)
-			return vd_util_err(VERDICT_EPERM, errno, "mkdir %s: %s",
+			return vd_err_set(VERDICT_EPERM, errno, "mkdir %s: %s",
 					dir, strerror(errno));
 		if (stat(dir, st) != 0)
-			return vd_util_err(VERDICT_EIO, errno, "%s: %s", dir,
+			return vd_err_set(VERDICT_EIO, errno, "%s: %s", dir,
 					strerror(errno));
 	}
 	if (!S_ISDIR(st->st_mode))
-		return vd_util_err(VERDICT_EINVAL, ENOTDIR, "database %s is "
+		return vd_err_set(VERDICT_EINVAL, ENOTDIR, "database %s is "
 				"not a directory", dir);
 	return VERDICT_OK;
 }
@@ -404,7 +405,7 @@ vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
 	if (te) {
 		if (write && !te->write) {
 			pthread_mutex_unlock(&registry_mu);
-			return vd_util_err(VERDICT_EBUSY, 0, "database %s is "
+			return vd_err_set(VERDICT_EBUSY, 0, "database %s is "
 					"already open read-only in this "
 					"process", dir);
 		}
@@ -415,7 +416,7 @@ vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
 	}
 	if ((te = env_new(dir, &st, write, lg)) == NULL) {
 		pthread_mutex_unlock(&registry_mu);
-		return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	}
 	if ((rc = env_open(te, mode)) != VERDICT_OK) {
 		pthread_mutex_unlock(&registry_mu);
@@ -513,7 +514,7 @@ env_resize(tbl_env *te, int64_t deadline_ns)
 		}
 		if (pthread_cond_timedwait(&te->drained, &te->mu, &ts) ==
 		    ETIMEDOUT) {
-			rc = vd_util_err(VERDICT_ETIMEOUT, MDB_MAP_RESIZED,
+			rc = vd_err_set(VERDICT_ETIMEOUT, MDB_MAP_RESIZED,
 				      "database map resize in progress");
 			break;
 		}
@@ -543,7 +544,7 @@ vd_lmdb_env_read_begin(tbl_env *te, int64_t deadline_ns, tbl_reader **out)
 	int rc, tries = 0;
 
 	if (vd_lmdb_env_forked(te))
-		return vd_util_err(VERDICT_EFORK, 0, "database opened before "
+		return vd_err_set(VERDICT_EFORK, 0, "database opened before "
 				"fork() cannot be used in the child");
 again:
 	if (__atomic_load_n(&te->need_resize, __ATOMIC_ACQUIRE) &&
@@ -579,7 +580,7 @@ again:
 			goto again;
 	}
 	if (rc == MDB_READERS_FULL)
-		return vd_util_err(VERDICT_EBUSY, rc, "database %s: all %d reader "
+		return vd_err_set(VERDICT_EBUSY, rc, "database %s: all %d reader "
 				"slots in use", te->dir, LMDB_ENV_MAXREADERS);
 	return vd_lmdb_env_err(rc, te->dir);
 }
@@ -618,9 +619,9 @@ int
 vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg)
 {
 	if (!te->write)
-		return vd_util_err(VERDICT_ESTATE, 0, "database opened read-only");
+		return vd_err_set(VERDICT_ESTATE, 0, "database opened read-only");
 	if (vd_lmdb_env_forked(te))
-		return vd_util_err(VERDICT_EFORK, 0, "database opened before "
+		return vd_err_set(VERDICT_EFORK, 0, "database opened before "
 				"fork() cannot be used in the child");
 	for (int tries = 0; tries < 12; tries++) {
 		MDB_txn *txn;
@@ -633,7 +634,7 @@ vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg)
 				continue;
 			return vd_lmdb_env_err(rc, te->dir);
 		}
-		vd_util_clear_err();
+		vd_err_clear();
 		rc = fn(txn, te, arg);
 		if (rc == VERDICT_OK) {
 			rc = mdb_txn_commit(txn);
@@ -641,7 +642,7 @@ vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg)
 				return VERDICT_OK;
 			if (rc == EIO || rc == ENOSPC || rc == EFBIG ||
 			    rc == EDQUOT)
-				return vd_util_err(VERDICT_EIO, rc, "commit: %s "
+				return vd_err_set(VERDICT_EIO, rc, "commit: %s "
 						"(disk full or over a file size "
 						"limit?); the tables are as they "
 						"were", mdb_strerror(rc));
@@ -660,6 +661,6 @@ vd_lmdb_env_write(tbl_env *te, lmdb_env_write_fn fn, void *arg)
 		vd_log(&te->lg, LOG_INFO, "database %s: map grown to %zu MiB",
 		       te->dir, info.me_mapsize * 2 >> 20);
 	}
-	return vd_util_err(VERDICT_EDB, MDB_MAP_FULL, "database %s: map full",
+	return vd_err_set(VERDICT_EDB, MDB_MAP_FULL, "database %s: map full",
 			te->dir);
 }

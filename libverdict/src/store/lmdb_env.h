@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "log.h"
 
 #define LMDB_ENV_MAXREADERS 4096	/* every process must use this value */
 #define LMDB_ENV_SHARDS 8

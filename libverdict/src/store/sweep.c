@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "catalog.h"
 #include "le_bytes.h"
 #include "sweep.h"
@@ -42,7 +43,7 @@ sweep_value(sweep *sw, const vaddr *s, size_t *len)
 			;
 		if (j == ntids) {
 			if (ntids == CATALOG_TABLES_MAX)
-				return vd_util_err(VERDICT_ERANGE, 0, "too many "
+				return vd_err_set(VERDICT_ERANGE, 0, "too many "
 						"tables");
 			tids[ntids++] = sw->stack[i].tid;
 		}
@@ -52,7 +53,7 @@ sweep_value(sweep *sw, const vaddr *s, size_t *len)
 		uint8_t *nb = realloc(sw->buf, need * 2);
 
 		if (nb == NULL)
-			return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		sw->buf = nb;
 		sw->bufcap = need * 2;
 	}
@@ -152,7 +153,7 @@ vd_sweep_push(sweep *sw, const sweep_ent *e)
 		sweep_ent *ns = realloc(sw->stack, nc * sizeof(*ns));
 
 		if (ns == NULL)
-			return vd_util_err(VERDICT_ENOMEM, ENOMEM, "out of memory");
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		sw->stack = ns;
 		sw->cap = nc;
 	}
