@@ -11,8 +11,9 @@
 # every declared function and variable is exported.  A program linked
 # against libverdict.so.0 binds to exactly these names.
 # static: every global symbol libverdict.a defines starts with verdict_
-# or vd_, so that a program linking the archive meets none of our
-# internals under a name of its own.
+# or vd_ (or is AddressSanitizer's ODR indicator of such a symbol), so
+# that a program linking the archive meets none of our internals under
+# a name of its own.
 #
 # One line per violation, exit 1 if any; exit 2 on a usage error.
 # Limits: a declaration is read from "VERDICT_API" at the start of a line
@@ -104,6 +105,9 @@ static)
 	while read -r _ t name; do
 		[ -n "${name:-}" ] || continue
 		n=$((n + 1))
+		# AddressSanitizer's ODR indicator of one of our globals
+		name=${name#__odr_asan.}
+		name=${name#__odr_asan_gen_}
 		case $name in
 		verdict_*|vd_*) ;;
 		*) bad "$lib: unprefixed global symbol: $name ($t)" ;;

@@ -12,6 +12,7 @@
 #   tools/bootstrap.sh bench  build (Release) and run the benchmarks
 #
 # Runs as root (apt-get); set NO_APT=1 to skip package installation.
+# STAGES picks some stages of "test" (build test asan tsan fuzz).
 set -euo pipefail
 
 mode=${1:-demo}
@@ -64,21 +65,40 @@ install_postfix() {
 }
 
 # stage NAME COMMAND... - run one stage of "test", print its wall time;
-# the times are summed up at the end (stage_report)
+# the times are summed up at the end (stage_report).  STAGES (default
+# "build test asan tsan fuzz") picks some of them, e.g. STAGES=fuzz to
+# fuzz again; a stage needs the build directory of the ones before it.
 stage_names=()
 stage_secs=()
+# cpu_secs - user + system seconds of the finished children so far
+cpu_secs() {
+	times | awk 'NR == 2 {
+		for (i = 1; i <= 2; i++) {
+			split($i, t, "m"); s += t[1] * 60 + t[2]
+		}
+		printf "%d\n", s
+	}'
+}
+
 stage() {
-	local name=$1 t0 rc=0
+	local name=$1 t0 c0 rc=0
 	shift
+	case " ${STAGES:-build test asan tsan fuzz} " in
+	*" ${name%%-*} "*) ;;
+	*) return 0 ;;
+	esac
 	t0=$(date +%s)
+	c0=$(cpu_secs)
 	echo "bootstrap: stage $name"
 	"$@" || rc=$?
 	stage_names+=("$name")
 	stage_secs+=($(($(date +%s) - t0)))
+	# CPU time: what the stage costs whatever else the machine runs
+	local cpu="wall, $(($(cpu_secs) - c0)) s CPU"
 	if [ $rc = 0 ]; then
-		echo "bootstrap: stage $name: ${stage_secs[-1]} s"
+		echo "bootstrap: stage $name: ${stage_secs[-1]} s $cpu"
 	else
-		echo "bootstrap: stage $name: ${stage_secs[-1]} s, FAILED (exit $rc)"
+		echo "bootstrap: stage $name: ${stage_secs[-1]} s $cpu, FAILED (exit $rc)"
 		stage_report
 		exit "$rc"
 	fi
