@@ -3,13 +3,8 @@
 # library, the callout and verdict-milter answer from the old or the new
 # table while another process replaces it in a loop; no error, no wrong
 # answer, no stale reader.  Under the sanitizers (VERDICT_SANITIZED set
-# by tools/bootstrap.sh) 5 s each: what they look for (a bad access, a
-# race) shows in the first replacements, and the full-length soak runs
-# in the normal build; RssAnon is reported, not judged.  SOAK_SECONDS
-# overrides both.
+# by tools/bootstrap.sh) RssAnon is reported, not judged.
 set -u
 bindir=${VERDICT_BINDIR:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 srcdir=${VERDICT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-secs=10
-[ -n "${VERDICT_SANITIZED:-}" ] && secs=5
-exec bash "$srcdir/tests/soak/run.sh" "$bindir" "${SOAK_SECONDS:-$secs}"
+exec bash "$srcdir/tests/soak/run.sh" "$bindir" "${SOAK_SECONDS:-10}"
