@@ -7,10 +7,12 @@
 #                             run the whole test suite, then rebuild and rerun
 #                             it under AddressSanitizer + UBSan, the
 #                             multi-threaded tests under ThreadSanitizer,
-#                             and every fuzz target for FUZZ_SECONDS (60)
+#                             and every fuzz target for FUZZ_SECONDS (30),
+#                             one per core; each stage prints its seconds
 #   tools/bootstrap.sh bench  build (Release) and run the benchmarks
 #
 # Runs as root (apt-get); set NO_APT=1 to skip package installation.
+# STAGES picks some stages of "test" (build test asan tsan fuzz).
 set -euo pipefail
 
 mode=${1:-demo}
@@ -62,32 +64,94 @@ install_postfix() {
 	(systemctl stop postfix || service postfix stop || true) >/dev/null 2>&1
 }
 
-build() {	# build DIR [cmake options...]
-	local dir=$1; shift
-	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo $WERROR "$@" >/dev/null
-	cmake --build "$dir" -j "$jobs"
+# stage NAME COMMAND... - run one stage of "test", print its wall time;
+# the times are summed up at the end (stage_report).  STAGES (default
+# "build test asan tsan fuzz") picks some of them, e.g. STAGES=fuzz to
+# fuzz again; a stage needs the build directory of the ones before it.
+stage_names=()
+stage_secs=()
+# cpu_secs - user + system seconds of this shell's finished children so
+# far (cutime + cstime of /proc/$$/stat: $$ is this shell even in $(...))
+cpu_secs() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, "")
+		printf "%d\n", ($14 + $15) / hz }' "/proc/$$/stat"
 }
 
-# tsan_stage - the multi-threaded tests again under ThreadSanitizer
+stage() {
+	local name=$1 t0 c0 rc=0
+	shift
+	case " ${STAGES:-build test asan tsan fuzz} " in
+	*" ${name%%-*} "*) ;;
+	*) return 0 ;;
+	esac
+	t0=$(date +%s)
+	c0=$(cpu_secs)
+	echo "bootstrap: stage $name"
+	"$@" || rc=$?
+	stage_names+=("$name")
+	stage_secs+=($(($(date +%s) - t0)))
+	# CPU time: what the stage costs whatever else the machine runs
+	local cpu="wall, $(($(cpu_secs) - c0)) s CPU"
+	if [ $rc = 0 ]; then
+		echo "bootstrap: stage $name: ${stage_secs[-1]} s $cpu"
+	else
+		echo "bootstrap: stage $name: ${stage_secs[-1]} s $cpu, FAILED (exit $rc)"
+		stage_report
+		exit "$rc"
+	fi
+}
+
+stage_report() {
+	local i total=0 line=
+	for i in "${!stage_names[@]}"; do
+		line+=" ${stage_names[$i]} ${stage_secs[$i]} s,"
+		total=$((total + stage_secs[i]))
+	done
+	echo "bootstrap: stages:${line} total $total s"
+}
+
+build() {	# build DIR [cmake options...]
+	local dir=$1; shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo $WERROR "$@" >/dev/null &&
+		cmake --build "$dir" -j "$jobs"
+}
+
+# tsan_build, tsan_test - the multi-threaded tests again under ThreadSanitizer
 # (tests/tsan.supp: libmilter's own shutdown races only).  callout_fork
 # is left out: TSan cannot start threads in a child of a threaded fork.
-tsan_stage() {
-	echo "bootstrap: multi-threaded tests under ThreadSanitizer"
+tsan_build() {
 	build build-tsan -DVERDICT_TSAN=ON
+}
+
+tsan_test() {
 	(cd build-tsan && TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tests/tsan.supp" \
 		VERDICT_SANITIZED=1 ctest --output-on-failure -j "$jobs" \
 		-R '^(table_t|dnsbl_engine_t|geo_t|it_cli|it_dnsbl_geo|it_milter_.*|it_soak_short|callout_.*)$' \
 		-E '^callout_(fork|exports)$')
 }
 
-# fuzz_stage - the libFuzzer targets (tests/fuzz), built with clang under
-# ASan + UBSan in build-fuzz, each run for FUZZ_SECONDS (default 60).
-fuzz_stage() {
-	echo "bootstrap: fuzzing, ${FUZZ_SECONDS:-60} s per target"
+# fuzz_build, fuzz_run - the libFuzzer targets (tests/fuzz), built with
+# clang under ASan + UBSan in build-fuzz, run for FUZZ_SECONDS (default
+# 30) each, one target per core at once.
+fuzz_build() {
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		$WERROR -DVERDICT_FUZZ=ON >/dev/null
-	cmake --build build-fuzz -j "$jobs" --target fuzz
-	bash tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-60}"
+		$WERROR -DVERDICT_FUZZ=ON >/dev/null &&
+		cmake --build build-fuzz -j "$jobs" --target fuzz
+}
+
+fuzz_run() {
+	echo "bootstrap: fuzzing, ${FUZZ_SECONDS:-30} s per target, $jobs at once"
+	FUZZ_JOBS=$jobs bash tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-30}"
+}
+
+test_run() {	# test_run DIR: the whole suite
+	(cd "$1" && ctest --output-on-failure -j "$jobs")
+}
+
+asan_test() {
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		VERDICT_SANITIZED=1 ctest --output-on-failure -j "$jobs")
 }
 
 case "$mode" in
@@ -110,15 +174,15 @@ demo)
 test)
 	install_pkgs $PKGS_BUILD $PKGS_TEST
 	install_postfix
-	build build
-	(cd build && ctest --output-on-failure -j "$jobs")
-	echo "bootstrap: again under AddressSanitizer + UndefinedBehaviorSanitizer"
-	build build-asan -DVERDICT_SANITIZE=ON
-	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		VERDICT_SANITIZED=1 ctest --output-on-failure -j "$jobs")
-	tsan_stage
-	fuzz_stage
+	stage build build build
+	stage test test_run build
+	stage asan-build build build-asan -DVERDICT_SANITIZE=ON
+	stage asan-test asan_test
+	stage tsan-build tsan_build
+	stage tsan-test tsan_test
+	stage fuzz-build fuzz_build
+	stage fuzz fuzz_run
+	stage_report
 	;;
 bench)
 	install_pkgs $PKGS_BUILD $PKGS_TEST

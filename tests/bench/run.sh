@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh - run libverdict's benchmarks (issue 2 item 11) and publish them
+# run.sh - run libverdict's benchmarks and write one report
 #
 # Usage: bash tests/bench/run.sh BUILD_DIR
 #
@@ -15,8 +15,10 @@
 # 4. tests/bench/milter_bench.sh, feed_bench.sh and dnsbl_bench.sh (DNSBL
 #    engine vs c-ares and rbldnsd, GeoIP rules vs libmaxminddb) run when
 #    present.
-# 5. The report, with machine and date, is appended to doc/BENCHMARKS.md
-#    (BENCH_NO_DOC=1: print only).
+# 5. The report, with machine, date and commit, is written to
+#    BUILD_DIR/bench-report.md; doc/BENCHMARKS.md's table of current
+#    figures is updated from it by hand (tests/bench/compare.sh measures a
+#    change against an earlier revision in the same run).
 #
 # Environment: BENCH_REPS (default 5), BENCH_SECS (seconds per measured
 # loop, default 1).  Benchmarks never run under CTest.
@@ -95,7 +97,4 @@ mmdb_log=$(cat "$data/mmdb_write.log" 2>/dev/null || true)
 	printf '%s' "$extra"
 } > "$out"
 
-if [ "${BENCH_NO_DOC:-0}" != 1 ]; then
-	cat "$out" >> "$top/doc/BENCHMARKS.md"
-	echo "run.sh: appended to doc/BENCHMARKS.md"
-fi
+echo "run.sh: report in $out"

@@ -5,13 +5,14 @@
 #
 # BUILDDIR was configured with CC=clang -DVERDICT_FUZZ=ON and built with
 # "--target fuzz".  Each TARGET (default: all; names as in
-# tests/fuzz/CMakeLists.txt: addr listfile_line ...) runs alone, one
-# process, for SECONDS on a copy of its seed corpus in a temporary
+# tests/fuzz/CMakeLists.txt: addr listfile_line ...) runs as one
+# process, FUZZ_JOBS of them at once (default: nproc, a core each), for
+# SECONDS on a copy of its seed corpus in a temporary
 # directory (tests/fuzz/corpus/TARGET plus seeds made from the project's
 # data: data/, ../shared/data/realworld), so the source tree is never
 # written.  One summary line per target:
 #
-#   fuzz addr: 10234567 executions, 0 crashes, 60 s
+#   fuzz addr: 10234567 executions, 0 crashes, 30 s
 #
 # A crash (memory error, undefined behaviour, failed property, leak,
 # timeout over 10 s, RSS over 2 GiB) keeps its input under
@@ -31,6 +32,7 @@ top=$(cd "$here/../.." && pwd)
 shared=${VERDICT_SHARED_DATA:-$top/../shared/data}
 all="addr listfile_line listfile_buf config dnsbl_sites dns_answer callout_arg feed"
 targets=${*:-$all}
+par=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 art=${FUZZ_ARTIFACTS:-${TMPDIR:-/tmp}/verdict-fuzz-artifacts}
 mkdir -p "$art"
 work=$(mktemp -d "${TMPDIR:-/tmp}/verdict-fuzz.XXXXXX") || exit 2
@@ -66,20 +68,19 @@ seeds() {
 	return 0
 }
 
-status=0
-for t in $targets; do
-	bin=$build/tests/fuzz/fuzz_$t
+# fuzz_one TARGET - run one target; its summary line in $work/TARGET/summary,
+# exit status 1 when it crashed
+fuzz_one() {
+	local t=$1 bin=$build/tests/fuzz/fuzz_$1 maxlen= start end rc execs crashes
 	if [ ! -x "$bin" ]; then
 		echo "fuzz $t: no $bin (configure with CC=clang -DVERDICT_FUZZ=ON," \
-		     "build with --target fuzz)" >&2
-		status=1
-		continue
+		     "build with --target fuzz)" > "$work/$t.summary"
+		return 1
 	fi
 	mkdir -p "$work/$t/corpus" "$work/$t/art"
 	seeds "$t" "$work/$t/corpus"
 	# whole files: 1 KiB inputs hold dozens of lines and run ~20x more
 	# often than 4 KiB ones (every line is parsed twice)
-	maxlen=
 	[ "$t" = listfile_buf ] && maxlen=-max_len=1024
 	start=$(date +%s)
 	# shellcheck disable=SC2086
@@ -95,14 +96,30 @@ for t in $targets; do
 	if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then
 		crashes=1	# died without leaving an input
 	fi
-	if [ "$crashes" -gt 0 ]; then
-		status=1
-		mkdir -p "$art/$t"
-		cp "$work/$t/art"/* "$art/$t"/ 2>/dev/null
-		cp "$work/$t/log" "$art/$t/log"
-		grep -m 5 -E 'ERROR|property failed|runtime error' "$work/$t/log" >&2
-		echo "fuzz $t: inputs and log in $art/$t" >&2
-	fi
-	echo "fuzz $t: ${execs:-0} executions, $crashes crashes, $((end - start)) s"
+	{
+		if [ "$crashes" -gt 0 ]; then
+			mkdir -p "$art/$t"
+			cp "$work/$t/art"/* "$art/$t"/ 2>/dev/null
+			cp "$work/$t/log" "$art/$t/log"
+			grep -m 5 -E 'ERROR|property failed|runtime error' "$work/$t/log"
+			echo "fuzz $t: inputs and log in $art/$t"
+		fi
+		echo "fuzz $t: ${execs:-0} executions, $crashes crashes, $((end - start)) s"
+	} > "$work/$t.summary"
+	[ "$crashes" -eq 0 ]
+}
+
+# at most $par targets at once, each one process: a core each
+for t in $targets; do
+	while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do
+		wait -n || true
+	done
+	{ fuzz_one "$t"; echo $? > "$work/$t.rc"; } &
+done
+wait
+status=0
+for t in $targets; do
+	cat "$work/$t.summary" 2>/dev/null || echo "fuzz $t: no result"
+	[ "$(cat "$work/$t.rc" 2>/dev/null)" = 0 ] || status=1
 done
 exit $status
