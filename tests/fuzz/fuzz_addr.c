@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "cidr.h"
 #include "fuzz.h"
 
 static void

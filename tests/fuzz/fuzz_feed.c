@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "feed.h"
 #include "fuzz.h"
 #include "store.h"

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "cidr.h"
 #include "fuzz.h"
 #include "listfile.h"
 
