@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cidr.h"
 #include "addr.h"
@@ -269,33 +268,6 @@ START_TEST(test_v4_octets)
 }
 END_TEST
 
-START_TEST(test_speed)
-{
-	/* not a benchmark: a guard against an accidental slow path */
-	static const char *ips[] = {"192.168.100.200", "1.2.3.4",
-				    "10.0.0.1", "223.255.254.1"};
-	vaddr a;
-	int64_t t0, t1;
-	struct timespec ts;
-	unsigned sum = 0;
-	const int N = 2000000;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t0 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	for (int i = 0; i < N; i++) {
-		const char *s = ips[i & 3];
-
-		vd_addr_parse(s, strlen(s), &a);
-		sum += a.b[15];
-	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t1 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	fprintf(stderr, "vd_addr_parse v4: %.1f ns (sum %u)\n",
-		(double)(t1 - t0) / N, sum);
-	ck_assert_int_lt((t1 - t0) / N, 2000);
-}
-END_TEST
-
 static Suite *
 addr_suite(void)
 {
@@ -310,7 +282,6 @@ addr_suite(void)
 	tcase_add_test(tc, test_mask_last);
 	tcase_add_test(tc, test_random_bytes);
 	tcase_add_test(tc, test_v4_octets);
-	tcase_add_test(tc, test_speed);
 	suite_add_tcase(s, tc);
 	return s;
 }
