@@ -1,5 +1,5 @@
 /*
- * faults_map_t.c - LMDB map full: the map grows (issue 8, item 4)
+ * faults_map_t.c - LMDB map full: the map grows
  *
  * table.c sizes the map at max(1 GiB, twice data.mdb), so a map-full
  * fault would need a gigabyte of entries.  This program shrinks that

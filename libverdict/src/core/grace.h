@@ -9,8 +9,8 @@
  * then no reader can still hold the old pointer (a reader counted after
  * the swap reads the new pointer: the count and the load are
  * sequentially consistent).  Nobody waits: vd_grace_step advances the period
- * as far as it goes now and is called again later.  Used by the callout
- * (its running context) and geo.c (the MMDB files).
+ * as far as it goes now and is called again later.  Used by api/live.c
+ * (a context that follows its file) and geo/geo.c (the MMDB files).
  *
  * The writer side (vd_grace_start, vd_grace_step, the phase) is under the
  * owner's lock; enter/exit/pending are lock-free.
