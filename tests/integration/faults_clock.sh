@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # faults_clock.sh - wall-clock jumps simulated with libfaketime (Debian's
-# faketime package; the machine's clock is never touched) (issue 8,
-# item 4).  Documented outcome: deadlines use the monotonic clock, so a
+# faketime package; the machine's clock is never touched).
+# Documented outcome: deadlines use the monotonic clock, so a
 # DNS timeout holds (dnsbl_timeout = 500ms against a server that never
 # answers: the verdict within 500 ms + 10 %, measured outside faketime);
 # expiry uses wall time (an entry added with --expires 1h blocks now and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# faults_db.sh - the database under faults (issue 8, item 4), through the
+# faults_db.sh - the database under faults, through the
 # CLI, the MTA callout (tests/callout_harness.c "stdin" mode) and
 # verdict-milter.  Cases (label: the documented outcome):
 #   missing      the database directory does not exist: check exits 2

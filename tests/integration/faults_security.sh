@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# faults_security.sh - issue 8, item 5.  Cases (label: what a user relies on):
+# faults_security.sh - permissions, privileges and secrets.  Cases (label: what a user relies on):
 #   milter-uid    verdict-milter started as root with -u nobody runs as
 #                 nobody after binding: /proc/PID/status Uid and Gid all
 #                 65534 (real, effective, saved, fs), no group 0
