@@ -117,8 +117,8 @@ import_parse(import_st *st, const char *buf, size_t len)
 
 /* read_all - the whole file (or stdin) into memory: a list is parsed in
  * place, its reasons point into the buffer until the import commits.  The
- * buffer is address space that fills as the file is read
- * (vd_alloc_big_reserve), *cap bytes. */
+ * buffer is populated at the file's size (vd_alloc_big) and grows with
+ * vd_alloc_big_resize when stdin is a pipe, *cap bytes. */
 static int
 read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 {
@@ -134,7 +134,7 @@ read_all(const char *path, char **buf, size_t *len, size_t *cap_out)
 				errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
-	if ((b = vd_alloc_big_reserve(cap)) == NULL) {
+	if ((b = vd_alloc_big(cap)) == NULL) {
 		rc = vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		goto out;
 	}

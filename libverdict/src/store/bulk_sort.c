@@ -20,8 +20,8 @@
  *
  * Diagnostics: out of memory only (VERDICT_ENOMEM).
  *
- * Limits: a scratch array as large as the family being sorted (reserved
- * address space, vd_alloc_big_reserve).
+ * Limits: a scratch array as large as the family being sorted, populated
+ * at once (vd_alloc_big): every byte of it is written by the first pass.
  */
 #include <errno.h>
 #include <string.h>
@@ -133,7 +133,7 @@ bulk_sort_family(void *arr, size_t n, int v6)
 
 	if (n < 2)
 		return 0;
-	if ((tmp = vd_alloc_big_reserve(n * isz)) == NULL)
+	if ((tmp = vd_alloc_big(n * isz)) == NULL)
 		return VERDICT_ENOMEM;
 	if (v6)
 		bulk_radix6(arr, tmp, n);
