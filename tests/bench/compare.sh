@@ -172,7 +172,7 @@ figures() {
 			v = substr($i, index($i, "=") + 1)
 			if (k ~ /^(db|zone|parallel|inflight|threads)$/)
 				sel = sel "." k v
-			else if (v ~ /^[0-9]+(\.[0-9]+)?$/ &&
+			else if (v ~ /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/ &&
 				 k ~ /(_ns|_us|_ms|_s|^ns|^secs|qps|_per_s)$/) {
 				fk[++n] = k
 				fv[n] = v
