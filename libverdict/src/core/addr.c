@@ -207,9 +207,11 @@ vd_addr_from_v6(vaddr *out, const uint8_t v6[16])
 	memcpy(out->b, v6, 16);
 }
 
-/* put_dec - one octet in decimal, no leading zeros. */
-static char *
-put_dec(char *p, unsigned v)
+/* vd_addr_put_dec - an octet or a prefix length in decimal, no leading
+ * zeros, not NUL-terminated; snprintf would cost a feed several times the
+ * formatting itself. */
+char *
+vd_addr_put_dec(char *p, unsigned v)
 {
 	if (v >= 100) {
 		*p++ = (char)('0' + v / 100);
@@ -256,7 +258,7 @@ vd_addr_format(const vaddr *a, char *buf)
 		for (k = 12; k < 16; k++) {
 			if (k > 12)
 				*p++ = '.';
-			p = put_dec(p, a->b[k]);
+			p = vd_addr_put_dec(p, a->b[k]);
 		}
 		*p = 0;
 		return (size_t)(p - buf);

@@ -45,6 +45,9 @@ void vd_addr_from_v6(vaddr *out, const uint8_t v6[16]);
  * buf must hold ADDR_TEXT_MAX bytes. */
 size_t vd_addr_format(const vaddr *a, char *buf);
 
+/* vd_addr_put_dec - v (0..255) in decimal at p, no NUL; returns the end. */
+char *vd_addr_put_dec(char *p, unsigned v);
+
 /* vd_addr_cmp - memcmp order (IPv4-mapped sorts inside ::ffff:0:0/96).
  * Inline, two 8-byte compares instead of a call to memcmp(): index
  * rebuilds call it several times for every entry of an import. */

@@ -22,7 +22,6 @@
  * Clang).  A prefix length is decimal, at most three digits, no leading
  * zeros.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "cidr.h"
@@ -75,12 +74,13 @@ vd_cidr_format(const vcidr *c, char *buf)
 {
 	size_t n = vd_addr_format(&c->net, buf);
 	unsigned plen = vd_cidr_is_v4(c) ? c->plen - 96u : c->plen;
-	int r = snprintf(buf + n, CIDR_TEXT_MAX - n, "/%u", plen);
+	char *p = buf + n;
 
-	/* cannot happen: ADDR_TEXT_MAX - 1 + "/128" fits CIDR_TEXT_MAX */
-	if (r < 0 || (size_t)r >= CIDR_TEXT_MAX - n)
-		return n;
-	return n + (size_t)r;
+	/* ADDR_TEXT_MAX - 1 + "/128" + NUL fits CIDR_TEXT_MAX */
+	*p++ = '/';
+	p = vd_addr_put_dec(p, plen);
+	*p = 0;
+	return (size_t)(p - buf);
 }
 
 int
