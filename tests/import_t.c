@@ -13,67 +13,6 @@
 #include "testutil.h"
 #include "verdict.h"
 
-static verdict_ctx *
-open_ctx(const char *dir, const char *conf_extra, unsigned flags)
-{
-	static unsigned seq;
-	char text[2048], name[64];
-	char *conf;
-	verdict_ctx *ctx = verdict_new();
-
-	ck_assert_ptr_nonnull(ctx);
-	snprintf(text, sizeof(text), "database = %s\n%s", dir,
-		 conf_extra ? conf_extra : "");
-	/* a file of its own: a reader child and the writing parent must not
-	 * rewrite each other's configuration while it is read */
-	snprintf(name, sizeof(name), "verdict-%ld-%u.conf", (long)getpid(),
-		 seq++);
-	conf = tu_write(dir, name, text);
-	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
-	free(conf);
-	ck_assert_msg(verdict_open(ctx, flags) == VERDICT_OK, "open: %s",
-		      verdict_errdetail());
-	return ctx;
-}
-
-static void
-admin_setup(const char *dir, const char *tables[][2], size_t n)
-{
-	verdict_ctx *ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE |
-				    VERDICT_OPEN_CREATE);
-
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(verdict_table_create(ctx, tables[i][0],
-			      strcmp(tables[i][1], "allow") == 0 ?
-			      VERDICT_TABLE_ALLOW : VERDICT_TABLE_BLOCK) ==
-			      VERDICT_OK, "%s", verdict_errdetail());
-	verdict_free(ctx);
-}
-
-/* expect - check ip, compare verdict, source, cidr, reason ("-" = none) */
-static void
-expect(verdict_ctx *ctx, const char *ip, const char *verdict,
-       const char *source, const char *cidr, const char *reason)
-{
-	verdict_result *r = verdict_result_new();
-	const char *s, *c, *re;
-
-	ck_assert_int_eq(verdict_check(ctx, 1, ip, r), VERDICT_OK);
-	s = verdict_result_source(r);
-	c = verdict_result_cidr(r);
-	re = verdict_result_reason(r);
-	ck_assert_msg(strcmp(verdict_kind_name(verdict_result_kind(r)),
-			     verdict) == 0, "%s: verdict %s, want %s", ip,
-		      verdict_kind_name(verdict_result_kind(r)), verdict);
-	ck_assert_msg(strcmp(s ? s : "-", source) == 0, "%s: source %s, want "
-		      "%s", ip, s ? s : "-", source);
-	ck_assert_msg(strcmp(c ? c : "-", cidr) == 0, "%s: cidr %s, want %s",
-		      ip, c ? c : "-", cidr);
-	ck_assert_msg(strcmp(re ? re : "-", reason) == 0, "%s: reason %s, want"
-		      " %s", ip, re ? re : "-", reason);
-	verdict_result_free(r);
-}
-
 typedef struct warncap {
 	char line[8][160];
 	size_t n;
@@ -137,7 +76,7 @@ START_TEST(import_lines)
 	size_t n = 0, w = 0;
 	char *list, *conf, want[4200];
 
-	admin_setup(dir, t, 1);
+	tu_tables_create(dir, t, 1);
 	list = big_list(dir, nl, bad1, hb, bad2);
 	snprintf(want, sizeof(want), "database = %s\n", dir);
 	conf = tu_write(dir, "big.conf", want);
@@ -167,20 +106,20 @@ START_TEST(import_lines)
 	ck_assert_msg(strstr(cap.line[2], "big.txt:50000: ") != NULL, "%s",
 		      cap.line[2]);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, "block_tables = drop\n", 0);
-	expect(ctx, "10.0.0.1", "block", "drop", "10.0.0.1/32",
+	ctx = tu_open_ctx(dir, "block_tables = drop\n", 0);
+	tu_expect(ctx, "10.0.0.1", "block", "drop", "10.0.0.1/32",
 	       "reason number 1");
-	expect(ctx, "10.0.0.10", "neutral", "-", "-", "-");
-	expect(ctx, "10.0.136.185", "block", "drop", "10.0.136.185/32",
+	tu_expect(ctx, "10.0.0.10", "neutral", "-", "-", "-");
+	tu_expect(ctx, "10.0.136.185", "block", "drop", "10.0.136.185/32",
 	       "reason number 35001");
-	expect(ctx, "10.0.175.200", "block", "drop", "10.0.175.0/24",
+	tu_expect(ctx, "10.0.175.200", "block", "drop", "10.0.175.0/24",
 	       "hostbits");
-	expect(ctx, "2001:db8:0:c::1", "block", "drop", "2001:db8:0:c::/64",
+	tu_expect(ctx, "2001:db8:0:c::1", "block", "drop", "2001:db8:0:c::/64",
 	       "six 12");
-	expect(ctx, "2001:db8:0:9c43:1::", "block", "drop",
+	tu_expect(ctx, "2001:db8:0:9c43:1::", "block", "drop",
 	       "2001:db8:0:9c43::/64", "six 40003");
-	expect(ctx, "10.0.0.12", "neutral", "-", "-", "-");
-	expect(ctx, "10.1.17.112", "block", "drop", "10.1.17.112/32",
+	tu_expect(ctx, "10.0.0.12", "neutral", "-", "-", "-");
+	tu_expect(ctx, "10.1.17.112", "block", "drop", "10.1.17.112/32",
 	       "reason number 70000");
 	verdict_free(ctx);
 	free(list);

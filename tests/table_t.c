@@ -22,67 +22,6 @@
 #include "testutil.h"
 #include "verdict.h"
 
-static verdict_ctx *
-open_ctx(const char *dir, const char *conf_extra, unsigned flags)
-{
-	static unsigned seq;
-	char text[2048], name[64];
-	char *conf;
-	verdict_ctx *ctx = verdict_new();
-
-	ck_assert_ptr_nonnull(ctx);
-	snprintf(text, sizeof(text), "database = %s\n%s", dir,
-		 conf_extra ? conf_extra : "");
-	/* a file of its own: a reader child and the writing parent must not
-	 * rewrite each other's configuration while it is read */
-	snprintf(name, sizeof(name), "verdict-%ld-%u.conf", (long)getpid(),
-		 seq++);
-	conf = tu_write(dir, name, text);
-	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
-	free(conf);
-	ck_assert_msg(verdict_open(ctx, flags) == VERDICT_OK, "open: %s",
-		      verdict_errdetail());
-	return ctx;
-}
-
-static void
-admin_setup(const char *dir, const char *tables[][2], size_t n)
-{
-	verdict_ctx *ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE |
-				    VERDICT_OPEN_CREATE);
-
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(verdict_table_create(ctx, tables[i][0],
-			      strcmp(tables[i][1], "allow") == 0 ?
-			      VERDICT_TABLE_ALLOW : VERDICT_TABLE_BLOCK) ==
-			      VERDICT_OK, "%s", verdict_errdetail());
-	verdict_free(ctx);
-}
-
-/* expect - check ip, compare verdict, source, cidr, reason ("-" = none) */
-static void
-expect(verdict_ctx *ctx, const char *ip, const char *verdict,
-       const char *source, const char *cidr, const char *reason)
-{
-	verdict_result *r = verdict_result_new();
-	const char *s, *c, *re;
-
-	ck_assert_int_eq(verdict_check(ctx, 1, ip, r), VERDICT_OK);
-	s = verdict_result_source(r);
-	c = verdict_result_cidr(r);
-	re = verdict_result_reason(r);
-	ck_assert_msg(strcmp(verdict_kind_name(verdict_result_kind(r)),
-			     verdict) == 0, "%s: verdict %s, want %s", ip,
-		      verdict_kind_name(verdict_result_kind(r)), verdict);
-	ck_assert_msg(strcmp(s ? s : "-", source) == 0, "%s: source %s, want "
-		      "%s", ip, s ? s : "-", source);
-	ck_assert_msg(strcmp(c ? c : "-", cidr) == 0, "%s: cidr %s, want %s",
-		      ip, c ? c : "-", cidr);
-	ck_assert_msg(strcmp(re ? re : "-", reason) == 0, "%s: reason %s, want"
-		      " %s", ip, re ? re : "-", reason);
-	verdict_result_free(r);
-}
-
 START_TEST(nested_and_order)
 {
 	const char *dir = tu_tmpdir();
@@ -90,8 +29,8 @@ START_TEST(nested_and_order)
 			       { "partners", "allow" } };
 	verdict_ctx *ctx;
 
-	admin_setup(dir, t, 3);
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	tu_tables_create(dir, t, 3);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	ck_assert_int_eq(verdict_add(ctx, "drop", "10.0.0.0/8", "outer", 0,
 				     NULL, 0), VERDICT_OK);
 	ck_assert_int_eq(verdict_add(ctx, "drop", "10.1.0.0/16", "middle", 0,
@@ -123,32 +62,32 @@ START_TEST(nested_and_order)
 			 VERDICT_ENOENT);
 	verdict_free(ctx);
 
-	ctx = open_ctx(dir, "allow_tables = partners\n"
+	ctx = tu_open_ctx(dir, "allow_tables = partners\n"
 		       "block_tables = local, drop\n", 0);
-	expect(ctx, "10.2.3.4", "block", "drop", "10.0.0.0/8", "outer");
-	expect(ctx, "10.1.3.4", "block", "drop", "10.1.0.0/16", "middle");
-	expect(ctx, "10.1.2.4", "block", "drop", "10.1.2.0/24", "inner");
+	tu_expect(ctx, "10.2.3.4", "block", "drop", "10.0.0.0/8", "outer");
+	tu_expect(ctx, "10.1.3.4", "block", "drop", "10.1.0.0/16", "middle");
+	tu_expect(ctx, "10.1.2.4", "block", "drop", "10.1.2.0/24", "inner");
 	/* local comes first in block_tables */
-	expect(ctx, "10.1.2.130", "block", "local", "10.1.2.128/25", "loc");
+	tu_expect(ctx, "10.1.2.130", "block", "local", "10.1.2.128/25", "loc");
 	/* allow beats block */
-	expect(ctx, "10.1.2.200", "allow", "partners", "10.1.2.200/32", "-");
-	expect(ctx, "11.0.0.0", "neutral", "-", "-", "-");
-	expect(ctx, "9.255.255.255", "neutral", "-", "-", "-");
-	expect(ctx, "10.255.255.255", "block", "drop", "10.0.0.0/8", "outer");
-	expect(ctx, "::ffff:10.1.2.4", "block", "drop", "10.1.2.0/24",
+	tu_expect(ctx, "10.1.2.200", "allow", "partners", "10.1.2.200/32", "-");
+	tu_expect(ctx, "11.0.0.0", "neutral", "-", "-", "-");
+	tu_expect(ctx, "9.255.255.255", "neutral", "-", "-", "-");
+	tu_expect(ctx, "10.255.255.255", "block", "drop", "10.0.0.0/8", "outer");
+	tu_expect(ctx, "::ffff:10.1.2.4", "block", "drop", "10.1.2.0/24",
 	       "inner");
-	expect(ctx, "2001:db8:1:2::3", "block", "drop", "2001:db8:1::/48",
+	tu_expect(ctx, "2001:db8:1:2::3", "block", "drop", "2001:db8:1::/48",
 	       "v6in");
-	expect(ctx, "2001:db8:2::1", "block", "drop", "2001:db8::/32", "v6");
-	expect(ctx, "2001:db9::1", "neutral", "-", "-", "-");
+	tu_expect(ctx, "2001:db8:2::1", "block", "drop", "2001:db8::/32", "v6");
+	tu_expect(ctx, "2001:db9::1", "neutral", "-", "-", "-");
 	verdict_free(ctx);
 
 	/* del removes exactly that CIDR; the parent answers again */
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	ck_assert_int_eq(verdict_del(ctx, "drop", "10.1.2.0/24"), VERDICT_OK);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, "block_tables = drop\n", 0);
-	expect(ctx, "10.1.2.4", "block", "drop", "10.1.0.0/16", "middle");
+	ctx = tu_open_ctx(dir, "block_tables = drop\n", 0);
+	tu_expect(ctx, "10.1.2.4", "block", "drop", "10.1.0.0/16", "middle");
 	verdict_free(ctx);
 }
 END_TEST
@@ -160,8 +99,8 @@ START_TEST(expiry_falls_back)
 	verdict_ctx *ctx;
 	size_t purged = 0;
 
-	admin_setup(dir, t, 1);
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	tu_tables_create(dir, t, 1);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	ck_assert_int_eq(verdict_add(ctx, "drop", "41.71.128.0/17",
 				     "SBL647149", 0, NULL, 0), VERDICT_OK);
 	ck_assert_int_eq(verdict_add(ctx, "drop", "41.71.150.0/24",
@@ -172,20 +111,20 @@ START_TEST(expiry_falls_back)
 	ck_assert_int_eq(verdict_add(ctx, "drop", "6.6.6.0/24", "later",
 				     time(NULL) + 3600, NULL, 0), VERDICT_OK);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, "block_tables = drop\n", 0);
-	expect(ctx, "41.71.150.7", "block", "drop", "41.71.128.0/17",
+	ctx = tu_open_ctx(dir, "block_tables = drop\n", 0);
+	tu_expect(ctx, "41.71.150.7", "block", "drop", "41.71.128.0/17",
 	       "SBL647149");
-	expect(ctx, "5.5.5.5", "neutral", "-", "-", "-");
-	expect(ctx, "6.6.6.6", "block", "drop", "6.6.6.0/24", "later");
+	tu_expect(ctx, "5.5.5.5", "neutral", "-", "-", "-");
+	tu_expect(ctx, "6.6.6.6", "block", "drop", "6.6.6.0/24", "later");
 	verdict_free(ctx);
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	ck_assert_int_eq(verdict_expire(ctx, &purged), VERDICT_OK);
 	ck_assert_uint_eq(purged, 2);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, "block_tables = drop\n", 0);
-	expect(ctx, "41.71.150.7", "block", "drop", "41.71.128.0/17",
+	ctx = tu_open_ctx(dir, "block_tables = drop\n", 0);
+	tu_expect(ctx, "41.71.150.7", "block", "drop", "41.71.128.0/17",
 	       "SBL647149");
-	expect(ctx, "6.6.6.6", "block", "drop", "6.6.6.0/24", "later");
+	tu_expect(ctx, "6.6.6.6", "block", "drop", "6.6.6.0/24", "later");
 	verdict_free(ctx);
 }
 END_TEST
@@ -198,12 +137,12 @@ START_TEST(import_atomic)
 	size_t n = 0, w = 0;
 	char *good, *bad, *small;
 
-	admin_setup(dir, t, 1);
+	tu_tables_create(dir, t, 1);
 	good = tu_write(dir, "good.txt", "; header\n1.10.16.0/20 ; SBL1\n"
 			"2.0.0.0/8\n3.3.3.3\n4.4.4.1/24\n2001:db8::/32 ; V6\n");
 	bad = tu_write(dir, "bad.txt", "9.9.9.0/24\nnot an address\n");
 	small = tu_write(dir, "small.txt", "8.8.8.0/24\n");
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	ck_assert_int_eq(verdict_import(ctx, "drop", good, 0, 0, "dflt", &n,
 					&w), VERDICT_OK);
 	ck_assert_uint_eq(n, 5);
@@ -215,30 +154,30 @@ START_TEST(import_atomic)
 	ck_assert_int_eq(verdict_import(ctx, "drop", small, 0, 0, NULL, &n,
 					&w), VERDICT_ESHRINK);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, "block_tables = drop\n", 0);
-	expect(ctx, "1.10.31.255", "block", "drop", "1.10.16.0/20", "SBL1");
-	expect(ctx, "2.1.1.1", "block", "drop", "2.0.0.0/8", "dflt");
-	expect(ctx, "4.4.4.200", "block", "drop", "4.4.4.0/24", "dflt");
-	expect(ctx, "9.9.9.9", "neutral", "-", "-", "-");
-	expect(ctx, "8.8.8.8", "neutral", "-", "-", "-");
+	ctx = tu_open_ctx(dir, "block_tables = drop\n", 0);
+	tu_expect(ctx, "1.10.31.255", "block", "drop", "1.10.16.0/20", "SBL1");
+	tu_expect(ctx, "2.1.1.1", "block", "drop", "2.0.0.0/8", "dflt");
+	tu_expect(ctx, "4.4.4.200", "block", "drop", "4.4.4.0/24", "dflt");
+	tu_expect(ctx, "9.9.9.9", "neutral", "-", "-", "-");
+	tu_expect(ctx, "8.8.8.8", "neutral", "-", "-", "-");
 	verdict_free(ctx);
 	/* --merge adds; --force replaces */
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	ck_assert_int_eq(verdict_import(ctx, "drop", small, VERDICT_MERGE, 0,
 					NULL, &n, &w), VERDICT_OK);
 	ck_assert_uint_eq(n, 6);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, "block_tables = drop\n", 0);
-	expect(ctx, "8.8.8.8", "block", "drop", "8.8.8.0/24", "-");
-	expect(ctx, "2.1.1.1", "block", "drop", "2.0.0.0/8", "dflt");
+	ctx = tu_open_ctx(dir, "block_tables = drop\n", 0);
+	tu_expect(ctx, "8.8.8.8", "block", "drop", "8.8.8.0/24", "-");
+	tu_expect(ctx, "2.1.1.1", "block", "drop", "2.0.0.0/8", "dflt");
 	verdict_free(ctx);
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	ck_assert_int_eq(verdict_import(ctx, "drop", small, VERDICT_FORCE, 0,
 					NULL, &n, &w), VERDICT_OK);
 	ck_assert_uint_eq(n, 1);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, "block_tables = drop\n", 0);
-	expect(ctx, "2.1.1.1", "neutral", "-", "-", "-");
+	ctx = tu_open_ctx(dir, "block_tables = drop\n", 0);
+	tu_expect(ctx, "2.1.1.1", "neutral", "-", "-", "-");
 	verdict_free(ctx);
 	free(good);
 	free(bad);
@@ -330,8 +269,8 @@ START_TEST(range_rebuild_oracle)
 	FILE *f;
 
 	vd_index_v4_max_n = block_sizes[_i];
-	admin_setup(dir, t, 2);
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	tu_tables_create(dir, t, 2);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	rd = NULL;
 	/* a full import into table a first */
 	snprintf(list, sizeof(list), "%s/a.list", dir);
@@ -387,7 +326,7 @@ START_TEST(range_rebuild_oracle)
 			break;
 	}
 	verdict_free(ctx);
-	rd = open_ctx(dir, "block_tables = a, b\n", 0);
+	rd = tu_open_ctx(dir, "block_tables = a, b\n", 0);
 	for (int q = 0; q < 20000; q++) {
 		vcidr c;
 		char ipb[ADDR_TEXT_MAX];
@@ -433,8 +372,8 @@ START_TEST(old_format_rebuilds)
 	uint8_t fmt[4] = { 3, 0, 0, 0 };
 	verdict_ctx *ctx;
 
-	admin_setup(dir, t, 1);
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	tu_tables_create(dir, t, 1);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	ck_assert_int_eq(verdict_add(ctx, "drop", "10.1.0.0/16", "outer", 0,
 				     NULL, 0), VERDICT_OK);
 	ck_assert_int_eq(verdict_add(ctx, "drop", "10.1.2.0/24", "inner", 0,
@@ -473,13 +412,13 @@ START_TEST(old_format_rebuilds)
 		free(conf);
 	}
 	/* a writer rebuilds; readers then get every answer */
-	ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+	ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, "block_tables = drop\n", 0);
-	expect(ctx, "10.1.2.3", "block", "drop", "10.1.2.0/24", "inner");
-	expect(ctx, "10.1.3.3", "block", "drop", "10.1.0.0/16", "outer");
-	expect(ctx, "10.2.0.1", "neutral", "-", "-", "-");
-	expect(ctx, "2001:db8::1", "block", "drop", "2001:db8::/32", "six");
+	ctx = tu_open_ctx(dir, "block_tables = drop\n", 0);
+	tu_expect(ctx, "10.1.2.3", "block", "drop", "10.1.2.0/24", "inner");
+	tu_expect(ctx, "10.1.3.3", "block", "drop", "10.1.0.0/16", "outer");
+	tu_expect(ctx, "10.2.0.1", "neutral", "-", "-", "-");
+	tu_expect(ctx, "2001:db8::1", "block", "drop", "2001:db8::/32", "six");
 	verdict_free(ctx);
 
 	ck_assert_int_eq(mdb_env_create(&env), 0);
@@ -506,7 +445,7 @@ START_TEST(reader_sees_old_or_new)
 	int status;
 	char path[512];
 
-	admin_setup(dir, t, 1);
+	tu_tables_create(dir, t, 1);
 	/* A: 10.0.0.0/16 as /24s "A"; B: the same as /24s "B" */
 	snprintf(path, sizeof(path), "%s/a.txt", dir);
 	f = fopen(path, "w");
@@ -521,7 +460,7 @@ START_TEST(reader_sees_old_or_new)
 	fclose(f);
 	fb = strdup(path);
 	{
-		verdict_ctx *w = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+		verdict_ctx *w = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 
 		ck_assert_int_eq(verdict_import(w, "drop", fa, 0, 0, NULL,
 						NULL, NULL), VERDICT_OK);
@@ -531,7 +470,7 @@ START_TEST(reader_sees_old_or_new)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		/* child: reads until killed; exits 3 on a mixed answer */
-		verdict_ctx *rd = open_ctx(dir, "block_tables = drop\n", 0);
+		verdict_ctx *rd = tu_open_ctx(dir, "block_tables = drop\n", 0);
 		verdict_result *r = verdict_result_new();
 
 		for (;;) {
@@ -564,7 +503,7 @@ START_TEST(reader_sees_old_or_new)
 		}
 	}
 	for (int k = 0; k < 20; k++) {
-		verdict_ctx *w = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+		verdict_ctx *w = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 
 		ck_assert_int_eq(verdict_import(w, "drop", k % 2 ? fa : fb, 0,
 						0, NULL, NULL, NULL),
@@ -600,7 +539,7 @@ START_TEST(map_grows_under_readers)
 	struct stat st;
 
 	vd_lmdb_env_mapsize_min = 1 << 20;
-	admin_setup(dir, t, 1);
+	tu_tables_create(dir, t, 1);
 	snprintf(dbfile, sizeof(dbfile), "%s/data.mdb", dir);
 	snprintf(fa, sizeof(fa), "%s/a.txt", dir);
 	snprintf(fb, sizeof(fb), "%s/b.txt", dir);
@@ -616,7 +555,7 @@ START_TEST(map_grows_under_readers)
 			i >> 16, (i >> 8) & 255, i & 255);
 	fclose(f);
 	{
-		verdict_ctx *w = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+		verdict_ctx *w = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 
 		ck_assert_int_eq(verdict_import(w, "drop", fa, 0, 0, NULL,
 						NULL, NULL), VERDICT_OK);
@@ -634,7 +573,7 @@ START_TEST(map_grows_under_readers)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		verdict_ctx *rd = open_ctx(dir, "block_tables = drop\n", 0);
+		verdict_ctx *rd = tu_open_ctx(dir, "block_tables = drop\n", 0);
 		verdict_result *r = verdict_result_new();
 		unsigned from = 0;
 		int armed = 0;
@@ -671,7 +610,7 @@ START_TEST(map_grows_under_readers)
 		}
 	}
 	for (int k = 0; k < 6; k++) {
-		verdict_ctx *w = open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
+		verdict_ctx *w = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE);
 
 		ck_assert_int_eq(verdict_import(w, "drop", k % 2 ? fa : fb,
 						VERDICT_FORCE, 0, NULL, NULL,
@@ -709,7 +648,7 @@ END_TEST
 START_TEST(table_names_and_list)
 {
 	const char *dir = tu_tmpdir();
-	verdict_ctx *ctx = open_ctx(dir, NULL, VERDICT_OPEN_WRITE |
+	verdict_ctx *ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE |
 				    VERDICT_OPEN_CREATE);
 	static const struct {
 		const char *name;

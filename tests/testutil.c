@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "verdict.h"
 
 static char tmproot[256];
 static pid_t tmproot_owner;
@@ -107,4 +108,65 @@ tu_bindir(void)
 	const char *d = getenv("VERDICT_BINDIR");
 
 	return d ? d : ".";
+}
+
+verdict_ctx *
+tu_open_ctx(const char *dir, const char *conf_extra, unsigned flags)
+{
+	static unsigned seq;
+	char text[2048], name[64];
+	char *conf;
+	verdict_ctx *ctx = verdict_new();
+
+	ck_assert_ptr_nonnull(ctx);
+	snprintf(text, sizeof(text), "database = %s\n%s", dir,
+		 conf_extra ? conf_extra : "");
+	/* a file of its own: a reader child and the writing parent must not
+	 * rewrite each other's configuration while it is read */
+	snprintf(name, sizeof(name), "verdict-%ld-%u.conf", (long)getpid(),
+		 seq++);
+	conf = tu_write(dir, name, text);
+	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
+	free(conf);
+	ck_assert_msg(verdict_open(ctx, flags) == VERDICT_OK, "open: %s",
+		      verdict_errdetail());
+	return ctx;
+}
+
+void
+tu_tables_create(const char *dir, const char *tables[][2], size_t n)
+{
+	verdict_ctx *ctx = tu_open_ctx(dir, NULL, VERDICT_OPEN_WRITE |
+				       VERDICT_OPEN_CREATE);
+
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(verdict_table_create(ctx, tables[i][0],
+			      strcmp(tables[i][1], "allow") == 0 ?
+			      VERDICT_TABLE_ALLOW : VERDICT_TABLE_BLOCK) ==
+			      VERDICT_OK, "%s", verdict_errdetail());
+	verdict_free(ctx);
+}
+
+/* tu_expect - check ip, compare verdict, source, cidr, reason ("-" = none) */
+void
+tu_expect(verdict_ctx *ctx, const char *ip, const char *verdict,
+       const char *source, const char *cidr, const char *reason)
+{
+	verdict_result *r = verdict_result_new();
+	const char *s, *c, *re;
+
+	ck_assert_int_eq(verdict_check(ctx, 1, ip, r), VERDICT_OK);
+	s = verdict_result_source(r);
+	c = verdict_result_cidr(r);
+	re = verdict_result_reason(r);
+	ck_assert_msg(strcmp(verdict_kind_name(verdict_result_kind(r)),
+			     verdict) == 0, "%s: verdict %s, want %s", ip,
+		      verdict_kind_name(verdict_result_kind(r)), verdict);
+	ck_assert_msg(strcmp(s ? s : "-", source) == 0, "%s: source %s, want "
+		      "%s", ip, s ? s : "-", source);
+	ck_assert_msg(strcmp(c ? c : "-", cidr) == 0, "%s: cidr %s, want %s",
+		      ip, c ? c : "-", cidr);
+	ck_assert_msg(strcmp(re ? re : "-", reason) == 0, "%s: reason %s, want"
+		      " %s", ip, re ? re : "-", reason);
+	verdict_result_free(r);
 }

@@ -28,4 +28,20 @@ const char *tu_bindir(void);
 
 #define TU_SKIP 77
 
+/* tu_open_ctx - a context on database dir, the configuration
+ * "database = dir" plus conf_extra (may be NULL) in a file of its own,
+ * opened with flags; fails the test on any error. */
+struct verdict_ctx;
+struct verdict_ctx *tu_open_ctx(const char *dir, const char *conf_extra,
+				unsigned flags);
+
+/* tu_tables_create - create (and the database with them) n tables:
+ * tables[i] = { name, "block" | "allow" }. */
+void tu_tables_create(const char *dir, const char *tables[][2], size_t n);
+
+/* tu_expect - check ip under profile 1 and compare verdict, source,
+ * cidr and reason ("-" = none). */
+void tu_expect(struct verdict_ctx *ctx, const char *ip, const char *verdict,
+	       const char *source, const char *cidr, const char *reason);
+
 #endif
