@@ -41,12 +41,12 @@ struct val {
 };
 
 static int
-perr(const struct val *p, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+perr(const struct val *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* perr - "FILE:LINE: what" through the lexer; returns -1 */
 static int
-perr(const struct val *p, int line, const char *fmt, ...)
+perr(const struct val *p, const char *fmt, ...)
 {
 	char msg[600];
 	va_list ap;
@@ -54,7 +54,7 @@ perr(const struct val *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return vd_lexer_err(p->lx, line, "%s", msg);
+	return vd_lexer_err(p->lx, p->line, "%s", msg);
 }
 
 static int
@@ -260,7 +260,6 @@ static int
 set_geo(const struct val *p, config_geolist *gl, const char *v)
 {
 	const vd_key *k = p->k;
-	int line = p->line;
 	int weighted = k->type == K_CWEIGHTS || k->type == K_AWEIGHTS;
 	int asn = k->type == K_AWEIGHTS || k->type == K_ASNS;
 	const char *it, *s = v;
@@ -276,18 +275,18 @@ set_geo(const struct val *p, config_geolist *gl, const char *v)
 		size_t ilen = star ? (size_t)(star - it) : len;
 
 		if (weighted && star == NULL)
-			return perr(p, line, "%s: \"%.*s\" has no weight; "
+			return perr(p, "%s: \"%.*s\" has no weight; "
 				    "write %s*WEIGHT", k->name, (int)len, it,
 				    asn ? "ASN" : "CC");
 		if (!weighted && star)
-			return perr(p, line, "%s: \"%.*s\": %s takes no "
+			return perr(p, "%s: \"%.*s\": %s takes no "
 				    "weights", k->name, (int)len, it, k->name);
 		if (star) {
 			long w;
 
 			if (vd_str_parse_long(star + 1, it + len - star - 1,
 					    -WEIGHT_MAX, WEIGHT_MAX, &w) != 0)
-				return perr(p, line, "%s: bad weight in "
+				return perr(p, "%s: bad weight in "
 					    "\"%.*s\" (an integer from %d to "
 					    "%d)",
 					    k->name, (int)len, it,
@@ -296,18 +295,18 @@ set_geo(const struct val *p, config_geolist *gl, const char *v)
 		}
 		if (asn) {
 			if (parse_asn(it, ilen, &g->asn) != 0)
-				return perr(p, line, "%s: bad ASN \"%.*s\" "
+				return perr(p, "%s: bad ASN \"%.*s\" "
 					    "(1 to 4294967295, AS prefix "
 					    "allowed)", k->name, (int)ilen, it);
 		} else if (parse_country(it, ilen, g->country) != 0) {
-			return perr(p, line, "%s: bad country code \"%.*s\" "
+			return perr(p, "%s: bad country code \"%.*s\" "
 				    "(two letters, as CN)", k->name, (int)ilen,
 				    it);
 		}
 		for (i = 0; i < gl->n; i++)
 			if (gl->v[i].asn == g->asn &&
 			    strcmp(gl->v[i].country, g->country) == 0)
-				return perr(p, line, "%s: \"%.*s\" is listed "
+				return perr(p, "%s: \"%.*s\" is listed "
 					    "twice", k->name, (int)ilen, it);
 		gl->n++;
 	}
@@ -319,7 +318,6 @@ static int
 set_pairs(const struct val *p, config_pairlist *pl, const char *v)
 {
 	const vd_key *k = p->k;
-	int line = p->line;
 	const char *it, *s = v;
 	size_t len, n = count_items(v), i;
 
@@ -333,7 +331,7 @@ set_pairs(const struct val *p, config_pairlist *pl, const char *v)
 		size_t nlen, vlen;
 
 		if (eq == NULL || eq == it || eq == it + len - 1)
-			return perr(p, line, "%s: bad item \"%.*s\"; expected "
+			return perr(p, "%s: bad item \"%.*s\"; expected "
 				    "name=value", k->name, (int)len, it);
 		nlen = eq - it;
 		vlen = it + len - eq - 1;
@@ -343,7 +341,7 @@ set_pairs(const struct val *p, config_pairlist *pl, const char *v)
 
 			if (parse_u64(eq + 1, vlen, CONFIG_PROFILE_MAX, &num)
 			    != 0 || num == 0)
-				return perr(p, line, "%s: bad profile \"%.*s\" "
+				return perr(p, "%s: bad profile \"%.*s\" "
 					    "(a profile number 1..%d or none)",
 					    k->name, (int)vlen, eq + 1,
 					    CONFIG_PROFILE_MAX);
@@ -351,7 +349,7 @@ set_pairs(const struct val *p, config_pairlist *pl, const char *v)
 		for (i = 0; i < pl->n; i++)
 			if (strlen(pl->v[i].name) == nlen &&
 			    memcmp(pl->v[i].name, it, nlen) == 0)
-				return perr(p, line, "%s: \"%.*s\" is listed "
+				return perr(p, "%s: \"%.*s\" is listed "
 					    "twice", k->name, (int)nlen, it);
 		c->name = vd_arena_strndup(p->a, it, nlen);
 		c->value = k->type == K_MPROFILES &&
@@ -370,7 +368,6 @@ static int
 set_strlist(const struct val *p, config_strlist *sl, const char *v)
 {
 	const vd_key *k = p->k;
-	int line = p->line;
 	const char *it, *s = v;
 	size_t len, n = count_items(v), i;
 
@@ -380,17 +377,17 @@ set_strlist(const struct val *p, config_strlist *sl, const char *v)
 		return oom(p);
 	while (next_item(&s, &it, &len)) {
 		if (k->type == K_TABLES && !valid_table_name(it, len))
-			return perr(p, line, "%s: bad table name \"%.*s\" "
+			return perr(p, "%s: bad table name \"%.*s\" "
 				    "(1 to 64 of a-z 0-9 _ -)", k->name,
 				    (int)len, it);
 		if (k->type == K_SERVERS && !valid_server(it, len))
-			return perr(p, line, "%s: bad server \"%.*s\" (an "
+			return perr(p, "%s: bad server \"%.*s\" (an "
 				    "address, a.b.c.d:port or [v6]:port)",
 				    k->name, (int)len, it);
 		for (i = 0; i < sl->n; i++)
 			if (strlen(sl->v[i]) == len &&
 			    memcmp(sl->v[i], it, len) == 0)
-				return perr(p, line, "%s: \"%.*s\" is listed "
+				return perr(p, "%s: \"%.*s\" is listed "
 					    "twice", k->name, (int)len, it);
 		sl->v[sl->n] = vd_arena_strndup(p->a, it, len);
 		if (sl->v[sl->n] == NULL)
@@ -405,7 +402,6 @@ static int
 set_cidrs(const struct val *p, config_profile *pr, const char *v)
 {
 	const vd_key *k = p->k;
-	int line = p->line;
 	const char *it, *s = v;
 	size_t len, n = count_items(v);
 
@@ -422,11 +418,11 @@ set_cidrs(const struct val *p, config_profile *pr, const char *v)
 			break;
 		case CIDR_HOSTBITS:
 			vd_cidr_format(c, fix);
-			return perr(p, line, "%s: non-null host bits in %.*s; "
+			return perr(p, "%s: non-null host bits in %.*s; "
 				    "did you mean %s?", k->name, (int)len, it,
 				    fix);
 		default:
-			return perr(p, line, "%s: bad network \"%.*s\" (an "
+			return perr(p, "%s: bad network \"%.*s\" (an "
 				    "address or address/length)", k->name,
 				    (int)len, it);
 		}
@@ -440,15 +436,14 @@ static int
 set_reply(const struct val *p, char **dst, const char *v, size_t vlen)
 {
 	const vd_key *k = p->k;
-	int line = p->line;
 	int cls = k->type == K_REPLY5 ? '5' : '4';
 
 	if (vlen > REPLY_MAX)
-		return perr(p, line, "%s: longer than %d bytes", k->name,
+		return perr(p, "%s: longer than %d bytes", k->name,
 			    REPLY_MAX);
 	if (vlen < 3 || v[0] != cls || v[1] < '0' || v[1] > '9' ||
 	    v[2] < '0' || v[2] > '9' || (v[3] != 0 && v[3] != ' '))
-		return perr(p, line, "%s must start with a %cxx SMTP code, as "
+		return perr(p, "%s must start with a %cxx SMTP code, as "
 			    "\"%s\"", k->name, cls, cls == '5' ?
 			    "554 5.7.1 ..." : "421 4.7.1 ...");
 	*dst = vd_arena_strndup(p->a, v, vlen);
@@ -479,7 +474,7 @@ set_group(const struct val *p, char **dst, const char *v, size_t vlen)
 	const vd_key *k = p->k;
 
 	if (strpbrk(v, " \t:,") != NULL)
-		return perr(p, p->line, "%s: bad group name \"%s\"", k->name,
+		return perr(p, "%s: bad group name \"%s\"", k->name,
 			    v);
 	*dst = vd_arena_strndup(p->a, v, vlen);
 	return *dst ? 0 : oom(p);
@@ -490,7 +485,6 @@ static int
 set_octal(const struct val *p, unsigned *dst, const char *v, size_t vlen)
 {
 	const vd_key *k = p->k;
-	int line = p->line;
 	unsigned m = 0;
 	size_t i;
 
@@ -500,10 +494,10 @@ set_octal(const struct val *p, unsigned *dst, const char *v, size_t vlen)
 		m = m * 8 + (v[i] - '0');
 	}
 	if (i < vlen || vlen > 4 || m > 0777)
-		return perr(p, line, "%s: bad mode \"%s\" (octal, as "
+		return perr(p, "%s: bad mode \"%s\" (octal, as "
 			    "0660)", k->name, v);
 	if ((m & 0600) != 0600)
-		return perr(p, line, "%s: %04o does not give the owner "
+		return perr(p, "%s: %04o does not give the owner "
 			    "read and write access", k->name, m);
 	*dst = m;
 	return 0;
@@ -517,7 +511,7 @@ set_number(const struct val *p, void *dst, const char *v, size_t vlen)
 	long l;
 
 	if (vd_str_parse_long(v, vlen, (long)k->min, (long)k->max, &l))
-		return perr(p, p->line, "%s: bad number \"%s\" (an integer "
+		return perr(p, "%s: bad number \"%s\" (an integer "
 			    "from %lld to %lld)", k->name, v, k->min,
 			    k->max);
 	if (k->type == K_LONG)
@@ -539,7 +533,7 @@ set_bool(const struct val *p, int *dst, const char *v, size_t vlen)
 		 ascii_ieq(v, vlen, "off") || ascii_ieq(v, vlen, "0"))
 		*dst = 0;
 	else
-		return perr(p, p->line, "%s: bad boolean \"%s\" (yes or "
+		return perr(p, "%s: bad boolean \"%s\" (yes or "
 			    "no)", p->k->name, v);
 	return 0;
 }
@@ -562,7 +556,7 @@ set_enum(const struct val *p, int *dst, const char *v, size_t vlen)
 		if (off >= sizeof(names))
 			off = sizeof(names) - 1;
 	}
-	return perr(p, p->line, "%s: bad value \"%s\" (%s)", p->k->name, v,
+	return perr(p, "%s: bad value \"%s\" (%s)", p->k->name, v,
 		    names);
 }
 
@@ -572,17 +566,16 @@ static int
 set_duration(const struct val *p, int64_t *dst, const char *v)
 {
 	const vd_key *k = p->k;
-	int line = p->line;
 	int64_t ms;
 
 	if (vd_value_parse_duration(v, &ms) != 0)
-		return perr(p, line, "%s: bad duration \"%s\" (as 1500ms,"
+		return perr(p, "%s: bad duration \"%s\" (as 1500ms,"
 			    " 2s, 5m, 1h, 7d)", k->name, v);
 	if (k->type == K_DUR_S && ms % 1000 != 0)
-		return perr(p, line, "%s: \"%s\" is not a whole number "
+		return perr(p, "%s: \"%s\" is not a whole number "
 			    "of seconds", k->name, v);
 	if (ms < k->min || ms > k->max)
-		return perr(p, line, "%s: %s is out of range (%lld%s to "
+		return perr(p, "%s: %s is out of range (%lld%s to "
 			    "%lld%s)", k->name, v,
 			    k->type == K_DUR_S ? k->min / 1000 : k->min,
 			    k->type == K_DUR_S ? "s" : "ms",
@@ -624,7 +617,7 @@ vd_value_set(const vd_lexer *lx, vd_arena *a, const vd_key *k, char *base,
 	void *dst = base + k->off;
 
 	if (vlen == 0 && needs_value(k->type))
-		return perr(&p, line, "%s: missing value", k->name);
+		return perr(&p, "%s: missing value", k->name);
 	switch (k->type) {
 	case K_STR:
 	case K_OPTSTR:
@@ -661,5 +654,5 @@ vd_value_set(const vd_lexer *lx, vd_arena *a, const vd_key *k, char *base,
 	case K_REPLY4:
 		return set_reply(&p, dst, v, vlen);
 	}
-	return perr(&p, line, "%s: internal error", k->name);
+	return perr(&p, "%s: internal error", k->name);
 }
