@@ -269,17 +269,6 @@ START_TEST(test_range_cases)
 }
 END_TEST
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 START_TEST(test_range_random)
 {
 	for (int t = 0; t < 3000; t++) {
@@ -288,10 +277,11 @@ START_TEST(test_range_random)
 		uint8_t v4[4];
 
 		if (t % 2 == 0) {
-			uint32_t p = (uint32_t)rnd(), q = (uint32_t)rnd();
+			uint32_t p = (uint32_t)tu_rnd();
+			uint32_t q = (uint32_t)tu_rnd();
 
 			if (t % 4 == 0)	/* short ranges too */
-				q = p + (uint32_t)(rnd() % 5000);
+				q = p + (uint32_t)(tu_rnd() % 5000);
 			if (p > q) {
 				uint32_t s = p;
 
@@ -305,10 +295,11 @@ START_TEST(test_range_random)
 			v4[2] = (uint8_t)(q >> 8); v4[3] = (uint8_t)q;
 			vd_addr_from_v4(&hi, v4);
 		} else {
-			u128 p = (u128)rnd() << 64 | rnd(), q;
+			u128 p = (u128)tu_rnd() << 64 | tu_rnd(), q;
 
-			p >>= rnd() % 128;
-			q = p + (((u128)rnd() << 64 | rnd()) >> (rnd() % 128));
+			p >>= tu_rnd() % 128;
+			q = p + (((u128)tu_rnd() << 64 | tu_rnd()) >>
+				   (tu_rnd() % 128));
 			if (q < p)
 				q = ~(u128)0;
 			ua(&lo, p);
@@ -353,16 +344,11 @@ END_TEST
 /* no input may read outside [s, s+len): random bytes under ASan */
 START_TEST(test_random_bytes)
 {
-	static const char alpha[] = "0123456789abcdefABCDEF:./%x \0\xff";
-
 	for (int t = 0; t < 200000; t++) {
-		size_t len = rnd() % 48;
-		char *s = malloc(len ? len : 1);
+		size_t len;
+		char *s = tu_addr_noise(t, &len);
 		vcidr c;
 
-		for (size_t i = 0; i < len; i++)
-			s[i] = t % 3 == 0 ? (char)rnd()
-				: alpha[rnd() % (sizeof(alpha) - 1)];
 		if (vd_cidr_parse(s, len, &c) != CIDR_BAD) {
 			char buf[CIDR_TEXT_MAX];
 

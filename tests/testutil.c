@@ -27,6 +27,31 @@ tu_cleanup(void)
 	}
 }
 
+uint64_t
+tu_rnd(void)
+{
+	static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+char *
+tu_addr_noise(int t, size_t *len)
+{
+	static const char alpha[] = "0123456789abcdefABCDEF:./%x \0\xff";
+	size_t n = tu_rnd() % 48;
+	char *s = malloc(n ? n : 1);
+
+	for (size_t i = 0; i < n; i++)
+		s[i] = t % 3 == 0 ? (char)tu_rnd()
+			: alpha[tu_rnd() % (sizeof(alpha) - 1)];
+	*len = n;
+	return s;
+}
+
 int
 tu_run(Suite *s)
 {

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* tu_run - run suite s, return the process exit status (0 or 1). */
 int tu_run(Suite *s);
@@ -27,6 +28,14 @@ const char *tu_srcdir(void);
 const char *tu_bindir(void);
 
 #define TU_SKIP 77
+
+/* tu_rnd - xorshift64, one fixed seed per process: reproducible. */
+uint64_t tu_rnd(void);
+
+/* tu_addr_noise - a malloc'd buffer of exactly *len (< 48) bytes for
+ * round t of a read-bounds test under ASan: any bytes every third round,
+ * otherwise bytes of address and network texts. */
+char *tu_addr_noise(int t, size_t *len);
 
 /* tu_open_ctx - a context on database dir, the configuration
  * "database = dir" plus conf_extra (may be NULL) in a file of its own,
