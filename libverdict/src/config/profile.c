@@ -33,8 +33,8 @@ struct parse {
 	vd_lexer lx;
 	vd_arena *a;
 	vd_config *cfg;
-	config_profile *cur;		/* section being filled */
-	int section;			/* 0 = global, else N */
+	config_profile *cur;		/* section being filled; its number
+					 * is 0 for the global one */
 	int set_line[VD_KEYS_MAX];	/* where each key was set in it */
 	int prof_line[CONFIG_PROFILE_MAX + 1];	/* header lines */
 	config_profile *prof[CONFIG_PROFILE_MAX + 1];
@@ -54,14 +54,14 @@ on_key(void *arg, const char *key, size_t klen, const char *v, size_t vlen,
 	if ((i = vd_keys_lookup(&p->lx, key, klen, line)) < 0)
 		return -1;
 	k = &vd_keys[i];
-	if (k->global && p->section)
+	if (k->global && p->cur->number)
 		return vd_lexer_err(&p->lx, line, "\"%s\" is a global key; "
 				    "move it above the first [profile]",
 				    k->name);
 	if (p->set_line[i])
 		return vd_lexer_err(&p->lx, line, "\"%s\" is set twice in %s; "
 				    "first set at line %d", k->name,
-				    p->section ? "this [profile]" :
+				    p->cur->number ? "this [profile]" :
 				    "the global section", p->set_line[i]);
 	p->set_line[i] = line;
 	base = k->global ? (char *)p->cfg : (char *)p->cur;
@@ -89,6 +89,21 @@ end_section(struct parse *p)
 	return 0;
 }
 
+/* new_profile - profile n, a copy of the global section; NULL when out
+ * of memory */
+static config_profile *
+new_profile(struct parse *p, int n)
+{
+	config_profile *pr = vd_arena_alloc(p->a, sizeof(*pr));
+
+	if (pr == NULL)
+		return NULL;
+	*pr = p->cfg->global;
+	pr->number = n;
+	p->prof[n] = pr;
+	return pr;
+}
+
 /* on_section - "[profile n]": end the section before, start a copy of
  * the global one */
 static int
@@ -103,14 +118,10 @@ on_section(void *arg, int n, int line)
 				    p->prof_line[n]);
 	if (end_section(p) != 0)
 		return -1;
-	if ((pr = vd_arena_alloc(p->a, sizeof(*pr))) == NULL)
+	if ((pr = new_profile(p, n)) == NULL)
 		return vd_lexer_oom(&p->lx);
-	*pr = p->cfg->global;
-	pr->number = n;
-	p->prof[n] = pr;
 	p->prof_line[n] = line;
 	p->cur = pr;
-	p->section = n;
 	memset(p->set_line, 0, sizeof(p->set_line));
 	return 0;
 }
@@ -149,13 +160,8 @@ finish(struct parse *p)
 	size_t n = 0;
 	int num;
 
-	if (p->prof[1] == NULL) {
-		if ((p->prof[1] = vd_arena_alloc(p->a, sizeof(config_profile)))
-		    == NULL)
-			return vd_lexer_oom(&p->lx);
-		*p->prof[1] = cfg->global;
-		p->prof[1]->number = 1;
-	}
+	if (p->prof[1] == NULL && new_profile(p, 1) == NULL)
+		return vd_lexer_oom(&p->lx);
 	for (num = 1; num <= CONFIG_PROFILE_MAX; num++)
 		n += p->prof[num] != NULL;
 	cfg->profiles = vd_arena_array(p->a, n, sizeof(*cfg->profiles));
