@@ -20,25 +20,9 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static verdict_ctx *
-open_ctx(const char *dir, const char *conf_extra)
-{
-	char text[4096];
-	char *conf;
-	verdict_ctx *ctx = verdict_new();
-
-	ck_assert_ptr_nonnull(ctx);
-	snprintf(text, sizeof(text), "database = %s/db\n%s", dir,
-		 conf_extra ? conf_extra : "");
-	conf = tu_write(dir, "verdict.conf", text);
-	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
-	free(conf);
-	ck_assert_msg(verdict_open(ctx, VERDICT_OPEN_WRITE |
-				   VERDICT_OPEN_CREATE | VERDICT_OPEN_NODNS |
-				   VERDICT_OPEN_NOTABLECHECK) == VERDICT_OK,
-		      "open: %s", verdict_errdetail());
-	return ctx;
-}
+/* the feed tests write their tables and read them without DNS */
+#define OPEN_FLAGS (VERDICT_OPEN_WRITE | VERDICT_OPEN_CREATE | \
+		    VERDICT_OPEN_NODNS | VERDICT_OPEN_NOTABLECHECK)
 
 /* fill - create (once) and replace a table with newline-separated text */
 static void
@@ -182,12 +166,12 @@ START_TEST(formats)
 
 	snprintf(conf, sizeof(conf), "block_tables = b1, b2\n"
 		 "allow_tables = a1\n%s", c->conf);
-	ctx = open_ctx(dir, conf);
+	ctx = tu_open_ctx(dir, conf, OPEN_FLAGS);
 	fill(ctx, dir, "b1", VERDICT_TABLE_BLOCK, c->block);
 	fill(ctx, dir, "b2", VERDICT_TABLE_BLOCK, c->block2);
 	fill(ctx, dir, "a1", VERDICT_TABLE_ALLOW, c->allow);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, conf);	/* ids resolved now */
+	ctx = tu_open_ctx(dir, conf, OPEN_FLAGS);	/* ids resolved now */
 	out = feed(ctx, NULL, c->family, c->format, c->ranges, &rc);
 	ck_assert_msg(rc == VERDICT_OK, "%s: %s", c->label,
 		      verdict_errdetail());
@@ -206,7 +190,7 @@ START_TEST(expiry_and_tables)
 	const char *bad[] = { "a1", NULL };
 	const char *none[] = { "nosuch", NULL };
 	time_t now = time(NULL);
-	verdict_ctx *ctx = open_ctx(dir, conf);
+	verdict_ctx *ctx = tu_open_ctx(dir, conf, OPEN_FLAGS);
 	char *out;
 	int rc;
 
@@ -223,7 +207,7 @@ START_TEST(expiry_and_tables)
 	ck_assert_int_eq(verdict_add(ctx, "b1", "198.51.100.0/24", "fresh",
 				     now + 3600, NULL, 0), VERDICT_OK);
 	verdict_free(ctx);
-	ctx = open_ctx(dir, conf);
+	ctx = tu_open_ctx(dir, conf, OPEN_FLAGS);
 
 	out = feed(ctx, NULL, 0, "postfix", 0, &rc);
 	ck_assert_int_eq(rc, VERDICT_OK);
@@ -374,12 +358,12 @@ START_TEST(random_properties)
 				if (allow[f][a] || trust[f][a])
 					want[f][a] = 0;
 
-		ctx = open_ctx(dir, conf);
+		ctx = tu_open_ctx(dir, conf, OPEN_FLAGS);
 		fill(ctx, dir, "b1", VERDICT_TABLE_BLOCK, lists[0]);
 		fill(ctx, dir, "b2", VERDICT_TABLE_BLOCK, lists[1]);
 		fill(ctx, dir, "a1", VERDICT_TABLE_ALLOW, lists[2]);
 		verdict_free(ctx);
-		ctx = open_ctx(dir, conf);
+		ctx = tu_open_ctx(dir, conf, OPEN_FLAGS);
 		out = feed(ctx, NULL, 0, "plain", 0, &rc);
 		ck_assert_msg(rc == VERDICT_OK, "%s", verdict_errdetail());
 

@@ -93,12 +93,11 @@ check_done(verdict_ctx *ctx, const policy_profile *pr, unsigned flags,
 	return VERDICT_OK;
 }
 
-/* check_addr - one parsed address, start to end */
+/* check_addr - one parsed address under profile pr, start to end */
 static int
-check_addr(verdict_ctx *ctx, int profile, const vaddr *ip, long timeout_us,
-	   unsigned flags, verdict_result *res, int64_t t0)
+check_addr(verdict_ctx *ctx, const policy_profile *pr, const vaddr *ip,
+	   long timeout_us, unsigned flags, verdict_result *res, int64_t t0)
 {
-	const policy_profile *pr = vd_ctx_profile(ctx, profile);
 	int rc;
 
 	flags &= ~POLICY_DEFER_DNS;
@@ -109,10 +108,11 @@ check_addr(verdict_ctx *ctx, int profile, const vaddr *ip, long timeout_us,
 	return check_done(ctx, pr, flags, res, t0);
 }
 
-/* check_start - the context and profile are usable; on error res is an
- * error result too */
+/* check_start - the context and profile are usable, the profile in *pr;
+ * on error res is an error result too */
 static int
-check_start(verdict_ctx *ctx, int profile, verdict_result *res)
+check_start(verdict_ctx *ctx, int profile, verdict_result *res,
+	    const policy_profile **pr)
 {
 	int rc = VERDICT_OK;
 
@@ -122,7 +122,7 @@ check_start(verdict_ctx *ctx, int profile, verdict_result *res)
 	else if (ctx->te && vd_lmdb_env_forked(ctx->te))
 		rc = vd_err_set(VERDICT_EFORK, 0, "context opened before "
 				 "fork() used in the child");
-	else if (vd_ctx_profile(ctx, profile) == NULL)
+	else if ((*pr = vd_ctx_profile(ctx, profile)) == NULL)
 		rc = vd_err_set(VERDICT_ENOENT, 0, "no [profile %d] in the "
 				 "configuration", profile);
 	if (rc != VERDICT_OK) {
@@ -147,14 +147,15 @@ verdict_check_ex(verdict_ctx *ctx, int profile, const char *ip,
 		 long timeout_us, unsigned flags, verdict_result *res)
 {
 	int64_t t0 = vd_clock_now_ns();
+	const policy_profile *pr;
 	vaddr a;
 	int rc;
 
-	if ((rc = check_start(ctx, profile, res)) != VERDICT_OK)
+	if ((rc = check_start(ctx, profile, res, &pr)) != VERDICT_OK)
 		return rc;
 	if ((rc = check_parse(ip, &a)) != VERDICT_OK)
 		return check_fail(ctx, NULL, res, t0, rc);
-	return check_addr(ctx, profile, &a, timeout_us, flags, res, t0);
+	return check_addr(ctx, pr, &a, timeout_us, flags, res, t0);
 }
 
 VERDICT_API int
@@ -169,10 +170,11 @@ verdict_check_sockaddr(verdict_ctx *ctx, int profile, const struct sockaddr *sa,
 		       long timeout_us, unsigned flags, verdict_result *res)
 {
 	int64_t t0 = vd_clock_now_ns();
+	const policy_profile *pr;
 	vaddr a;
 	int rc;
 
-	if ((rc = check_start(ctx, profile, res)) != VERDICT_OK)
+	if ((rc = check_start(ctx, profile, res, &pr)) != VERDICT_OK)
 		return rc;
 	if (sa && sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)sa;
@@ -187,7 +189,7 @@ verdict_check_sockaddr(verdict_ctx *ctx, int profile, const struct sockaddr *sa,
 				 "socket address");
 		return check_fail(ctx, NULL, res, t0, rc);
 	}
-	return check_addr(ctx, profile, &a, timeout_us, flags, res, t0);
+	return check_addr(ctx, pr, &a, timeout_us, flags, res, t0);
 }
 
 /* A batch: the results whose DNSBL step is still to run, and what
@@ -231,14 +233,15 @@ static void
 batch_local(verdict_ctx *ctx, int profile, long timeout_us, unsigned flags,
 	    const char *ip, verdict_result *r, batch *b)
 {
+	const policy_profile *pr;
 	vaddr a;
 	int rc;
 
-	if (check_start(ctx, profile, r) != VERDICT_OK)
+	if (check_start(ctx, profile, r, &pr) != VERDICT_OK)
 		return;
 	if (b->pr == NULL) {
-		b->pr = vd_ctx_profile(ctx, profile);
-		b->deadline = check_deadline(b->pr, timeout_us, b->t0);
+		b->pr = pr;
+		b->deadline = check_deadline(pr, timeout_us, b->t0);
 	}
 	if ((rc = check_parse(ip, &a)) != VERDICT_OK) {
 		check_fail(ctx, NULL, r, b->t0, rc);

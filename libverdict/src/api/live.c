@@ -55,7 +55,6 @@
 
 #include "clock.h"
 #include "grace.h"
-#include "clock.h"
 #include "errors.h"
 #include "str.h"
 #include "verdict.h"

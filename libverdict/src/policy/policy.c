@@ -72,8 +72,11 @@ policy_trusted(const policy_profile *pr, const vaddr *ip, unsigned flags,
 				sizeof(res->source));
 		res->cidr = p->trusted[i];
 		res->have_cidr = 1;
-		explain(res, flags, "trusted_networks: %s is trusted",
-			vd_result_cidr_text(res));
+		/* explain()'s arguments are evaluated before it looks at
+		 * flags: format the network only when explaining */
+		if (flags & VERDICT_CHECK_EXPLAIN)
+			explain(res, flags, "trusted_networks: %s is trusted",
+				vd_result_cidr_text(res));
 		return 1;
 	}
 	explain(res, flags, "trusted_networks: no match (%zu networks)",
