@@ -56,13 +56,10 @@ int
 verdict_cidr_cmp(const verdict_cidr *a, const verdict_cidr *b)
 {
 	vcidr x, y;
-	int c;
 
 	cidr_in(a, &x);
 	cidr_in(b, &y);
-	if ((c = vd_addr_cmp(&x.net, &y.net)) != 0)
-		return c;
-	return (x.plen > y.plen) - (x.plen < y.plen);
+	return vd_cidr_cmp(&x, &y);
 }
 
 size_t

@@ -4,6 +4,7 @@
  *	vd_cidr_parse		"addr" or "addr/len"; host bits cleared
  *	vd_cidr_format		"a.b.c.d/n" or "x::/n"
  *	vd_cidr_is_v4		in ::ffff:0:0/96 with plen >= 96
+ *	vd_cidr_cmp		order by address, then prefix length
  *	vd_cidr_contains	does one network contain another
  *	vd_cidr_table_check	why a network may not go in a table
  *	vd_cidr_range_split		minimal CIDR cover of [lo, hi]
@@ -87,6 +88,16 @@ int
 vd_cidr_is_v4(const vcidr *c)
 {
 	return c->plen >= 96 && vd_addr_is_v4(&c->net);
+}
+
+int
+vd_cidr_cmp(const vcidr *a, const vcidr *b)
+{
+	int c = vd_addr_cmp(&a->net, &b->net);
+
+	if (c != 0)
+		return c;
+	return (a->plen > b->plen) - (a->plen < b->plen);
 }
 
 int

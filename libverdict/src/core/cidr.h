@@ -33,6 +33,10 @@ size_t vd_cidr_format(const vcidr *c, char *buf);
 /* vd_cidr_is_v4 - 1 if the network lies in ::ffff:0:0/96 with plen >= 96. */
 int vd_cidr_is_v4(const vcidr *c);
 
+/* vd_cidr_cmp - order by network address, then prefix length (shorter
+ * first): <0, 0, >0. */
+int vd_cidr_cmp(const vcidr *a, const vcidr *b);
+
 /* vd_cidr_contains - 1 if a contains b (a == b included). */
 int vd_cidr_contains(const vcidr *a, const vcidr *b);
 

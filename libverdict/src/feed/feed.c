@@ -365,12 +365,10 @@ static int
 jrec_cmp(const void *a, const void *b)
 {
 	const feed_jrec *x = a, *y = b;
-	int c = vd_addr_cmp(&x->cidr.net, &y->cidr.net);
+	int c = vd_cidr_cmp(&x->cidr, &y->cidr);
 
 	if (c)
 		return c;
-	if (x->cidr.plen != y->cidr.plen)
-		return x->cidr.plen < y->cidr.plen ? -1 : 1;
 	return x->table < y->table ? -1 : x->table > y->table;
 }
 
