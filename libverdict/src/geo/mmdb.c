@@ -140,8 +140,6 @@ vd_mmdb_close(vd_mmdb *h)
 static int
 mmdb_find(vd_mmdb *h, const vaddr *ip, MMDB_entry_s *entry, int *found)
 {
-	static const uint8_t v4pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					   0xff, 0xff };
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	const struct sockaddr *sa;
@@ -149,7 +147,7 @@ mmdb_find(vd_mmdb *h, const vaddr *ip, MMDB_entry_s *entry, int *found)
 	int err = MMDB_SUCCESS;
 
 	*found = 0;
-	if (memcmp(ip->b, v4pfx, sizeof(v4pfx)) == 0) {
+	if (vd_addr_is_v4(ip)) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		memcpy(&sin.sin_addr, ip->b + 12, 4);
