@@ -308,13 +308,13 @@ job_attach(djob *j, wgroup *g)
 {
 	dnsbl_engine *e = j->e;
 	size_t d;
-	int64_t now;
 	int started;
 	fkey k;
 
-	/* the network: the precise clock times the answers */
+	/* the network: the precise clock times the answers; ages stay on
+	 * the check's coarse time (j->now): an answer that landed since
+	 * job_begin is younger than that, one it found stale still is */
 	j->start = vd_clock_now_ns();
-	now = vd_clock_coarse_ns();
 	j->w.g = g;
 	j->w.over = check_over;
 	j->w.arg = j;
@@ -324,7 +324,7 @@ job_attach(djob *j, wgroup *g)
 		dstate *x = &j->st[d];
 		zrec *z = x->zr;
 
-		if (vd_selftest_due(z, now))
+		if (vd_selftest_due(z, j->now))
 			vd_selftest_start(e, z);
 		if (z->verdict == TEST_NONE && z->testing)
 			vd_selftest_attach(e, z, x->tlink, &j->w);
@@ -334,7 +334,7 @@ job_attach(djob *j, wgroup *g)
 		/* a flight that ended since our first look left its
 		 * answer in the cache before leaving the table */
 		if (!vd_flight_find(e, &k) && cached_answer(e, j->p, &k,
-			now, &x->cv)) {
+			j->now, &x->cv)) {
 			x->have = 1;
 			j->res->cache_hits++;
 			continue;
@@ -379,7 +379,10 @@ job_txt(djob *j, wgroup *g, size_t d, int64_t deadline_ns, int *sent)
 	fkey k;
 
 	vd_flight_key(&k, j->st[d].zr, ns_t_txt, 0, j->ip);
-	if (cached_answer(e, j->p, &k, vd_clock_coarse_ns(), &tv)) {
+	/* a check that went to the network may have waited: its TXT must
+	 * not be used past its TTL, so it reads the clock again */
+	if (cached_answer(e, j->p, &k, j->attached ? vd_clock_coarse_ns()
+			  : j->now, &tv)) {
 		vd_str_lcpy(j->res->txt, tv.a.txt, sizeof(j->res->txt));
 		j->res->cache_hits++;
 		return;
