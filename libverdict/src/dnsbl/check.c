@@ -565,21 +565,22 @@ vd_dnsbl_check_many(dnsbl_engine *e, const dnsbl_sites *s,
 	}
 	pthread_mutex_lock(&e->mu);
 	vd_flight_group_init(e, &g);
+	/* a job answered from the cache alone is final: evaluated once,
+	 * as vd_dnsbl_check does, not again at every round of the others */
 	for (i = 0; i < n; i++)
 		if (jobs[i].need)
 			job_attach(&jobs[i], &g);
+		else
+			job_eval(&jobs[i]);
 	/* one wake-up for the whole group: when every job still waiting
 	 * is over, or at the deadline */
 	for (;;) {
 		left = 0;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i++)
 			if (jobs[i].attached && !job_eval(&jobs[i])) {
 				jobs[i].w.is_over = 0;
 				left++;
-			} else if (!jobs[i].attached) {
-				job_eval(&jobs[i]);
 			}
-		}
 		if (left == 0)
 			break;
 		g.target = left;
