@@ -308,13 +308,13 @@ job_attach(djob *j, wgroup *g)
 {
 	dnsbl_engine *e = j->e;
 	size_t d;
-	int64_t now;
 	int started;
 	fkey k;
 
-	/* the network: the precise clock times the answers */
+	/* the network: the precise clock times the answers; ages stay on
+	 * the check's coarse time (j->now): an answer that landed since
+	 * job_begin is younger than that, one it found stale still is */
 	j->start = vd_clock_now_ns();
-	now = vd_clock_coarse_ns();
 	j->w.g = g;
 	j->w.over = check_over;
 	j->w.arg = j;
@@ -324,7 +324,7 @@ job_attach(djob *j, wgroup *g)
 		dstate *x = &j->st[d];
 		zrec *z = x->zr;
 
-		if (vd_selftest_due(z, now))
+		if (vd_selftest_due(z, j->now))
 			vd_selftest_start(e, z);
 		if (z->verdict == TEST_NONE && z->testing)
 			vd_selftest_attach(e, z, x->tlink, &j->w);
@@ -334,7 +334,7 @@ job_attach(djob *j, wgroup *g)
 		/* a flight that ended since our first look left its
 		 * answer in the cache before leaving the table */
 		if (!vd_flight_find(e, &k) && cached_answer(e, j->p, &k,
-			now, &x->cv)) {
+			j->now, &x->cv)) {
 			x->have = 1;
 			j->res->cache_hits++;
 			continue;
@@ -379,7 +379,10 @@ job_txt(djob *j, wgroup *g, size_t d, int64_t deadline_ns, int *sent)
 	fkey k;
 
 	vd_flight_key(&k, j->st[d].zr, ns_t_txt, 0, j->ip);
-	if (cached_answer(e, j->p, &k, vd_clock_coarse_ns(), &tv)) {
+	/* a check that went to the network may have waited: its TXT must
+	 * not be used past its TTL, so it reads the clock again */
+	if (cached_answer(e, j->p, &k, j->attached ? vd_clock_coarse_ns()
+			  : j->now, &tv)) {
 		vd_str_lcpy(j->res->txt, tv.a.txt, sizeof(j->res->txt));
 		j->res->cache_hits++;
 		return;
@@ -562,21 +565,22 @@ vd_dnsbl_check_many(dnsbl_engine *e, const dnsbl_sites *s,
 	}
 	pthread_mutex_lock(&e->mu);
 	vd_flight_group_init(e, &g);
+	/* a job answered from the cache alone is final: evaluated once,
+	 * as vd_dnsbl_check does, not again at every round of the others */
 	for (i = 0; i < n; i++)
 		if (jobs[i].need)
 			job_attach(&jobs[i], &g);
+		else
+			job_eval(&jobs[i]);
 	/* one wake-up for the whole group: when every job still waiting
 	 * is over, or at the deadline */
 	for (;;) {
 		left = 0;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i++)
 			if (jobs[i].attached && !job_eval(&jobs[i])) {
 				jobs[i].w.is_over = 0;
 				left++;
-			} else if (!jobs[i].attached) {
-				job_eval(&jobs[i]);
 			}
-		}
 		if (left == 0)
 			break;
 		g.target = left;

@@ -192,7 +192,9 @@ ip_text(const vaddr *a, char *buf, size_t size)
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)size);
 }
 
-/* warn - the rate-limited warnings for an answer (driving thread) */
+/* warn - the rate-limited warnings for an answer (driving thread); the
+ * texts are written only for a line that is logged: warn sees every
+ * answer, and most of them log nothing */
 static void
 warn(dnsbl_engine *e, const fkey *key, zrec *zr, const dnsbl_answer *a)
 {
@@ -200,11 +202,11 @@ warn(dnsbl_engine *e, const fkey *key, zrec *zr, const dnsbl_answer *a)
 	unsigned bit;
 	int i, j;
 
-	ip_text(&key->ip, ip, sizeof(ip));
 	for (i = 0, bit = 1; i < DNSBL_IGN_KINDS; i++, bit <<= 1) {
 		uint32_t v = 0;
 
-		if (!(a->flags & bit))
+		if (!(a->flags & bit)
+		    || !vd_log_ratelimit(&zr->warn_last[i], WARN_NS))
 			continue;
 		/* the first code of this kind, for the log line */
 		for (j = 0; j < a->nignored; j++) {
@@ -214,15 +216,15 @@ warn(dnsbl_engine *e, const fkey *key, zrec *zr, const dnsbl_answer *a)
 			}
 		}
 		vd_answer_ip4_text(v, code, sizeof(code));
-		if (vd_log_ratelimit(&zr->warn_last[i], WARN_NS))
-			vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s answered "
-			       "%s for %s: %s; not counted as a listing",
-			       zr->display, code, ip,
-			       vd_answer_ignored_meaning(bit));
+		ip_text(&key->ip, ip, sizeof(ip));
+		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s answered %s for "
+		       "%s: %s; not counted as a listing", zr->display, code,
+		       ip, vd_answer_ignored_meaning(bit));
 	}
 	if (a->kind >= DNSBL_TIMEOUT && a->kind != DNSBL_IGNORED
 	    && vd_log_ratelimit(&zr->warn_last[WARN_UNKNOWN], WARN_NS)) {
 		vd_answer_text(a, txt, sizeof(txt));
+		ip_text(&key->ip, ip, sizeof(ip));
 		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s: %s for %s; "
 		       "the answer is unknown", zr->display, txt, ip);
 	}

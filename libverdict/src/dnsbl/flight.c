@@ -133,19 +133,27 @@ flight_done(void *arg, int status, const unsigned char *abuf, int alen)
 	pthread_mutex_unlock(&e->mu);
 }
 
-/* vd_flight_find - the running flight for key (e->mu held) */
-flight *
-vd_flight_find(dnsbl_engine *e, const fkey *key)
+/* bucket_find - the running flight for key in its bucket b (e->mu held) */
+static flight *
+bucket_find(dnsbl_engine *e, uint32_t b, const fkey *key)
 {
 	flight *f;
 
-	for (f = e->ftab[fkey_hash(key) % FLIGHT_BUCKETS]; f; f = f->hnext)
+	for (f = e->ftab[b]; f; f = f->hnext)
 		if (memcmp(&f->key, key, sizeof(*key)) == 0)
 			return f;
 	return NULL;
 }
 
-/* vd_flight_get - the flight for key, started when absent (e->mu held) */
+/* vd_flight_find - the running flight for key (e->mu held) */
+flight *
+vd_flight_find(dnsbl_engine *e, const fkey *key)
+{
+	return bucket_find(e, fkey_hash(key) % FLIGHT_BUCKETS, key);
+}
+
+/* vd_flight_get - the flight for key, started when absent (e->mu held);
+ * the key is hashed once for the lookup and the insertion */
 flight *
 vd_flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 {
@@ -154,7 +162,7 @@ vd_flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 	flight *f;
 
 	*started = 0;
-	if ((f = vd_flight_find(e, key)) != NULL)
+	if ((f = bucket_find(e, b, key)) != NULL)
 		return f;
 	if (vd_sites_qname(&key->ip, zr->name, qname, sizeof(qname)) < 0)
 		return NULL;

@@ -84,7 +84,7 @@ vd_selftest_start(dnsbl_engine *e, zrec *z)
 }
 
 /* vd_selftest_attach - wait for the running probes of z */
-int
+void
 vd_selftest_attach(dnsbl_engine *e, zrec *z, wlink *l, waiter *w)
 {
 	vaddr ip;
@@ -95,12 +95,9 @@ vd_selftest_attach(dnsbl_engine *e, zrec *z, wlink *l, waiter *w)
 	for (i = 0; i < 2; i++) {
 		v4(&ip, probe_ip[i]);
 		vd_flight_key(&k, z, ns_t_a, 1, &ip);
-		if ((f = vd_flight_find(e, &k)) != NULL) {
-			vd_flight_attach(f, &l[n], w);
-			n++;
-		}
+		if ((f = vd_flight_find(e, &k)) != NULL)
+			vd_flight_attach(f, &l[n++], w);
 	}
-	return n;
 }
 
 /* decide - both probes answered: wild or not */

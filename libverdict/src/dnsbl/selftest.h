@@ -23,9 +23,9 @@ int vd_selftest_due(const zrec *z, int64_t now);
 /* vd_selftest_start - queue both probes of z unless running (e->mu). */
 void vd_selftest_start(dnsbl_engine *e, zrec *z);
 
-/* vd_selftest_attach - attach w to z's running probes through l[0..1];
- * returns how many (e->mu held). */
-int vd_selftest_attach(dnsbl_engine *e, zrec *z, wlink *l, waiter *w);
+/* vd_selftest_attach - attach w to z's running probes through l[0..1],
+ * in that order (e->mu held). */
+void vd_selftest_attach(dnsbl_engine *e, zrec *z, wlink *l, waiter *w);
 
 /* vd_selftest_landed - probe i (0: 127.0.0.2, 1: 127.0.0.1) of z
  * answered a; the verdict is decided with the second (e->mu held). */

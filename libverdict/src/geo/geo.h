@@ -65,7 +65,7 @@ typedef struct geo_info {
 void vd_geo_lookup(geo_db *g, const vaddr *ip, geo_info *out);
 
 /* vd_geo_lookup_ex - vd_geo_lookup with flags: GEO_LOOKUP_NOORG skips
- * autonomous_system_organization (as_org stays ""), one MMDB_get_value
+ * autonomous_system_organization (as_org stays ""), one MMDB_aget_value
  * less, for callers that render no output. */
 #define GEO_LOOKUP_NOORG 0x1
 void vd_geo_lookup_ex(geo_db *g, const vaddr *ip, geo_info *out, int flags);

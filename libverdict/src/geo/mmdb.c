@@ -9,7 +9,10 @@
  *	vd_mmdb_strerror libmaxminddb's sentence for an error code
  *
  * Every lookup is libmaxminddb's: MMDB_lookup_sockaddr finds the record,
- * MMDB_get_value decodes the one value asked for.  The file format is
+ * MMDB_aget_value decodes the one value asked for, along a path held in
+ * a static array: MMDB_get_value would build that array with calloc and
+ * free it again on every call, a heap round trip per value per verdict.
+ * The file format is
  * parsed by that library only, because it is maintained and fuzzed
  * upstream; this module decides what an answer means.  An address in
  * ::ffff:a.b.c.d form is handed over as AF_INET, so that libmaxminddb
@@ -51,6 +54,15 @@
 
 #define VD_MMDB_EPOCH_MIN	946684800ULL	/* 2000-01-01 */
 #define VD_MMDB_EPOCH_MAX	4102444800ULL	/* 2100-01-01 */
+
+/* the paths of the values looked up (MMDB_aget_value) */
+static const char *const mmdb_country_path[] = { "country", "iso_code", NULL };
+static const char *const mmdb_regcountry_path[] = { "registered_country",
+						    "iso_code", NULL };
+static const char *const mmdb_asn_path[] = { "autonomous_system_number",
+					     NULL };
+static const char *const mmdb_org_path[] = {
+	"autonomous_system_organization", NULL };
 
 struct vd_mmdb {
 	MMDB_s	db;
@@ -128,8 +140,6 @@ vd_mmdb_close(vd_mmdb *h)
 static int
 mmdb_find(vd_mmdb *h, const vaddr *ip, MMDB_entry_s *entry, int *found)
 {
-	static const uint8_t v4pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					   0xff, 0xff };
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	const struct sockaddr *sa;
@@ -137,7 +147,7 @@ mmdb_find(vd_mmdb *h, const vaddr *ip, MMDB_entry_s *entry, int *found)
 	int err = MMDB_SUCCESS;
 
 	*found = 0;
-	if (memcmp(ip->b, v4pfx, sizeof(v4pfx)) == 0) {
+	if (vd_addr_is_v4(ip)) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		memcpy(&sin.sin_addr, ip->b + 12, 4);
@@ -170,17 +180,17 @@ mmdb_span_ok(const MMDB_s *m, const char *s, uint32_t len)
 }
 
 /*
- * mmdb_cc - map.iso_code of the entry into cc (upper case).  1 found,
- * 0 absent or malformed (try the next key), -1 decode error (stop) with
- * *err set.
+ * mmdb_cc - the value at path (an iso_code) of the entry into cc (upper
+ * case).  1 found, 0 absent or malformed (try the next key), -1 decode
+ * error (stop) with *err set.
  */
 static int
-mmdb_cc(MMDB_entry_s *e, const char *map, char cc[3], int *err)
+mmdb_cc(MMDB_entry_s *e, const char *const *path, char cc[3], int *err)
 {
 	MMDB_entry_data_s d;
 	int rc, i;
 
-	rc = MMDB_get_value(e, &d, map, "iso_code", NULL);
+	rc = MMDB_aget_value(e, &d, path);
 	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR)
 		return 0;
 	if (rc != MMDB_SUCCESS) {
@@ -212,9 +222,9 @@ vd_mmdb_country(vd_mmdb *h, const vaddr *ip, geo_info *out)
 
 	if ((err = mmdb_find(h, ip, &e, &found)) != MMDB_SUCCESS || !found)
 		return err;
-	rc = mmdb_cc(&e, "country", cc, &err);
+	rc = mmdb_cc(&e, mmdb_country_path, cc, &err);
 	if (rc == 0)
-		rc = mmdb_cc(&e, "registered_country", cc, &err);
+		rc = mmdb_cc(&e, mmdb_regcountry_path, cc, &err);
 	if (rc == 1) {
 		memcpy(out->country, cc, sizeof(cc));
 		out->have_country = 1;
@@ -270,7 +280,7 @@ vd_mmdb_asn(vd_mmdb *h, const vaddr *ip, geo_info *out, int flags)
 
 	if ((rc = mmdb_find(h, ip, &e, &found)) != MMDB_SUCCESS || !found)
 		return rc;
-	rc = MMDB_get_value(&e, &d, "autonomous_system_number", NULL);
+	rc = MMDB_aget_value(&e, &d, mmdb_asn_path);
 	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR)
 		return MMDB_SUCCESS;
 	if (rc != MMDB_SUCCESS || !d.has_data)
@@ -295,8 +305,8 @@ vd_mmdb_asn(vd_mmdb *h, const vaddr *ip, geo_info *out, int flags)
 	/* the organisation is optional: absent or broken leaves "" */
 	if (flags & GEO_LOOKUP_NOORG)
 		return MMDB_SUCCESS;
-	if (MMDB_get_value(&e, &d, "autonomous_system_organization", NULL) ==
-	    MMDB_SUCCESS && d.has_data &&
+	if (MMDB_aget_value(&e, &d, mmdb_org_path) == MMDB_SUCCESS &&
+	    d.has_data &&
 	    d.type == MMDB_DATA_TYPE_UTF8_STRING &&
 	    mmdb_span_ok(e.mmdb, d.utf8_string, d.data_size))
 		mmdb_text(out->as_org, sizeof(out->as_org), d.utf8_string,

@@ -3,7 +3,7 @@
  *
  * A vd_mmdb is one file mapped by libmaxminddb (MMDB_MODE_MMAP) with
  * its metadata checked.  Lookups go through libmaxminddb alone
- * (MMDB_lookup_sockaddr, MMDB_get_value); any error or unexpected value
+ * (MMDB_lookup_sockaddr, MMDB_aget_value); any error or unexpected value
  * is "no data".  Immutable after open: any number of threads may look
  * up on one handle; closing it is the owner's business (geo.c retires
  * handles through a grace period).
