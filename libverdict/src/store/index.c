@@ -138,6 +138,7 @@ vd_index_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
 {
 	const uint8_t *part;
 	size_t plen;
+	MDB_cursor *c;
 	MDB_val k, v;
 	uint32_t k4;
 	int rc, v4;
@@ -146,8 +147,8 @@ vd_index_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
 		hits[i].plen = 0;
 	v4 = vd_addr_is_v4(ip);
 	index_key(v4, ip, &k4, &k);
-	rc = mdb_cursor_get(r->cur[v4 ? IX_DB4 : IX_DB6], &k, &v,
-			    MDB_SET_RANGE);
+	if ((rc = vd_lmdb_env_cursor(r, v4 ? IX_DB4 : IX_DB6, &c)) == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc == MDB_NOTFOUND)
 		return VERDICT_OK;
 	if (rc != 0)
@@ -179,11 +180,13 @@ index_walk6(tbl_reader *r, const uint8_t *from, const uint8_t *to,
       tbl_interval_fn cb, void *arg)
 {
 	MDB_val k = { 16, (void *)from }, v;
-	int rc = from ? mdb_cursor_get(r->cur[IX_DB6], &k, &v, MDB_SET_RANGE) :
-			mdb_cursor_get(r->cur[IX_DB6], &k, &v, MDB_FIRST);
+	MDB_cursor *c;
+	int rc = vd_lmdb_env_cursor(r, IX_DB6, &c);
 
-	for (; rc == 0;
-	     rc = mdb_cursor_get(r->cur[IX_DB6], &k, &v, MDB_NEXT)) {
+	if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, from ? MDB_SET_RANGE :
+				    MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		vaddr s, e;
 
 		if (k.mv_size != 16 || v.mv_size < INDEX_HDR6)
@@ -206,10 +209,12 @@ static int
 index_walk4(tbl_reader *r, tbl_interval_fn cb, void *arg)
 {
 	MDB_val k, v;
-	int rc = mdb_cursor_get(r->cur[IX_DB4], &k, &v, MDB_FIRST);
+	MDB_cursor *c;
+	int rc = vd_lmdb_env_cursor(r, IX_DB4, &c);
 
-	for (; rc == 0;
-	     rc = mdb_cursor_get(r->cur[IX_DB4], &k, &v, MDB_NEXT)) {
+	if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		size_t n = vd_index_v4_count(v.mv_data, v.mv_size);
 
 		if (k.mv_size != 4 || n == 0)
