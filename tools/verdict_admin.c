@@ -20,11 +20,9 @@
  * Diagnostics: one line "verdict: what: detail" and exit 2.
  */
 #include <getopt.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 

@@ -46,6 +46,17 @@ typedef struct import_st {
 	uint64_t now;
 } import_st;
 
+/* import_count_bad - one more bad line: VERDICT_EBADLIST once they are
+ * more than --max-bad (negative: no limit) */
+static int
+import_count_bad(import_st *st)
+{
+	st->bad++;
+	if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
+		return VERDICT_EBADLIST;
+	return 0;
+}
+
 /* import_item - one parsed entry into the bulk, or a bad line counted */
 static int
 import_item(const listfile_item *it, void *arg)
@@ -57,12 +68,9 @@ import_item(const listfile_item *it, void *arg)
 		char buf[CIDR_TEXT_MAX];
 
 		vd_cidr_format(&it->cidr, buf);
-		st->bad++;
 		vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s: %s", st->name,
 		       it->lineno, buf, why);
-		if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
-			return VERDICT_EBADLIST;
-		return 0;
+		return import_count_bad(st);
 	}
 	if (it->hostbits) {
 		char buf[CIDR_TEXT_MAX];
@@ -84,11 +92,8 @@ import_bad(size_t lineno, const char *why, void *arg)
 {
 	import_st *st = arg;
 
-	st->bad++;
 	vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s", st->name, lineno, why);
-	if (st->max_bad >= 0 && st->bad > (size_t)st->max_bad)
-		return VERDICT_EBADLIST;
-	return 0;
+	return import_count_bad(st);
 }
 
 /* count_lines - the lines of [p, end): '\n's, and one more for a last

@@ -76,17 +76,14 @@ vd_bulk_free(tbl_bulk *b)
 	b->n4 = b->cap4 = b->n6 = b->cap6 = 0;
 }
 
-/* bulk_room - room for more items of a family: grow (x2 or to fit) */
+/* bulk_grow - a full array of a family doubled (a caller adds one item
+ * at a time, so doubling always makes room) */
 static int
-bulk_room(void **arr, size_t *cap, size_t n, size_t more, size_t size)
+bulk_grow(void **arr, size_t *cap, size_t size)
 {
-	size_t nc = *cap;
+	size_t nc = *cap ? *cap * 2 : 1024;
 	void *na;
 
-	if (n + more <= *cap)
-		return 0;
-	while (nc < n + more)
-		nc = nc ? nc * 2 : 1024;
 	if ((na = vd_alloc_big_resize(*arr, *cap * size, nc * size)) == NULL)
 		return VERDICT_ENOMEM;
 	*arr = na;
@@ -101,8 +98,8 @@ vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
 	if (vd_cidr_is_v4(c)) {
 		bulk_item4 *x;
 
-		if (b->n4 == b->cap4 && bulk_room((void **)&b->v4, &b->cap4,
-						  b->n4, 1, sizeof(*x)))
+		if (b->n4 == b->cap4 &&
+		    bulk_grow((void **)&b->v4, &b->cap4, sizeof(*x)))
 			return VERDICT_ENOMEM;
 		x = &b->v4[b->n4++];
 		x->key = (uint64_t)vd_index_v4_key(&c->net) << 8 | c->plen;
@@ -112,8 +109,8 @@ vd_bulk_add(tbl_bulk *b, const vcidr *c, const char *reason, size_t rlen,
 	} else {
 		bulk_item6 *x;
 
-		if (b->n6 == b->cap6 && bulk_room((void **)&b->v6, &b->cap6,
-						  b->n6, 1, sizeof(*x)))
+		if (b->n6 == b->cap6 &&
+		    bulk_grow((void **)&b->v6, &b->cap6, sizeof(*x)))
 			return VERDICT_ENOMEM;
 		x = &b->v6[b->n6++];
 		memcpy(x->key, c->net.b, 16);

@@ -85,6 +85,16 @@ vd_catalog_set_format(MDB_txn *txn, tbl_env *te, uint32_t fmt)
 	return mdb_put(txn, te->meta, &k, &v, 0);
 }
 
+/* catalog_rec_decode - a 12-byte "t:<name>" value into m */
+static void
+catalog_rec_decode(const uint8_t *p, catalog_rec *m)
+{
+	m->kind = p[0];
+	m->id = le_get16(p + 1);
+	m->live = p[3];
+	m->entries = le_get64(p + 4);
+}
+
 int
 vd_catalog_get(MDB_txn *txn, tbl_env *te, const char *name, catalog_rec *m)
 {
@@ -99,10 +109,7 @@ vd_catalog_get(MDB_txn *txn, tbl_env *te, const char *name, catalog_rec *m)
 		return rc;
 	if (v.mv_size != 12)
 		return MDB_CORRUPTED;
-	m->kind = ((uint8_t *)v.mv_data)[0];
-	m->id = le_get16((uint8_t *)v.mv_data + 1);
-	m->live = ((uint8_t *)v.mv_data)[3];
-	m->entries = le_get64((uint8_t *)v.mv_data + 4);
+	catalog_rec_decode(v.mv_data, m);
 	return 0;
 }
 
@@ -194,18 +201,19 @@ vd_catalog_list(tbl_env *te, int (*cb)(const tbl_info *, void *), void *arg)
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		tbl_info ti;
-		const uint8_t *p = v.mv_data;
+		catalog_rec m;
 
 		if (k.mv_size < 3 || memcmp(k.mv_data, "t:", 2) != 0)
 			break;
-		if (v.mv_size != 12 || p[3] == 0 ||
+		if (v.mv_size != 12 || ((uint8_t *)v.mv_data)[3] == 0 ||
 		    k.mv_size - 2 > CATALOG_NAME_MAX)
 			continue;
+		catalog_rec_decode(v.mv_data, &m);
 		memcpy(ti.name, (char *)k.mv_data + 2, k.mv_size - 2);
 		ti.name[k.mv_size - 2] = 0;
-		ti.kind = p[0];
-		ti.id = le_get16(p + 1);
-		ti.entries = le_get64(p + 4);
+		ti.kind = m.kind;
+		ti.id = m.id;
+		ti.entries = m.entries;
 		if ((cbrc = cb(&ti, arg)) != 0)
 			break;
 	}
@@ -355,10 +363,8 @@ vd_catalog_walk(MDB_txn *txn, tbl_env *te, catalog_walk_fn fn, void *arg)
 		if (v.mv_size != 12 || ((uint8_t *)v.mv_data)[3] == 0)
 			continue;
 		memcpy(rec, v.mv_data, 12);
-		m.kind = rec[0];
-		m.id = le_get16(rec + 1);
-		m.live = rec[3];
-		m.entries = before = le_get64(rec + 4);
+		catalog_rec_decode(rec, &m);
+		before = m.entries;
 		if (vd_entries_dbi(txn, m.id, 0, &dbi) != 0)
 			continue;
 		if ((frc = fn(txn, dbi, &m, arg)) != VERDICT_OK)

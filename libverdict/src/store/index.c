@@ -86,18 +86,17 @@ index_key(int v4, const vaddr *a, uint32_t *k4, MDB_val *k)
 	}
 }
 
-/* index_part_hit - table id's unexpired most specific entry in the value of an
- * interval; hdr is the header length (INDEX_HDR6 or IX_HDR4): ntables is
- * its last byte. */
-static int
-index_part_hit(const uint8_t *val, size_t len, size_t hdr, uint16_t id,
-	uint32_t now, tbl_hit *hit)
+/* vd_index_val_hit - the table part starts with ntables; its chunks are
+ * in ascending id order, so a larger id ends the search */
+int
+vd_index_val_hit(const uint8_t *val, size_t len, uint16_t id, uint32_t now,
+		 tbl_hit *hit)
 {
-	size_t off = hdr, nt;
+	size_t off = 1, nt;
 
-	if (len < hdr)
+	if (len < 1)
 		return 0;
-	nt = val[hdr - 1];
+	nt = val[0];
 
 	for (size_t t = 0; t < nt; t++) {
 		uint16_t tid;
@@ -128,57 +127,49 @@ index_part_hit(const uint8_t *val, size_t len, size_t hdr, uint16_t id,
 			off += 6 + rlen;
 		}
 		if (tid > id)
-			return 0;	/* chunks are in ascending id order */
+			return 0;
 	}
 	return 0;
-}
-
-int
-vd_index_val_hit(const uint8_t *val, size_t len, uint16_t id, uint32_t now,
-		 tbl_hit *hit)
-{
-	return index_part_hit(val, len, 1, id, now, hit);
 }
 
 int
 vd_index_probe(tbl_reader *r, const vaddr *ip, const uint16_t *ids, size_t n,
 	       uint32_t now, tbl_hit *hits)
 {
+	const uint8_t *part;
+	size_t plen;
+	MDB_cursor *c;
 	MDB_val k, v;
 	uint32_t k4;
-	size_t hdr;
 	int rc, v4;
 
 	for (size_t i = 0; i < n; i++)
 		hits[i].plen = 0;
 	v4 = vd_addr_is_v4(ip);
 	index_key(v4, ip, &k4, &k);
-	rc = mdb_cursor_get(r->cur[v4 ? IX_DB4 : IX_DB6], &k, &v,
-			    MDB_SET_RANGE);
+	if ((rc = vd_lmdb_env_cursor(r, v4 ? IX_DB4 : IX_DB6, &c)) == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc == MDB_NOTFOUND)
 		return VERDICT_OK;
 	if (rc != 0)
 		return vd_lmdb_env_err(rc, "lookup");
 	if (v4) {
-		const uint8_t *part;
-		size_t plen;
-
 		rc = vd_index_v4_find(v.mv_data, v.mv_size, k4, &part, &plen);
 		if (rc < 0)
 			return vd_err_set(VERDICT_EDB, MDB_CORRUPTED, "lookup: "
 					"damaged index block");
 		if (rc == 0)
 			return VERDICT_OK;	/* in a gap */
-		for (size_t i = 0; i < n; i++)
-			index_part_hit(part, plen, 1, ids[i], now, &hits[i]);
-		return VERDICT_OK;
+	} else {
+		if (v.mv_size < INDEX_HDR6 ||
+		    memcmp(v.mv_data, ip->b, INDEX_HDR6 - 1) > 0)
+			return VERDICT_OK;	/* in a gap between intervals */
+		/* the table part behind the interval's start */
+		part = (const uint8_t *)v.mv_data + INDEX_HDR6 - 1;
+		plen = v.mv_size - (INDEX_HDR6 - 1);
 	}
-	hdr = INDEX_HDR6;
-	if (v.mv_size < hdr || memcmp(v.mv_data, ip->b, hdr - 1) > 0)
-		return VERDICT_OK;	/* in a gap between intervals */
 	for (size_t i = 0; i < n; i++)
-		index_part_hit(v.mv_data, v.mv_size, hdr, ids[i], now,
-			       &hits[i]);
+		vd_index_val_hit(part, plen, ids[i], now, &hits[i]);
 	return VERDICT_OK;
 }
 
@@ -189,11 +180,13 @@ index_walk6(tbl_reader *r, const uint8_t *from, const uint8_t *to,
       tbl_interval_fn cb, void *arg)
 {
 	MDB_val k = { 16, (void *)from }, v;
-	int rc = from ? mdb_cursor_get(r->cur[IX_DB6], &k, &v, MDB_SET_RANGE) :
-			mdb_cursor_get(r->cur[IX_DB6], &k, &v, MDB_FIRST);
+	MDB_cursor *c;
+	int rc = vd_lmdb_env_cursor(r, IX_DB6, &c);
 
-	for (; rc == 0;
-	     rc = mdb_cursor_get(r->cur[IX_DB6], &k, &v, MDB_NEXT)) {
+	if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, from ? MDB_SET_RANGE :
+				    MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		vaddr s, e;
 
 		if (k.mv_size != 16 || v.mv_size < INDEX_HDR6)
@@ -216,10 +209,12 @@ static int
 index_walk4(tbl_reader *r, tbl_interval_fn cb, void *arg)
 {
 	MDB_val k, v;
-	int rc = mdb_cursor_get(r->cur[IX_DB4], &k, &v, MDB_FIRST);
+	MDB_cursor *c;
+	int rc = vd_lmdb_env_cursor(r, IX_DB4, &c);
 
-	for (; rc == 0;
-	     rc = mdb_cursor_get(r->cur[IX_DB4], &k, &v, MDB_NEXT)) {
+	if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		size_t n = vd_index_v4_count(v.mv_data, v.mv_size);
 
 		if (k.mv_size != 4 || n == 0)

@@ -271,15 +271,13 @@ env_reader_close(tbl_reader *r)
 	free(r);
 }
 
-/* env_reader_renew - a pooled reader back in use: LMDB code */
+/* env_reader_renew - a pooled reader back in use, its cursors renewed
+ * when first used (vd_lmdb_env_cursor): LMDB code */
 static int
 env_reader_renew(tbl_reader *r)
 {
-	int rc = mdb_txn_renew(r->txn);
-
-	for (int i = 0; rc == 0 && i < LMDB_ENV_CURSORS; i++)
-		rc = mdb_cursor_renew(r->txn, r->cur[i]);
-	return rc;
+	r->fresh = 0;
+	return mdb_txn_renew(r->txn);
 }
 
 /* env_reader_new - a new reader with its cursors: LMDB code (ENOMEM
@@ -303,6 +301,7 @@ env_reader_new(tbl_env *te, tbl_reader **out)
 		env_reader_close(r);
 		return rc;
 	}
+	r->fresh = (1u << LMDB_ENV_CURSORS) - 1;
 	*out = r;
 	return 0;
 }

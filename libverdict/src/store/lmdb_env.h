@@ -35,7 +35,8 @@ typedef struct tbl_reader tbl_reader;
  * which is which), not tied to a thread. */
 struct tbl_reader {
 	MDB_txn *txn;
-	MDB_cursor *cur[LMDB_ENV_CURSORS];
+	MDB_cursor *cur[LMDB_ENV_CURSORS];	/* vd_lmdb_env_cursor */
+	unsigned fresh;		/* bit i: cur[i] renewed for txn */
 	unsigned shard;		/* whose active count it is in */
 	tbl_reader *next;
 };
@@ -89,6 +90,21 @@ int vd_lmdb_env_check_access(const char *dir, char *msg, size_t msglen);
 int vd_lmdb_env_read_begin(tbl_env *te, int64_t deadline_ns,
 			   tbl_reader **out);
 void vd_lmdb_env_read_end(tbl_env *te, tbl_reader *r);
+
+/* vd_lmdb_env_cursor - reader r's cursor i (IX_DB6, IX_DB4), renewed for
+ * r's transaction on first use: renewing a cursor reads its db's root
+ * again, and a probe needs one db of the two.  LMDB code, 0 ok. */
+static inline int
+vd_lmdb_env_cursor(tbl_reader *r, int i, MDB_cursor **c)
+{
+	int rc = 0;
+
+	if (!(r->fresh & 1u << i) &&
+	    (rc = mdb_cursor_renew(r->txn, r->cur[i])) == 0)
+		r->fresh |= 1u << i;
+	*c = r->cur[i];
+	return rc;
+}
 
 /* vd_lmdb_env_write - one write transaction running fn; on MDB_MAP_FULL
  * the map is doubled and fn runs again from the start, so fn must start
