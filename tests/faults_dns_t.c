@@ -137,7 +137,7 @@ open_ctx(const char *dir, const responder *r, const char *extra)
 typedef struct sarg {
 	verdict_ctx *c;
 	pthread_barrier_t *bar;
-	int kind, score, rc;
+	int kind, score, rc, source_kind;
 	long us;
 } sarg;
 
@@ -155,6 +155,7 @@ stampede_thread(void *p)
 	a->rc = verdict_check(a->c, 1, "127.8.0.1", r);
 	a->kind = verdict_result_kind(r);
 	a->score = verdict_result_score(r);
+	a->source_kind = verdict_result_source_kind(r);
 	a->us = verdict_result_elapsed_us(r);
 	verdict_result_free(r);
 	return NULL;
@@ -208,7 +209,8 @@ START_TEST(stampede)
 	for (int i = 0; i < n; i++) {
 		pthread_join(th[i], NULL);
 		if (args[i].rc != 0 || args[i].kind != VERDICT_BLOCK ||
-		    args[i].score != 2)
+		    args[i].score != 2 ||
+		    args[i].source_kind != VERDICT_SOURCE_DNSBL)
 			bad++;
 	}
 	ms = now_ms() - t0;

@@ -347,9 +347,15 @@ START_TEST(range_rebuild_oracle)
 			      (want && got && strcmp(want, got) == 0),
 			      "%s: got %s, want %s", ipb, got ? got : "-",
 			      want ? want : "-");
-		if (want)
+		if (want) {
 			ck_assert_str_eq(verdict_result_source(r),
 					 names[wt]);
+			ck_assert_int_eq(verdict_result_source_kind(r),
+					 VERDICT_SOURCE_TABLE);
+		} else {
+			ck_assert_int_eq(verdict_result_source_kind(r),
+					 VERDICT_SOURCE_NONE);
+		}
 	}
 	verdict_free(rd);
 	verdict_result_free(r);

@@ -172,6 +172,28 @@ tu_tables_create(const char *dir, const char *tables[][2], size_t n)
 	verdict_free(ctx);
 }
 
+/* tu_expect_kind - the source kind agrees with the source's name: none
+ * without a source; trusted, geoip by their fixed names; a table or a
+ * zone otherwise */
+static void
+tu_expect_kind(const verdict_result *r, const char *ip)
+{
+	const char *s = verdict_result_source(r);
+	int k = verdict_result_source_kind(r), want;
+
+	if (s == NULL)
+		want = VERDICT_SOURCE_NONE;
+	else if (strcmp(s, "trusted_networks") == 0)
+		want = VERDICT_SOURCE_TRUSTED;
+	else if (strcmp(s, "geoip") == 0)
+		want = VERDICT_SOURCE_GEOIP;
+	else
+		want = k == VERDICT_SOURCE_DNSBL ? k : VERDICT_SOURCE_TABLE;
+	ck_assert_msg(k == want, "%s: source kind %s, want %s", ip,
+		      verdict_source_kind_name(k),
+		      verdict_source_kind_name(want));
+}
+
 /* tu_expect - check ip, compare verdict, source, cidr, reason ("-" = none) */
 void
 tu_expect(verdict_ctx *ctx, const char *ip, const char *verdict,
@@ -193,5 +215,6 @@ tu_expect(verdict_ctx *ctx, const char *ip, const char *verdict,
 		      ip, c ? c : "-", cidr);
 	ck_assert_msg(strcmp(re ? re : "-", reason) == 0, "%s: reason %s, want"
 		      " %s", ip, re ? re : "-", reason);
+	tu_expect_kind(r, ip);
 	verdict_result_free(r);
 }

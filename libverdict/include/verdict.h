@@ -113,6 +113,26 @@ typedef enum verdict_kind {
 /* verdict_kind_name - "neutral", "allow", "block", "tempfail", "error". */
 VERDICT_API const char *verdict_kind_name(int kind);
 
+/*
+ * What kind of source decided a verdict, for counting and metrics
+ * (verdict_result_source() names the source itself).  NONE: nothing
+ * matched (a NEUTRAL verdict) or the check failed.  DNSBL: the score
+ * decided and a DNSBL zone listed the address (geo weights may have
+ * added to it); GEOIP: a GeoIP/ASN rule or weights alone decided.
+ */
+typedef enum verdict_source_kind {
+	VERDICT_SOURCE_NONE = 0,
+	VERDICT_SOURCE_TRUSTED = 1,
+	VERDICT_SOURCE_TABLE = 2,
+	VERDICT_SOURCE_LEARNED = 3,
+	VERDICT_SOURCE_GEOIP = 4,
+	VERDICT_SOURCE_DNSBL = 5
+} verdict_source_kind;
+
+/* verdict_source_kind_name - "none", "trusted", "table", "learned",
+ * "geoip", "dnsbl"; "none" for an unknown value. */
+VERDICT_API const char *verdict_source_kind_name(int kind);
+
 typedef enum verdict_table_kind {
 	VERDICT_TABLE_BLOCK = 1,
 	VERDICT_TABLE_ALLOW = 2
@@ -284,6 +304,8 @@ VERDICT_API int verdict_result_would_block(const verdict_result *res);
 VERDICT_API int verdict_result_score(const verdict_result *res);
 VERDICT_API const char *verdict_result_ip(const verdict_result *res);
 VERDICT_API const char *verdict_result_source(const verdict_result *res);
+/* One of verdict_source_kind; VERDICT_SOURCE_NONE when nothing decided. */
+VERDICT_API int verdict_result_source_kind(const verdict_result *res);
 VERDICT_API const char *verdict_result_cidr(const verdict_result *res);
 VERDICT_API const char *verdict_result_reason(const verdict_result *res);
 /* The rendered reply: `reply` for BLOCK, `tempfail_reply` for TEMPFAIL,

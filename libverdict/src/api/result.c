@@ -55,6 +55,12 @@ verdict_result_ip(const verdict_result *r)
 	return vd_result_ip_text((verdict_result *)r);
 }
 
+VERDICT_API int
+verdict_result_source_kind(const verdict_result *r)
+{
+	return r->source_kind;
+}
+
 VERDICT_API const char *
 verdict_result_cidr(const verdict_result *r)
 {

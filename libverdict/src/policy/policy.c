@@ -70,6 +70,7 @@ policy_trusted(const policy_profile *pr, const vaddr *ip, unsigned flags,
 		res->kind = VERDICT_ALLOW;
 		vd_str_lcpy(res->source, "trusted_networks",
 				sizeof(res->source));
+		res->source_kind = VERDICT_SOURCE_TRUSTED;
 		res->cidr = p->trusted[i];
 		res->have_cidr = 1;
 		/* explain()'s arguments are evaluated before it looks at
@@ -99,6 +100,7 @@ tables_hit(const policy_profile *pr, const vaddr *ip, const tbl_hit *hits,
 	h = &hits[i];
 	res->kind = i < pr->nallow ? VERDICT_ALLOW : VERDICT_BLOCK;
 	vd_str_lcpy(res->source, pr->names[i], sizeof(res->source));
+	res->source_kind = VERDICT_SOURCE_TABLE;
 	res->cidr.net = *ip;
 	res->cidr.plen = h->plen;
 	vd_addr_mask(&res->cidr.net, h->plen);
@@ -190,6 +192,7 @@ policy_geo(const policy_src *src, const policy_profile *pr, const vaddr *ip,
 	if (d != GEO_NONE) {
 		res->kind = d == GEO_ALLOW ? VERDICT_ALLOW : VERDICT_BLOCK;
 		vd_str_lcpy(res->source, "geoip", sizeof(res->source));
+		res->source_kind = VERDICT_SOURCE_GEOIP;
 		vd_str_lcpy(res->reason, why, sizeof(res->reason));
 		res->have_reason = why[0] != 0;
 		explain(res, flags, "geoip rule: %s %s",
@@ -220,9 +223,12 @@ score_explain(unsigned flags, verdict_result *res)
 static void
 score_source(int weight, const char *why, verdict_result *res)
 {
-	if (res->dns && res->dns->source[0])
+	res->source_kind = VERDICT_SOURCE_GEOIP;
+	if (res->dns && res->dns->source[0]) {
 		vd_str_lcpy(res->source, res->dns->source,
 				sizeof(res->source));
+		res->source_kind = VERDICT_SOURCE_DNSBL;
+	}
 	if (res->dns && res->dns->txt[0]) {
 		vd_str_lcpy(res->reason, res->dns->txt,
 				sizeof(res->reason));

@@ -6,6 +6,7 @@
  *	vd_result_cidr_text	the matching network as text, formatted lazily
  *	verdict_kind_name	a verdict kind's name (public)
  *	verdict_strerror	an error code's sentence (public)
+ *	verdict_source_kind_name  a source kind's label (public)
  *
  * Texts are formatted on first use: most callers count or log a verdict
  * by its kind and never read the address back, and a check must not pay
@@ -40,6 +41,7 @@ vd_result_reset(verdict_result *res, int profile)
 	res->have_cidr = 0;
 	res->cidr_text[0] = 0;
 	res->source[0] = 0;
+	res->source_kind = VERDICT_SOURCE_NONE;
 	res->have_reason = 0;
 	res->reply[0] = 0;
 	res->reply_tmpl = NULL;
@@ -72,6 +74,20 @@ vd_result_cidr_text(verdict_result *res)
 	if (res->cidr_text[0] == 0)
 		vd_cidr_format(&res->cidr, res->cidr_text);
 	return res->cidr_text;
+}
+
+/* verdict_source_kind_name - the label a counter or metric uses */
+VERDICT_API const char *
+verdict_source_kind_name(int kind)
+{
+	switch (kind) {
+	case VERDICT_SOURCE_TRUSTED: return "trusted";
+	case VERDICT_SOURCE_TABLE: return "table";
+	case VERDICT_SOURCE_LEARNED: return "learned";
+	case VERDICT_SOURCE_GEOIP: return "geoip";
+	case VERDICT_SOURCE_DNSBL: return "dnsbl";
+	default: return "none";
+	}
 }
 
 /* verdict_kind_name - the word a log line and the CLI print for a kind */

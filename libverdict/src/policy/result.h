@@ -30,6 +30,7 @@ struct verdict_result {
 	int have_cidr;
 	char cidr_text[CIDR_TEXT_MAX];	/* filled lazily from cidr */
 	char source[256];		/* "" = none */
+	int source_kind;		/* verdict_source_kind */
 	char reason[TBL_REASON_MAX + 1];
 	int have_reason;
 	char reply[RESULT_REPLY_MAX];	/* rendered lazily from reply_tmpl */
