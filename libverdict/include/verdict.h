@@ -49,13 +49,21 @@ extern "C" {
 #define VERDICT_API
 #endif
 
-#define VERDICT_VERSION_MAJOR 0
-#define VERDICT_VERSION_MINOR 1
-#define VERDICT_VERSION_PATCH 0
-#define VERDICT_VERSION_STRING "0.1.0"
+/* VERDICT_VERSION_MAJOR, _MINOR, _PATCH, _STRING and _NUMBER: the version
+ * of this header, from project(VERSION) at build time. */
+#include "verdict_version.h"
 
 /* verdict_version - the library's version string, e.g. "0.1.0"; static. */
 VERDICT_API const char *verdict_version(void);
+
+/*
+ * verdict_version_number - the running library's version as a number,
+ * MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 is 100, 1.2.3 is 10203), the
+ * formula of VERDICT_VERSION_NUMBER: a program compares the two to learn
+ * whether the library it runs with is older than the header it was built
+ * with.  Safe from any thread.
+ */
+VERDICT_API int verdict_version_number(void);
 
 /*
  * Error codes.  Append-only; values never change.

@@ -2,6 +2,7 @@
  * context.c - a context's life: create, configure, open, close
  *
  *	verdict_version		the library's version string
+ *	verdict_version_number	the same as a number
  *	verdict_new, verdict_free
  *	verdict_set_log, verdict_load_config, verdict_set_database
  *	verdict_open		tables, GeoIP, DNSBL sites and resolver
@@ -42,6 +43,12 @@ VERDICT_API const char *
 verdict_version(void)
 {
 	return VERDICT_VERSION_STRING;
+}
+
+VERDICT_API int
+verdict_version_number(void)
+{
+	return VERDICT_VERSION_NUMBER;
 }
 
 VERDICT_API verdict_ctx *
