@@ -10,9 +10,13 @@
 #                             and every fuzz target for FUZZ_SECONDS (30),
 #                             one per core; each stage prints its seconds
 #   tools/bootstrap.sh bench  build (Release) and run the benchmarks
+#   tools/bootstrap.sh package  install the packaging tools, build the
+#                             Debian packages (dpkg-buildpackage -us -uc -b;
+#                             the .deb files land in the tree's parent
+#                             folder) and run lintian on them
 #
 # Runs as root (apt-get); set NO_APT=1 to skip package installation.
-# STAGES picks some stages of "test" (build test asan tsan fuzz).
+# STAGES picks some stages of "test" (build test package asan tsan fuzz).
 set -euo pipefail
 
 mode=${1:-demo}
@@ -34,6 +38,9 @@ PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
 PKGS_TEST="rbldnsd swaks miltertest iprange nftables ipset iproute2
  libmaxmind-db-writer-perl mmdb-bin faketime valgrind clang libclang-rt-14-dev
  curl python3 dnsutils procps"
+
+# Packaging: what debian/control's Build-Depends adds, and lintian.
+PKGS_DEB="debhelper dpkg-dev lintian adduser"
 
 install_pkgs() {
 	[ "${NO_APT:-0}" = 1 ] && return 0
@@ -66,7 +73,7 @@ install_postfix() {
 
 # stage NAME COMMAND... - run one stage of "test", print its wall time;
 # the times are summed up at the end (stage_report).  STAGES (default
-# "build test asan tsan fuzz") picks some of them, e.g. STAGES=fuzz to
+# "build test package asan tsan fuzz") picks some of them, e.g. STAGES=fuzz to
 # fuzz again; a stage needs the build directory of the ones before it.
 stage_names=()
 stage_secs=()
@@ -80,7 +87,7 @@ cpu_secs() {
 stage() {
 	local name=$1 t0 c0 rc=0
 	shift
-	case " ${STAGES:-build test asan tsan fuzz} " in
+	case " ${STAGES:-build test package asan tsan fuzz} " in
 	*" ${name%%-*} "*) ;;
 	*) return 0 ;;
 	esac
@@ -154,6 +161,29 @@ asan_test() {
 		VERDICT_SANITIZED=1 ctest --output-on-failure -j "$jobs")
 }
 
+# package_build - the Debian packages from this tree, as a packager
+# builds them (DEB_BUILD_OPTIONS honoured, e.g. nocheck), then lintian;
+# the .deb files land in the parent folder.  Works without .git.
+package_build() {
+	local opts=${DEB_BUILD_OPTIONS:-} ver changes
+	case " $opts " in *" parallel="*) ;; *) opts="$opts parallel=$jobs" ;; esac
+	DEB_BUILD_OPTIONS=$opts dpkg-buildpackage -us -uc -b
+	ver=$(dpkg-parsechangelog -S Version)
+	changes=../libverdict_${ver}_$(dpkg-architecture -qDEB_HOST_ARCH).changes
+	lintian --fail-on error "$changes"
+	echo "bootstrap: packages in $(cd .. && pwd):"
+	sed -n '/^Files:/,$s/.* \([^ ]*\.deb\)$/  \1/p' "$changes"
+}
+
+# package_test - tests/package/install.sh: build, install, use and purge
+# the packages on this machine (root only; it skips, visibly, otherwise)
+package_test() {
+	local rc=0
+	bash tests/package/install.sh "$top/build" || rc=$?
+	[ $rc = 77 ] && return 0
+	return $rc
+}
+
 case "$mode" in
 demo)
 	install_pkgs $PKGS_BUILD
@@ -172,10 +202,11 @@ demo)
 	echo "bootstrap: exit status $? (1 = at least one block)"
 	;;
 test)
-	install_pkgs $PKGS_BUILD $PKGS_TEST
+	install_pkgs $PKGS_BUILD $PKGS_TEST $PKGS_DEB
 	install_postfix
 	stage build build build
 	stage test test_run build
+	stage package package_test
 	stage asan-build build build-asan -DVERDICT_SANITIZE=ON
 	stage asan-test asan_test
 	stage tsan-build tsan_build
@@ -190,8 +221,12 @@ bench)
 	cmake --build build-bench -j "$jobs"
 	bash tests/bench/run.sh build-bench
 	;;
+package)
+	install_pkgs $PKGS_BUILD $PKGS_DEB
+	package_build
+	;;
 *)
-	echo "usage: $0 demo|test|bench" >&2
+	echo "usage: $0 demo|test|bench|package" >&2
 	exit 2
 	;;
 esac
