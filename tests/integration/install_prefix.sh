@@ -44,6 +44,16 @@ grep -qx "prefix=$P" "$pc" || fail "$pc: prefix is not $P: $(grep ^prefix= "$pc"
 [ "$(pkg-config --modversion libverdict)" = "$ver" ] ||
 	fail "pkg-config --modversion: $(pkg-config --modversion libverdict), expected $ver"
 
+# A sanitized build's library needs its runtime in the program too: the
+# build's own C flags and sanitizer options.
+cache() { sed -n "s/^$1:[A-Z]*=//p" "$B/CMakeCache.txt"; }
+SAN="$(cache CMAKE_C_FLAGS)"
+[ "$(cache VERDICT_SANITIZE)" = ON ] && SAN="$SAN -fsanitize=address,undefined"
+[ "$(cache VERDICT_TSAN)" = ON ] && SAN="$SAN -fsanitize=thread"
+[ "$(cache VERDICT_FUZZ)" = ON ] && SAN="$SAN -fsanitize=address,undefined"
+CC=$(cache CMAKE_C_COMPILER)
+[ -x "$CC" ] || CC=cc
+
 cat >"$T/prog.c" <<'PROG'
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +78,7 @@ main(void)
 }
 PROG
 # shellcheck disable=SC2046
-if ! cc -Wall -Werror -o "$T/prog" "$T/prog.c" $(pkg-config --cflags --libs libverdict) \
+if ! $CC $SAN -Wall -Werror -o "$T/prog" "$T/prog.c" $(pkg-config --cflags --libs libverdict) \
 	>"$T/cc.log" 2>&1; then
 	sed 's/^/  /' "$T/cc.log"
 	fail "cc \$(pkg-config --cflags --libs libverdict) prog.c"
@@ -83,7 +93,7 @@ else
 fi
 # The static library links too (Requires.private, Libs.private).
 # shellcheck disable=SC2046
-cc -o "$T/prog_static" "$T/prog.c" -static-libgcc $(pkg-config --cflags libverdict) \
+$CC $SAN -o "$T/prog_static" "$T/prog.c" $(pkg-config --cflags libverdict) \
 	"$(pkg-config --variable=libdir libverdict)/libverdict.a" \
 	$(pkg-config --static --libs-only-other --libs-only-l libverdict | sed 's/-lverdict//') \
 	>"$T/cc.log" 2>&1 || { sed 's/^/  /' "$T/cc.log"; fail "linking libverdict.a"; }
