@@ -21,6 +21,9 @@
 #include "log.h"
 
 #define LMDB_ENV_MAXREADERS 4096	/* every process must use this value */
+/* The size of lock.mdb for LMDB_ENV_MAXREADERS slots: LMDB's 192-byte
+ * header plus 64 bytes a further slot (mdb_env_setup_locks). */
+#define LMDB_ENV_LOCK_SIZE ((off_t)(LMDB_ENV_MAXREADERS - 1) * 64 + 192)
 #define LMDB_ENV_SHARDS 8
 #define LMDB_ENV_CURSORS 2	/* cursors a pooled reader keeps (index.h) */
 
