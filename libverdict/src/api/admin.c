@@ -5,8 +5,9 @@
  *	verdict_add, verdict_del	one entry, as a user typed it
  *	verdict_dump			every entry of a table, in order
  *	verdict_expire			purge the entries past their expiry
- *	verdict_doctor			database access, the profile's
- *					tables, zones and GeoIP files
+ *	verdict_doctor			database access and modes, the
+ *					profile's tables, zones and GeoIP
+ *					files, a profile that blocks nothing
  *
  * Every write is one store transaction, so the readers (milter, callout,
  * CLI) see a table before or after a change, never half of it.  Writes
@@ -23,7 +24,9 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cidr.h"
@@ -212,7 +215,35 @@ doctor_item(const char *name, int ok, const char *detail, void *arg)
 	return a->cb(&l, a->arg);
 }
 
-/* doctor_database - the directory readable, lock.mdb writable */
+/* doctor_world_writable - data.mdb or lock.mdb that every user may
+ * change: anyone could then change what is blocked */
+static int
+doctor_world_writable(const char *dir, doctor_arg *da)
+{
+	static const char *const files[] = { "data.mdb", "lock.mdb" };
+	verdict_doctor_line l = { "database", NULL, 0, NULL };
+	char path[4096], msg[4200];
+	struct stat st;
+	int rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (stat(path, &st) != 0 || !(st.st_mode & S_IWOTH))
+			continue;
+		snprintf(msg, sizeof(msg), "writable by every user (mode "
+			 "%04o): anyone on this host can change what is "
+			 "blocked; chmod o-w %s", (unsigned)(st.st_mode & 07777),
+			 path);
+		l.name = path;
+		l.detail = msg;
+		if ((rc = da->cb(&l, da->arg)) != 0)
+			return rc;
+	}
+	return VERDICT_OK;
+}
+
+/* doctor_database - the directory there and readable, lock.mdb
+ * writable, the files not writable by every user */
 static int
 doctor_database(verdict_ctx *ctx, doctor_arg *da)
 {
@@ -225,6 +256,23 @@ doctor_database(verdict_ctx *ctx, doctor_arg *da)
 	l.name = vd_ctx_dbdir(ctx);
 	l.ok = rc == VERDICT_OK;
 	l.detail = l.ok ? "readable, lock.mdb writable" : msg;
+	if ((rc = da->cb(&l, da->arg)) != 0)
+		return rc;
+	return doctor_world_writable(vd_ctx_dbdir(ctx), da);
+}
+
+/* doctor_profile - a profile that can block nothing is reported */
+static int
+doctor_profile(const policy_profile *pr, doctor_arg *da)
+{
+	char name[16];
+	verdict_doctor_line l = { "profile", name, 0, "no table, no DNSBL "
+				  "zone and no GeoIP rule: every address "
+				  "passes" };
+
+	if (!vd_ctx_profile_empty(pr))
+		return VERDICT_OK;
+	snprintf(name, sizeof(name), "%d", pr->number);
 	return da->cb(&l, da->arg);
 }
 
@@ -273,7 +321,9 @@ verdict_doctor(verdict_ctx *ctx, int profile,
 	if ((pr = vd_ctx_profile(ctx, profile)) == NULL)
 		return vd_err_set(VERDICT_ENOENT, 0, "no [profile %d]",
 				   profile);
-	if (ctx->te && (rc = doctor_database(ctx, &da)) != 0)
+	if ((rc = doctor_profile(pr, &da)) != 0)
+		return rc;
+	if ((rc = doctor_database(ctx, &da)) != 0)
 		return rc;
 	if ((rc = doctor_tables(pr, &da)) != 0)
 		return rc;

@@ -172,6 +172,18 @@ vd_ctx_profile(const verdict_ctx *ctx, int profile)
 	return &ctx->prof[ctx->slot[profile]];
 }
 
+/* vd_ctx_profile_empty - nothing in the profile can block (the GeoIP
+ * flag is set by open_geo) */
+int
+vd_ctx_profile_empty(const policy_profile *pr)
+{
+	const config_profile *p = pr->cfg;
+
+	return p->allow_tables.n == 0 && p->block_tables.n == 0 &&
+	       (p->dnsbl_sites == NULL || *p->dnsbl_sites == 0) &&
+	       !vd_georule_profile_uses(p);
+}
+
 /* vd_ctx_src - what the policy layer reads of an opened context */
 policy_src
 vd_ctx_src(const verdict_ctx *ctx)

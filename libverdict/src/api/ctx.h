@@ -40,6 +40,10 @@ const char *vd_ctx_dbdir(const verdict_ctx *ctx);
  * the configuration has none (the caller says so in its own words) */
 const policy_profile *vd_ctx_profile(const verdict_ctx *ctx, int profile);
 
+/* vd_ctx_profile_empty - 1 when a profile has no table, no DNSBL zone
+ * and no GeoIP rule: every address passes it */
+int vd_ctx_profile_empty(const policy_profile *pr);
+
 /* vd_ctx_src - the lower layers' handles a check reads */
 policy_src vd_ctx_src(const verdict_ctx *ctx);
 
