@@ -509,6 +509,11 @@ VERDICT_API const char *verdict_default_config(void);
  *    "configuration changed but cannot be used; keeping the running one:
  *    WHY").  Without a running context the build is retried when the file
  *    changes and at least every minute;
+ *  - as often, the running context's database is checked
+ *    (verdict_database_changed): a directory moved away and made anew is
+ *    reopened the same way (LOG_NOTICE "PATH database replaced:
+ *    reopened"; a new one that cannot be opened keeps the running
+ *    context, logged once);
  *  - a replaced context is freed when no get counted in to it remains;
  *    nobody waits for that: a get in a later second finishes it;
  *  - after fork() the child forgets the parent's contexts without
@@ -605,6 +610,17 @@ VERDICT_API int verdict_cidr_cmp(const verdict_cidr *a, const verdict_cidr *b);
  * Safe from any thread. */
 VERDICT_API size_t verdict_cidr_format(const verdict_cidr *c, char *buf,
 				       size_t len);
+
+/*
+ * verdict_database_changed - 1 when the database ctx opened has been
+ * replaced: DIR/data.mdb is now another file (device, inode) than the one
+ * opened, as when the directory was moved away and made anew; the caller
+ * then opens a new context and frees this one (verdict_live does it by
+ * itself).  The file is stat()ed at most once a second (coarse monotonic
+ * clock); between two stats, and for a context without a database, the
+ * answer is 0; once 1, always 1.  Safe on a shared opened ctx.
+ */
+VERDICT_API int verdict_database_changed(verdict_ctx *ctx);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
  *	verdict_new, verdict_free
  *	verdict_set_log, verdict_load_config, verdict_set_database
  *	verdict_open		tables, GeoIP, DNSBL sites and resolver
+ *	verdict_database_changed	the database directory made anew
  *	verdict_profile_exists, verdict_profile_callout, verdict_config_get
  *	vd_ctx_*		the context's state for the other api files
  *
@@ -34,6 +35,7 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include "clock.h"
 #include "ctx.h"
 #include "dnsbl.h"
 #include "geo.h"
@@ -379,6 +381,28 @@ verdict_open(verdict_ctx *ctx, unsigned flags)
 fail:
 	ctx_close(ctx);
 	return rc;
+}
+
+/* verdict_database_changed - see verdict.h: one stat() a second at
+ * most, decided by one atomic timestamp; a replacement seen stays seen */
+VERDICT_API int
+verdict_database_changed(verdict_ctx *ctx)
+{
+	int64_t now, next;
+
+	if (!ctx->opened || ctx->te == NULL || vd_lmdb_env_forked(ctx->te))
+		return 0;
+	if (__atomic_load_n(&ctx->db_changed, __ATOMIC_RELAXED))
+		return 1;
+	now = vd_clock_coarse_ns();
+	next = __atomic_load_n(&ctx->db_next_check, __ATOMIC_RELAXED);
+	if (now < next || !__atomic_compare_exchange_n(&ctx->db_next_check,
+	    &next, now + VD_NS_PER_S, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return 0;
+	if (!vd_lmdb_env_replaced(ctx->te))
+		return 0;
+	__atomic_store_n(&ctx->db_changed, 1, __ATOMIC_RELAXED);
+	return 1;
 }
 
 VERDICT_API int

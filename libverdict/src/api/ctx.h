@@ -31,6 +31,8 @@ struct verdict_ctx {
 	struct dnsbl_engine *dns;
 	struct geo_db *geo;
 	logline log;			/* the verdict lines' rate limit */
+	int64_t db_next_check;		/* atomic: verdict_database_changed */
+	int db_changed;			/* atomic: replacement seen */
 };
 
 /* vd_ctx_dbdir - the database directory: -d, else the configuration's */

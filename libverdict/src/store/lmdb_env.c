@@ -4,6 +4,7 @@
  *	vd_lmdb_env_open/close		process-wide environment per directory
  *	vd_lmdb_env_forked		is this a fork child of the opener
  *	vd_lmdb_env_check_access	can this user use the database
+ *	vd_lmdb_env_replaced		is data.mdb another file than opened
  *	vd_lmdb_env_read_begin/end	pooled MDB_NOTLS read transactions
  *	vd_lmdb_env_write		one write transaction, grown and retried
  *	vd_lmdb_env_err, _no_tables	LMDB codes as verdict errors
@@ -39,7 +40,10 @@
  * database_group or chmod/chown of a created file that fails at
  * LOG_WARNING.
  *
- * Limits: at most LMDB_ENV_MAXREADERS read transactions at once over all
+ * Limits: a data.mdb replaced inside a directory this process has open
+ * cannot be opened until every context on it is closed (the directory,
+ * with its lock.mdb, is the unit to replace); at most LMDB_ENV_MAXREADERS
+ * read transactions at once over all
  * processes; a pool keeps at most 256 idle readers; a writer doubles the
  * map at most 12 times in one operation; a resize waits at most 100 ms
  * for a reader (10 s for a writer).
@@ -335,11 +339,17 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 	mdb_env_set_mapsize(te->env, mapsize);
 	if ((rc = mdb_env_open(te->env, te->dir, flags, 0600)) != 0)
 		return env_open_err(te, rc);
-	if (!exists && mdb_env_get_fd(te->env, &fd) == 0) {
+	if (mdb_env_get_fd(te->env, &fd) == 0) {
 		char path[4096];
+		struct stat fst;
 
 		snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
-		env_created(te, fd, path, mode, gid);
+		if (!exists)
+			env_created(te, fd, path, mode, gid);
+		if (fstat(fd, &fst) == 0) {
+			te->data_dev = fst.st_dev;
+			te->data_ino = fst.st_ino;
+		}
 	}
 	if ((rc = env_check_size(te)) != 0)
 		return rc;
@@ -355,6 +365,18 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return vd_lmdb_env_err(rc, "commit");
 	return VERDICT_OK;
+}
+
+int
+vd_lmdb_env_replaced(const tbl_env *te)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
+	if (te->data_ino == 0 || stat(path, &st) != 0)
+		return 0;
+	return st.st_dev != te->data_dev || st.st_ino != te->data_ino;
 }
 
 /* env_reader_close - free a reader whose transaction is live or reset */
@@ -497,6 +519,16 @@ vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
 	for (te = registry; te; te = te->next) {
 		if (te->dev == st.st_dev && te->ino == st.st_ino)
 			break;
+	}
+	if (te && vd_lmdb_env_replaced(te)) {
+		/* The same directory with another data.mdb: a second
+		 * environment would share lock.mdb with the first, and
+		 * LMDB's file locks do not survive that. */
+		pthread_mutex_unlock(&registry_mu);
+		return vd_err_set(VERDICT_EBUSY, 0, "database %s: data.mdb "
+				"was replaced inside the directory while this "
+				"process has it open; replace the whole "
+				"directory instead", dir);
 	}
 	if (te) {
 		if (write && !te->write) {

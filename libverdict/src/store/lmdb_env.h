@@ -59,6 +59,8 @@ struct tbl_env {
 	MDB_dbi cdbi[LMDB_ENV_CURSORS];	/* index.h: IX_DB6, IX_DB4 */
 	dev_t dev;
 	ino_t ino;
+	dev_t data_dev;		/* data.mdb as opened: vd_lmdb_env_replaced */
+	ino_t data_ino;
 	int write;
 	int refs;
 	unsigned gen;		/* fork generation at open */
@@ -83,6 +85,11 @@ void vd_lmdb_env_close(tbl_env *te);
 /* vd_lmdb_env_forked - 1 when the calling process is a fork child of the
  * one that opened te (te must not be used). */
 int vd_lmdb_env_forked(const tbl_env *te);
+
+/* vd_lmdb_env_replaced - 1 when DIR/data.mdb is now another file than
+ * the one te opened (the directory moved away and made anew), 0 when it
+ * is the same or there is none.  One stat(); safe from any thread. */
+int vd_lmdb_env_replaced(const tbl_env *te);
 
 /* vd_lmdb_env_check_access - "" when the calling user can use the
  * database, else a message naming what it needs (lock.mdb write access
