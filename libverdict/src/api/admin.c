@@ -30,6 +30,8 @@
 #include <time.h>
 
 #include "cidr.h"
+#include "cover.h"
+#include "special.h"
 #include "str.h"
 #include "clock.h"
 #include "ctx.h"
@@ -107,6 +109,29 @@ entry_parse(const char *text, vcidr *c)
 	return VERDICT_OK;
 }
 
+/* entry_wide - a network that covers a continent is refused in a block
+ * table unless the caller says VERDICT_ALLOW_WIDE */
+static int
+entry_wide(verdict_ctx *ctx, const char *table, const char *text,
+	   const vcidr *c, unsigned flags)
+{
+	char why[120];
+	vaddr lo, hi;
+	uint16_t id;
+	int kind;
+
+	if (flags & VERDICT_ALLOW_WIDE)
+		return VERDICT_OK;
+	vd_special_cidr_range(c, &lo, &hi);
+	if (!vd_special_wide_why(&lo, &hi, why, sizeof(why)) ||
+	    vd_catalog_table_id(ctx->te, table, &id, &kind) != VERDICT_OK ||
+	    kind != VERDICT_TABLE_BLOCK)
+		return VERDICT_OK;	/* a missing table is add's to say */
+	return vd_err_set(VERDICT_ERANGE, 0, "%.60s %s: refused in block "
+			   "table %s (--allow-wide to add it anyway)", text,
+			   why, table);
+}
+
 VERDICT_API int
 verdict_add(verdict_ctx *ctx, const char *table, const char *cidr,
 	    const char *reason, time_t expires, const char *origin,
@@ -116,7 +141,8 @@ verdict_add(verdict_ctx *ctx, const char *table, const char *cidr,
 	int rc;
 
 	if ((rc = vd_ctx_ready(ctx, 1)) != 0 ||
-	    (rc = entry_parse(cidr, &e.cidr)))
+	    (rc = entry_parse(cidr, &e.cidr)) ||
+	    (rc = entry_wide(ctx, table, cidr, &e.cidr, flags)))
 		return rc;
 	if (reason && strlen(reason) > TBL_REASON_MAX)
 		return vd_err_set(VERDICT_ERANGE, 0, "reason longer than %d "
@@ -308,6 +334,77 @@ doctor_tables(const policy_profile *pr, doctor_arg *da)
 	return VERDICT_OK;
 }
 
+/* What an allow table covers. */
+typedef struct allow_cov {
+	vd_cover cv;		/* IPv4 */
+	int wide6;		/* an IPv6 network wider than a /16 */
+} allow_cov;
+
+/* doctor_allow_entry - an allow table's entry into its coverage */
+static int
+doctor_allow_entry(const tbl_entry *e, void *arg)
+{
+	allow_cov *ac = arg;
+	vaddr lo, hi;
+
+	if (vd_cidr_is_v4(&e->cidr)) {
+		vd_cover_add(&ac->cv, &e->cidr);
+		return 0;
+	}
+	vd_special_cidr_range(&e->cidr, &lo, &hi);
+	ac->wide6 |= vd_special_wide(&lo, &hi, NULL);
+	return 0;
+}
+
+/* doctor_wide - trusted networks and allow tables wider than a /8 pass
+ * a continent unchecked: warnings (ok 2), since it may be meant */
+static int
+doctor_wide(verdict_ctx *ctx, const policy_profile *pr, doctor_arg *da)
+{
+	const config_profile *p = pr->cfg;
+	char why[120], name[CIDR_TEXT_MAX], msg[200];
+	verdict_doctor_line l = { "trusted_networks", name, 2, msg };
+	vaddr lo, hi;
+	int rc;
+
+	for (size_t i = 0; i < p->ntrusted; i++) {
+		vd_special_cidr_range(&p->trusted[i], &lo, &hi);
+		if (!vd_special_wide_why(&lo, &hi, why, sizeof(why)))
+			continue;
+		vd_cidr_format(&p->trusted[i], name);
+		snprintf(msg, sizeof(msg), "%s: every address in it passes "
+			 "unchecked", why);
+		if ((rc = da->cb(&l, da->arg)) != 0)
+			return rc;
+	}
+	l.what = "table";
+	for (size_t k = 0; ctx->te && k < pr->nallow; k++) {
+		allow_cov ac = { { 0 }, 0 };
+		uint64_t pub = 0;
+
+		rc = vd_entries_dump(ctx->te, pr->names[k], doctor_allow_entry,
+				     &ac);
+		if (rc == VERDICT_OK)
+			pub = vd_cover_public(&ac.cv);
+		vd_cover_free(&ac.cv);
+		if (rc != VERDICT_OK || (!ac.wide6 && pub <= (uint64_t)1 << 24))
+			continue;
+		l.name = pr->names[k];
+		if (ac.wide6)
+			snprintf(msg, sizeof(msg), "allow table holds an IPv6 "
+				 "network wider than a /16: every address in "
+				 "it passes unchecked");
+		else
+			snprintf(msg, sizeof(msg), "allow table covers %llu "
+				 "public IPv4 addresses, more than a /8: every "
+				 "address in it passes unchecked",
+				 (unsigned long long)pub);
+		if ((rc = da->cb(&l, da->arg)) != 0)
+			return rc;
+	}
+	return VERDICT_OK;
+}
+
 VERDICT_API int
 verdict_doctor(verdict_ctx *ctx, int profile,
 	       int (*cb)(const verdict_doctor_line *, void *), void *arg)
@@ -325,7 +422,8 @@ verdict_doctor(verdict_ctx *ctx, int profile,
 		return rc;
 	if ((rc = doctor_database(ctx, &da)) != 0)
 		return rc;
-	if ((rc = doctor_tables(pr, &da)) != 0)
+	if ((rc = doctor_tables(pr, &da)) != 0 ||
+	    (rc = doctor_wide(ctx, pr, &da)) != 0)
 		return rc;
 	if (pr->sites && ctx->dns) {
 		int64_t ms = pr->cfg->dnsbl_timeout_ms;
