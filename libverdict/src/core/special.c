@@ -19,9 +19,9 @@
  *
  * Diagnostics: none; pure functions.
  *
- * Limits: the registries as of 2024, written in below; a registry entry
- * added since counts as public (an entry inside it may be refused as
- * wide, never accepted wrongly).  IPv4 is the IPv4-mapped part of the
+ * Limits: the registries as written in below; a registry entry added
+ * later counts as public until it is added here (an entry inside it may
+ * be refused as wide, never accepted wrongly).  IPv4 is the IPv4-mapped part of the
  * key space (::ffff:0:0/96).
  */
 #include <stdio.h>
