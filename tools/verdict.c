@@ -323,7 +323,17 @@ cli_open(const cli_global *g, const char *what, unsigned flags,
 	}
 	if ((rc = verdict_open(ctx, flags)) != VERDICT_OK) {
 		if (open_err == NULL) {
-			cli_error(rc, "%s: cannot open the database", what);
+			/* a configuration error (it names file:line), a
+			 * GeoIP file or the resolver are not the database */
+			const char *d = verdict_errdetail();
+
+			if (rc == VERDICT_ECONFIG || rc == VERDICT_EGEO ||
+			    rc == VERDICT_EDNS || (conf != NULL &&
+			    strncmp(d, conf, strlen(conf)) == 0))
+				cli_error(rc, "%s", what);
+			else
+				cli_error(rc, "%s: cannot open the database",
+					  what);
 			goto fail;
 		}
 		/* the caller reports it: keep the detail past verdict_free */

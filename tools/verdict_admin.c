@@ -5,6 +5,7 @@
  *	cmd_add		add TABLE CIDR [--reason TEXT] [--expires WHEN]
  *	cmd_del		del TABLE CIDR
  *	cmd_import	import TABLE FILE|- [--merge] [--max-bad N] [--force]
+ *			[--allow-wide]
  *	cmd_dump	dump TABLE [--json]
  *	cmd_expire	expire
  *	cmd_doctor	doctor [-p N]
@@ -54,13 +55,15 @@ static const char usage_table_list[] =
 "List the tables: NAME, KIND (block|allow) and ENTRIES, aligned, after a\n"
 "header line.\n";
 static const char usage_add[] =
-"usage: verdict add TABLE CIDR [--reason TEXT] [--expires WHEN]\n"
+"usage: verdict add TABLE CIDR [--reason TEXT] [--expires WHEN] [--allow-wide]\n"
 "\n"
 "Add one network (or address) to TABLE.  Host bits must be zero.\n"
 "  --reason TEXT   reason shown in verdicts (at most 200 bytes)\n"
 "  --expires WHEN  a duration from now (N followed by ms, s, m, h, d or w;\n"
 "                  a bare number is seconds) or an absolute UTC time\n"
 "                  YYYY-MM-DDTHH:MM:SSZ\n"
+"  --allow-wide    accept, in a block table, a network holding more public\n"
+"                  addresses than a /8 of IPv4 or a /16 of IPv6\n"
 "An existing entry is an error; delete it first or use import --merge.\n";
 static const char usage_del[] =
 "usage: verdict del TABLE CIDR\n"
@@ -68,7 +71,7 @@ static const char usage_del[] =
 "Delete exactly that network from TABLE (not the ones inside it).\n";
 static const char usage_import[] =
 "usage: verdict import TABLE FILE|- [--merge] [--max-bad N] [--force]\n"
-"                                   [--reason TEXT]\n"
+"                                   [--reason TEXT] [--allow-wide]\n"
 "\n"
 "Replace the contents of TABLE with the list in FILE (- is standard\n"
 "input), in one transaction.  Prints \"imported N entries (M warnings)\".\n"
@@ -77,7 +80,12 @@ static const char usage_import[] =
 "  --max-bad N    abort (table untouched) when more than N lines are bad\n"
 "                 (default 0)\n"
 "  --force        allow an import that shrinks the table by more than half\n"
-"  --reason TEXT  reason for lines that carry none\n";
+"  --reason TEXT  reason for lines that carry none\n"
+"  --allow-wide   accept, in a block table, entries (CIDRs or ranges as\n"
+"                 written) holding more public addresses than a /8 of IPv4\n"
+"                 or a /16 of IPv6, and a table covering more than 1/8 of\n"
+"                 the public IPv4 space (special-purpose space such as\n"
+"                 224.0.0.0/4 never counts)\n";
 static const char usage_dump[] =
 "usage: verdict dump TABLE [--json]\n"
 "\n"
@@ -94,8 +102,8 @@ static const char usage_doctor[] =
 "\n"
 "Check what profile N (default 1) depends on: the database, its tables,\n"
 "each DNSBL zone (RFC 5782 self-test) and each GeoIP database.  One line\n"
-"per item: ok|FAIL, what, name, detail.  Exit 0 when all are ok, 1 when\n"
-"any is not, 2 on a configuration error.\n";
+"per item: ok|FAIL|WARN, what, name, detail.  Exit 0 when none FAILs\n"
+"(WARN: works, worth a look), 1 when one does, 2 on a configuration error.\n";
 
 /* simple_opts - parse a command that only has --help and the given long
  * options; returns -1 to go on, or an exit status. */
@@ -292,10 +300,12 @@ cmd_add(const cli_global *g, int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ "expires", required_argument, NULL, 'e' },
+		{ "allow-wide", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *reason = NULL, *when = NULL;
+	unsigned flags = 0;
 	time_t expires = 0;
 	verdict_ctx *ctx;
 	int c, rc;
@@ -309,6 +319,9 @@ cmd_add(const cli_global *g, int argc, char **argv)
 			break;
 		case 'e':
 			when = optarg;
+			break;
+		case 'W':
+			flags |= VERDICT_ALLOW_WIDE;
 			break;
 		case 'h':
 			fputs(usage_add, stdout);
@@ -325,7 +338,7 @@ cmd_add(const cli_global *g, int argc, char **argv)
 	if ((ctx = cli_open(g, "add", ADMIN_WRITE, NULL)) == NULL)
 		return EXIT_ERR;
 	rc = verdict_add(ctx, argv[optind], argv[optind + 1], reason,
-			 expires, "cli", 0);
+			 expires, "cli", flags);
 	if (rc != VERDICT_OK)
 		cli_error(rc, "add %s %s", argv[optind], argv[optind + 1]);
 	verdict_free(ctx);
@@ -359,6 +372,7 @@ cmd_import(const cli_global *g, int argc, char **argv)
 		{ "max-bad", required_argument, NULL, 'b' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "allow-wide", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -379,6 +393,9 @@ cmd_import(const cli_global *g, int argc, char **argv)
 			break;
 		case 'f':
 			flags |= VERDICT_FORCE;
+			break;
+		case 'W':
+			flags |= VERDICT_ALLOW_WIDE;
 			break;
 		case 'b':
 			if (cli_parse_int(optarg, 0, 1000000000L, &max_bad))
@@ -535,7 +552,8 @@ doctor_cb(const verdict_doctor_line *d, void *arg)
 
 	if (!d->ok)
 		*bad = 1;
-	printf("%-4s  %-8s  %s  %s\n", d->ok ? "ok" : "FAIL",
+	printf("%-4s  %-8s  %s  %s\n", d->ok == 2 ? "WARN" : d->ok ? "ok" :
+	       "FAIL",
 	       d->what ? d->what : "-",
 	       d->name && *d->name ? d->name : "-",
 	       d->detail && *d->detail ? d->detail : "-");

@@ -21,6 +21,9 @@
  * each own a verdict_result and claim lines with an atomic counter, and
  * the main thread prints the batch in input order.
  *
+ * A database directory moved away and made anew while a stream runs is
+ * opened again between two lines (checked at most once a second).
+ *
  * Limits: one input line is at most 16 MB; a batch ends its DNS round at
  * the slowest of its checks (each bounded by the profile's deadline).
  */
@@ -59,6 +62,8 @@ static const char usage_check[] =
 
 typedef struct check_opts {
 	verdict_ctx *ctx;
+	const cli_global *g;	/* to reopen a replaced database */
+	int reopen_failed;	/* once: the old context is kept */
 	int profile;
 	int json;
 	int quiet;
@@ -421,6 +426,27 @@ emit(const check_opts *o, item *it, tally *t)
 		t->block = 1;
 }
 
+/* check_follow - a stream outlives many imports, and a database
+ * directory moved away and made anew (verdict_database_changed, one stat
+ * a second at most) is opened again between two lines; when the new one
+ * cannot be opened the old context is kept, said once. */
+static void
+check_follow(check_opts *o)
+{
+	verdict_ctx *nc;
+
+	if (o->reopen_failed || !verdict_database_changed(o->ctx))
+		return;
+	if ((nc = cli_open(o->g, "check: the database was replaced", 0,
+			   NULL)) == NULL) {
+		cli_msg("check: keeping the database opened before");
+		o->reopen_failed = 1;
+		return;
+	}
+	verdict_free(o->ctx);
+	o->ctx = nc;
+}
+
 /*
  * run_batched - the rest of the input in batches of what is readable
  * without waiting, up to --parallel lines, each batch checked at once by
@@ -429,7 +455,7 @@ emit(const check_opts *o, item *it, tally *t)
  * again alone, for its error text.
  */
 static int
-run_batched(const check_opts *o, input *in, tally *t)
+run_batched(check_opts *o, input *in, tally *t)
 {
 	size_t cap = (size_t)o->parallel, i, n, m;
 	verdict_result **res = NULL, **rp = NULL;
@@ -454,6 +480,7 @@ run_batched(const check_opts *o, input *in, tally *t)
 			rc = -1;
 		if (n == 0)
 			break;
+		check_follow(o);
 		for (i = m = 0; i < n; i++) {
 			items[i].out.len = items[i].err.len = 0;
 			items[i].zones = 0;
@@ -566,7 +593,7 @@ check_args(int argc, char **argv, check_opts *o, input *in)
 
 /* check_run - every input checked and printed; the tally in *t. */
 static void
-check_run(const check_opts *o, input *in, item *one, verdict_result *res,
+check_run(check_opts *o, input *in, item *one, verdict_result *res,
 	  tally *t)
 {
 	int got;
@@ -576,6 +603,8 @@ check_run(const check_opts *o, input *in, item *one, verdict_result *res,
 	/* Local answers are fastest on this thread; go parallel only when
 	 * a check has had to ask DNS. */
 	while ((got = in_next(in, &one->in)) > 0) {
+		if (in->argv == NULL)
+			check_follow(o);
 		check_one(o, one, res);
 		emit(o, one, t);
 		if (one->zones && o->parallel > 1 && in->argv == NULL) {
@@ -608,6 +637,7 @@ cmd_check(const cli_global *g, int argc, char **argv)
 	if ((status = check_args(argc, argv, &o, &in)) >= 0)
 		return status;
 	status = EXIT_ERR;
+	o.g = g;
 	if ((o.ctx = cli_open(g, "check", 0, NULL)) == NULL)
 		return EXIT_ERR;
 	if (!verdict_profile_exists(o.ctx, o.profile)) {

@@ -379,13 +379,19 @@ VERDICT_API int verdict_table_list(verdict_ctx *ctx,
 /* Flags for verdict_add() and verdict_import(). */
 #define VERDICT_MERGE	0x1	/* add to the table; update existing CIDRs */
 #define VERDICT_FORCE	0x2	/* import: allow shrinking by more than half */
+#define VERDICT_ALLOW_WIDE 0x4	/* block table: accept an entry wider than
+				 * a /8 of public IPv4 (/16 of IPv6), and an
+				 * import covering > 1/8 of public IPv4 */
 
 /*
  * verdict_add - add one CIDR (or bare address) with reason (<= 200 bytes,
  * NULL for none), expiry (absolute time_t, 0 = never) and origin (NULL:
  * "cli").  Errors: VERDICT_EINVAL (malformed), VERDICT_ERANGE (host bits
  * set - detail "did you mean 172.16.0.0/21?" -, /0, a network covering
- * ::ffff:0:0/96, reason too long), VERDICT_ENOENT (no such table),
+ * ::ffff:0:0/96, reason too long, in a block table a network holding
+ * more public addresses than a /8 of IPv4 or a /16 of IPv6 - special-
+ * purpose space such as 224.0.0.0/4 does not count - unless
+ * VERDICT_ALLOW_WIDE), VERDICT_ENOENT (no such table),
  * VERDICT_EEXIST (CIDR present and flags lack VERDICT_MERGE; with it, the
  * reason and expiry are updated).
  */
@@ -404,7 +410,11 @@ VERDICT_API int verdict_del(verdict_ctx *ctx, const char *table,
  * "file:line: reason" warnings (LOG_WARNING) and skipped; more than
  * max_bad of them abort with VERDICT_EBADLIST.  A replacement that would
  * leave fewer than half the entries aborts with VERDICT_ESHRINK unless
- * VERDICT_FORCE.  reason fills in lines without one.  On any error the
+ * VERDICT_FORCE.  Into a block table, unless VERDICT_ALLOW_WIDE, an entry
+ * (a CIDR or a range, as written) holding more public addresses than a /8
+ * of IPv4 or a /16 of IPv6 aborts with VERDICT_ERANGE naming file:line,
+ * and so does a table that would afterwards cover more than 1/8 of the
+ * public IPv4 space.  reason fills in lines without one.  On any error the
  * table is untouched.  *entries gets the number of entries written (the
  * table's size after the import), *warnings the number of warnings;
  * either may be NULL.  A list file writable by every user is imported
@@ -442,8 +452,10 @@ VERDICT_API int verdict_expire(verdict_ctx *ctx, size_t *purged);
  * item: the database (readable, lock.mdb writable, tables present), each
  * DNSBL zone (RFC 5782 self-test: "ok", "wild: lists 127.0.0.1", "does not
  * list 127.0.0.2", "not answering", error codes seen), each MMDB file.
- * what is "database", "table", "zone" or "geoip"; name the item (zone
- * display name, file path); ok 1 when fine; detail one line.  Runs the
+ * what is "database", "table", "zone", "geoip", "profile" or
+ * "trusted_networks"; name the item (zone display name, file path); ok 1
+ * when fine, 0 when not, 2 for a warning (works, but worth a look: a
+ * trusted network or allow table wider than a /8); detail one line.  Runs the
  * zone tests now, within the profile's dnsbl_timeout.  Returns VERDICT_OK
  * when the walk completed (whatever the items said), or an error; a
  * non-zero return from cb stops the walk and is returned.
@@ -517,6 +529,11 @@ VERDICT_API const char *verdict_default_config(void);
  *    "configuration changed but cannot be used; keeping the running one:
  *    WHY").  Without a running context the build is retried when the file
  *    changes and at least every minute;
+ *  - as often, the running context's database is checked
+ *    (verdict_database_changed): a directory moved away and made anew is
+ *    reopened the same way (LOG_NOTICE "PATH database replaced:
+ *    reopened"; a new one that cannot be opened keeps the running
+ *    context, logged once);
  *  - a replaced context is freed when no get counted in to it remains;
  *    nobody waits for that: a get in a later second finishes it;
  *  - after fork() the child forgets the parent's contexts without
@@ -613,6 +630,17 @@ VERDICT_API int verdict_cidr_cmp(const verdict_cidr *a, const verdict_cidr *b);
  * Safe from any thread. */
 VERDICT_API size_t verdict_cidr_format(const verdict_cidr *c, char *buf,
 				       size_t len);
+
+/*
+ * verdict_database_changed - 1 when the database ctx opened has been
+ * replaced: DIR/data.mdb is now another file (device, inode) than the one
+ * opened, as when the directory was moved away and made anew; the caller
+ * then opens a new context and frees this one (verdict_live does it by
+ * itself).  The file is stat()ed at most once a second (coarse monotonic
+ * clock); between two stats, and for a context without a database, the
+ * answer is 0; once 1, always 1.  Safe on a shared opened ctx.
+ */
+VERDICT_API int verdict_database_changed(verdict_ctx *ctx);
 
 #ifdef __cplusplus
 }

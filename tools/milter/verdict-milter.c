@@ -74,7 +74,8 @@ typedef struct vm_daemon {
 
 static atomic_int stopping;
 
-/* sig_thread - SIGUSR1 reloads, SIGUSR2 and every stats_interval report */
+/* sig_thread - SIGUSR1 reloads, SIGUSR2 and every stats_interval report,
+ * a replaced database directory is reopened (vm_gen_follow) */
 static void *
 sig_thread(void *arg)
 {
@@ -93,7 +94,8 @@ sig_thread(void *arg)
 	for (;;) {
 		time_t now = time(NULL);
 
-		ts.tv_sec = next > now ? next - now : 0;
+		/* wake at least once a second: vm_gen_follow */
+		ts.tv_sec = next > now + 1 ? 1 : next > now ? next - now : 0;
 		ts.tv_nsec = 0;
 		sig = sigtimedwait(&set, NULL, &ts);
 		if (atomic_load(&stopping))
@@ -102,9 +104,10 @@ sig_thread(void *arg)
 			vm_gen_reload();
 		} else if (sig == SIGUSR2) {
 			vm_stats_log(vm_log_stats);
-		} else if (sig < 0 && errno == EAGAIN) {
+		} else if (sig < 0 && errno == EAGAIN && time(NULL) >= next) {
 			vm_stats_log(vm_log_stats);
 		}
+		vm_gen_follow();
 		if (every != vm_gen_stats_every() || time(NULL) >= next) {
 			every = vm_gen_stats_every();
 			next = time(NULL) + every;

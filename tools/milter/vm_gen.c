@@ -12,6 +12,7 @@
  *	vm_gen_stats_every	the current stats_interval
  *	vm_gen_reload		SIGUSR1: load, open, swap, or keep the old
  *	vm_gen_release		drop the current one at exit
+ *	vm_gen_follow		reopen a database directory made anew
  *
  * Reload builds and opens a whole new library context; only when that
  * works is it swapped in.  Callbacks take a reference on the generation
@@ -277,4 +278,30 @@ vm_gen_release(void)
 		vm_gen_put(vm_gen_cur);
 		vm_gen_cur = NULL;
 	}
+}
+
+/* vm_gen_follow - once a second from the signal thread: a database
+ * directory moved away and made anew is reopened with a new generation
+ * (the library stats data.mdb at most once a second); a failure keeps
+ * the running one and is logged once for it. */
+void
+vm_gen_follow(void)
+{
+	static vm_gen *failed;
+	vm_gen *g = vm_gen_get();
+	int changed;
+
+	if (g == NULL)
+		return;
+	changed = g != failed && verdict_database_changed(g->vc);
+	vm_gen_put(g);
+	if (!changed)
+		return;
+	vm_log(LOG_NOTICE, "the database was replaced: reopening");
+	vm_gen_reload();
+	if ((g = vm_gen_get()) == NULL)
+		return;
+	if (verdict_database_changed(g->vc))
+		failed = g;
+	vm_gen_put(g);
 }

@@ -67,4 +67,7 @@ void vm_gen_reload(void);
 /* vm_gen_release - at exit: drop the current generation. */
 void vm_gen_release(void);
 
+/* vm_gen_follow - reload when the database directory was made anew. */
+void vm_gen_follow(void);
+
 #endif

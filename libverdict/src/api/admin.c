@@ -5,8 +5,9 @@
  *	verdict_add, verdict_del	one entry, as a user typed it
  *	verdict_dump			every entry of a table, in order
  *	verdict_expire			purge the entries past their expiry
- *	verdict_doctor			database access, the profile's
- *					tables, zones and GeoIP files
+ *	verdict_doctor			database access and modes, the
+ *					profile's tables, zones and GeoIP
+ *					files, a profile that blocks nothing
  *
  * Every write is one store transaction, so the readers (milter, callout,
  * CLI) see a table before or after a change, never half of it.  Writes
@@ -23,10 +24,14 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cidr.h"
+#include "cover.h"
+#include "special.h"
 #include "str.h"
 #include "clock.h"
 #include "ctx.h"
@@ -104,6 +109,29 @@ entry_parse(const char *text, vcidr *c)
 	return VERDICT_OK;
 }
 
+/* entry_wide - a network that covers a continent is refused in a block
+ * table unless the caller says VERDICT_ALLOW_WIDE */
+static int
+entry_wide(verdict_ctx *ctx, const char *table, const char *text,
+	   const vcidr *c, unsigned flags)
+{
+	char why[120];
+	vaddr lo, hi;
+	uint16_t id;
+	int kind;
+
+	if (flags & VERDICT_ALLOW_WIDE)
+		return VERDICT_OK;
+	vd_special_cidr_range(c, &lo, &hi);
+	if (!vd_special_wide_why(&lo, &hi, why, sizeof(why)) ||
+	    vd_catalog_table_id(ctx->te, table, &id, &kind) != VERDICT_OK ||
+	    kind != VERDICT_TABLE_BLOCK)
+		return VERDICT_OK;	/* a missing table is add's to say */
+	return vd_err_set(VERDICT_ERANGE, 0, "%.60s %s: refused in block "
+			   "table %s (--allow-wide to add it anyway)", text,
+			   why, table);
+}
+
 VERDICT_API int
 verdict_add(verdict_ctx *ctx, const char *table, const char *cidr,
 	    const char *reason, time_t expires, const char *origin,
@@ -113,7 +141,8 @@ verdict_add(verdict_ctx *ctx, const char *table, const char *cidr,
 	int rc;
 
 	if ((rc = vd_ctx_ready(ctx, 1)) != 0 ||
-	    (rc = entry_parse(cidr, &e.cidr)))
+	    (rc = entry_parse(cidr, &e.cidr)) ||
+	    (rc = entry_wide(ctx, table, cidr, &e.cidr, flags)))
 		return rc;
 	if (reason && strlen(reason) > TBL_REASON_MAX)
 		return vd_err_set(VERDICT_ERANGE, 0, "reason longer than %d "
@@ -212,7 +241,35 @@ doctor_item(const char *name, int ok, const char *detail, void *arg)
 	return a->cb(&l, a->arg);
 }
 
-/* doctor_database - the directory readable, lock.mdb writable */
+/* doctor_world_writable - data.mdb or lock.mdb that every user may
+ * change: anyone could then change what is blocked */
+static int
+doctor_world_writable(const char *dir, doctor_arg *da)
+{
+	static const char *const files[] = { "data.mdb", "lock.mdb" };
+	verdict_doctor_line l = { "database", NULL, 0, NULL };
+	char path[4096], msg[4200];
+	struct stat st;
+	int rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (stat(path, &st) != 0 || !(st.st_mode & S_IWOTH))
+			continue;
+		snprintf(msg, sizeof(msg), "writable by every user (mode "
+			 "%04o): anyone on this host can change what is "
+			 "blocked; chmod o-w %s", (unsigned)(st.st_mode & 07777),
+			 path);
+		l.name = path;
+		l.detail = msg;
+		if ((rc = da->cb(&l, da->arg)) != 0)
+			return rc;
+	}
+	return VERDICT_OK;
+}
+
+/* doctor_database - the directory there and readable, lock.mdb
+ * writable, the files not writable by every user */
 static int
 doctor_database(verdict_ctx *ctx, doctor_arg *da)
 {
@@ -225,6 +282,23 @@ doctor_database(verdict_ctx *ctx, doctor_arg *da)
 	l.name = vd_ctx_dbdir(ctx);
 	l.ok = rc == VERDICT_OK;
 	l.detail = l.ok ? "readable, lock.mdb writable" : msg;
+	if ((rc = da->cb(&l, da->arg)) != 0)
+		return rc;
+	return doctor_world_writable(vd_ctx_dbdir(ctx), da);
+}
+
+/* doctor_profile - a profile that can block nothing is reported */
+static int
+doctor_profile(const policy_profile *pr, doctor_arg *da)
+{
+	char name[16];
+	verdict_doctor_line l = { "profile", name, 0, "no table, no DNSBL "
+				  "zone and no GeoIP rule: every address "
+				  "passes" };
+
+	if (!vd_ctx_profile_empty(pr))
+		return VERDICT_OK;
+	snprintf(name, sizeof(name), "%d", pr->number);
 	return da->cb(&l, da->arg);
 }
 
@@ -260,6 +334,77 @@ doctor_tables(const policy_profile *pr, doctor_arg *da)
 	return VERDICT_OK;
 }
 
+/* What an allow table covers. */
+typedef struct allow_cov {
+	vd_cover cv;		/* IPv4 */
+	int wide6;		/* an IPv6 network wider than a /16 */
+} allow_cov;
+
+/* doctor_allow_entry - an allow table's entry into its coverage */
+static int
+doctor_allow_entry(const tbl_entry *e, void *arg)
+{
+	allow_cov *ac = arg;
+	vaddr lo, hi;
+
+	if (vd_cidr_is_v4(&e->cidr)) {
+		vd_cover_add(&ac->cv, &e->cidr);
+		return 0;
+	}
+	vd_special_cidr_range(&e->cidr, &lo, &hi);
+	ac->wide6 |= vd_special_wide(&lo, &hi, NULL);
+	return 0;
+}
+
+/* doctor_wide - trusted networks and allow tables wider than a /8 pass
+ * a continent unchecked: warnings (ok 2), since it may be meant */
+static int
+doctor_wide(verdict_ctx *ctx, const policy_profile *pr, doctor_arg *da)
+{
+	const config_profile *p = pr->cfg;
+	char why[120], name[CIDR_TEXT_MAX], msg[200];
+	verdict_doctor_line l = { "trusted_networks", name, 2, msg };
+	vaddr lo, hi;
+	int rc;
+
+	for (size_t i = 0; i < p->ntrusted; i++) {
+		vd_special_cidr_range(&p->trusted[i], &lo, &hi);
+		if (!vd_special_wide_why(&lo, &hi, why, sizeof(why)))
+			continue;
+		vd_cidr_format(&p->trusted[i], name);
+		snprintf(msg, sizeof(msg), "%s: every address in it passes "
+			 "unchecked", why);
+		if ((rc = da->cb(&l, da->arg)) != 0)
+			return rc;
+	}
+	l.what = "table";
+	for (size_t k = 0; ctx->te && k < pr->nallow; k++) {
+		allow_cov ac = { { 0 }, 0 };
+		uint64_t pub = 0;
+
+		rc = vd_entries_dump(ctx->te, pr->names[k], doctor_allow_entry,
+				     &ac);
+		if (rc == VERDICT_OK)
+			pub = vd_cover_public(&ac.cv);
+		vd_cover_free(&ac.cv);
+		if (rc != VERDICT_OK || (!ac.wide6 && pub <= (uint64_t)1 << 24))
+			continue;
+		l.name = pr->names[k];
+		if (ac.wide6)
+			snprintf(msg, sizeof(msg), "allow table holds an IPv6 "
+				 "network wider than a /16: every address in "
+				 "it passes unchecked");
+		else
+			snprintf(msg, sizeof(msg), "allow table covers %llu "
+				 "public IPv4 addresses, more than a /8: every "
+				 "address in it passes unchecked",
+				 (unsigned long long)pub);
+		if ((rc = da->cb(&l, da->arg)) != 0)
+			return rc;
+	}
+	return VERDICT_OK;
+}
+
 VERDICT_API int
 verdict_doctor(verdict_ctx *ctx, int profile,
 	       int (*cb)(const verdict_doctor_line *, void *), void *arg)
@@ -273,9 +418,12 @@ verdict_doctor(verdict_ctx *ctx, int profile,
 	if ((pr = vd_ctx_profile(ctx, profile)) == NULL)
 		return vd_err_set(VERDICT_ENOENT, 0, "no [profile %d]",
 				   profile);
-	if (ctx->te && (rc = doctor_database(ctx, &da)) != 0)
+	if ((rc = doctor_profile(pr, &da)) != 0)
 		return rc;
-	if ((rc = doctor_tables(pr, &da)) != 0)
+	if ((rc = doctor_database(ctx, &da)) != 0)
+		return rc;
+	if ((rc = doctor_tables(pr, &da)) != 0 ||
+	    (rc = doctor_wide(ctx, pr, &da)) != 0)
 		return rc;
 	if (pr->sites && ctx->dns) {
 		int64_t ms = pr->cfg->dnsbl_timeout_ms;

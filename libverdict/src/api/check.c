@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <syslog.h>
 
 #include "clock.h"
 #include "ctx.h"
@@ -108,6 +109,21 @@ check_addr(verdict_ctx *ctx, const policy_profile *pr, const vaddr *ip,
 	return check_done(ctx, pr, flags, res, t0);
 }
 
+/* check_warn_empty - a profile that blocks nothing is a configuration
+ * mistake more often than a wish: say so once per context */
+static void
+check_warn_empty(verdict_ctx *ctx, const policy_profile *pr)
+{
+	policy_profile *w = &ctx->prof[ctx->slot[pr->number]];
+
+	if (__atomic_exchange_n(&w->warned_empty, 1, __ATOMIC_RELAXED))
+		return;
+	vd_log(&ctx->lg, LOG_WARNING, "%s: profile %d has no table, no "
+	       "DNSBL zone and no GeoIP rule: every address passes",
+	       ctx->cfg->path ? ctx->cfg->path : "built-in configuration",
+	       pr->number);
+}
+
 /* check_start - the context and profile are usable, the profile in *pr;
  * on error res is an error result too */
 static int
@@ -128,6 +144,8 @@ check_start(verdict_ctx *ctx, int profile, verdict_result *res,
 	if (rc != VERDICT_OK) {
 		res->kind = VERDICT_ERROR;
 		res->err = rc;
+	} else if (vd_ctx_profile_empty(*pr)) {
+		check_warn_empty(ctx, *pr);
 	}
 	return rc;
 }

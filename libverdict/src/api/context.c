@@ -6,6 +6,7 @@
  *	verdict_new, verdict_free
  *	verdict_set_log, verdict_load_config, verdict_set_database
  *	verdict_open		tables, GeoIP, DNSBL sites and resolver
+ *	verdict_database_changed	the database directory made anew
  *	verdict_profile_exists, verdict_profile_callout, verdict_config_get
  *	vd_ctx_*		the context's state for the other api files
  *
@@ -35,6 +36,7 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include "clock.h"
 #include "ctx.h"
 #include "dnsbl.h"
 #include "geo.h"
@@ -177,6 +179,18 @@ vd_ctx_profile(const verdict_ctx *ctx, int profile)
 	    ctx->slot[profile] < 0)
 		return NULL;
 	return &ctx->prof[ctx->slot[profile]];
+}
+
+/* vd_ctx_profile_empty - nothing in the profile can block (the GeoIP
+ * flag is set by open_geo) */
+int
+vd_ctx_profile_empty(const policy_profile *pr)
+{
+	const config_profile *p = pr->cfg;
+
+	return p->allow_tables.n == 0 && p->block_tables.n == 0 &&
+	       (p->dnsbl_sites == NULL || *p->dnsbl_sites == 0) &&
+	       !vd_georule_profile_uses(p);
 }
 
 /* vd_ctx_src - what the policy layer reads of an opened context */
@@ -374,6 +388,28 @@ verdict_open(verdict_ctx *ctx, unsigned flags)
 fail:
 	ctx_close(ctx);
 	return rc;
+}
+
+/* verdict_database_changed - see verdict.h: one stat() a second at
+ * most, decided by one atomic timestamp; a replacement seen stays seen */
+VERDICT_API int
+verdict_database_changed(verdict_ctx *ctx)
+{
+	int64_t now, next;
+
+	if (!ctx->opened || ctx->te == NULL || vd_lmdb_env_forked(ctx->te))
+		return 0;
+	if (__atomic_load_n(&ctx->db_changed, __ATOMIC_RELAXED))
+		return 1;
+	now = vd_clock_coarse_ns();
+	next = __atomic_load_n(&ctx->db_next_check, __ATOMIC_RELAXED);
+	if (now < next || !__atomic_compare_exchange_n(&ctx->db_next_check,
+	    &next, now + VD_NS_PER_S, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return 0;
+	if (!vd_lmdb_env_replaced(ctx->te))
+		return 0;
+	__atomic_store_n(&ctx->db_changed, 1, __ATOMIC_RELAXED);
+	return 1;
 }
 
 VERDICT_API int

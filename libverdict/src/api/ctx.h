@@ -31,6 +31,8 @@ struct verdict_ctx {
 	struct dnsbl_engine *dns;
 	struct geo_db *geo;
 	logline log;			/* the verdict lines' rate limit */
+	int64_t db_next_check;		/* atomic: verdict_database_changed */
+	int db_changed;			/* atomic: replacement seen */
 };
 
 /* vd_ctx_dbdir - the database directory: -d, else the configuration's */
@@ -39,6 +41,10 @@ const char *vd_ctx_dbdir(const verdict_ctx *ctx);
 /* vd_ctx_profile - an opened context's profile by number, or NULL when
  * the configuration has none (the caller says so in its own words) */
 const policy_profile *vd_ctx_profile(const verdict_ctx *ctx, int profile);
+
+/* vd_ctx_profile_empty - 1 when a profile has no table, no DNSBL zone
+ * and no GeoIP rule: every address passes it */
+int vd_ctx_profile_empty(const policy_profile *pr);
 
 /* vd_ctx_src - the lower layers' handles a check reads */
 policy_src vd_ctx_src(const verdict_ctx *ctx);

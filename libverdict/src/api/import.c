@@ -11,7 +11,12 @@
  * Readers see the table before or after, never half: nothing is written
  * until the whole list parsed within --max-bad, and the replacement is
  * one transaction, refused when the table would shrink by more than half
- * unless VERDICT_FORCE.
+ * unless VERDICT_FORCE.  Into a block table, unless VERDICT_ALLOW_WIDE,
+ * an entry that covers a continent (more public addresses than a /8 of
+ * IPv4 or a /16 of IPv6: special.c) aborts the import with its file:line,
+ * and so does a table that would cover more than 1/8 of the public IPv4
+ * space (cover.c) - both are lists gone wrong, and would block the
+ * world.
  *
  * Diagnostics: "FILE:LINE: why" for every bad line and every entry with
  * host bits set (LOG_WARNING); "more than N bad lines; table T left
@@ -31,6 +36,8 @@
 
 #include "cidr.h"
 #include "alloc.h"
+#include "cover.h"
+#include "special.h"
 #include "errors.h"
 #include "ctx.h"
 #include "listfile.h"
@@ -44,6 +51,9 @@ typedef struct import_st {
 	const char *reason;
 	uint8_t rlen;
 	uint64_t now;
+	int wide_check;		/* a block table without VERDICT_ALLOW_WIDE */
+	size_t range_line;	/* the range whose width was checked */
+	vd_cover cov;		/* what the table will cover */
 } import_st;
 
 /* import_count_bad - one more bad line: VERDICT_EBADLIST once they are
@@ -57,12 +67,46 @@ import_count_bad(import_st *st)
 	return 0;
 }
 
+/* import_wide - an entry of a block table that covers a continent (a
+ * range once, as written): VERDICT_ERANGE with file:line */
+static int
+import_wide(import_st *st, const listfile_item *it)
+{
+	char why[120], text[2 * CIDR_TEXT_MAX + 2];
+	vaddr lo, hi;
+
+	if (it->ranged) {
+		if (it->lineno == st->range_line && it->lineno != 0)
+			return 0;
+		st->range_line = it->lineno;
+		lo = it->lo;
+		hi = it->hi;
+	} else {
+		vd_special_cidr_range(&it->cidr, &lo, &hi);
+	}
+	if (!vd_special_wide_why(&lo, &hi, why, sizeof(why)))
+		return 0;
+	if (it->ranged) {
+		char a[ADDR_TEXT_MAX], b[ADDR_TEXT_MAX];
+
+		vd_addr_format(&lo, a);
+		vd_addr_format(&hi, b);
+		snprintf(text, sizeof(text), "%s-%s", a, b);
+	} else {
+		vd_cidr_format(&it->cidr, text);
+	}
+	return vd_err_set(VERDICT_ERANGE, 0, "%s:%zu: %s %s: refused in a "
+			"block table (--allow-wide to import it anyway)",
+			st->name, it->lineno, text, why);
+}
+
 /* import_item - one parsed entry into the bulk, or a bad line counted */
 static int
 import_item(const listfile_item *it, void *arg)
 {
 	import_st *st = arg;
 	const char *why;
+	int rc;
 
 	if ((why = vd_cidr_table_check(&it->cidr)) != NULL) {
 		char buf[CIDR_TEXT_MAX];
@@ -71,6 +115,11 @@ import_item(const listfile_item *it, void *arg)
 		vd_log(&st->ctx->lg, LOG_WARNING, "%s:%zu: %s: %s", st->name,
 		       it->lineno, buf, why);
 		return import_count_bad(st);
+	}
+	if (st->wide_check) {
+		if ((rc = import_wide(st, it)) != 0)
+			return rc;
+		vd_cover_add(&st->cov, &it->cidr);
 	}
 	if (it->hostbits) {
 		char buf[CIDR_TEXT_MAX];
@@ -182,6 +231,37 @@ out:
 	return VERDICT_OK;
 }
 
+/* cover_entry - an entry of the table into the coverage (--merge) */
+static int
+cover_entry(const tbl_entry *e, void *arg)
+{
+	vd_cover_add(arg, &e->cidr);
+	return 0;
+}
+
+/* import_cover - a block table that would cover more than 1/8 of the
+ * public IPv4 space is refused: a list gone wrong, not a list */
+static int
+import_cover(import_st *st, const char *table, unsigned flags)
+{
+	uint64_t total = vd_special_v4_public_total(), pub;
+	int rc;
+
+	if ((flags & VERDICT_MERGE) &&
+	    (rc = vd_entries_dump(st->ctx->te, table, cover_entry,
+				  &st->cov)) != VERDICT_OK)
+		return rc;
+	if (st->cov.sum <= total / 8)
+		return VERDICT_OK;
+	if ((pub = vd_cover_public(&st->cov)) <= total / 8)
+		return VERDICT_OK;
+	return vd_err_set(VERDICT_ERANGE, 0, "%s: table %s would cover %llu "
+			"public IPv4 addresses, 1/%.1f of the public IPv4 "
+			"space (more than 1/8); left unchanged (--allow-wide "
+			"to import it anyway)", st->name, table,
+			(unsigned long long)pub, (double)total / (double)pub);
+}
+
 VERDICT_API int
 verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 	       unsigned flags, long max_bad, const char *reason,
@@ -210,8 +290,14 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 	st.reason = reason ? reason : "";
 	st.rlen = (uint8_t)strlen(st.reason);
 	st.now = (uint64_t)time(NULL);
+	st.wide_check = kind == VERDICT_TABLE_BLOCK &&
+			!(flags & VERDICT_ALLOW_WIDE);
 	rc = import_parse(&st, buf, len);
-	if (rc == VERDICT_EBADLIST) {
+	if (rc == 0 && st.wide_check)
+		rc = import_cover(&st, table, flags);
+	if (rc == VERDICT_ERANGE) {
+		/* import_wide or import_cover said why */
+	} else if (rc == VERDICT_EBADLIST) {
 		rc = vd_err_set(VERDICT_EBADLIST, 0, "%s: more than %ld bad "
 			      "lines; table \"%s\" left unchanged (raise "
 			      "--max-bad to accept them)", st.name, max_bad,
@@ -230,6 +316,7 @@ verdict_import(verdict_ctx *ctx, const char *table, const char *path,
 			*warnings = st.warnings + st.bad;
 	}
 	vd_bulk_free(&st.b);
+	vd_cover_free(&st.cov);
 	vd_alloc_big_free(buf, bufcap);
 	return rc;
 }

@@ -23,6 +23,10 @@
  *    running context and is logged once.  Without a running context the
  *    build is retried when the file changes or every minute, so fixing a
  *    permission needs no restart either;
+ *  - the running context's database is checked as often
+ *    (verdict_database_changed): a directory moved away and made anew is
+ *    reopened the same way, and a new database that cannot be opened is
+ *    logged once per running context;
  *  - a replaced context is freed only after a grace period (grace.h):
  *    gets count themselves in a counter striped over cache lines.  No
  *    caller ever waits; a later second finishes the period;
@@ -32,9 +36,10 @@
  *
  * Diagnostics: through the log callback given to verdict_live_new, also
  * set on every context built: "PATH loaded" (LOG_INFO first, LOG_NOTICE
- * after a failure), "PATH changed: configuration reloaded" (LOG_NOTICE),
- * "configuration changed but cannot be used; keeping the running one:
- * WHY" (LOG_ERR).  A failure without a running context is not logged
+ * after a failure), "PATH changed: configuration reloaded" and "PATH
+ * database replaced: reopened" (LOG_NOTICE), "configuration changed (or
+ * database replaced) but cannot be used; keeping the running one: WHY"
+ * (LOG_ERR).  A failure without a running context is not logged
  * here: the caller knows its rate and asks verdict_live_why.
  *
  * Limits: one reload at a time (a change during a grace period waits for
@@ -90,6 +95,7 @@ struct verdict_live {
 	pthread_mutex_t mu;
 	verdict_ctx *retired;
 	live_fid seen;			/* identity of the file last built */
+	verdict_ctx *moved_told;	/* its replaced database logged */
 	int64_t last_try;
 
 	pthread_mutex_t why_mu;		/* held for a copy only */
@@ -223,6 +229,7 @@ live_housekeep(verdict_live *lv, int64_t now)
 	char why[LIVE_WHY_MAX];
 	verdict_ctx *vc, *running;
 	live_fid id;
+	int moved, file;
 
 	if (pthread_mutex_trylock(&lv->mu) != 0)
 		return;
@@ -231,23 +238,27 @@ live_housekeep(verdict_live *lv, int64_t now)
 		goto out;	/* one reload at a time; the change waits */
 	live_stat(lv, &id);
 	running = atomic_load(&lv->cur);
-	if (live_fid_eq(&id, &lv->seen) &&
+	moved = running != NULL && verdict_database_changed(running);
+	if (live_fid_eq(&id, &lv->seen) && !moved &&
 	    (running != NULL || now - lv->last_try < LIVE_RETRY_NS))
 		goto out;
+	file = !live_fid_eq(&id, &lv->seen);
 	lv->seen = id;
 	lv->last_try = now;
 	if ((vc = live_build(lv)) == NULL) {
-		if (running != NULL) {
+		if (running != NULL && (file || lv->moved_told != running)) {
 			verdict_live_why(lv, why, sizeof(why));
-			live_say(lv, LOG_ERR, "configuration changed but "
-				 "cannot be used; keeping the running one: %s",
-				 why);
+			live_say(lv, LOG_ERR, "%s but cannot be used; keeping "
+				 "the running one: %s", file ? "configuration "
+				 "changed" : "database replaced", why);
+			lv->moved_told = running;
 		}
 		goto out;
 	}
 	live_swap(lv, vc);
-	live_say(lv, LOG_NOTICE, "%s %s", lv->path, running ?
-		 "changed: configuration reloaded" : "loaded");
+	live_say(lv, LOG_NOTICE, "%s %s", lv->path, running == NULL ?
+		  "loaded" : file ? "changed: configuration reloaded" :
+		  "database replaced: reopened");
 out:
 	pthread_mutex_unlock(&lv->mu);
 }

@@ -431,7 +431,43 @@ set_cidrs(const struct val *p, config_profile *pr, const char *v)
 	return 0;
 }
 
-/* set_reply - an SMTP reply line starting with the right class of code */
+/* reply_var_known - name (len bytes) is a variable of policy/reply.c */
+static int
+reply_var_known(const char *name, size_t len)
+{
+	static const char *const vars[] = {
+		"ip", "source", "reason", "cidr", "score", "country", "asn"
+	};
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (strlen(vars[i]) == len && memcmp(vars[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* reply_vars - every %{name} of a template is known: a typo would
+ * otherwise reach every rejected sender as written */
+static int
+reply_vars(const struct val *p, const char *v)
+{
+	const char *s = v, *end;
+
+	while ((s = strstr(s, "%{")) != NULL) {
+		if ((end = strchr(s + 2, '}')) == NULL)
+			break;
+		if (!reply_var_known(s + 2, (size_t)(end - s - 2)))
+			return perr(p, "%s: unknown variable %.*s (known: "
+				    "%%{ip} %%{source} %%{reason} %%{cidr} "
+				    "%%{score} %%{country} %%{asn})",
+				    p->k->name, (int)(end - s + 1 > 80 ? 80 :
+				    end - s + 1), s);
+		s = end + 1;
+	}
+	return 0;
+}
+
+/* set_reply - an SMTP reply line starting with the right class of code,
+ * with known variables only */
 static int
 set_reply(const struct val *p, char **dst, const char *v, size_t vlen)
 {
@@ -446,6 +482,8 @@ set_reply(const struct val *p, char **dst, const char *v, size_t vlen)
 		return perr(p, "%s must start with a %cxx SMTP code, as "
 			    "\"%s\"", k->name, cls, cls == '5' ?
 			    "554 5.7.1 ..." : "421 4.7.1 ...");
+	if (reply_vars(p, v) != 0)
+		return -1;
 	*dst = vd_arena_strndup(p->a, v, vlen);
 	return *dst ? 0 : oom(p);
 }
@@ -480,7 +518,8 @@ set_group(const struct val *p, char **dst, const char *v, size_t vlen)
 	return *dst ? 0 : oom(p);
 }
 
-/* set_octal - a file mode that leaves the owner able to use the file */
+/* set_octal - a file mode that leaves the owner able to use the file and
+ * does not let every user write it */
 static int
 set_octal(const struct val *p, unsigned *dst, const char *v, size_t vlen)
 {
@@ -499,6 +538,10 @@ set_octal(const struct val *p, unsigned *dst, const char *v, size_t vlen)
 	if ((m & 0600) != 0600)
 		return perr(p, "%s: %04o does not give the owner "
 			    "read and write access", k->name, m);
+	if (m & 0002)
+		return perr(p, "%s: %04o lets every user write the database: "
+			    "anyone on this host could change what is "
+			    "blocked (use 0660 or 0640)", k->name, m);
 	*dst = m;
 	return 0;
 }

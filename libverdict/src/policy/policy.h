@@ -32,6 +32,7 @@ typedef struct policy_profile {
 	struct dnsbl_sites *sites;	/* NULL when no dnsbl_sites */
 	int uses_geo;			/* a geo rule */
 	int geo_in_reply;		/* %{country} or %{asn} in a reply */
+	int warned_empty;		/* atomic: "blocks nothing" logged */
 } policy_profile;
 
 /* What a check reads besides the profile; any may be NULL (not used). */

@@ -10,8 +10,9 @@
  * the Messaging Server mapping engine, and a CR or LF would end the SMTP
  * reply early, so both (and every other control byte) become a space.
  * %{reason} brings its own "; " so that a template reads well with and
- * without a reason.  An unknown %{name} is copied as written, so a typo
- * shows in the reply instead of vanishing.
+ * without a reason.  An unknown %{name} is refused when the
+ * configuration is read (config/value.c keeps the same list of names);
+ * one that reaches here anyway is copied as written.
  *
  * Limits: the result is at most RESULT_REPLY_MAX - 1 bytes (the callout's
  * buffer holds 252 with its NUL); a longer text is cut on a UTF-8

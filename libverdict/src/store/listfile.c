@@ -209,6 +209,9 @@ try_range(struct lf_ctx *cx, const char *s, size_t n, int label_reason)
 		cx->item.reason_len = vd_str_utf8_cut(s + b, e - b,
 						    LISTFILE_REASON_MAX);
 	}
+	cx->item.ranged = 1;
+	cx->item.lo = lo;
+	cx->item.hi = hi;
 	vd_cidr_range_split(&lo, &hi, emit_range_cb, cx);
 	return RANGE_OK;
 }
@@ -263,6 +266,9 @@ try_dshield(struct lf_ctx *cx, const char *s, size_t n, char *why,
 	 * exactly what the publisher listed */
 	cx->item.reason = NULL;
 	cx->item.reason_len = 0;
+	cx->item.ranged = 1;
+	cx->item.lo = lo;
+	cx->item.hi = hi;
 	vd_cidr_range_split(&lo, &hi, emit_range_cb, cx);
 	return 0;
 }
@@ -333,6 +339,7 @@ parse_line(const char *line, size_t len, size_t lineno,
 	cx.item.reason = NULL;
 	cx.item.reason_len = 0;
 	cx.item.lineno = lineno;
+	cx.item.ranged = 0;
 
 	scan_line(line, b, e, &sc);
 	has_c = sc.has_c, has_dash = sc.has_dash, has_tab = sc.has_tab;

@@ -28,6 +28,8 @@ typedef struct listfile_item {
 	size_t reason_len;
 	int hostbits;		/* 1 if host bits were set and cleared */
 	size_t lineno;		/* line number (vd_listfile_parse_buf), else 0 */
+	int ranged;		/* 1: one network of a range, written lo-hi */
+	vaddr lo, hi;		/* the range as written (ranged only) */
 } listfile_item;
 
 /* Result of vd_listfile_parse_line. */

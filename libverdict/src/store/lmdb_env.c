@@ -4,6 +4,7 @@
  *	vd_lmdb_env_open/close		process-wide environment per directory
  *	vd_lmdb_env_forked		is this a fork child of the opener
  *	vd_lmdb_env_check_access	can this user use the database
+ *	vd_lmdb_env_replaced		is data.mdb another file than opened
  *	vd_lmdb_env_read_begin/end	pooled MDB_NOTLS read transactions
  *	vd_lmdb_env_write		one write transaction, grown and retried
  *	vd_lmdb_env_err, _no_tables	LMDB codes as verdict errors
@@ -20,17 +21,29 @@
  * - MDB_MAP_RESIZED: a reader that meets it stops new checkouts, waits for
  *   the few microseconds the active lookups need, adopts the new size;
  * - fork: an environment is never used in a child (vd_lmdb_env_forked);
- * - a truncated data.mdb (file shorter than its last page) is refused at
- *   open; LMDB does not validate page contents beyond that.
+ * - a truncated data.mdb (file shorter than its last page) or an empty
+ *   one is refused at open; LMDB does not validate page contents beyond
+ *   that;
+ * - lock.mdb is mapped and written through the map: its blocks are
+ *   reserved before LMDB opens it, so a full disk is an error, not a
+ *   SIGBUS (env_lock_file).
+ * Files are created with database_mode and database_group, by whichever
+ * process creates them, reader or writer; existing files are left as
+ * they are.
  * Opening also opens the catalogue's and the index's dbs (catalog.c,
  * index.c), which bring an index of an older format up to date.
  *
  * Diagnostics: errors through vd_err_set with the LMDB code kept as the
- * lower error; a map grown is logged at LOG_INFO, a map size that cannot
- * be adopted at LOG_ERR, a database_group or chmod/chown that fails at
+ * lower error; a full disk names the file ("lock.mdb: cannot reserve
+ * its N bytes: No space left on device"); a map grown is logged at
+ * LOG_INFO, a map size that cannot be adopted at LOG_ERR, a
+ * database_group or chmod/chown of a created file that fails at
  * LOG_WARNING.
  *
- * Limits: at most LMDB_ENV_MAXREADERS read transactions at once over all
+ * Limits: a data.mdb replaced inside a directory this process has open
+ * cannot be opened until every context on it is closed (the directory,
+ * with its lock.mdb, is the unit to replace); at most LMDB_ENV_MAXREADERS
+ * read transactions at once over all
  * processes; a pool keeps at most 256 idle readers; a writer doubles the
  * map at most 12 times in one operation; a resize waits at most 100 ms
  * for a reader (10 s for a writer).
@@ -137,38 +150,116 @@ vd_lmdb_env_check_access(const char *dir, char *msg, size_t msglen)
 	return VERDICT_OK;
 }
 
-/* env_fix_mode - apply database_mode / database_group to the files. */
-static void
-env_fix_mode(tbl_env *te, unsigned mode, const char *group)
+/* env_gid - the gid of database_group (NULL: -1, keep the creator's) */
+static gid_t
+env_gid(tbl_env *te, const char *group)
 {
-	static const char *files[] = { "data.mdb", "lock.mdb" };
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (group == NULL)
+		return (gid_t)-1;
+	if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 && res)
+		return res->gr_gid;
+	vd_log(&te->lg, LOG_WARNING, "database_group %s: no such group",
+	       group);
+	return (gid_t)-1;
+}
+
+/* env_created - give a file this process just created database_mode
+ * (exactly: the umask of whoever created it does not count) and
+ * database_group.  Files that existed are never changed: a mode the
+ * administrator set by hand holds. */
+static void
+env_created(tbl_env *te, int fd, const char *path, unsigned mode, gid_t gid)
+{
+	if (fchmod(fd, (mode_t)mode) != 0)
+		vd_log(&te->lg, LOG_WARNING, "chmod %s: %s", path,
+		       strerror(errno));
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0)
+		vd_log(&te->lg, LOG_WARNING, "chown %s: %s", path,
+		       strerror(errno));
+}
+
+/* env_lock_file - create or open lock.mdb and give it every byte LMDB
+ * will touch.  LMDB maps the file and writes its header and reader slots
+ * through the map: on a full file system a page that was never allocated
+ * kills the process with SIGBUS at its first touch, so the blocks are
+ * reserved here, where a full disk is an error.  LMDB sizes the file for
+ * LMDB_ENV_MAXREADERS slots, never shrinks it, and takes its reader count
+ * from the size of an existing file, so a larger file is kept as is. */
+static int
+env_lock_file(tbl_env *te, unsigned mode, gid_t gid)
+{
 	char path[4096];
-	gid_t gid = (gid_t)-1;
+	struct stat st;
+	off_t want = LMDB_ENV_LOCK_SIZE;
+	int fd, rc, e;
 
-	if (group) {
-		struct group gr, *res = NULL;
-		char buf[4096];
-
-		if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 && res)
-			gid = res->gr_gid;
-		else
-			vd_log(&te->lg, LOG_WARNING, "database_group %s: no "
-			       "such group", group);
+	snprintf(path, sizeof(path), "%s/lock.mdb", te->dir);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+			  O_NOFOLLOW, 0600);
+		if (fd >= 0)
+			env_created(te, fd, path, mode, gid);
+		else if (errno == EEXIST)
+			fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	}
-	for (size_t i = 0; i < 2; i++) {
-		struct stat st;
+	if (fd < 0) {
+		char msg[1024];
 
-		snprintf(path, sizeof(path), "%s/%s", te->dir, files[i]);
-		if (stat(path, &st) != 0 || st.st_uid != geteuid())
-			continue;
-		if ((st.st_mode & 07777) != mode && chmod(path, mode) != 0)
-			vd_log(&te->lg, LOG_WARNING, "chmod %s: %s", path,
-			       strerror(errno));
-		if (gid != (gid_t)-1 && st.st_gid != gid &&
-		    chown(path, (uid_t)-1, gid) != 0)
-			vd_log(&te->lg, LOG_WARNING, "chown %s: %s", path,
-			       strerror(errno));
+		e = errno;
+		if ((e == EACCES || e == EPERM) &&
+		    vd_lmdb_env_check_access(te->dir, msg, sizeof(msg)) != 0)
+			return vd_err_set(VERDICT_EPERM, e, "%s", msg);
+		return vd_err_set(e == EACCES || e == EPERM ? VERDICT_EPERM :
+				VERDICT_EIO, e, "%s: %s", path, strerror(e));
 	}
+	if (fstat(fd, &st) == 0 && st.st_size > want)
+		want = st.st_size;
+	rc = posix_fallocate(fd, 0, want);
+	close(fd);
+	if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG || rc == EIO)
+		return vd_err_set(VERDICT_EIO, rc, "%s: cannot reserve its %lld "
+				"bytes: %s (is the file system full?)", path,
+				(long long)want, strerror(rc));
+	return VERDICT_OK;
+}
+
+/* env_data_file - what LMDB cannot say well about data.mdb before it
+ * opens it: an empty file (a reader would get "Bad file descriptor");
+ * *exists: 1 when the file is there already. */
+static int
+env_data_file(tbl_env *te, int *exists, off_t *size)
+{
+	struct stat fst;
+	char path[4096];
+	int e;
+
+	*exists = 0;
+	*size = 0;
+	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
+	if (stat(path, &fst) != 0) {
+		e = errno;
+		if (e != ENOENT)
+			return vd_err_set(e == EACCES ? VERDICT_EPERM :
+					VERDICT_EIO, e, "%s: %s", path,
+					strerror(e));
+		if (!te->write)
+			return vd_err_set(VERDICT_ENOENT, ENOENT, "database %s "
+					"has no tables yet (create one with "
+					"'verdict table create')", te->dir);
+		return VERDICT_OK;
+	}
+	*exists = 1;
+	*size = fst.st_size;
+	if (fst.st_size == 0 && !te->write)
+		return vd_err_set(VERDICT_EDB, MDB_INVALID, "%s is empty (0 "
+				"bytes): a damaged database, or one whose "
+				"creation failed; restore it or re-create the "
+				"tables", path);
+	return VERDICT_OK;
 }
 
 /* env_check_size - refuse a data.mdb shorter than its last used page:
@@ -199,32 +290,46 @@ env_check_size(tbl_env *te)
 	return VERDICT_OK;
 }
 
-/* env_open - open te->env (map sized to twice the file), refuse a
- * truncated file, open the catalogue's and the index's dbs */
+/* env_open_err - an error of mdb_env_open, naming the file */
 static int
-env_open(tbl_env *te, unsigned mode)
+env_open_err(tbl_env *te, int rc)
+{
+	char msg[1024];
+
+	if ((rc == EACCES || rc == EPERM) &&
+	    vd_lmdb_env_check_access(te->dir, msg, sizeof(msg)) != 0)
+		return vd_err_set(VERDICT_EPERM, rc, "%s", msg);
+	if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG || rc == EIO)
+		return vd_err_set(VERDICT_EIO, rc, "%s/data.mdb: %s (is the "
+				"file system full?)", te->dir,
+				mdb_strerror(rc));
+	if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+		return vd_err_set(VERDICT_EDB, rc, "%s/data.mdb: %s: a "
+				"damaged database or not an LMDB file; "
+				"restore it or re-create the tables", te->dir,
+				mdb_strerror(rc));
+	return vd_lmdb_env_err(rc, te->dir);
+}
+
+/* env_open - lock.mdb reserved, te->env opened (map sized to twice the
+ * file), a truncated file refused, the catalogue's and the index's dbs
+ * opened; files created here get database_mode and database_group */
+static int
+env_open(tbl_env *te, unsigned mode, const char *group)
 {
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
 	MDB_txn *txn = NULL;
-	struct stat fst;
-	char path[4096];
 	size_t mapsize = vd_lmdb_env_mapsize_min;
-	int rc;
+	gid_t gid = env_gid(te, group);
+	off_t size;
+	int rc, exists, fd;
 
-	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
-	if (stat(path, &fst) == 0) {
-		if ((size_t)fst.st_size * 2 > mapsize)
-			mapsize = (size_t)fst.st_size * 2;
-	} else if (errno != ENOENT) {
-		int e = errno;
-
-		return vd_err_set(e == EACCES ? VERDICT_EPERM : VERDICT_EIO, e,
-				"%s: %s", path, strerror(e));
-	} else if (!te->write) {
-		return vd_err_set(VERDICT_ENOENT, ENOENT, "database %s has no "
-				"tables yet (create one with 'verdict table "
-				"create')", te->dir);
-	}
+	if ((rc = env_data_file(te, &exists, &size)) != VERDICT_OK)
+		return rc;
+	if ((size_t)size * 2 > mapsize)
+		mapsize = (size_t)size * 2;
+	if ((rc = env_lock_file(te, mode, gid)) != VERDICT_OK)
+		return rc;
 	if (!te->write)
 		flags |= MDB_RDONLY;
 	if ((rc = mdb_env_create(&te->env)) != 0)
@@ -232,17 +337,19 @@ env_open(tbl_env *te, unsigned mode)
 	mdb_env_set_maxreaders(te->env, LMDB_ENV_MAXREADERS);
 	mdb_env_set_maxdbs(te->env, 2 + 1024);
 	mdb_env_set_mapsize(te->env, mapsize);
-	rc = mdb_env_open(te->env, te->dir, flags, (mdb_mode_t)mode);
-	if (rc != 0) {
-		if (rc == EACCES || rc == EPERM) {
-			char msg[1024];
+	if ((rc = mdb_env_open(te->env, te->dir, flags, 0600)) != 0)
+		return env_open_err(te, rc);
+	if (mdb_env_get_fd(te->env, &fd) == 0) {
+		char path[4096];
+		struct stat fst;
 
-			if (vd_lmdb_env_check_access(te->dir, msg,
-						     sizeof(msg)) != 0)
-				return vd_err_set(VERDICT_EPERM, rc, "%s",
-						   msg);
+		snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
+		if (!exists)
+			env_created(te, fd, path, mode, gid);
+		if (fstat(fd, &fst) == 0) {
+			te->data_dev = fst.st_dev;
+			te->data_ino = fst.st_ino;
 		}
-		return vd_lmdb_env_err(rc, te->dir);
 	}
 	if ((rc = env_check_size(te)) != 0)
 		return rc;
@@ -258,6 +365,18 @@ env_open(tbl_env *te, unsigned mode)
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return vd_lmdb_env_err(rc, "commit");
 	return VERDICT_OK;
+}
+
+int
+vd_lmdb_env_replaced(const tbl_env *te)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
+	if (te->data_ino == 0 || stat(path, &st) != 0)
+		return 0;
+	return st.st_dev != te->data_dev || st.st_ino != te->data_ino;
 }
 
 /* env_reader_close - free a reader whose transaction is live or reset */
@@ -401,6 +520,16 @@ vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
 		if (te->dev == st.st_dev && te->ino == st.st_ino)
 			break;
 	}
+	if (te && vd_lmdb_env_replaced(te)) {
+		/* The same directory with another data.mdb: a second
+		 * environment would share lock.mdb with the first, and
+		 * LMDB's file locks do not survive that. */
+		pthread_mutex_unlock(&registry_mu);
+		return vd_err_set(VERDICT_EBUSY, 0, "database %s: data.mdb "
+				"was replaced inside the directory while this "
+				"process has it open; replace the whole "
+				"directory instead", dir);
+	}
 	if (te) {
 		if (write && !te->write) {
 			pthread_mutex_unlock(&registry_mu);
@@ -417,13 +546,11 @@ vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
 		pthread_mutex_unlock(&registry_mu);
 		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	}
-	if ((rc = env_open(te, mode)) != VERDICT_OK) {
+	if ((rc = env_open(te, mode, group)) != VERDICT_OK) {
 		pthread_mutex_unlock(&registry_mu);
 		env_free(te);
 		return rc;
 	}
-	if (write)
-		env_fix_mode(te, mode, group);
 	te->next = registry;
 	registry = te;
 	pthread_mutex_unlock(&registry_mu);

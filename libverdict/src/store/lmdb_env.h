@@ -21,6 +21,9 @@
 #include "log.h"
 
 #define LMDB_ENV_MAXREADERS 4096	/* every process must use this value */
+/* The size of lock.mdb for LMDB_ENV_MAXREADERS slots: LMDB's 192-byte
+ * header plus 64 bytes a further slot (mdb_env_setup_locks). */
+#define LMDB_ENV_LOCK_SIZE ((off_t)(LMDB_ENV_MAXREADERS - 1) * 64 + 192)
 #define LMDB_ENV_SHARDS 8
 #define LMDB_ENV_CURSORS 2	/* cursors a pooled reader keeps (index.h) */
 
@@ -56,6 +59,8 @@ struct tbl_env {
 	MDB_dbi cdbi[LMDB_ENV_CURSORS];	/* index.h: IX_DB6, IX_DB4 */
 	dev_t dev;
 	ino_t ino;
+	dev_t data_dev;		/* data.mdb as opened: vd_lmdb_env_replaced */
+	ino_t data_ino;
 	int write;
 	int refs;
 	unsigned gen;		/* fork generation at open */
@@ -80,6 +85,11 @@ void vd_lmdb_env_close(tbl_env *te);
 /* vd_lmdb_env_forked - 1 when the calling process is a fork child of the
  * one that opened te (te must not be used). */
 int vd_lmdb_env_forked(const tbl_env *te);
+
+/* vd_lmdb_env_replaced - 1 when DIR/data.mdb is now another file than
+ * the one te opened (the directory moved away and made anew), 0 when it
+ * is the same or there is none.  One stat(); safe from any thread. */
+int vd_lmdb_env_replaced(const tbl_env *te);
 
 /* vd_lmdb_env_check_access - "" when the calling user can use the
  * database, else a message naming what it needs (lock.mdb write access
