@@ -3,6 +3,7 @@
 #
 #   tests/exports.sh shared LIBVERDICT.so VERDICT.H VERDICT.MAP
 #   tests/exports.sh static LIBVERDICT.a
+#   tests/exports.sh symbols LIBVERDICT.so DEBIAN-SYMBOLS
 #
 # shared: `nm -D --defined-only` of the shared library against the
 # header's VERDICT_API declarations: every exported symbol is a function
@@ -14,6 +15,10 @@
 # or vd_ (or is AddressSanitizer's ODR indicator of such a symbol), so
 # that a program linking the archive meets none of our internals under
 # a name of its own.
+# symbols: the Debian symbols file (debian/libverdict0.symbols) names
+# exactly the symbols the shared library exports, each with its version
+# node, so a new function fails here and not only at the end of a
+# package build (dpkg-gensymbols).
 #
 # One line per violation, exit 1 if any; exit 2 on a usage error.
 # Limits: a declaration is read from "VERDICT_API" at the start of a line
@@ -116,8 +121,22 @@ static)
 	[ $n -gt 0 ] || bad "$lib: defines no global symbol"
 	[ $fail = 0 ] && echo "exports: $lib: $n global symbols, all verdict_* or vd_*"
 	;;
+symbols)
+	[ $# -eq 3 ] || { echo "usage: $0 symbols LIB SYMBOLS" >&2; exit 2; }
+	lib=$2 file=$3
+	want=$(nm -D --defined-only --with-symbol-versions "$lib" |
+		awk '$2 == "A" { print $3 "@" $3; next } { sub(/@@/, "@", $3); print $3 }' | sort)
+	have=$(awk '/^ / { print $1 }' "$file" | sort)
+	while read -r s; do
+		[ -n "$s" ] && bad "$file: $s is exported but not listed"
+	done < <(comm -23 <(echo "$want") <(echo "$have"))
+	while read -r s; do
+		[ -n "$s" ] && bad "$file: $s is listed but not exported"
+	done < <(comm -13 <(echo "$want") <(echo "$have"))
+	[ $fail = 0 ] && echo "exports: $file: $(echo "$want" | wc -l) symbols, as exported"
+	;;
 *)
-	echo "usage: $0 shared LIB HEADER MAP | static LIB" >&2
+	echo "usage: $0 shared LIB HEADER MAP | static LIB | symbols LIB SYMBOLS" >&2
 	exit 2
 	;;
 esac
