@@ -34,6 +34,9 @@
  *    library's own lines arrive through its log callback, already
  *    rate-limited.  VERDICT_CALLOUT_LOG_FD=N also copies every line to
  *    descriptor N (for the test harness);
+ *  - a call's deadline is the smaller of the profile's callout_timeout
+ *    and its dnsbl_timeout (verdict_profile_timeout_us): the callout
+ *    never waits longer than the CLI or the milter would;
  *  - no signal handlers, no threads of our own, no descriptors of our own.
  *
  * Diagnostics: syslog, facility mail, ident of the host.
@@ -297,7 +300,7 @@ co_check(verdict_ctx *vc, co_thread *t, int slot, const char *ip,
 {
 	verdict_result *res = t->res;
 	const char *reply;
-	long tmo;
+	long tmo, own;
 	int rej, rc, kind;
 	size_t n;
 
@@ -306,6 +309,12 @@ co_check(verdict_ctx *vc, co_thread *t, int slot, const char *ip,
 			   "no [profile %d]", slot, co_path, slot);
 		return 0;
 	}
+	/* the profile's own deadline holds here as in the CLI and the
+	 * milter: callout_timeout only shortens it, so a Dispatcher
+	 * thread is never held longer than either */
+	if (verdict_profile_timeout_us(vc, slot, &own) == VERDICT_OK &&
+	    own > 0 && own < tmo)
+		tmo = own;
 	rc = verdict_check_ex(vc, slot, ip, tmo, 0, res);
 	if (rc == VERDICT_EINVAL) {
 		co_problem(K_IP, "malformed IP address \"%s\" (slot %d)", ip,
