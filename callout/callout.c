@@ -2,8 +2,10 @@
  * callout.c - the dispatcher mapping callout: a site-supplied routine an
  * MTA's mapping engine (Messaging Server's PORT_ACCESS) loads with dlopen
  *
- *	verdict_check_reputation  "slot|ip[|port]" -> -1 and the reply when
- *				  the verdict is BLOCK, 0 otherwise
+ *	verdict_check_reputation  "slot|ip[|port]" or the whole probe
+ *				  "slot|TCP|server-ip|server-port|client-ip|
+ *				  client-port" (UDP alike) -> -1 and the
+ *				  reply when the verdict is BLOCK, 0 otherwise
  *	mm_check_reputation	  the same routine under the name Messaging
  *				  Server documents for early verdicts
  *
@@ -257,7 +259,8 @@ co_thread_get(void)
 /* ------------------------------------------------------------ the call */
 
 /*
- * co_parse - "slot|ip[|anything]" into *slot and ip (NUL-terminated);
+ * co_parse - "slot|ip[|anything]" or "slot|TCP|sip|sport|ip|cport"
+ * into *slot and ip (NUL-terminated);
  * 0 or -1 after logging what was wrong.  buf holds len bytes + NUL.
  */
 static int
@@ -278,6 +281,12 @@ co_parse(const char *buf, size_t len, int *slot, char ip[CO_IP_MAX + 1])
 		co_problem(K_ARGBAR, "argument \"%s\" has no '|': expected "
 			   "\"slot|ip\"", co_show(buf, len, show,
 						  sizeof(show)));
+		return -1;
+	case CO_ARG_PROBE:
+		co_problem(K_IP, "argument \"%s\": a TCP or UDP probe has "
+			   "no fifth field: expected \"slot|TCP|server-ip|"
+			   "server-port|client-ip|client-port\"",
+			   co_show(buf, len, show, sizeof(show)));
 		return -1;
 	case CO_ARG_IP_EMPTY:
 	case CO_ARG_IP_LONG:

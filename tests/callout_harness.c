@@ -6,6 +6,8 @@
  *	callout_harness SO broken		broken config at start, then fixed
  *	callout_harness SO perm		lock.mdb not writable by the caller
  *	callout_harness SO fork		use after fork in a child
+ *	callout_harness SO probe		the whole probe: the client IP
+ *					in the fifth field, and garbage
  *	callout_harness SO deadline	a zone that never answers: the call
  *					ends at the profile's dnsbl_timeout
  *					when callout_timeout is longer
@@ -662,6 +664,64 @@ mode_fork(void)
 	return failures ? 1 : 0;
 }
 
+/* mode_probe - the whole probe a PORT_ACCESS mapping can pass:
+ * slot|TCP|server-ip|server-port|client-ip|client-port (UDP alike), the
+ * client IP in the fifth field; the short form still works; garbage
+ * passes and is logged. */
+static int
+mode_probe(void)
+{
+	char arg[BUF];
+
+	expect("probe: TCP, client listed", S("1|TCP|10.0.0.1|25|192.0.2.1|"
+					      "41234"), -1, R1);
+	expect("probe: UDP", S("1|UDP|10.0.0.1|25|192.0.2.1|41234"), -1, R1);
+	expect("probe: lower case", S("1|tcp|10.0.0.1|25|192.0.2.1|41234"),
+	       -1, R1);
+	expect("probe: white space", S(" 1 | TCP | 10.0.0.1 | 25 | 192.0.2.1 "
+				       "| 41234 "), -1, R1);
+	expect("probe: no client port", S("1|TCP|10.0.0.1|25|192.0.2.1"), -1,
+	       R1);
+	expect("probe: fields after the client port ignored",
+	       S("1|TCP|10.0.0.1|25|192.0.2.1|41234|x|y"), -1, R1);
+	expect("probe: the client IP counts, not the server's",
+	       S("1|TCP|192.0.2.1|25|203.0.113.5|41234"), 0, NULL);
+	expect("probe: profile 2", S("2|TCP|10.0.0.1|25|198.51.100.7|41234"),
+	       -1, "554 5.7.1 go away 198.51.100.7");
+	expect("probe: IPv6 client", S("1|TCP|2001:db8::25|25|2001:db8::1|"
+				       "41234"), -1, "554 5.7.1 Service "
+	       "unavailable; client [2001:db8::1] blocked using drop; "
+	       "v6 block");
+	expect("short form", S("1|192.0.2.1"), -1, R1);
+	expect("short form with port", S("1|192.0.2.1|25"), -1, R1);
+	memset(arg, ' ', sizeof(arg));
+	memcpy(arg, "1|TCP|10.0.0.1|25|192.0.2.1|41234", 33);
+	expect("probe: 252-byte argument, padded", arg, 252, 252, -1, R1);
+
+	expect("probe: transport only", S("1|TCP"), 0, NULL);
+	expect("probe: no client IP field", S("1|TCP|10.0.0.1|25"), 0, NULL);
+	expect("probe: empty client IP", S("1|TCP|10.0.0.1|25||41234"), 0,
+	       NULL);
+	expect("probe: all empty", S("1|TCP|||||"), 0, NULL);
+	expect("probe: junk client IP", S("1|TCP|10.0.0.1|25|192.0.2.1 x|1"),
+	       0, NULL);
+	expect("probe: overlong client IP", S("1|TCP|10.0.0.1|25|1111:2222:"
+		"3333:4444:5555:6666:7777:8888:9999|1"), 0, NULL);
+	expect("probe: other transport", S("1|SCTP|10.0.0.1|25|192.0.2.1|1"),
+	       0, NULL);
+	expect("probe: TCPX", S("1|TCPX|10.0.0.1|25|192.0.2.1|1"), 0, NULL);
+	expect("probe: bad slot", S("x|TCP|10.0.0.1|25|192.0.2.1|1"), 0,
+	       NULL);
+	expect("probe: no slot", S("TCP|10.0.0.1|25|192.0.2.1|41234"), 0,
+	       NULL);
+	expect("probe: NUL in client IP", "1|TCP|1|2|192.0\0.2.1|3", 22, 22,
+	       0, NULL);
+	expect_log("short probe logged", "has no fifth field", 1, 1);
+	expect_log("no probe taken for an IP", "malformed IP address \"TCP\"",
+		   0, 0);
+	return failures ? 1 : 0;
+}
+
 /* silent_server - a loopback UDP port that is bound and never read: a
  * DNS server that never answers; the dns_servers line naming it. */
 static const char *
@@ -998,7 +1058,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
 		fprintf(stderr, "usage: callout_harness SO cases|reload|broken|"
-			"perm|fork|deadline|threads [T N R]|bench [N]\n");
+			"perm|fork|deadline|probe|threads [T N R]|bench [N]\n");
 		return 2;
 	}
 	mode = argv[2];
@@ -1018,6 +1078,8 @@ main(int argc, char **argv)
 		rc = mode_fork();
 	else if (strcmp(mode, "deadline") == 0)
 		rc = mode_deadline();
+	else if (strcmp(mode, "probe") == 0)
+		rc = mode_probe();
 	else if (strcmp(mode, "threads") == 0)
 		rc = mode_threads((int)num(argc, argv, 3, 16),
 				  num(argc, argv, 4, 100000),
