@@ -3,7 +3,7 @@
  *
  * tests/dnsresponder.py on loopback; zone slow.test answers 150 ms after
  * a query, so every check of the burst is waiting when the answer comes.
- * 2,000 threads (500 under the sanitizers, VERDICT_SANITIZED=1;
+ * 2,000 threads (250 under the sanitizers, VERDICT_SANITIZED=1;
  * BURST_N=n changes it), released together by a barrier, each
  * verdict_check one new IP with dnsbl_timeout = 1s (2s under the
  * sanitizers): every check must block from the DNSBL.  A check whose
@@ -26,7 +26,7 @@
 #include "verdict.h"
 
 #define BURST 2000
-#define BURST_SAN 500
+#define BURST_SAN 250
 #define BURSTS 3
 #define STACK (128 * 1024)
 
