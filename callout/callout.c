@@ -2,8 +2,10 @@
  * callout.c - the dispatcher mapping callout: a site-supplied routine an
  * MTA's mapping engine (Messaging Server's PORT_ACCESS) loads with dlopen
  *
- *	verdict_check_reputation  "slot|ip[|port]" -> -1 and the reply when
- *				  the verdict is BLOCK, 0 otherwise
+ *	verdict_check_reputation  "slot|ip[|port]" or the whole probe
+ *				  "slot|TCP|server-ip|server-port|client-ip|
+ *				  client-port" (UDP alike) -> -1 and the
+ *				  reply when the verdict is BLOCK, 0 otherwise
  *	mm_check_reputation	  the same routine under the name Messaging
  *				  Server documents for early verdicts
  *
@@ -34,6 +36,9 @@
  *    library's own lines arrive through its log callback, already
  *    rate-limited.  VERDICT_CALLOUT_LOG_FD=N also copies every line to
  *    descriptor N (for the test harness);
+ *  - a call's deadline is the smaller of the profile's callout_timeout
+ *    and its dnsbl_timeout (verdict_profile_timeout_us): the callout
+ *    never waits longer than the CLI or the milter would;
  *  - no signal handlers, no threads of our own, no descriptors of our own.
  *
  * Diagnostics: syslog, facility mail, ident of the host.
@@ -254,7 +259,8 @@ co_thread_get(void)
 /* ------------------------------------------------------------ the call */
 
 /*
- * co_parse - "slot|ip[|anything]" into *slot and ip (NUL-terminated);
+ * co_parse - "slot|ip[|anything]" or "slot|TCP|sip|sport|ip|cport"
+ * into *slot and ip (NUL-terminated);
  * 0 or -1 after logging what was wrong.  buf holds len bytes + NUL.
  */
 static int
@@ -275,6 +281,12 @@ co_parse(const char *buf, size_t len, int *slot, char ip[CO_IP_MAX + 1])
 		co_problem(K_ARGBAR, "argument \"%s\" has no '|': expected "
 			   "\"slot|ip\"", co_show(buf, len, show,
 						  sizeof(show)));
+		return -1;
+	case CO_ARG_PROBE:
+		co_problem(K_IP, "argument \"%s\": a TCP or UDP probe has "
+			   "no fifth field: expected \"slot|TCP|server-ip|"
+			   "server-port|client-ip|client-port\"",
+			   co_show(buf, len, show, sizeof(show)));
 		return -1;
 	case CO_ARG_IP_EMPTY:
 	case CO_ARG_IP_LONG:
@@ -297,7 +309,7 @@ co_check(verdict_ctx *vc, co_thread *t, int slot, const char *ip,
 {
 	verdict_result *res = t->res;
 	const char *reply;
-	long tmo;
+	long tmo, own;
 	int rej, rc, kind;
 	size_t n;
 
@@ -306,6 +318,12 @@ co_check(verdict_ctx *vc, co_thread *t, int slot, const char *ip,
 			   "no [profile %d]", slot, co_path, slot);
 		return 0;
 	}
+	/* the profile's own deadline holds here as in the CLI and the
+	 * milter: callout_timeout only shortens it, so a Dispatcher
+	 * thread is never held longer than either */
+	if (verdict_profile_timeout_us(vc, slot, &own) == VERDICT_OK &&
+	    own > 0 && own < tmo)
+		tmo = own;
 	rc = verdict_check_ex(vc, slot, ip, tmo, 0, res);
 	if (rc == VERDICT_EINVAL) {
 		co_problem(K_IP, "malformed IP address \"%s\" (slot %d)", ip,

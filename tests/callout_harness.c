@@ -6,6 +6,11 @@
  *	callout_harness SO broken		broken config at start, then fixed
  *	callout_harness SO perm		lock.mdb not writable by the caller
  *	callout_harness SO fork		use after fork in a child
+ *	callout_harness SO probe		the whole probe: the client IP
+ *					in the fifth field, and garbage
+ *	callout_harness SO deadline	a zone that never answers: the call
+ *					ends at the profile's dnsbl_timeout
+ *					when callout_timeout is longer
  *	callout_harness SO threads [T] [N] [R]	T threads x N calls, every
  *					answer checked; R=1: rewrite the
  *					config meanwhile (reloads)
@@ -43,7 +48,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,6 +67,11 @@ typedef int (*routine_fn)(char *, long *, char *, long *);
 static routine_fn vcr, mcr;
 static char dir[PATH_MAX], conf[PATH_MAX + 32], logpath[PATH_MAX + 32];
 static int failures;
+
+/* [profile 7]: a zone that never answers, a DNS deadline shorter than
+ * the callout's (mode deadline) */
+#define P7_DNSBL_MS "300"
+#define P7_CALLOUT_MS "1000"
 
 #define R1 "554 5.7.1 Service unavailable; client [192.0.2.1] blocked " \
 	   "using drop; SBL123"
@@ -127,7 +140,13 @@ config_text(char *out, size_t len, const char *p1_block, const char *extra)
 		 "[profile 6]\n"
 		 "dnsbl_sites = bl.example.test\n"
 		 "on_dns_failure = tempfail\n"
-		 "callout_timeout = 300ms\n",
+		 "callout_timeout = 300ms\n"
+		 "[profile 7]\n"
+		 "dnsbl_sites = silent.test\n"
+		 "on_dns_failure = tempfail\n"
+		 "callout_tempfail = reject\n"
+		 "dnsbl_timeout = " P7_DNSBL_MS "ms\n"
+		 "callout_timeout = " P7_CALLOUT_MS "ms\n",
 		 dir, extra, p1_block, pad) >= (int)len) {
 		fprintf(stderr, "callout_harness: config text too long\n");
 		exit(2);
@@ -645,6 +664,126 @@ mode_fork(void)
 	return failures ? 1 : 0;
 }
 
+/* mode_probe - the whole probe a PORT_ACCESS mapping can pass:
+ * slot|TCP|server-ip|server-port|client-ip|client-port (UDP alike), the
+ * client IP in the fifth field; the short form still works; garbage
+ * passes and is logged. */
+static int
+mode_probe(void)
+{
+	char arg[BUF];
+
+	expect("probe: TCP, client listed", S("1|TCP|10.0.0.1|25|192.0.2.1|"
+					      "41234"), -1, R1);
+	expect("probe: UDP", S("1|UDP|10.0.0.1|25|192.0.2.1|41234"), -1, R1);
+	expect("probe: lower case", S("1|tcp|10.0.0.1|25|192.0.2.1|41234"),
+	       -1, R1);
+	expect("probe: white space", S(" 1 | TCP | 10.0.0.1 | 25 | 192.0.2.1 "
+				       "| 41234 "), -1, R1);
+	expect("probe: no client port", S("1|TCP|10.0.0.1|25|192.0.2.1"), -1,
+	       R1);
+	expect("probe: fields after the client port ignored",
+	       S("1|TCP|10.0.0.1|25|192.0.2.1|41234|x|y"), -1, R1);
+	expect("probe: the client IP counts, not the server's",
+	       S("1|TCP|192.0.2.1|25|203.0.113.5|41234"), 0, NULL);
+	expect("probe: profile 2", S("2|TCP|10.0.0.1|25|198.51.100.7|41234"),
+	       -1, "554 5.7.1 go away 198.51.100.7");
+	expect("probe: IPv6 client", S("1|TCP|2001:db8::25|25|2001:db8::1|"
+				       "41234"), -1, "554 5.7.1 Service "
+	       "unavailable; client [2001:db8::1] blocked using drop; "
+	       "v6 block");
+	expect("short form", S("1|192.0.2.1"), -1, R1);
+	expect("short form with port", S("1|192.0.2.1|25"), -1, R1);
+	memset(arg, ' ', sizeof(arg));
+	memcpy(arg, "1|TCP|10.0.0.1|25|192.0.2.1|41234", 33);
+	expect("probe: 252-byte argument, padded", arg, 252, 252, -1, R1);
+
+	expect("probe: transport only", S("1|TCP"), 0, NULL);
+	expect("probe: no client IP field", S("1|TCP|10.0.0.1|25"), 0, NULL);
+	expect("probe: empty client IP", S("1|TCP|10.0.0.1|25||41234"), 0,
+	       NULL);
+	expect("probe: all empty", S("1|TCP|||||"), 0, NULL);
+	expect("probe: junk client IP", S("1|TCP|10.0.0.1|25|192.0.2.1 x|1"),
+	       0, NULL);
+	expect("probe: overlong client IP", S("1|TCP|10.0.0.1|25|1111:2222:"
+		"3333:4444:5555:6666:7777:8888:9999|1"), 0, NULL);
+	expect("probe: other transport", S("1|SCTP|10.0.0.1|25|192.0.2.1|1"),
+	       0, NULL);
+	expect("probe: TCPX", S("1|TCPX|10.0.0.1|25|192.0.2.1|1"), 0, NULL);
+	expect("probe: bad slot", S("x|TCP|10.0.0.1|25|192.0.2.1|1"), 0,
+	       NULL);
+	expect("probe: no slot", S("TCP|10.0.0.1|25|192.0.2.1|41234"), 0,
+	       NULL);
+	expect("probe: NUL in client IP", "1|TCP|1|2|192.0\0.2.1|3", 22, 22,
+	       0, NULL);
+	expect_log("short probe logged", "has no fifth field", 1, 1);
+	expect_log("no probe taken for an IP", "malformed IP address \"TCP\"",
+		   0, 0);
+	return failures ? 1 : 0;
+}
+
+/* silent_server - a loopback UDP port that is bound and never read: a
+ * DNS server that never answers; the dns_servers line naming it. */
+static const char *
+silent_server(void)
+{
+	static char line[64];
+	static int fd = -1;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		die("silent DNS server");
+	snprintf(line, sizeof(line), "dns_servers = 127.0.0.1:%d\n",
+		 ntohs(sa.sin_port));
+	return line;
+}
+
+/* mode_deadline - [profile 7] asks a zone whose server never answers,
+ * with dnsbl_timeout shorter than callout_timeout: the call ends at the
+ * profile's own deadline with the tempfail reply, well before the
+ * callout's (the midpoint of the two is the bound). */
+static int
+mode_deadline(void)
+{
+	static const char *args[] = { "7|203.0.113.9", "7|203.0.113.10",
+				      "7|2001:db9::9" };
+	long lo = atol(P7_DNSBL_MS), hi = atol(P7_CALLOUT_MS), ms;
+	struct timespec t0, t1;
+	char reply[BUF];
+	int ret;
+
+	/* the first call builds the context: not timed */
+	call_fn(vcr, S("1|203.0.113.5"), 0, reply, "init");
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = call_fn(vcr, args[i], strlen(args[i]),
+			      (long)strlen(args[i]), 0, reply, args[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+		     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ret != -1 || strncmp(reply, "421 ", 4) != 0 ||
+		    ms < lo * 9 / 10 || ms >= (lo + hi) / 2) {
+			printf("not ok - %s: returned %d \"%s\" after %ld ms; "
+			       "expected 421 after about %ld ms (dnsbl_timeout),"
+			       " under %ld ms (callout_timeout %ld ms)\n",
+			       args[i], ret, ret == -1 ? reply : "", ms, lo,
+			       (lo + hi) / 2, hi);
+			failures++;
+		} else {
+			printf("ok - %s: 421 after %ld ms (dnsbl_timeout %ld "
+			       "ms, callout_timeout %ld ms)\n", args[i], ms,
+			       lo, hi);
+		}
+	}
+	return failures ? 1 : 0;
+}
+
 /* ------------------------------------------------------- concurrency */
 
 static const struct tcase {
@@ -919,14 +1058,14 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
 		fprintf(stderr, "usage: callout_harness SO cases|reload|broken|"
-			"perm|fork|threads [T N R]|bench [N]\n");
+			"perm|fork|deadline|probe|threads [T N R]|bench [N]\n");
 		return 2;
 	}
 	mode = argv[2];
 	if (strcmp(mode, "stdin") == 0)
 		return mode_stdin(argv[1]);
 	setup(argv[1], strcmp(mode, "bench") == 0 ? "log_verdicts = none\n" :
-	      NULL);
+	      strcmp(mode, "deadline") == 0 ? silent_server() : NULL);
 	if (strcmp(mode, "cases") == 0)
 		rc = mode_cases();
 	else if (strcmp(mode, "reload") == 0)
@@ -937,6 +1076,10 @@ main(int argc, char **argv)
 		rc = mode_perm();
 	else if (strcmp(mode, "fork") == 0)
 		rc = mode_fork();
+	else if (strcmp(mode, "deadline") == 0)
+		rc = mode_deadline();
+	else if (strcmp(mode, "probe") == 0)
+		rc = mode_probe();
 	else if (strcmp(mode, "threads") == 0)
 		rc = mode_threads((int)num(argc, argv, 3, 16),
 				  num(argc, argv, 4, 100000),

@@ -239,6 +239,18 @@ VERDICT_API int verdict_profile_callout(const verdict_ctx *ctx, int profile,
 					int *tempfail_reject);
 
 /*
+ * verdict_profile_timeout_us - the deadline verdict_check gives a check
+ * under [profile N] (its dnsbl_timeout), in microseconds, into
+ * *timeout_us; a caller with a deadline of its own (the callout's
+ * callout_timeout) takes the smaller of the two.  Returns VERDICT_OK,
+ * VERDICT_ENOENT when the profile is not declared, VERDICT_EINVAL when
+ * timeout_us is NULL.  Safe on a shared opened ctx; works before
+ * verdict_open too.
+ */
+VERDICT_API int verdict_profile_timeout_us(const verdict_ctx *ctx,
+					   int profile, long *timeout_us);
+
+/*
  * Results.  A verdict_result is owned by the caller, reused across checks
  * by one thread at a time, and holds all strings its accessors return
  * (valid until the next check into it or verdict_result_free()).

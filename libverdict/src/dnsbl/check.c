@@ -197,6 +197,38 @@ check_over(void *arg)
 	return job_eval(arg);
 }
 
+static void job_detach(djob *j);
+
+/* job_one - the one flight j waits for, when it waits for one answer
+ * and no self-test (e->mu held): a burst on one IP sleeps on its gate */
+static flight *
+job_one(const djob *j)
+{
+	flight *one = NULL;
+	size_t d;
+
+	if (j->tl.f != NULL)
+		return NULL;
+	for (d = 0; d < j->nd; d++) {
+		const dstate *x = &j->st[d];
+
+		if (x->tlink[0].f != NULL || x->tlink[1].f != NULL ||
+		    (x->link.f != NULL && one != NULL))
+			return NULL;
+		if (x->link.f != NULL)
+			one = x->link.f;
+	}
+	return one;
+}
+
+/* check_release - a lone check whose wait is over leaves its flights in
+ * the waker's thread (e->mu held there), so it returns without e->mu */
+static void
+check_release(void *arg)
+{
+	job_detach(arg);
+}
+
 /* source_of - display names of the counted listings, largest weight
  * first: the positive ones, or for an allow the negative ones */
 static void
@@ -317,6 +349,7 @@ job_attach(djob *j, wgroup *g)
 	j->start = vd_clock_now_ns();
 	j->w.g = g;
 	j->w.over = check_over;
+	j->w.release = NULL;
 	j->w.arg = j;
 	j->w.is_over = 0;
 	j->attached = 1;
@@ -392,8 +425,10 @@ job_txt(djob *j, wgroup *g, size_t d, int64_t deadline_ns, int *sent)
 	if ((j->tl.f = vd_flight_get(e, j->st[d].zr, &k, &started)) == NULL)
 		return;
 	/* from here on every answer ends a round */
+	g->one = NULL;
 	j->w.g = g;
 	j->w.over = NULL;
+	j->w.release = NULL;
 	j->w.is_over = 0;
 	vd_flight_attach(j->tl.f, &j->tl, &j->w);
 	j->res->queries += started;
@@ -497,7 +532,7 @@ vd_dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 {
 	djob j;
 	wgroup g;
-	int locked = 0, sent = 0, last = 0, rc, txt;
+	int inited = 0, held = 0, sent = 0, last = 0, rc, txt;
 
 	if (e == NULL || s == NULL || p == NULL || ip == NULL || res == NULL)
 		return vd_err_set(VERDICT_EINVAL, 0, "vd_dnsbl_check: NULL argument");
@@ -506,33 +541,46 @@ vd_dnsbl_check(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	if (j.need) {
 		pthread_mutex_lock(&e->mu);
 		vd_flight_group_init(e, &g);
-		locked = 1;
+		inited = held = 1;
 		job_attach(&j, &g);
+		j.w.release = check_release;
 	}
 	/* not attached: every answer from the cache, no lock needed;
-	 * after the deadline's round, one more look at what came in */
+	 * after the deadline's round, one more look at what came in.
+	 * Released by the waker: the state it evaluated is final, the
+	 * flights are left, e->mu is not held */
 	while (!job_eval(&j) && j.attached && !last) {
 		j.w.is_over = 0;
 		g.target = 1;
+		g.one = job_one(&j);
 		sent = 1;
-		last = !vd_flight_wait(e, &g, deadline_ns);
+		if ((rc = vd_flight_wait(e, &g, deadline_ns)) ==
+		    FLIGHT_RELEASED) {
+			held = 0;
+			break;
+		}
+		last = rc == FLIGHT_DEADLINE;
 	}
 	if ((txt = job_source(&j)) >= 0) {
-		if (!locked) {
+		if (!held) {
 			pthread_mutex_lock(&e->mu);
+			held = 1;
+		}
+		if (!inited) {
 			vd_flight_group_init(e, &g);
-			locked = 1;
+			inited = 1;
 		}
 		job_txt(&j, &g, (size_t)txt, deadline_ns, &sent);
 	}
-	if (locked) {
+	if (held) {
 		/* what was queued and not waited for (self-tests): send it */
 		if (!sent)
 			vd_flight_flush(e);
 		job_detach(&j);
 		pthread_mutex_unlock(&e->mu);
-		pthread_cond_destroy(&g.cond);
 	}
+	if (inited)
+		vd_flight_group_destroy(&g);
 	job_end(&j, deadline_ns);
 	return VERDICT_OK;
 }
@@ -602,7 +650,7 @@ vd_dnsbl_check_many(dnsbl_engine *e, const dnsbl_sites *s,
 	for (i = 0; i < n; i++)
 		job_detach(&jobs[i]);
 	pthread_mutex_unlock(&e->mu);
-	pthread_cond_destroy(&g.cond);
+	vd_flight_group_destroy(&g);
 	for (i = 0; i < n; i++)
 		job_end(&jobs[i], deadline_ns);
 out:

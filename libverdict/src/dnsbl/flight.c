@@ -14,9 +14,16 @@
  * the others attach to its flight (a reference each).  Whichever thread
  * drives the resolver (resolv.c: the check itself when no other does,
  * else the one that does) completes flights and, for each attached
- * waiter, asks its exit test and signals its group's condition variable
- * (CLOCK_MONOTONIC) only when the group's wait is over, so waking the
- * waiters of one IP costs O(waiters), with no herd on one mutex.
+ * waiter, asks its exit test.  A lone check whose wait is over is
+ * released there: the waker detaches it from all its flights (under
+ * e->mu, which it holds anyway), so the check returns without taking
+ * e->mu again.  A lone check waiting for one flight only sleeps on the
+ * flight's gate, a futex word: the waker opens it and wakes all its
+ * sleepers in one call, and none of them takes a lock on the way out, so
+ * a burst of checks of one IP wakes in parallel instead of one by one
+ * through e->mu.  Other waiters (batches, several flights, TXT) sleep
+ * on their group's own condition variable and mutex (CLOCK_MONOTONIC),
+ * signalled only when the group's wait is over.
  *
  * Lock order: the resolver's channel lock, then e->mu (the query
  * callback takes it), so e->mu is released around vd_resolv_drive.  A
@@ -27,14 +34,19 @@
  * (vd_dnsbl_engine_landed).
  *
  * Limits: FLIGHT_BUCKETS hash chains; the number of flights is bounded by
- * the checks running, the queue of the resolver by resolv.c.
+ * the checks running, the queue of the resolver by resolv.c.  The gate
+ * is a Linux futex.  Attaching still takes e->mu once per check.
  */
 #include <arpa/nameser.h>
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "flight.h"
 #include "selftest.h"
@@ -79,34 +91,70 @@ unhash(dnsbl_engine *e, flight *f)
 static void
 flight_unref(dnsbl_engine *e, flight *f)
 {
-	if (--f->refs > 0)
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	unhash(e, f);
 	free(f);
 }
 
+/* flight_drop - drop a sleeper's reference without e->mu: the flight is
+ * done, so out of the table (its query held a reference until then) */
+static void
+flight_drop(flight *f)
+{
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(f);
+}
+
+/* gate_wake - every check sleeping on f's gate, in one call: the kernel
+ * makes them runnable at once, and none of them takes a lock after */
+static void
+gate_wake(flight *f)
+{
+	__atomic_store_n(&f->gate, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &f->gate, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL,
+		0);
+}
+
 /* wake - ask the exit test of every waiter of f still waiting; signal a
- * group when its last waiter's wait is over (e->mu held) */
+ * group when its last waiter's wait is over, releasing a waiter that can
+ * be (e->mu held).  The list is read through next saved beforehand: a
+ * release detaches the waiter's link from f. */
 static void
 wake(flight *f)
 {
-	wlink *l;
+	wlink *l, *next;
+	int gated = 0;
 
-	for (l = f->waiters; l; l = l->next) {
+	for (l = f->waiters; l; l = next) {
 		waiter *w = l->w;
+		wgroup *g = w->g;
+		int n, rel, one = g->one == f;
 
+		next = l->next;
+		gated |= one;
 		if (w->is_over)
 			continue;
-		if (w->over == NULL || w->over(w->arg)) {
-			wgroup *g = w->g;
-			int n = g->nover + 1;
-
-			w->is_over = w->over != NULL;
-			__atomic_store_n(&g->nover, n, __ATOMIC_RELEASE);
-			if (n == g->target)
-				pthread_cond_signal(&g->cond);
+		if (w->over != NULL && !w->over(w->arg))
+			continue;
+		w->is_over = w->over != NULL;
+		rel = w->is_over && w->release != NULL;
+		if (rel)
+			w->release(w->arg);
+		n = g->nover + 1;
+		__atomic_store_n(&g->nover, n, __ATOMIC_RELEASE);
+		if (one) {
+			/* read by the sleeper after the gate opens */
+			g->released = rel;
+		} else if (n == g->target || rel) {
+			pthread_mutex_lock(&g->mu);
+			g->released |= rel;
+			pthread_cond_signal(&g->cond);
+			pthread_mutex_unlock(&g->mu);
 		}
 	}
+	if (gated)
+		gate_wake(f);
 }
 
 /* flight_done - resolver callback: classify, cache, wake the checks */
@@ -198,7 +246,7 @@ vd_flight_attach(flight *f, wlink *l, waiter *w)
 	if (f->waiters)
 		f->waiters->prev = l;
 	f->waiters = l;
-	f->refs++;
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
 /* vd_flight_detach - unlink l when linked (e->mu held) */
@@ -223,9 +271,20 @@ vd_flight_detach(dnsbl_engine *e, wlink *l)
 void
 vd_flight_group_init(dnsbl_engine *e, wgroup *g)
 {
+	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->cond, &e->cattr);
 	g->nover = 0;
 	g->target = 1;
+	g->released = 0;
+	g->one = NULL;
+}
+
+/* vd_flight_group_destroy - no waker may use g any more */
+void
+vd_flight_group_destroy(wgroup *g)
+{
+	pthread_cond_destroy(&g->cond);
+	pthread_mutex_destroy(&g->mu);
 }
 
 /* g_reached - the driving thread's predicate: the group's round is over
@@ -262,14 +321,81 @@ abs_time(int64_t ns, struct timespec *ts)
 	ts->tv_nsec = (long)(ns % VD_NS_PER_S);
 }
 
+/* g_sleep - sleep on g's own lock until the round is over or ts (e->mu
+ * held on entry, not on return); 1 when released, 0 on a timeout or
+ * when the caller must take e->mu again */
+static int
+g_sleep(dnsbl_engine *e, wgroup *g, const struct timespec *ts)
+{
+	int rel;
+
+	/* g->mu before e->mu goes: a waker (which holds e->mu to count
+	 * the round) signals under g->mu, so no wake-up is lost */
+	pthread_mutex_lock(&g->mu);
+	pthread_mutex_unlock(&e->mu);
+	while (!g->released && __atomic_load_n(&g->nover, __ATOMIC_ACQUIRE)
+	       < g->target)
+		if (pthread_cond_timedwait(&g->cond, &g->mu, ts) == ETIMEDOUT)
+			break;
+	rel = g->released;
+	pthread_mutex_unlock(&g->mu);
+	return rel;
+}
+
+/* gate_sleep - sleep on f's gate until it opens or the deadline (e->mu
+ * held on entry, not on return; f held by a reference of ours meanwhile).
+ * The timeout is relative and read again after each wake-up, so the
+ * deadline holds on the library's clock whatever the kernel's says.
+ * Returns 1 when the gate opened. */
+static int
+gate_sleep(dnsbl_engine *e, flight *f, int64_t deadline_ns)
+{
+	struct timespec ts;
+	int64_t left;
+
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&e->mu);
+	while (!__atomic_load_n(&f->gate, __ATOMIC_ACQUIRE)) {
+		if ((left = deadline_ns - vd_clock_now_ns()) <= 0)
+			return 0;
+		ts.tv_sec = (time_t)(left / VD_NS_PER_S);
+		ts.tv_nsec = (long)(left % VD_NS_PER_S);
+		/* EAGAIN (opened meanwhile), EINTR, ETIMEDOUT: look again */
+		syscall(SYS_futex, &f->gate, FUTEX_WAIT_PRIVATE, 0, &ts,
+			NULL, 0);
+	}
+	return 1;
+}
+
+/* one_wait - the sleep of a lone check waiting for one flight (e->mu
+ * held on entry): released by the waker, it goes on without e->mu */
+static int
+one_wait(dnsbl_engine *e, wgroup *g, int64_t deadline_ns)
+{
+	flight *f = g->one;
+
+	if (gate_sleep(e, f, deadline_ns) && g->released) {
+		flight_drop(f);
+		return FLIGHT_RELEASED;
+	}
+	pthread_mutex_lock(&e->mu);
+	flight_drop(f);
+	if (g->nover < g->target)
+		return vd_clock_now_ns() < deadline_ns ? FLIGHT_ROUND :
+		       FLIGHT_DEADLINE;
+	return FLIGHT_ROUND;
+}
+
 /*
  * vd_flight_wait - one round of waiting for group g, until g->target of
  * its waiters are over (e->mu held; the caller sets target and the
  * waiters' is_over): send what was queued and, when no other thread
  * drives the resolver, drive it from this thread until then or the
- * deadline (e->mu released meanwhile); else sleep on g's condition
- * variable.  0 when the deadline has passed; the caller then looks at its
- * answers again.
+ * deadline (e->mu released meanwhile); else sleep on g's own condition
+ * variable and lock.  A waiter the waker released goes on without e->mu
+ * (FLIGHT_RELEASED): a burst of checks of one IP wakes without queueing
+ * on e->mu.  Otherwise e->mu is taken again; FLIGHT_DEADLINE when the
+ * deadline has passed (the caller then looks at its answers again).
  */
 int
 vd_flight_wait(dnsbl_engine *e, wgroup *g, int64_t deadline_ns)
@@ -278,19 +404,25 @@ vd_flight_wait(dnsbl_engine *e, wgroup *g, int64_t deadline_ns)
 	int drove;
 
 	__atomic_store_n(&g->nover, 0, __ATOMIC_RELAXED);
+	g->released = 0;	/* no waker sees g before e->mu goes */
 	pthread_mutex_unlock(&e->mu);
 	drove = vd_resolv_drive(e->res, g_reached, g, deadline_ns);
 	pthread_mutex_lock(&e->mu);
 	if (drove || g->nover >= g->target)
-		return vd_clock_now_ns() < deadline_ns;
+		return vd_clock_now_ns() < deadline_ns ? FLIGHT_ROUND :
+		       FLIGHT_DEADLINE;
 	if (vd_clock_now_ns() >= deadline_ns)
-		return 0;
+		return FLIGHT_DEADLINE;
+	if (g->one != NULL && !g->one->done)
+		return one_wait(e, g, deadline_ns);
 	abs_time(deadline_ns, &ts);
-	while (g->nover < g->target)
-		if (pthread_cond_timedwait(&g->cond, &e->mu, &ts) == ETIMEDOUT)
-			/* early when an interposed clock (libfaketime)
-			 * scales the wait: the round ends, the deadline
-			 * holds */
-			return vd_clock_now_ns() < deadline_ns;
-	return 1;
+	if (g_sleep(e, g, &ts))
+		return FLIGHT_RELEASED;
+	pthread_mutex_lock(&e->mu);
+	/* a timeout comes early when an interposed clock (libfaketime)
+	 * scales the wait: the round ends, the deadline holds */
+	if (g->nover < g->target)
+		return vd_clock_now_ns() < deadline_ns ? FLIGHT_ROUND :
+		       FLIGHT_DEADLINE;
+	return FLIGHT_ROUND;
 }

@@ -16,26 +16,46 @@
 
 #include "engine.h"
 
-/* A group of waiters sleeping on one condition variable.  nover counts
- * the waiters whose wait ended since the round began; the sleeper is
- * signalled when it reaches target (both under e->mu; nover is also read
- * by the driving thread's predicate). */
+/* A group of waiters sleeping on a condition variable and a mutex of
+ * its own, never on e->mu: a burst of checks woken together does not
+ * queue on one lock.  nover counts the waiters whose wait ended since
+ * the round began; the sleeper is signalled when it reaches target (both
+ * written under e->mu; nover is also read by the driving thread's
+ * predicate and by the sleeper).  released (under mu) tells the sleeper
+ * that the waker also detached it from every flight, so it goes on
+ * without taking e->mu again. */
 typedef struct wgroup {
+	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	int nover;
 	int target;
+	int released;
+	struct flight *one;	/* set by a lone check waiting for this
+				 * flight alone: it sleeps on the flight's
+				 * gate, not on cond (e->mu) */
 } wgroup;
 
 /* A waiting check.  over (may be NULL: every answer counts) tells, under
  * e->mu in the driving thread, whether an answer ends the check's wait
  * (settled, or nothing left to wait for); is_over latches that, so a
- * check of N zones counts once, not N times. */
+ * check of N zones counts once, not N times.  release (may be NULL; only
+ * for a group of one waiter) is called, under e->mu in the driving
+ * thread, when over said yes: it detaches the check from all its flights,
+ * so the waker has done all the check needed e->mu for. */
 typedef struct waiter {
 	wgroup *g;
 	int (*over)(void *arg);
+	void (*release)(void *arg);
 	void *arg;
 	int is_over;
 } waiter;
+
+/* What vd_flight_wait returns. */
+enum {
+	FLIGHT_DEADLINE = 0,	/* the deadline has passed; e->mu held */
+	FLIGHT_ROUND = 1,	/* the round is over; e->mu held */
+	FLIGHT_RELEASED = 2	/* over and released: e->mu NOT held */
+};
 
 typedef struct flight flight;
 
@@ -51,9 +71,12 @@ struct flight {
 	fkey key;
 	dnsbl_engine *e;
 	zrec *zr;
-	int refs;		/* the query + each attached check */
+	int refs;		/* the query + each attached check + each
+				 * check sleeping on gate (atomic) */
 	int hashed;
 	int done;
+	uint32_t gate;		/* futex word: 1 once done; the checks of
+				 * a burst sleep on it, woken by one call */
 	int64_t done_ns;	/* vd_clock_now_ns */
 	dnsbl_answer ans;
 	wlink *waiters;
@@ -76,12 +99,16 @@ flight *vd_flight_get(dnsbl_engine *e, zrec *zr, const fkey *key,
 void vd_flight_attach(flight *f, wlink *l, waiter *w);
 void vd_flight_detach(dnsbl_engine *e, wlink *l);
 
-/* vd_flight_group_init - a group of target 1 (cond on e's clock). */
+/* vd_flight_group_init / _destroy - a group of target 1 (cond on e's
+ * clock) / its mutex and cond freed (no lock needed). */
 void vd_flight_group_init(dnsbl_engine *e, wgroup *g);
+void vd_flight_group_destroy(wgroup *g);
 
 /* vd_flight_wait - one round of waiting for group g until g->target of
- * its waiters are over or deadline_ns; e->mu is released meanwhile.  0
- * when the deadline has passed. */
+ * its waiters are over or deadline_ns; e->mu is released meanwhile.  A
+ * FLIGHT_* value: FLIGHT_DEADLINE when the deadline has passed,
+ * FLIGHT_RELEASED (e->mu not held on return) when a waiter with a
+ * release callback was released while sleeping. */
 int vd_flight_wait(dnsbl_engine *e, wgroup *g, int64_t deadline_ns);
 
 /* vd_flight_flush - send what this thread queued without waiting. */

@@ -158,6 +158,7 @@ doctor_run(dnsbl_engine *e, zrec **zr, size_t nd, int64_t deadline_ns,
 	vd_flight_group_init(e, &g);
 	w.g = &g;
 	w.over = NULL;
+	w.release = NULL;
 	w.arg = NULL;
 	w.is_over = 0;
 	for (d = 0; d < nd; d++) {
@@ -189,7 +190,7 @@ doctor_run(dnsbl_engine *e, zrec **zr, size_t nd, int64_t deadline_ns,
 		}
 	}
 	pthread_mutex_unlock(&e->mu);
-	pthread_cond_destroy(&g.cond);
+	vd_flight_group_destroy(&g);
 }
 
 #define SAY(...) do { if (n < size) { \
