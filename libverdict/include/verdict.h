@@ -606,6 +606,17 @@ VERDICT_API int verdict_cidr_cmp(const verdict_cidr *a, const verdict_cidr *b);
 VERDICT_API size_t verdict_cidr_format(const verdict_cidr *c, char *buf,
 				       size_t len);
 
+/*
+ * verdict_profile_deadline - the deadline of a check made from inside an
+ * MTA (the callout, Exim's ${dlfunc}) under [profile N]: *timeout_us gets
+ * the smaller of its callout_timeout and its dnsbl_timeout, in
+ * microseconds (may be NULL), to pass to verdict_check_ex.  Returns
+ * VERDICT_OK, or VERDICT_ENOENT when the profile is not declared.  Safe
+ * on a shared opened ctx; works before verdict_open too.
+ */
+VERDICT_API int verdict_profile_deadline(const verdict_ctx *ctx, int profile,
+					 long *timeout_us);
+
 #ifdef __cplusplus
 }
 #endif
