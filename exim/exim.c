@@ -37,7 +37,8 @@
  *    verdict_exim; lines from other threads (the library's resolver
  *    thread) and hosts without log_write go to syslog(3), facility mail,
  *    never openlog() (the host's settings stay).  Each kind of problem is
- *    logged once per process: once per connection under Exim;
+ *    logged once per process: once per connection under Exim; the
+ *    routine "PATH loaded" of each first build is not logged;
  *  - DNSBL zones keep their RFC 5782 self-test, sent with the first query
  *    of each process and answered by the local caching resolver that Exim
  *    sites run for their own dnslists, so a zone gone wild never blocks
@@ -115,11 +116,18 @@ ex_log(int level, const char *fmt, ...)
 		       line);
 }
 
-/* ex_liblog - the library's log callback (rate-limited there). */
+/* ex_liblog - the library's log callback (rate-limited there).  The
+ * first build's "PATH loaded" (LOG_INFO) is dropped: under Exim every
+ * connection builds, and the line would follow each one. */
 static void
 ex_liblog(int level, const char *line, void *arg)
 {
+	size_t n = strlen(ex_path);
+
 	(void)arg;
+	if (level == LOG_INFO && n > 0 && strncmp(line, ex_path, n) == 0 &&
+	    strcmp(line + n, " loaded") == 0)
+		return;
 	ex_log(level, "%s", line);
 }
 

@@ -34,6 +34,12 @@ PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
 PKGS_TEST="rbldnsd swaks miltertest iprange nftables ipset iproute2
  libmaxmind-db-writer-perl mmdb-bin faketime valgrind clang libclang-rt-14-dev
  curl python3 dnsutils procps"
+# Exim's run-time libraries (dpkg-deb -f exim4-daemon-heavy_*.deb Depends):
+# tests/integration/exim.sh fetches the package itself (apt-get download)
+# and runs it unpacked, never installed (it conflicts with postfix).
+PKGS_TEST="$PKGS_TEST libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0
+ libldap-2.5-0 libmariadb3 libnsl2 libpam0g libpcre2-8-0 libperl5.36 libpq5
+ libsasl2-2 libspf2-2 libsqlite3-0 libcrypt1"
 
 install_pkgs() {
 	[ "${NO_APT:-0}" = 1 ] && return 0

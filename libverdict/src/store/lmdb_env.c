@@ -213,6 +213,7 @@ env_cloexec(tbl_env *te)
 	    (fl = fcntl(fd, F_GETFD)) >= 0 && !(fl & FD_CLOEXEC))
 		(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }
+
 /* env_open - open te->env (map sized to twice the file), refuse a
  * truncated file, open the catalogue's and the index's dbs */
 static int
