@@ -44,6 +44,9 @@ page=$srcdir/doc/libverdict_exim.3
 
 [ -f "$so" ] || skip "libverdict_exim.so not built ($so)"
 [ -x "$cli" ] || skip "the verdict CLI is not built ($cli)"
+# a sanitizer's runtime must be loaded first, and Exim is not built with it
+nm -D "$so" 2>/dev/null | grep -qE ' U __(asan|tsan)_init' &&
+	skip "libverdict_exim.so is built with a sanitizer; Exim cannot load it (tests/exim_harness.c covers it)"
 [ "$(id -u)" = 0 ] || skip "Exim accepts a private -C configuration only from root"
 command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
 	skip "apt-get and dpkg are needed to fetch Debian's Exim"
