@@ -4,6 +4,9 @@
  *	exim_harness SO cases		single calls, garbage included, a
  *					fresh process per connection, fork,
  *					descriptors, no configuration
+ *	exim_harness SO threads [T] [N]	T threads x N calls at once (a host
+ *					with threads; Exim has one), every
+ *					answer checked, the yields apart
  *	exim_harness SO bench CALLOUT_SO [N]
  *					costs: the first call in a fresh
  *					process, and a later call against
@@ -26,7 +29,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,6 +515,81 @@ mode_cases(const char *so)
 	return failures ? 1 : 0;
 }
 
+/* ----------------------------------------------------------- threads */
+
+static long thr_calls;
+static int thr_bad;
+static pthread_mutex_t thr_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* thr_run - N calls over four answers; the yield must be this thread's
+ * own and stay right until the thread's next call. */
+static void *
+thr_run(void *arg)
+{
+	static const char *const ips[4] = { "192.0.2.1", "192.0.2.200",
+					    "203.0.113.9", "" };
+	static const char *const want[4] = { R1, "allow", "neutral",
+					     "neutral" };
+	uschar *argv[2] = { (uschar *)"1", NULL }, *y = NULL, *first = NULL;
+	long seed = (long)(intptr_t)arg;
+	int bad = 0;
+
+	for (long i = 0; i < thr_calls; i++) {
+		int k = (int)((i + seed) % 4);
+
+		argv[1] = (uschar *)ips[k];
+		if (vex(&y, 2, argv) != OK ||
+		    strcmp((char *)y, want[k]) != 0) {
+			if (bad++ == 0)
+				printf("not ok - thread %ld call %ld: \"%s\", "
+				       "expected \"%s\"\n", seed, i,
+				       (char *)y, want[k]);
+		}
+		if (first == NULL)
+			first = y;
+		else if (y != first && bad++ == 0)
+			printf("not ok - thread %ld: the yield moved\n", seed);
+	}
+	pthread_mutex_lock(&thr_mu);
+	thr_bad += bad;
+	pthread_mutex_unlock(&thr_mu);
+	return first;
+}
+
+static int
+mode_threads(const char *so, long nthr, long n)
+{
+	pthread_t t[64];
+	void *y[64];
+
+	if (nthr < 1 || nthr > 64) {
+		fprintf(stderr, "exim_harness: 1..64 threads\n");
+		return 2;
+	}
+	setup("log_verdicts = none\n", 0);
+	vex = load(so, "verdict_exim");
+	/* the first call builds the context; a call on another thread
+	 * meanwhile would pass at once (neutral), by design */
+	expect("first call builds the context", "1", "192.0.2.1", OK, R1);
+	thr_calls = n;
+	for (long i = 0; i < nthr; i++)
+		if (pthread_create(&t[i], NULL, thr_run, (void *)(intptr_t)i))
+			die("pthread_create");
+	for (long i = 0; i < nthr; i++)
+		pthread_join(t[i], &y[i]);
+	for (long i = 0; i < nthr; i++)
+		for (long j = 0; j < i; j++)
+			if (y[i] == y[j]) {
+				printf("not ok - threads %ld and %ld share a "
+				       "yield buffer\n", j, i);
+				thr_bad++;
+			}
+	printf("%s - %ld threads x %ld calls, %d wrong\n", thr_bad ? "not ok"
+	       : "ok", nthr, n, thr_bad);
+	cleanup();
+	return thr_bad || failures ? 1 : 0;
+}
+
 /* ------------------------------------------------------------- bench */
 
 static double *bench_out;
@@ -650,10 +730,14 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 3 && strcmp(argv[2], "cases") == 0)
 		return mode_cases(argv[1]);
+	if (argc >= 3 && strcmp(argv[2], "threads") == 0)
+		return mode_threads(argv[1], argc > 3 ? strtol(argv[3], NULL,
+				    10) : 8, argc > 4 ? strtol(argv[4], NULL,
+				    10) : 100000);
 	if (argc >= 4 && strcmp(argv[2], "bench") == 0)
 		return mode_bench(argv[1], argv[3], argc > 4 ?
 				  strtol(argv[4], NULL, 10) : 1000000);
-	fprintf(stderr, "usage: exim_harness SO cases | SO bench CALLOUT_SO "
-		"[N]\n");
+	fprintf(stderr, "usage: exim_harness SO cases | SO threads [T] [N] | "
+		"SO bench CALLOUT_SO [N]\n");
 	return 2;
 }
