@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -271,6 +272,16 @@ cpu_s(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* minflt - minor page faults of this process so far */
+static long
+minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
 }
 
 static double
@@ -602,14 +613,18 @@ bench_fresh(void *arg)
 	const char *args[2] = { "1", "192.0.2.1" };
 	char out[512];
 	double t0 = now_s(), c0 = cpu_s(), t1;
+	long f0 = minflt(), f1;
 
 	vex = load(arg, "verdict_exim");
 	t1 = now_s();
+	f1 = minflt();
 	if (call(2, args, out, sizeof(out)) != OK || strcmp(out, R1) != 0)
 		return 1;
 	bench_out[0] = now_s() - t0;
 	bench_out[1] = t1 - t0;
 	bench_out[2] = cpu_s() - c0;
+	bench_out[3] = (double)(f1 - f0);
+	bench_out[4] = (double)(minflt() - f1);
 	return 0;
 }
 
@@ -673,7 +688,7 @@ mode_bench(const char *so, const char *callout, long n)
 	char nbuf[32];
 
 	setup("log_verdicts = none\n", 0);
-	bench_out = mmap(NULL, 3 * sizeof(double), PROT_READ | PROT_WRITE,
+	bench_out = mmap(NULL, 5 * sizeof(double), PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (bench_out == MAP_FAILED)
 		die("mmap");
@@ -714,6 +729,8 @@ mode_bench(const char *so, const char *callout, long n)
 	printf("  fastest %.3f ms; of which dlopen: median %.3f ms; CPU time "
 	       "(user + system) median %.3f ms, p90 %.3f ms\n", fresh[0] * 1e3,
 	       dl[100] * 1e3, cpu[100] * 1e3, cpu[180] * 1e3);
+	printf("  page faults: dlopen %.0f, first call %.0f\n", bench_out[3],
+	       bench_out[4]);
 	printf("exim connection (fork + the above + exit + wait): median "
 	       "%.3f ms, p90 %.3f ms; an empty child (fork + exit + wait): "
 	       "median %.3f ms\n", total[100] * 1e3, total[180] * 1e3,
