@@ -37,7 +37,8 @@
  *    verdict_exim; lines from other threads (the library's resolver
  *    thread) and hosts without log_write go to syslog(3), facility mail,
  *    never openlog() (the host's settings stay).  Each kind of problem is
- *    logged once per process: once per connection under Exim; the
+ *    logged at most once a minute per process: under Exim, once per
+ *    connection that has it; the
  *    routine "PATH loaded" of each first build is not logged;
  *  - DNSBL zones keep their RFC 5782 self-test, sent with the first query
  *    of each process and answered by the local caching resolver that Exim
@@ -58,10 +59,12 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "verdict.h"
 
@@ -75,13 +78,14 @@
 #define EX_REPLY_MAX	252		/* a rendered reply + NUL */
 #define EX_YIELD_MAX	(sizeof("tempfail ") + EX_REPLY_MAX)
 #define EX_IP_MAX	45		/* INET6_ADDRSTRLEN - 1 */
+#define EX_LOG_EVERY_S	60		/* a kind of problem, at most */
 
 typedef unsigned char uschar;
 typedef void (*ex_log_write_fn)(unsigned int, int, const char *, ...);
 
 EX_EXPORT int verdict_exim(uschar **yield, int argc, uschar *argv[]);
 
-/* Kinds of problem, each logged once per process. */
+/* Kinds of problem, each logged at most once a minute. */
 enum { K_SLOT, K_IP, K_PROFILE, K_NOCTX, K_CHECK, K_NOMEM, K_MAX };
 
 /* Set once, under ex_once, before the first call goes on. */
@@ -92,7 +96,9 @@ static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
 static pthread_key_t ex_key;
 static int ex_key_ok;
 
-static atomic_int ex_logged[K_MAX];
+/* When each kind was last logged, in seconds of the monotonic clock + 1
+ * (0: never). */
+static _Atomic int64_t ex_logged[K_MAX];
 
 /* The thread inside verdict_exim may call Exim's log_write. */
 static __thread int ex_in_call;
@@ -131,14 +137,30 @@ ex_liblog(int level, const char *line, void *arg)
 	ex_log(level, "%s", line);
 }
 
-/* ex_problem - log a problem of a kind, the first time in the process. */
+/* ex_gate - 1 when a problem of this kind may be logged now: the first
+ * time in the process, then once a minute. */
+static int
+ex_gate(int kind)
+{
+	struct timespec ts;
+	int64_t now, last;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (int64_t)ts.tv_sec + 1;
+	last = atomic_load_explicit(&ex_logged[kind], memory_order_relaxed);
+	if (last != 0 && now - last < EX_LOG_EVERY_S)
+		return 0;
+	return atomic_compare_exchange_strong(&ex_logged[kind], &last, now);
+}
+
+/* ex_problem - log a problem of a kind, at most once a minute. */
 static void __attribute__((format(printf, 2, 3)))
 ex_problem(int kind, const char *fmt, ...)
 {
 	char msg[800];
 	va_list ap;
 
-	if (atomic_exchange(&ex_logged[kind], 1))
+	if (!ex_gate(kind))
 		return;
 	va_start(ap, fmt);
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
@@ -328,8 +350,7 @@ ex_call(const uschar *aslot, const uschar *aip)
 	}
 	/* A get while another thread builds passes at once (EBUSY). */
 	if ((rc = verdict_live_get(ex_live, &vc, &hold)) != VERDICT_OK) {
-		if (rc != VERDICT_EBUSY && !atomic_exchange(&ex_logged[K_NOCTX],
-							    1)) {
+		if (rc != VERDICT_EBUSY && ex_gate(K_NOCTX)) {
 			verdict_live_why(ex_live, why, sizeof(why));
 			ex_log(LOG_ERR, "not configured, every connection "
 			       "passes: %s", why);
@@ -352,8 +373,8 @@ verdict_exim(uschar **yield, int argc, uschar *argv[])
 		return EX_FAIL;
 	if (argc != 2 || argv == NULL) {
 		snprintf(ex_yield, sizeof(ex_yield), "verdict_exim: %d "
-			 "arguments, expected 2: {profile slot}{client IP}",
-			 argc);
+			 "argument%s, expected 2: {profile slot}{client IP}",
+			 argc, argc == 1 ? "" : "s");
 		*yield = (uschar *)ex_yield;
 		return EX_FAIL;
 	}

@@ -234,7 +234,7 @@ grep -q 'verdict=would-block' "$T/bh.monitor.err" &&
 
 bh argc 192.0.2.77 -DACL_CONNECT=acl_malformed_argc
 expect_greeting argc "4[0-9][0-9] *" "a wrong argument count defers the connection"
-grep -q 'arguments, expected 2' "$T/bh.argc.err" &&
+grep -q 'verdict_exim: 1 argument, expected 2' "$T/bh.argc.err" &&
 	pass "a wrong argument count: Exim logs our message" ||
 	fail "a wrong argument count: message missing"
 bh badip 192.0.2.77 -DACL_CONNECT=acl_malformed_ip
