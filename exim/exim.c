@@ -277,6 +277,22 @@ ex_ip(const uschar *s, char ip[EX_IP_MAX + 1])
 	return 0;
 }
 
+/* ex_put - word, and " " and text when text is not NULL, into the yield
+ * (copied, not formatted: this is on every connection's path). */
+static void
+ex_put(const char *word, const char *text)
+{
+	size_t w = strlen(word), n;
+
+	memcpy(ex_yield, word, w + 1);
+	if (text == NULL)
+		return;
+	n = strnlen(text, EX_REPLY_MAX - 1);
+	ex_yield[w] = ' ';
+	memcpy(ex_yield + w + 1, text, n);
+	ex_yield[w + 1 + n] = 0;
+}
+
 /* ex_answer - the yield for a verdict: the word, and the reply for block
  * and tempfail. */
 static const char *
@@ -288,8 +304,8 @@ ex_answer(verdict_result *res)
 	if (kind != VERDICT_BLOCK && kind != VERDICT_TEMPFAIL)
 		return kind == VERDICT_ALLOW ? "allow" : "neutral";
 	reply = verdict_result_reply(res);
-	snprintf(ex_yield, sizeof(ex_yield), "%s %.*s", verdict_kind_name(kind),
-		 EX_REPLY_MAX - 1, reply ? reply : "");
+	ex_put(kind == VERDICT_BLOCK ? "block" : "tempfail",
+	       reply ? reply : "");
 	return ex_yield;
 }
 
@@ -383,7 +399,7 @@ verdict_exim(uschar **yield, int argc, uschar *argv[])
 	ans = ex_call(argv[0] ? argv[0] : empty, argv[1] ? argv[1] : empty);
 	ex_in_call = 0;
 	if (ans != ex_yield)
-		snprintf(ex_yield, sizeof(ex_yield), "%s", ans);
+		ex_put(ans, NULL);
 	*yield = (uschar *)ex_yield;
 	return EX_OK;
 }

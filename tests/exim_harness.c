@@ -7,6 +7,11 @@
  *	exim_harness SO threads [T] [N]	T threads x N calls at once (a host
  *					with threads; Exim has one), every
  *					answer checked, the yields apart
+ *	exim_harness SO ir CALLOUT_SO [N]	for callgrind (--collect-atstart=no):
+ *					N calls of each routine, collected
+ *					alone, in two children (the pids
+ *					printed); instructions per call do
+ *					not move with the machine's load
  *	exim_harness SO bench CALLOUT_SO [N]
  *					costs: the first call in a fresh
  *					process, and a later call against
@@ -44,6 +49,12 @@
 #include <unistd.h>
 
 #include "verdict.h"
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
 
 #define OK		0
 #define FAIL		2
@@ -672,6 +683,48 @@ bench_later(void *arg)
 	return 0;
 }
 
+/* ir_calls - a warm call, then n calls collected by callgrind alone */
+static int
+ir_calls(void *arg)
+{
+	char **a = arg, res[252], argbuf[252] = "1|192.0.2.1";
+	long n = strtol(a[2], NULL, 10), al = 11, rl;
+	uschar *argv[2] = { (uschar *)"1", (uschar *)"192.0.2.1" }, *y;
+	callout_fn co = NULL;
+
+	if (strcmp(a[1], "exim") == 0)
+		vex = load(a[0], "verdict_exim");
+	else if ((*(void **)&co = dlsym(dlopen(a[0], RTLD_LAZY),
+					 "verdict_check_reputation")) == NULL)
+		return 2;
+	if (co ? co(argbuf, &al, res, &rl) != -1 :
+	    vex(&y, 2, argv) != OK || y[0] != 'b')
+		return 1;
+	CALLGRIND_TOGGLE_COLLECT;
+	for (long i = 0; i < n; i++)
+		if (co ? co(argbuf, &al, res, &rl) != -1 :
+		    vex(&y, 2, argv) != OK)
+			return 1;
+	CALLGRIND_TOGGLE_COLLECT;
+	printf("ir %s pid %ld calls %ld\n", a[1], (long)getpid(), n);
+	return 0;
+}
+
+static int
+mode_ir(const char *so, const char *callout, long n)
+{
+	char nbuf[32];
+	char *ea[3] = { (char *)so, "exim", nbuf };
+	char *ca[3] = { (char *)callout, "callout", nbuf };
+
+	setup("log_verdicts = none\n", 0);
+	snprintf(nbuf, sizeof(nbuf), "%ld", n);
+	if (in_child(ir_calls, ea) != 0 || in_child(ir_calls, ca) != 0)
+		return 1;
+	cleanup();
+	return 0;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -751,10 +804,13 @@ main(int argc, char **argv)
 		return mode_threads(argv[1], argc > 3 ? strtol(argv[3], NULL,
 				    10) : 8, argc > 4 ? strtol(argv[4], NULL,
 				    10) : 100000);
+	if (argc >= 4 && strcmp(argv[2], "ir") == 0)
+		return mode_ir(argv[1], argv[3], argc > 4 ?
+			       strtol(argv[4], NULL, 10) : 10000);
 	if (argc >= 4 && strcmp(argv[2], "bench") == 0)
 		return mode_bench(argv[1], argv[3], argc > 4 ?
 				  strtol(argv[4], NULL, 10) : 1000000);
 	fprintf(stderr, "usage: exim_harness SO cases | SO threads [T] [N] | "
-		"SO bench CALLOUT_SO [N]\n");
+		"SO ir|bench CALLOUT_SO [N]\n");
 	return 2;
 }
