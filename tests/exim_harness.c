@@ -185,13 +185,43 @@ silent_dns(void)
 	return ntohs(sa.sin_port);
 }
 
-/* setup - directory, tables, config, environment (no dlopen yet);
- * dnsbl: with profile 5, whose DNSBL zone starts the resolver. */
+static int dns_port;
+
+/* config_write - verdict.conf: extra at the end of the global section,
+ * reply2 the reply of [profile 2]; dnsbl: with profile 5, whose DNSBL
+ * zone starts the resolver. */
+static void
+config_write(const char *extra, int dnsbl, const char *reply2)
+{
+	char text[PATH_MAX + 1024];
+
+	snprintf(text, sizeof(text),
+		 "database = %s/db\n"
+		 "dns_servers = 127.0.0.1:%d\n"
+		 "%.200s"
+		 "allow_tables = good\n"
+		 "block_tables = drop\n"
+		 "[profile 2]\n"
+		 "allow_tables =\n"
+		 "block_tables = other\n"
+		 "reply = %.100s\n"
+		 "[profile 3]\n"
+		 "mode = monitor\n"
+		 "%s",
+		 dir, dns_port, extra, reply2, dnsbl ?
+		 "[profile 5]\n"
+		 "dnsbl_sites = bl.example.test\n"
+		 "on_dns_failure = tempfail\n"
+		 "dnsbl_timeout = 200ms\n"
+		 "callout_timeout = 3s\n" : "");
+	write_file(conf, text);
+}
+
+/* setup - directory, tables, config, environment (no dlopen yet). */
 static void
 setup(const char *extra, int dnsbl)
 {
 	const char *tmp = getenv("TMPDIR");
-	char text[PATH_MAX + 1024];
 
 	snprintf(dir, sizeof(dir), "%s/vdexim.XXXXXX", tmp && *tmp ? tmp :
 		 "/tmp");
@@ -203,26 +233,8 @@ setup(const char *extra, int dnsbl)
 		fprintf(stderr, "exim_harness: set-up failed\n");
 		exit(2);
 	}
-	snprintf(text, sizeof(text),
-		 "database = %s/db\n"
-		 "dns_servers = 127.0.0.1:%d\n"
-		 "%.200s"
-		 "allow_tables = good\n"
-		 "block_tables = drop\n"
-		 "[profile 2]\n"
-		 "allow_tables =\n"
-		 "block_tables = other\n"
-		 "reply = 554 5.7.1 go away %%{ip}\n"
-		 "[profile 3]\n"
-		 "mode = monitor\n"
-		 "%s",
-		 dir, silent_dns(), extra, dnsbl ?
-		 "[profile 5]\n"
-		 "dnsbl_sites = bl.example.test\n"
-		 "on_dns_failure = tempfail\n"
-		 "dnsbl_timeout = 200ms\n"
-		 "callout_timeout = 3s\n" : "");
-	write_file(conf, text);
+	dns_port = silent_dns();
+	config_write(extra, dnsbl, "554 5.7.1 go away %{ip}");
 	if ((logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			  0644)) < 0)
 		die(logpath);
@@ -274,6 +286,15 @@ log_count(const char *s)
 			n++;
 	fclose(f);
 	return n;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 static double
@@ -443,6 +464,30 @@ note_inherited(void)
 		inherited[fd] = fcntl(fd, F_GETFD) >= 0;
 }
 
+/* reload_case - a changed configuration is in force within a few
+ * seconds (the file is looked at once a second), without a restart. */
+static void
+reload_case(void)
+{
+	const char *args[2] = { "2", "198.51.100.7" };
+	char out[512];
+	int i;
+
+	config_write("", 1, "554 5.7.1 changed %{ip}");
+	for (i = 0; i < 100; i++) {
+		if (call(2, args, out, sizeof(out)) == OK &&
+		    strcmp(out, "block 554 5.7.1 changed 198.51.100.7") == 0)
+			break;
+		sleep_ms(50);
+	}
+	if (i == 100) {
+		printf("not ok - reload: still \"%s\" after 5 s\n", out);
+		failures++;
+	} else {
+		printf("ok - reload: the new reply is in force\n");
+	}
+}
+
 /* cloexec_all - every descriptor above 2 opened since note_inherited is
  * close-on-exec (the harness's own are too). */
 static int
@@ -520,6 +565,7 @@ mode_cases(const char *so)
 	verdict_cases();
 	child_case("a child after the parent's calls", connection,
 		   (void *)"192.0.2.1");
+	reload_case();
 	if (cloexec_all() == 0)
 		printf("ok - every descriptor is close-on-exec\n");
 	else
@@ -532,6 +578,10 @@ mode_cases(const char *so)
 	expect_log("an empty IP is not logged", "\"\"", 0, 0);
 	expect_log("lines go to Exim's main log (LOG_MAIN)", "[sel=0 flags=1]",
 		   3, 1000);
+	expect_log("the reload is logged", "changed: configuration reloaded",
+		   1, 1);
+	expect_log("the first build's \"loaded\" is not logged", " loaded [",
+		   0, 0);
 	cleanup();
 	printf("%s\n", failures ? "FAIL" : "PASS");
 	return failures ? 1 : 0;
