@@ -37,7 +37,7 @@
  *    rate-limited.  VERDICT_CALLOUT_LOG_FD=N also copies every line to
  *    descriptor N (for the test harness);
  *  - a call's deadline is the smaller of the profile's callout_timeout
- *    and its dnsbl_timeout (verdict_profile_timeout_us): the callout
+ *    and its dnsbl_timeout (verdict_profile_deadline): the callout
  *    never waits longer than the CLI or the milter would;
  *  - no signal handlers, no threads of our own, no descriptors of our own.
  *
@@ -309,21 +309,16 @@ co_check(verdict_ctx *vc, co_thread *t, int slot, const char *ip,
 {
 	verdict_result *res = t->res;
 	const char *reply;
-	long tmo, own;
+	long tmo;
 	int rej, rc, kind;
 	size_t n;
 
-	if (verdict_profile_callout(vc, slot, &tmo, &rej) != VERDICT_OK) {
+	if (verdict_profile_callout(vc, slot, NULL, &rej) != VERDICT_OK ||
+	    verdict_profile_deadline(vc, slot, &tmo) != VERDICT_OK) {
 		co_problem(K_PROFILE, "argument names slot %d but %s declares "
 			   "no [profile %d]", slot, co_path, slot);
 		return 0;
 	}
-	/* the profile's own deadline holds here as in the CLI and the
-	 * milter: callout_timeout only shortens it, so a Dispatcher
-	 * thread is never held longer than either */
-	if (verdict_profile_timeout_us(vc, slot, &own) == VERDICT_OK &&
-	    own > 0 && own < tmo)
-		tmo = own;
 	rc = verdict_check_ex(vc, slot, ip, tmo, 0, res);
 	if (rc == VERDICT_EINVAL) {
 		co_problem(K_IP, "malformed IP address \"%s\" (slot %d)", ip,

@@ -239,18 +239,6 @@ VERDICT_API int verdict_profile_callout(const verdict_ctx *ctx, int profile,
 					int *tempfail_reject);
 
 /*
- * verdict_profile_timeout_us - the deadline verdict_check gives a check
- * under [profile N] (its dnsbl_timeout), in microseconds, into
- * *timeout_us; a caller with a deadline of its own (the callout's
- * callout_timeout) takes the smaller of the two.  Returns VERDICT_OK,
- * VERDICT_ENOENT when the profile is not declared, VERDICT_EINVAL when
- * timeout_us is NULL.  Safe on a shared opened ctx; works before
- * verdict_open too.
- */
-VERDICT_API int verdict_profile_timeout_us(const verdict_ctx *ctx,
-					   int profile, long *timeout_us);
-
-/*
  * Results.  A verdict_result is owned by the caller, reused across checks
  * by one thread at a time, and holds all strings its accessors return
  * (valid until the next check into it or verdict_result_free()).
@@ -653,6 +641,17 @@ VERDICT_API size_t verdict_cidr_format(const verdict_cidr *c, char *buf,
  * answer is 0; once 1, always 1.  Safe on a shared opened ctx.
  */
 VERDICT_API int verdict_database_changed(verdict_ctx *ctx);
+
+/*
+ * verdict_profile_deadline - the deadline of a check made from inside an
+ * MTA (the callout, Exim's ${dlfunc}) under [profile N]: *timeout_us gets
+ * the smaller of its callout_timeout and its dnsbl_timeout, in
+ * microseconds (may be NULL), to pass to verdict_check_ex.  Returns
+ * VERDICT_OK, or VERDICT_ENOENT when the profile is not declared.  Safe
+ * on a shared opened ctx; works before verdict_open too.
+ */
+VERDICT_API int verdict_profile_deadline(const verdict_ctx *ctx, int profile,
+					 long *timeout_us);
 
 #ifdef __cplusplus
 }

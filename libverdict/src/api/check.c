@@ -34,7 +34,6 @@
 #include "ctx.h"
 #include "dnsbl.h"
 
-#define CHECK_DEFAULT_TIMEOUT_US 1500000L
 
 /* check_fail - res becomes the error rc; logged unless the address
  * itself was bad (pr NULL) */
@@ -58,7 +57,7 @@ check_deadline(const policy_profile *pr, long timeout_us, int64_t t0)
 		int64_t ms = pr->cfg->dnsbl_timeout_ms;
 
 		timeout_us = ms > 0 ? (long)(ms * 1000) :
-			     CHECK_DEFAULT_TIMEOUT_US;
+			     VD_CHECK_DEFAULT_TIMEOUT_US;
 	}
 	return t0 + (int64_t)timeout_us * 1000;
 }

@@ -7,8 +7,7 @@
  *	verdict_set_log, verdict_load_config, verdict_set_database
  *	verdict_open		tables, GeoIP, DNSBL sites and resolver
  *	verdict_database_changed	the database directory made anew
- *	verdict_profile_exists, verdict_profile_callout,
- *	verdict_profile_timeout_us, verdict_config_get
+ *	verdict_profile_exists, verdict_profile_callout, verdict_config_get
  *	vd_ctx_*		the context's state for the other api files
  *
  * A context is configured, opened, then read-only: every check reads
@@ -433,23 +432,6 @@ verdict_profile_callout(const verdict_ctx *ctx, int profile, long *timeout_us,
 	if (tempfail_reject)
 		*tempfail_reject = p->callout_tempfail ==
 				   CALLOUT_TEMPFAIL_REJECT;
-	return VERDICT_OK;
-}
-
-/* verdict_profile_timeout_us - dnsbl_timeout, as check_deadline reads it */
-VERDICT_API int
-verdict_profile_timeout_us(const verdict_ctx *ctx, int profile,
-			   long *timeout_us)
-{
-	const config_profile *p = vd_config_profile_get(ctx->cfg, profile);
-
-	if (timeout_us == NULL)
-		return vd_err_set(VERDICT_EINVAL, 0, "timeout_us is NULL");
-	if (p == NULL)
-		return vd_err_set(VERDICT_ENOENT, 0, "no [profile %d] in the "
-				   "configuration", profile);
-	*timeout_us = p->dnsbl_timeout_ms > 0 ?
-		      (long)p->dnsbl_timeout_ms * 1000 : 1500000L;
 	return VERDICT_OK;
 }
 

@@ -18,6 +18,9 @@
 #include "log.h"
 #include "verdict.h"
 
+/* the deadline of a check whose profile sets no dnsbl_timeout */
+#define VD_CHECK_DEFAULT_TIMEOUT_US 1500000L
+
 struct verdict_ctx {
 	vd_config *cfg;
 	char *database;			/* -d override, or NULL */

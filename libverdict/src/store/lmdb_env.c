@@ -290,6 +290,20 @@ env_check_size(tbl_env *te)
 	return VERDICT_OK;
 }
 
+/* env_cloexec - LMDB opens data.mdb without O_CLOEXEC (its lock file has
+ * it): a host process that execs (Exim's deliveries and pipes, an MTA's
+ * helpers) must not hand the descriptor on. */
+static void
+env_cloexec(tbl_env *te)
+{
+	mdb_filehandle_t fd;
+	int fl;
+
+	if (mdb_env_get_fd(te->env, &fd) == 0 && fd >= 0 &&
+	    (fl = fcntl(fd, F_GETFD)) >= 0 && !(fl & FD_CLOEXEC))
+		(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
 /* env_open_err - an error of mdb_env_open, naming the file */
 static int
 env_open_err(tbl_env *te, int rc)
@@ -351,6 +365,7 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 			te->data_ino = fst.st_ino;
 		}
 	}
+	env_cloexec(te);
 	if ((rc = env_check_size(te)) != 0)
 		return rc;
 	mdb_reader_check(te->env, NULL);
