@@ -148,6 +148,9 @@ vd_catalog_live(MDB_txn *txn, tbl_env *te, catalog_live *ls)
 			break;
 		if (v.mv_size != 12 || ((uint8_t *)v.mv_data)[3] == 0)
 			continue;
+		/* learned tables are read by key, not through the index */
+		if (((uint8_t *)v.mv_data)[0] == VERDICT_TABLE_LEARNED)
+			continue;
 		if (ls->n == CATALOG_TABLES_MAX)
 			break;
 		ls->id[ls->n] = le_get16((uint8_t *)v.mv_data + 1);
@@ -288,7 +291,8 @@ vd_catalog_create(tbl_env *te, const char *name, int kind)
 	if (!vd_catalog_name_ok(name))
 		return vd_err_set(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
 				"(use a-z, 0-9, _ and -, at most 64)", name);
-	if (kind != VERDICT_TABLE_BLOCK && kind != VERDICT_TABLE_ALLOW)
+	if (kind != VERDICT_TABLE_BLOCK && kind != VERDICT_TABLE_ALLOW &&
+	    kind != VERDICT_TABLE_LEARNED)
 		return vd_err_set(VERDICT_EINVAL, 0, "bad table kind");
 	return vd_lmdb_env_write(te, catalog_do_create, &a);
 }
@@ -337,6 +341,10 @@ vd_catalog_open_table(MDB_txn *txn, tbl_env *te, const char *name,
 				"block|allow')", name, name);
 	if (rc != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
+	if (m->kind == VERDICT_TABLE_LEARNED)
+		return vd_err_set(VERDICT_EINVAL, 0, "table \"%s\" is a "
+				"learned table: 'verdict report' fills it, "
+				"'verdict forgive' empties it", name);
 	if ((rc = vd_entries_dbi(txn, m->id, 0, dbi)) != 0)
 		return vd_lmdb_env_err(rc, "table");
 	return VERDICT_OK;
