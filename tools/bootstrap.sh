@@ -33,7 +33,8 @@ PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
 #   (libFuzzer, TSan), mmdb-bin, curl + python3 (local HTTP server).
 PKGS_TEST="rbldnsd swaks miltertest iprange nftables ipset iproute2
  libmaxmind-db-writer-perl mmdb-bin faketime valgrind clang libclang-rt-14-dev
- curl python3 dnsutils procps"
+ curl python3 dnsutils procps
+ spamd spamass-milter spamc"
 
 install_pkgs() {
 	[ "${NO_APT:-0}" = 1 ] && return 0
