@@ -212,7 +212,8 @@ VERDICT_API int verdict_profile_exists(const verdict_ctx *ctx, int profile);
  * verdict.conf(5).  Keys: "database", "milter_socket", "milter_user",
  * "milter_pidfile", "milter_timeout" and "stats_interval" (seconds, a
  * decimal number), "milter_stage" ("connect" or "mail"), "milter_profiles"
- * (the mapping normalised as "name=N,name=none", "" when empty).  Works
+ * (the mapping normalised as "name=N,name=none", "" when empty),
+ * "milter_learn" ("yes" or "no"), "learn_header".  Works
  * before and after verdict_open().  Errors: VERDICT_EINVAL (not one of
  * these keys), VERDICT_ENOENT (the key has no value: milter_user and
  * milter_pidfile when unset), VERDICT_ERANGE (buf too small; buf holds
@@ -469,7 +470,12 @@ VERDICT_API int verdict_doctor(verdict_ctx *ctx, int profile,
  * swap with name_v4, destroy; re-runnable), "postfix" (cidr: table,
  * "CIDR REJECT reason"), "rbldnsd" (ip4set dataset, IPv4), "rbldnsd6"
  * (ip6trie dataset, IPv6), "json" (one {cidr, table, reason, expires}
- * object a line per contributing entry, unaggregated).  postfix and
+ * object a line per contributing entry, unaggregated).  The keys the
+ * profile's learned tables block now join the set (plain, pf, postfix,
+ * rbldnsd); nft and ipset put them in sets of their own,
+ * name_learned_v4 / name_learned_v6 (nft: flags interval, timeout;
+ * ipset: timeout 0), each element with a timeout of the seconds until
+ * its score falls below the threshold; json leaves them out.  postfix and
  * rbldnsd lines carry an entry's reason when the whole network comes
  * from that one entry.  name and nft_table: [A-Za-z0-9_-]{1,24}, NULL =
  * "verdict".
