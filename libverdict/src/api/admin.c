@@ -197,8 +197,8 @@ verdict_expire(verdict_ctx *ctx, size_t *purged)
 	if (rc == VERDICT_OK)
 		rc = vd_entries_expire(ctx->te, (uint32_t)time(NULL), purged);
 	if (rc == VERDICT_OK)
-		rc = vd_learned_expire(ctx->te, (uint64_t)vd_clock_wall_s(),
-				       &learned);
+		rc = vd_learned_expire(ctx->te, &ctx->learn,
+				       (uint64_t)vd_clock_wall_s(), &learned);
 	if (rc == VERDICT_OK && purged)
 		*purged += learned;
 	return rc;

@@ -84,7 +84,8 @@ vd_report_resolve(verdict_ctx *ctx, policy_profile *pr, unsigned flags)
 					   "not a learned table", pr->number,
 					   l->v[i]);
 		if ((rc = vd_learned_dbi(ctx->te, id,
-					 &pr->learned_dbi[pr->nlearned])) != 0)
+					 &pr->learned_dbi[pr->nlearned],
+					 &pr->learned_bdbi[pr->nlearned])) != 0)
 			return rc;
 		pr->learned_names[pr->nlearned++] = l->v[i];
 	}
@@ -236,7 +237,7 @@ VERDICT_API int
 verdict_report_ex(verdict_ctx *ctx, int profile, const char *ip,
 		  double weight, const char *reason)
 {
-	const policy_profile *pr;
+	const policy_profile *pr = NULL;
 	tbl_reader *r;
 	vaddr a;
 	vcidr key;
@@ -336,7 +337,7 @@ verdict_report_many(verdict_ctx *ctx, int profile,
 		    size_t *ignored)
 {
 	learned_batch b;
-	const policy_profile *pr;
+	const policy_profile *pr = NULL;
 	size_t ign = 0;
 	int rc;
 

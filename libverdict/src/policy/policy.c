@@ -170,41 +170,64 @@ learned_explain(const policy_profile *pr, const char *name,
 			pr->learn->threshold, r->reports);
 }
 
-/* policy_learned - step 3b: the learned tables, by the source key */
+/* learned_record - explain one table's record (the slow path: only
+ * when explaining) */
+static int
+learned_record(const policy_profile *pr, tbl_reader *r, size_t i,
+	       const vcidr *key, uint64_t now, unsigned flags,
+	       verdict_result *res)
+{
+	learn_rec rec;
+	int f;
+
+	if (!(flags & VERDICT_CHECK_EXPLAIN))
+		return VERDICT_OK;
+	f = vd_learned_lookup(r->txn, pr->learned_dbi[i], key, &rec);
+	if (f < 0)
+		return vd_err_set(VERDICT_EDB, 0, "learned table %s: "
+				   "unreadable record", pr->learned_names[i]);
+	if (f == 0)
+		explain(res, flags, "learned table %s: no reports",
+			pr->learned_names[i]);
+	else
+		learned_explain(pr, pr->learned_names[i], &rec, now, flags,
+				res);
+	return VERDICT_OK;
+}
+
+/* policy_learned - step 3b: the learned tables, by the source key.  A
+ * check looks in the small db of blocked keys; the record itself is
+ * read only to explain. */
 static int
 policy_learned(const policy_profile *pr, tbl_reader *r, const vaddr *ip,
 	       unsigned flags, verdict_result *res)
 {
-	uint64_t now = (uint64_t)vd_clock_wall_s();
-	learn_rec rec;
+	uint64_t now = (uint64_t)vd_clock_wall_s(), until;
 	vcidr key;
+	int rc;
 
 	vd_learned_key(pr->learn, ip, &key);
 	for (size_t i = 0; i < pr->nlearned; i++) {
-		const char *name = pr->learned_names[i];
-		int f = vd_learned_lookup(r->txn, pr->learned_dbi[i], &key,
-					  &rec);
+		int f = vd_learned_blocked(r->txn, pr->learned_bdbi[i], &key,
+					   &until, res->reason);
 
 		if (f < 0)
 			return vd_err_set(VERDICT_EDB, 0, "learned table %s: "
-					   "unreadable record", name);
-		if (f == 0) {
-			explain(res, flags, "learned table %s: no reports",
-				name);
+					   "unreadable blocked key",
+					   pr->learned_names[i]);
+		if ((rc = learned_record(pr, r, i, &key, now, flags, res)) != 0)
+			return rc;
+		if (f == 0 || until <= now) {
+			res->reason[0] = 0;
 			continue;
 		}
-		learned_explain(pr, name, &rec, now, flags, res);
-		if (!vd_learn_model_blocked(pr->learn, &rec, now))
-			continue;
 		res->kind = VERDICT_BLOCK;
-		vd_str_lcpy(res->source, name, sizeof(res->source));
+		vd_str_lcpy(res->source, pr->learned_names[i],
+			    sizeof(res->source));
 		res->source_kind = VERDICT_SOURCE_LEARNED;
 		res->cidr = key;
 		res->have_cidr = 1;
-		if (rec.rlen) {
-			memcpy(res->reason, rec.reason, rec.rlen + 1u);
-			res->have_reason = 1;
-		}
+		res->have_reason = res->reason[0] != 0;
 		return VERDICT_OK;
 	}
 	return VERDICT_OK;

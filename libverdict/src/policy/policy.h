@@ -35,7 +35,8 @@ typedef struct policy_profile {
 	int geo_in_reply;		/* %{country} or %{asn} in a reply */
 	/* learned tables, read by key after the block tables */
 	size_t nlearned;
-	MDB_dbi learned_dbi[POLICY_LEARNED_MAX];
+	MDB_dbi learned_dbi[POLICY_LEARNED_MAX];	/* records */
+	MDB_dbi learned_bdbi[POLICY_LEARNED_MAX];	/* blocked keys */
 	const char *learned_names[POLICY_LEARNED_MAX];
 	const learn_params *learn;	/* the global learn_* keys */
 } policy_profile;

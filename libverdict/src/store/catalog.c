@@ -28,6 +28,7 @@
 #include "catalog.h"
 #include "entries.h"
 #include "index_rebuild.h"
+#include "learned.h"
 #include "le_bytes.h"
 
 
@@ -278,6 +279,9 @@ catalog_do_create(MDB_txn *txn, tbl_env *te, void *arg)
 		return vd_lmdb_env_err(rc, "create table");
 	if ((rc = mdb_drop(txn, dbi, 0)) != 0)
 		return vd_lmdb_env_err(rc, "create table");
+	if (a->kind == VERDICT_TABLE_LEARNED &&
+	    (rc = vd_learned_reset(txn, m.id)) != 0)
+		return vd_lmdb_env_err(rc, "create table");
 	if ((rc = vd_catalog_put(txn, te, a->name, &m)) != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
 	return VERDICT_OK;
@@ -311,6 +315,8 @@ catalog_do_drop(MDB_txn *txn, tbl_env *te, void *arg)
 		return vd_lmdb_env_err(rc, "catalogue");
 	if ((rc = vd_entries_dbi(txn, m.id, 0, &dbi)) == 0)
 		rc = mdb_drop(txn, dbi, 0);
+	if (rc == 0 && m.kind == VERDICT_TABLE_LEARNED)
+		rc = vd_learned_reset(txn, m.id);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return vd_lmdb_env_err(rc, "drop");
 	m.live = 0;

@@ -4,6 +4,7 @@
  *	vd_learned_key			a reported address's source key
  *	vd_learned_encode/decode	the record codec
  *	vd_learned_dbi, _lookup		what a check reads
+ *	vd_learned_blocked, _reset	the blocked keys
  *	vd_learned_batch_add/free	reports waiting for a commit
  *	vd_learned_commit		a batch in one write transaction
  *	vd_learned_forgive		records inside a network, deleted
@@ -12,7 +13,9 @@
  *
  * A batch is sorted by table and key before its transaction, so a flood
  * of reports for one key reads and writes its record once, and the
- * records are written in key order (LMDB's cheapest).  The writer's
+ * records are written in key order (LMDB's cheapest).  Every change of a
+ * record puts or deletes its key in the blocked db in the same
+ * transaction, so the two never disagree for a reader.  The writer's
  * lock of LMDB serialises commits from every process: a report is never
  * lost to a concurrent one.  When a table passes learn_max_entries the
  * commit drops its lowest current scores down to 63/64 of the bound, so
@@ -87,8 +90,27 @@ vd_learned_decode(const MDB_val *v, learn_rec *r)
 	return isfinite(r->score) ? 0 : -1;
 }
 
+/* blocked_dbi - the blocked db of table id */
+static int
+blocked_dbi(MDB_txn *txn, uint16_t id, int create, MDB_dbi *dbi)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "l.%u", (unsigned)id);
+	return mdb_dbi_open(txn, name, create ? MDB_CREATE : 0, dbi);
+}
+
 int
-vd_learned_dbi(tbl_env *te, uint16_t id, MDB_dbi *dbi)
+vd_learned_reset(MDB_txn *txn, uint16_t id)
+{
+	MDB_dbi dbi;
+	int rc = blocked_dbi(txn, id, 1, &dbi);
+
+	return rc ? rc : mdb_drop(txn, dbi, 0);
+}
+
+int
+vd_learned_dbi(tbl_env *te, uint16_t id, MDB_dbi *dbi, MDB_dbi *bdbi)
 {
 	MDB_txn *txn;
 	int rc;
@@ -99,12 +121,60 @@ vd_learned_dbi(tbl_env *te, uint16_t id, MDB_dbi *dbi)
 	if (rc == 0) {
 		rc = vd_entries_dbi(txn, id, 0, dbi);
 		if (rc == 0)
+			rc = blocked_dbi(txn, id, 0, bdbi);
+		if (rc == 0)
 			rc = mdb_txn_commit(txn);
 		else
 			mdb_txn_abort(txn);
 	}
 	pthread_mutex_unlock(&learned_dbi_mu);
 	return rc ? vd_lmdb_env_err(rc, "learned table") : VERDICT_OK;
+}
+
+int
+vd_learned_blocked(MDB_txn *txn, MDB_dbi bdbi, const vcidr *key,
+		   uint64_t *until, char *reason)
+{
+	uint8_t kb[ENTRIES_KEY_LEN];
+	MDB_val k = { sizeof(kb), kb }, v;
+	const uint8_t *p;
+	int rc;
+
+	vd_entries_key(kb, key);
+	rc = mdb_get(txn, bdbi, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	p = v.mv_data;
+	if (rc != 0 || v.mv_size < 9 || v.mv_size != 9 + (size_t)p[8] ||
+	    p[8] > TBL_REASON_MAX)
+		return -1;
+	*until = le_get64(p);
+	memcpy(reason, p + 9, p[8]);
+	reason[p[8]] = 0;
+	return 1;
+}
+
+/* blocked_set - the blocked db after a record changed: its key in it
+ * while the record blocks, out of it otherwise */
+static int
+blocked_set(MDB_txn *txn, MDB_dbi bdbi, const uint8_t *kb,
+	    const learn_params *p, const learn_rec *r, uint64_t now)
+{
+	uint64_t until = r ? vd_learn_model_until(p, r, now) : 0;
+	uint8_t vb[9 + TBL_REASON_MAX];
+	MDB_val k = { ENTRIES_KEY_LEN, (void *)kb }, v;
+	int rc;
+
+	if (until == 0) {
+		rc = mdb_del(txn, bdbi, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	le_put64(vb, until);
+	vb[8] = r->rlen;
+	memcpy(vb + 9, r->reason, r->rlen);
+	v.mv_size = 9 + (size_t)r->rlen;
+	v.mv_data = vb;
+	return mdb_put(txn, bdbi, &k, &v, 0);
 }
 
 int
@@ -222,7 +292,7 @@ dbl_cmp(const void *x, const void *y)
 
 /* learned_evict - down to 63/64 of max_entries, lowest scores first */
 static int
-learned_evict(MDB_txn *txn, MDB_dbi dbi, const learn_params *p,
+learned_evict(MDB_txn *txn, MDB_dbi dbi, MDB_dbi bdbi, const learn_params *p,
 	      uint64_t now, catalog_rec *m)
 {
 	uint64_t target = p->max_entries - p->max_entries / 64, drop;
@@ -258,7 +328,9 @@ learned_evict(MDB_txn *txn, MDB_dbi dbi, const learn_params *p,
 			   vd_learn_model_score(&r, now);
 
 		if (s <= cut) {
-			if ((rc = mdb_cursor_del(c, 0)) != 0)
+			if ((rc = blocked_set(txn, bdbi, k.mv_data, p, NULL,
+					      now)) != 0 ||
+			    (rc = mdb_cursor_del(c, 0)) != 0)
 				break;
 			drop--;
 			m->entries--;
@@ -282,8 +354,8 @@ typedef struct commit_arg {
 
 /* commit_key - the reports items[0..n) of one key onto its record */
 static int
-commit_key(MDB_cursor *c, const commit_arg *a, const learned_item *it,
-	   size_t n, int *created)
+commit_key(MDB_cursor *c, MDB_dbi bdbi, const commit_arg *a,
+	   const learned_item *it, size_t n, int *created)
 {
 	uint8_t kb[ENTRIES_KEY_LEN], vb[LEARNED_VAL_MAX];
 	MDB_val k = { sizeof(kb), kb }, v;
@@ -304,7 +376,9 @@ commit_key(MDB_cursor *c, const commit_arg *a, const learned_item *it,
 	k.mv_data = kb;
 	v.mv_size = vd_learned_encode(vb, &r);
 	v.mv_data = vb;
-	if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0)
+	if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0 ||
+	    (rc = blocked_set(mdb_cursor_txn(c), bdbi, kb, a->p, &r,
+			      a->now)) != 0)
 		return vd_lmdb_env_err(rc, "learned table");
 	return VERDICT_OK;
 }
@@ -318,11 +392,13 @@ commit_table(MDB_txn *txn, tbl_env *te, const commit_arg *a, size_t i,
 	const char *name = a->names[v[i].table];
 	catalog_rec m;
 	MDB_cursor *c;
-	MDB_dbi dbi;
+	MDB_dbi dbi, bdbi;
 	int rc, created;
 
 	if ((rc = learned_table(txn, te, name, &m, &dbi)) != VERDICT_OK)
 		return rc;
+	if ((rc = blocked_dbi(txn, m.id, 1, &bdbi)) != 0)
+		return vd_lmdb_env_err(rc, "learned table");
 	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
 		return vd_lmdb_env_err(rc, "learned table");
 	while (i < j) {
@@ -331,7 +407,7 @@ commit_table(MDB_txn *txn, tbl_env *te, const commit_arg *a, size_t i,
 		while (k < j && v[k].key.plen == v[i].key.plen &&
 		       memcmp(&v[k].key.net, &v[i].key.net, 16) == 0)
 			k++;
-		if ((rc = commit_key(c, a, v + i, k - i, &created)) != 0)
+		if ((rc = commit_key(c, bdbi, a, v + i, k - i, &created)) != 0)
 			break;
 		m.entries += (uint64_t)created;
 		i = k;
@@ -340,7 +416,8 @@ commit_table(MDB_txn *txn, tbl_env *te, const commit_arg *a, size_t i,
 	if (rc != VERDICT_OK)
 		return rc;
 	if (m.entries > a->p->max_entries &&
-	    (rc = learned_evict(txn, dbi, a->p, a->now, &m)) != VERDICT_OK)
+	    (rc = learned_evict(txn, dbi, bdbi, a->p, a->now, &m)) !=
+	    VERDICT_OK)
 		return rc;
 	if ((rc = vd_catalog_put(txn, te, name, &m)) != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
@@ -384,6 +461,8 @@ typedef struct forgive_arg {
 	vaddr start;		/* c's network masked to a source key */
 	uint64_t now;
 	size_t n;
+	const learn_params *p;	/* expiry: when a block ends */
+	MDB_dbi bdbi;		/* the blocked db of the table walked */
 } forgive_arg;
 
 /* forgive_one - delete one learned table's records inside a->c, and the
@@ -400,7 +479,8 @@ forgive_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 
 	if (m->kind != VERDICT_TABLE_LEARNED)
 		return VERDICT_OK;
-	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+	if ((rc = blocked_dbi(txn, m->id, 1, &a->bdbi)) != 0 ||
+	    (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
 		return vd_lmdb_env_err(rc, "learned table");
 	vd_entries_key(kb, &s);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -417,7 +497,9 @@ forgive_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 			continue;
 		}
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
+		if ((rc = blocked_set(txn, a->bdbi, k.mv_data, NULL, NULL,
+				      0)) != 0 ||
+		    (rc = mdb_cursor_del(c, 0)) != 0)
 			break;
 		a->n++;
 		if (m->entries)
@@ -441,7 +523,7 @@ int
 vd_learned_forgive(tbl_env *te, const learn_params *p, const vcidr *c,
 		   size_t *removed)
 {
-	forgive_arg a = { c, c->net, 0, 0 };
+	forgive_arg a = { c, c->net, 0, 0, p, 0 };
 	vcidr key;
 	int rc;
 
@@ -467,16 +549,25 @@ expire_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 
 	if (m->kind != VERDICT_TABLE_LEARNED)
 		return VERDICT_OK;
-	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+	if ((rc = blocked_dbi(txn, m->id, 1, &a->bdbi)) != 0 ||
+	    (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
 		return vd_lmdb_env_err(rc, "learned table");
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 	while (rc == 0) {
 		if (vd_learned_decode(&v, &r) == 0 &&
 		    !vd_learn_model_forgotten(&r, a->now)) {
+			/* still remembered; its block may have ended */
+			if (k.mv_size == ENTRIES_KEY_LEN &&
+			    vd_learn_model_until(a->p, &r, a->now) == 0 &&
+			    (rc = blocked_set(txn, a->bdbi, k.mv_data, NULL,
+					      NULL, 0)) != 0)
+				break;
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 			continue;
 		}
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
+		if ((rc = blocked_set(txn, a->bdbi, k.mv_data, NULL, NULL,
+				      0)) != 0 ||
+		    (rc = mdb_cursor_del(c, 0)) != 0)
 			break;
 		a->n++;
 		if (m->entries)
@@ -497,9 +588,10 @@ expire_fn(MDB_txn *txn, tbl_env *te, void *arg)
 }
 
 int
-vd_learned_expire(tbl_env *te, uint64_t now, size_t *purged)
+vd_learned_expire(tbl_env *te, const learn_params *p, uint64_t now,
+		  size_t *purged)
 {
-	forgive_arg a = { NULL, { { 0 } }, now, 0 };
+	forgive_arg a = { NULL, { { 0 } }, now, 0, p, 0 };
 	int rc = vd_lmdb_env_write(te, expire_fn, &a);
 
 	if (purged)

@@ -8,8 +8,13 @@
  *	key	net[16] | plen u8, as entries.h (address order)
  *	value	score f64 | last u64 | first u64 | reports u32 |
  *		half_life u32 | crossings u16 | rlen u8 | reason
- * Integers little-endian, the score as its IEEE 754 bits.  Learned tables
- * are not in the combined index (index.h): a check reads its one key.
+ * Integers little-endian, the score as its IEEE 754 bits.  Beside it the
+ * db "l.<id>" holds the keys blocked at their last change:
+ *	key	as above
+ *	value	until u64 (the first second not blocked) | rlen u8 | reason
+ * so that a check, which almost always misses, searches the small tree
+ * of blocked keys, not the records of every source ever reported.
+ * Learned tables are not in the combined index (index.h).
  */
 #ifndef VD_LEARNED_H
 #define VD_LEARNED_H
@@ -51,9 +56,18 @@ void vd_learned_key(const learn_params *p, const vaddr *ip, vcidr *key);
 size_t vd_learned_encode(uint8_t *buf, const learn_rec *r);
 int vd_learned_decode(const MDB_val *v, learn_rec *r);
 
-/* vd_learned_dbi - the entry db of table id, usable by every later
- * transaction of the process (readers resolve it once, at open). */
-int vd_learned_dbi(tbl_env *te, uint16_t id, MDB_dbi *dbi);
+/* vd_learned_dbi - the record db and the blocked db of table id, usable
+ * by every later transaction of the process (resolved once, at open). */
+int vd_learned_dbi(tbl_env *te, uint16_t id, MDB_dbi *dbi, MDB_dbi *bdbi);
+
+/* vd_learned_reset - create (or empty) the blocked db of table id, in
+ * the catalogue's create and drop transactions: LMDB code. */
+int vd_learned_reset(MDB_txn *txn, uint16_t id);
+
+/* vd_learned_blocked - key's entry in the blocked db: 1 found (until and
+ * the reason, NUL-terminated, filled), 0 none, -1 damaged or an error */
+int vd_learned_blocked(MDB_txn *txn, MDB_dbi bdbi, const vcidr *key,
+		       uint64_t *until, char *reason);
 
 /* vd_learned_lookup - key's record in txn: 1 found, 0 none, -1 damaged
  * or an LMDB error */
@@ -80,8 +94,10 @@ int vd_learned_commit(tbl_env *te, const learn_params *p,
 int vd_learned_forgive(tbl_env *te, const learn_params *p, const vcidr *c,
 		       size_t *removed);
 
-/* vd_learned_expire - delete the records decayed to nothing at now. */
-int vd_learned_expire(tbl_env *te, uint64_t now, size_t *purged);
+/* vd_learned_expire - delete the records decayed to nothing at now, and
+ * the blocked keys whose block has ended. */
+int vd_learned_expire(tbl_env *te, const learn_params *p, uint64_t now,
+		      size_t *purged);
 
 /* vd_learned_dump - cb for every record of learned table name in key
  * order; VERDICT_EINVAL when the table is not learned. */
