@@ -13,7 +13,8 @@
 #               same profile without the learned table
 #   reporting   the rate of two checking threads while another process
 #               reports 1,000 addresses a second, against without
-# Prints one line a figure.  BENCH_SECS: seconds a rate (default 3).
+# Prints one line a figure.  BENCH_SECS: seconds a rate (default 3),
+# BENCH_REPS: repetitions of each rate (default 3, medians printed).
 set -euo pipefail
 build=$(cd "${1:?usage: learn_bench.sh BUILD_DIR}" && pwd)
 cli=$build/tools/verdict
@@ -62,13 +63,21 @@ printf 'report, 1M into empty table     %8.0f reports/s (%.2f s)\n' "$(echo "100
 printf 'report, 1M into %s keys    %8.0f reports/s (%.2f s)\n' "$keys" "$(echo "1000000 / $r2" | bc -l)" "$r2"
 printf 'import --merge, same 1M (ref)   %8.0f lines/s (%.2f s)\n' "$(echo "1000000 / $ri" | bc -l)" "$ri"
 
-with=$("$bl" -c "$T/v.conf" -p 1 -t 1 -s "$secs" | awk '{ print $2 }')
-without=$("$bl" -c "$T/v.conf" -p 2 -t 1 -s "$secs" | awk '{ print $2 }')
-printf 'verdict, 1 thread, with learned %8.0f checks/s\n' "$with"
+# rates: BENCH_REPS repetitions (default 3), the pair of each figure
+# interleaved so that load on the machine hits both alike; medians
+reps=${BENCH_REPS:-3}
+rate() { "$bl" -c "$T/v.conf" -s "$secs" "$@" | awk '{ print $2 }'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+W=() O=() Q=() B=()
+for _ in $(seq "$reps"); do
+	W+=("$(rate -p 1 -t 1)"); O+=("$(rate -p 2 -t 1)")
+	Q+=("$(rate -p 1 -t 2)"); B+=("$(rate -p 1 -t 2 -r 1000)")
+done
+with=$(median "${W[@]}") without=$(median "${O[@]}")
+quiet=$(median "${Q[@]}") busy=$(median "${B[@]}")
+printf 'verdict, 1 thread, with learned %8.0f checks/s (median of %s)\n' "$with" "$reps"
 printf 'verdict, 1 thread, without      %8.0f checks/s\n' "$without"
 printf 'learned step cost ratio         %8.2fx (target <= 1.2x)\n' "$(echo "$without / $with" | bc -l)"
-quiet=$("$bl" -c "$T/v.conf" -p 1 -t 2 -s "$secs" | awk '{ print $2 }')
-busy=$("$bl" -c "$T/v.conf" -p 1 -t 2 -s "$secs" -r 1000 | awk '{ print $2 }')
 printf 'verdict, 2 threads, no reports  %8.0f checks/s\n' "$quiet"
 printf 'verdict, 2 threads, 1000 rep/s  %8.0f checks/s\n' "$busy"
 printf 'rate while reporting            %8.2fx (target >= 0.9x)\n' "$(echo "$busy / $quiet" | bc -l)"

@@ -61,8 +61,9 @@ feed_table(verdict_ctx *ctx, const char *name, uint16_t *id)
 	if (rc)
 		return rc;
 	if (kind != VERDICT_TABLE_BLOCK)
-		return vd_err_set(VERDICT_EINVAL, 0, "table \"%s\" is an "
-				   "allow table", name);
+		return vd_err_set(VERDICT_EINVAL, 0, "table \"%s\" is %s "
+				   "table", name, kind == VERDICT_TABLE_LEARNED ?
+				   "a learned" : "an allow");
 	return VERDICT_OK;
 }
 

@@ -348,7 +348,8 @@ verdict_report_many(verdict_ctx *ctx, int profile,
 		return rc;
 	if (items == NULL && n > 0)
 		return vd_err_set(VERDICT_EINVAL, 0, "no items");
-	rc = many_fill(ctx, pr, items, n, bad, &b, &ign);
+	if ((rc = vd_learned_batch_reserve(&b, n)) == VERDICT_OK)
+		rc = many_fill(ctx, pr, items, n, bad, &b, &ign);
 	if (rc == VERDICT_OK)
 		rc = vd_learnq_commit(ctx->lq, &b,
 				      (uint64_t)vd_clock_wall_s());

@@ -237,6 +237,20 @@ vd_learned_batch_add(learned_batch *b, uint8_t table, const vcidr *key,
 	return VERDICT_OK;
 }
 
+int
+vd_learned_batch_reserve(learned_batch *b, size_t n)
+{
+	learned_item *v;
+
+	if (n <= b->cap)
+		return VERDICT_OK;
+	if ((v = realloc(b->v, n * sizeof(*v))) == NULL)
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	b->v = v;
+	b->cap = n;
+	return VERDICT_OK;
+}
+
 void
 vd_learned_batch_free(learned_batch *b)
 {
@@ -245,20 +259,59 @@ vd_learned_batch_free(learned_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* item_cmp - by table, key, then arrival */
-static int
-item_cmp(const void *x, const void *y)
+/* item_byte - byte d of an item's sort key: the table, the 16 address
+ * bytes, the prefix length (d = 0 most significant) */
+static inline unsigned
+item_byte(const learned_item *it, int d)
 {
-	const learned_item *a = x, *b = y;
-	int c;
+	return d == 0 ? it->table : d <= 16 ? it->key.net.b[d - 1] :
+	       it->key.plen;
+}
 
-	if (a->table != b->table)
-		return a->table < b->table ? -1 : 1;
-	if ((c = memcmp(&a->key.net, &b->key.net, 16)) != 0)
-		return c;
-	if (a->key.plen != b->key.plen)
-		return a->key.plen < b->key.plen ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+/* items_sort - by table, key, then arrival: an LSD radix sort, stable,
+ * so equal keys keep their order; a byte every item shares (the
+ * ::ffff: of IPv4, one table) costs a counting pass and no move.
+ * VERDICT_ENOMEM when the second buffer cannot be had. */
+static int
+items_sort(learned_batch *b)
+{
+	learned_item *src = b->v, *dst;
+	size_t cnt[256];
+
+	if (b->n < 2)
+		return VERDICT_OK;
+	if ((dst = malloc(b->n * sizeof(*dst))) == NULL)
+		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
+	for (int d = 17; d >= 0; d--) {
+		size_t sum = 0;
+		unsigned u;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < b->n; i++)
+			cnt[item_byte(&src[i], d)]++;
+		if (cnt[item_byte(&src[0], d)] == b->n)
+			continue;
+		for (u = 0; u < 256; u++) {
+			size_t c = cnt[u];
+
+			cnt[u] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < b->n; i++)
+			dst[cnt[item_byte(&src[i], d)]++] = src[i];
+		{
+			learned_item *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != b->v) {
+		memcpy(b->v, src, b->n * sizeof(*src));
+		dst = src;
+	}
+	free(dst);
+	return VERDICT_OK;
 }
 
 /* learned_table - a live learned table's record and db in a write txn */
@@ -450,9 +503,12 @@ vd_learned_commit(tbl_env *te, const learn_params *p,
 {
 	commit_arg a = { p, names, b, now };
 
+	int rc;
+
 	if (b->n == 0)
 		return VERDICT_OK;
-	qsort(b->v, b->n, sizeof(*b->v), item_cmp);
+	if ((rc = items_sort(b)) != VERDICT_OK)
+		return rc;
 	return vd_lmdb_env_write(te, commit_fn, &a);
 }
 

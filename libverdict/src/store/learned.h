@@ -77,6 +77,7 @@ int vd_learned_lookup(MDB_txn *txn, MDB_dbi dbi, const vcidr *key,
 /* Batches: add copies the reason; VERDICT_ENOMEM when it cannot grow. */
 int vd_learned_batch_add(learned_batch *b, uint8_t table, const vcidr *key,
 			 double weight, const char *reason, size_t rlen);
+int vd_learned_batch_reserve(learned_batch *b, size_t n);
 void vd_learned_batch_free(learned_batch *b);
 
 /*
