@@ -49,11 +49,26 @@ report_name(verdict_ctx *ctx, const char *name)
 	return (int)ctx->nlnames++;
 }
 
+/* report_params - the learn_* keys as the model takes them */
+static void
+report_params(verdict_ctx *ctx)
+{
+	const vd_config *c = ctx->cfg;
+
+	ctx->learn.threshold = c->learn_threshold;
+	ctx->learn.half_life = (uint32_t)c->learn_half_life;
+	ctx->learn.max_half_life = (uint32_t)c->learn_max_half_life;
+	ctx->learn.prefix_v4 = c->learn_prefix_v4;
+	ctx->learn.prefix_v6 = c->learn_prefix_v6;
+	ctx->learn.max_entries = (uint64_t)c->learn_max_entries;
+}
+
 int
 vd_report_resolve(verdict_ctx *ctx, policy_profile *pr, unsigned flags)
 {
 	const config_strlist *l = &pr->cfg->learned_tables;
 
+	report_params(ctx);
 	pr->learn = &ctx->learn;
 	for (size_t i = 0; i < l->n; i++) {
 		uint16_t id;
@@ -83,7 +98,8 @@ vd_report_resolve(verdict_ctx *ctx, policy_profile *pr, unsigned flags)
 					   "learned_tables names %s, which is "
 					   "not a learned table", pr->number,
 					   l->v[i]);
-		if ((rc = vd_learned_dbi(ctx->te, id,
+		if ((rc = vd_learned_dbi(ctx->te, id, &ctx->learn,
+					 (uint64_t)vd_clock_wall_s(),
 					 &pr->learned_dbi[pr->nlearned],
 					 &pr->learned_bdbi[pr->nlearned])) != 0)
 			return rc;
@@ -127,12 +143,7 @@ vd_report_open(verdict_ctx *ctx)
 {
 	const vd_config *c = ctx->cfg;
 
-	ctx->learn.threshold = c->learn_threshold;
-	ctx->learn.half_life = (uint32_t)c->learn_half_life;
-	ctx->learn.max_half_life = (uint32_t)c->learn_max_half_life;
-	ctx->learn.prefix_v4 = c->learn_prefix_v4;
-	ctx->learn.prefix_v6 = c->learn_prefix_v6;
-	ctx->learn.max_entries = (uint64_t)c->learn_max_entries;
+	report_params(ctx);
 	if (ctx->te == NULL || !(ctx->flags & VERDICT_OPEN_WRITE))
 		return VERDICT_OK;
 	report_own(ctx);

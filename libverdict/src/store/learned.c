@@ -42,6 +42,10 @@
 
 static pthread_mutex_t learned_dbi_mu = PTHREAD_MUTEX_INITIALIZER;
 
+static int blocked_set(MDB_txn *txn, MDB_dbi bdbi, const uint8_t *kb,
+		       const learn_params *p, const learn_rec *r,
+		       uint64_t now);
+
 void
 vd_learned_key(const learn_params *p, const vaddr *ip, vcidr *key)
 {
@@ -109,8 +113,59 @@ vd_learned_reset(MDB_txn *txn, uint16_t id)
 	return rc ? rc : mdb_drop(txn, dbi, 0);
 }
 
+/* dbi_again - both dbs in a read transaction: LMDB code */
+static int
+dbi_again(tbl_env *te, uint16_t id, MDB_dbi *dbi, MDB_dbi *bdbi)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(te->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return rc;
+	if ((rc = vd_entries_dbi(txn, id, 0, dbi)) == 0 &&
+	    (rc = blocked_dbi(txn, id, 0, bdbi)) == 0)
+		return mdb_txn_commit(txn);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* blocked_rebuild - the blocked db of table id made from its records
+ * (a writer opening a table whose blocked db is missing) */
+static int
+blocked_rebuild(tbl_env *te, uint16_t id, const learn_params *p,
+		uint64_t now)
+{
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	MDB_dbi dbi, bdbi;
+	MDB_val k, v;
+	learn_rec r;
+	int rc;
+
+	if ((rc = mdb_txn_begin(te->env, NULL, 0, &txn)) != 0)
+		return rc;
+	if ((rc = vd_entries_dbi(txn, id, 0, &dbi)) == 0 &&
+	    (rc = blocked_dbi(txn, id, 1, &bdbi)) == 0 &&
+	    (rc = mdb_cursor_open(txn, dbi, &c)) == 0) {
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+			if (k.mv_size == ENTRIES_KEY_LEN &&
+			    vd_learned_decode(&v, &r) == 0 &&
+			    (rc = blocked_set(txn, bdbi, k.mv_data, p, &r,
+					      now)) != 0)
+				break;
+		mdb_cursor_close(c);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return mdb_txn_commit(txn);
+}
+
 int
-vd_learned_dbi(tbl_env *te, uint16_t id, MDB_dbi *dbi, MDB_dbi *bdbi)
+vd_learned_dbi(tbl_env *te, uint16_t id, const learn_params *p,
+	       uint64_t now, MDB_dbi *dbi, MDB_dbi *bdbi)
 {
 	MDB_txn *txn;
 	int rc;
@@ -127,7 +182,15 @@ vd_learned_dbi(tbl_env *te, uint16_t id, MDB_dbi *dbi, MDB_dbi *bdbi)
 		else
 			mdb_txn_abort(txn);
 	}
+	if (rc == MDB_NOTFOUND && te->write &&
+	    (rc = blocked_rebuild(te, id, p, now)) == 0)
+		rc = dbi_again(te, id, dbi, bdbi);
 	pthread_mutex_unlock(&learned_dbi_mu);
+	if (rc == MDB_NOTFOUND)
+		return vd_err_set(VERDICT_EDB, rc, "learned table (id %u) has "
+				   "no db of blocked keys: open it once for "
+				   "writing (verdict expire) to rebuild it",
+				   (unsigned)id);
 	return rc ? vd_lmdb_env_err(rc, "learned table") : VERDICT_OK;
 }
 

@@ -57,8 +57,10 @@ size_t vd_learned_encode(uint8_t *buf, const learn_rec *r);
 int vd_learned_decode(const MDB_val *v, learn_rec *r);
 
 /* vd_learned_dbi - the record db and the blocked db of table id, usable
- * by every later transaction of the process (resolved once, at open). */
-int vd_learned_dbi(tbl_env *te, uint16_t id, MDB_dbi *dbi, MDB_dbi *bdbi);
+ * by every later transaction of the process (resolved once, at open); a
+ * writer rebuilds a missing blocked db from the records, at second now. */
+int vd_learned_dbi(tbl_env *te, uint16_t id, const learn_params *p,
+		   uint64_t now, MDB_dbi *dbi, MDB_dbi *bdbi);
 
 /* vd_learned_reset - create (or empty) the blocked db of table id, in
  * the catalogue's create and drop transactions: LMDB code. */
