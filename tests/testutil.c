@@ -173,8 +173,8 @@ tu_tables_create(const char *dir, const char *tables[][2], size_t n)
 }
 
 /* tu_expect_kind - the source kind agrees with the source's name: none
- * without a source; trusted, geoip by their fixed names; a table or a
- * zone otherwise */
+ * without a source; trusted, geoip by their fixed names; learned for the
+ * tests' learned tables (named learned*); a table or a zone otherwise */
 static void
 tu_expect_kind(const verdict_result *r, const char *ip)
 {
@@ -187,6 +187,8 @@ tu_expect_kind(const verdict_result *r, const char *ip)
 		want = VERDICT_SOURCE_TRUSTED;
 	else if (strcmp(s, "geoip") == 0)
 		want = VERDICT_SOURCE_GEOIP;
+	else if (strncmp(s, "learned", 7) == 0)	/* learned tables' names */
+		want = VERDICT_SOURCE_LEARNED;
 	else
 		want = k == VERDICT_SOURCE_DNSBL ? k : VERDICT_SOURCE_TABLE;
 	ck_assert_msg(k == want, "%s: source kind %s, want %s", ip,

@@ -37,7 +37,8 @@ PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
 #   (libFuzzer, TSan), mmdb-bin, curl + python3 (local HTTP server).
 PKGS_TEST="rbldnsd swaks miltertest iprange nftables ipset iproute2
  libmaxmind-db-writer-perl mmdb-bin faketime valgrind clang libclang-rt-14-dev
- curl python3 dnsutils procps"
+ curl python3 dnsutils procps
+ spamd spamass-milter spamc"
 # Exim's run-time libraries (dpkg-deb -f exim4-daemon-heavy_*.deb Depends):
 # tests/integration/exim.sh fetches the package itself (apt-get download)
 # and runs it unpacked, never installed (it conflicts with postfix).

@@ -46,7 +46,7 @@ static const char usage_main_tail[] = "\n"
 "\n"
 "Commands:\n"
 "  check [-p N] [--json] [-q] [--explain] IP... | -   verdict for IPs\n"
-"  table create NAME --kind block|allow               create a table\n"
+"  table create NAME --kind block|allow|learned       create a table\n"
 "  table drop NAME                                    delete a table\n"
 "  table list                                         list tables\n"
 "  add TABLE CIDR [--reason TEXT] [--expires WHEN]    add one entry\n"
@@ -56,6 +56,8 @@ static const char usage_main_tail[] = "\n"
 "  expire                                             purge expired entries\n"
 "  doctor [-p N]                                      check what a profile needs\n"
 "  feed --format FORMAT [-p N] [--tables a,b] [-o FILE] firewall/MTA/rbldnsd feed\n"
+"  report [-p N] IP [--weight W] [--reason TEXT] | -  report a spam source\n"
+"  forgive IP|CIDR                                    forget learned scores\n"
 "\n"
 "Each command has --help.  See verdict(1).\n";
 
@@ -500,6 +502,8 @@ static const struct {
 	{ "expire", cmd_expire },
 	{ "doctor", cmd_doctor },
 	{ "feed", cmd_feed_cli },
+	{ "report", cmd_report },
+	{ "forgive", cmd_forgive },
 };
 
 int

@@ -35,16 +35,17 @@
 #define ADMIN_READ (VERDICT_OPEN_NODNS | VERDICT_OPEN_NOTABLECHECK)
 
 static const char usage_table[] =
-"usage: verdict table create NAME --kind block|allow\n"
+"usage: verdict table create NAME --kind block|allow|learned\n"
 "       verdict table drop NAME\n"
 "       verdict table list\n"
 "\n"
 "Create, delete or list tables.  NAME is [a-z0-9_-]{1,64}.  list prints\n"
 "one aligned line per table under a header: NAME, KIND, ENTRIES.\n";
 static const char usage_table_create[] =
-"usage: verdict table create NAME --kind block|allow\n"
+"usage: verdict table create NAME --kind block|allow|learned\n"
 "\n"
-"Create an empty table of that kind.  NAME is [a-z0-9_-]{1,64}.\n";
+"Create an empty table of that kind.  NAME is [a-z0-9_-]{1,64}.  A learned\n"
+"table holds the scores of verdict report (learned_tables).\n";
 static const char usage_table_drop[] =
 "usage: verdict table drop NAME\n"
 "\n"
@@ -52,7 +53,7 @@ static const char usage_table_drop[] =
 static const char usage_table_list[] =
 "usage: verdict table list\n"
 "\n"
-"List the tables: NAME, KIND (block|allow) and ENTRIES, aligned, after a\n"
+"List the tables: NAME, KIND (block|allow|learned) and ENTRIES, aligned, after a\n"
 "header line.\n";
 static const char usage_add[] =
 "usage: verdict add TABLE CIDR [--reason TEXT] [--expires WHEN] [--allow-wide]\n"
@@ -92,11 +93,16 @@ static const char usage_dump[] =
 "Print the entries of TABLE in address order, IPv4 first: one line\n"
 "CIDR<TAB>REASON<TAB>EXPIRES per entry (\"-\" when absent, EXPIRES in\n"
 "UTC), or with --json one object per line with keys cidr, reason,\n"
-"origin, added, expires (times as YYYY-MM-DDTHH:MM:SSZ, null when absent).\n";
+"origin, added, expires (times as YYYY-MM-DDTHH:MM:SSZ, null when absent).\n"
+"A learned table: KEY<TAB>SCORE<TAB>REPORTS<TAB>FIRST<TAB>LAST<TAB>\n"
+"HALF-LIFE<TAB>BLOCKED-UNTIL<TAB>REASON, the score as of now, or with --json\n"
+"keys key, score, reports, first_seen, last_seen, reason, half_life,\n"
+"blocked_until.\n";
 static const char usage_expire[] =
 "usage: verdict expire\n"
 "\n"
-"Delete expired entries from every table; prints \"purged N entries\".\n";
+"Delete expired entries from every table, and learned keys whose score has\n"
+"decayed below 0.01; prints \"purged N entries\".\n";
 static const char usage_doctor[] =
 "usage: verdict doctor [-p N]\n"
 "\n"
@@ -160,14 +166,16 @@ table_create(const cli_global *g, int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage(cmd, "expected one table NAME");
 	if (kind == NULL)
-		return cli_usage(cmd, "--kind block|allow is required");
+		return cli_usage(cmd, "--kind block|allow|learned is required");
 	if (strcmp(kind, "block") == 0)
 		k = VERDICT_TABLE_BLOCK;
 	else if (strcmp(kind, "allow") == 0)
 		k = VERDICT_TABLE_ALLOW;
+	else if (strcmp(kind, "learned") == 0)
+		k = VERDICT_TABLE_LEARNED;
 	else
-		return cli_usage(cmd, "--kind must be block or allow, not \"%s\"",
-				 kind);
+		return cli_usage(cmd, "--kind must be block, allow or learned, "
+				 "not \"%s\"", kind);
 	if ((ctx = cli_open(g, cmd, ADMIN_WRITE, NULL)) == NULL)
 		return EXIT_ERR;
 	rc = verdict_table_create(ctx, argv[optind], k);
@@ -261,11 +269,12 @@ table_list(const cli_global *g, int argc, char **argv)
 		if (l > wnum)
 			wnum = l;
 	}
-	printf("%-*s  %-5s  %*s\n", (int)wname, "NAME", "KIND", (int)wnum,
+	printf("%-*s  %-7s  %*s\n", (int)wname, "NAME", "KIND", (int)wnum,
 	       "ENTRIES");
 	for (i = 0; i < acc.n; i++)
-		printf("%-*s  %-5s  %*zu\n", (int)wname, acc.rows[i].name,
+		printf("%-*s  %-7s  %*zu\n", (int)wname, acc.rows[i].name,
 		       acc.rows[i].kind == VERDICT_TABLE_ALLOW ? "allow" :
+		       acc.rows[i].kind == VERDICT_TABLE_LEARNED ? "learned" :
 		       "block", (int)wnum, acc.rows[i].entries);
 	status = EXIT_OK;
 out:
@@ -512,7 +521,10 @@ cmd_dump(const cli_global *g, int argc, char **argv)
 		return cli_usage("dump", "expected one TABLE");
 	if ((ctx = cli_open(g, "dump", ADMIN_READ, NULL)) == NULL)
 		return EXIT_ERR;
-	rc = verdict_dump(ctx, argv[optind], dump_cb, &json);
+	if (cli_learned(ctx, argv[optind]))
+		rc = cli_learned_dump(ctx, argv[optind], json);
+	else
+		rc = verdict_dump(ctx, argv[optind], dump_cb, &json);
 	if (rc != VERDICT_OK)
 		cli_error(rc, "dump %s", argv[optind]);
 	verdict_free(ctx);

@@ -86,6 +86,12 @@ int cmd_import(const cli_global *g, int argc, char **argv);
 int cmd_dump(const cli_global *g, int argc, char **argv);
 int cmd_expire(const cli_global *g, int argc, char **argv);
 int cmd_doctor(const cli_global *g, int argc, char **argv);
+
+/* verdict_learn.c */
+int cmd_report(const cli_global *g, int argc, char **argv);
+int cmd_forgive(const cli_global *g, int argc, char **argv);
+int cli_learned(verdict_ctx *ctx, const char *table);
+int cli_learned_dump(verdict_ctx *ctx, const char *table, int json);
 /* verdict_feed.c: opens its own context; exit 0 written, 1 --diff
  * changed, 2 error */
 int cmd_feed(int argc, char **argv, const char *config, const char *dbdir);

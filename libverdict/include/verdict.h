@@ -19,8 +19,9 @@
  *
  * The library never prints, never exits, never reads the environment and
  * never installs signal handlers.  Log lines go to the callback set with
- * verdict_set_log().  The only thread it starts is its DNS resolver
- * thread (when a profile uses DNSBL zones).
+ * verdict_set_log().  The only threads it starts are its DNS resolver
+ * thread (when a profile uses DNSBL zones) and the report committer
+ * (when verdict_report() is first called).
  *
  * Fork: a context opened before fork() must not be used in the child;
  * calls there return VERDICT_EFORK.  Open a new context in the child.
@@ -143,7 +144,8 @@ VERDICT_API const char *verdict_source_kind_name(int kind);
 
 typedef enum verdict_table_kind {
 	VERDICT_TABLE_BLOCK = 1,
-	VERDICT_TABLE_ALLOW = 2
+	VERDICT_TABLE_ALLOW = 2,
+	VERDICT_TABLE_LEARNED = 3	/* scores from verdict_report() */
 } verdict_table_kind;
 
 typedef struct verdict_ctx verdict_ctx;
@@ -218,7 +220,8 @@ VERDICT_API int verdict_profile_exists(const verdict_ctx *ctx, int profile);
  * verdict.conf(5).  Keys: "database", "milter_socket", "milter_user",
  * "milter_pidfile", "milter_timeout" and "stats_interval" (seconds, a
  * decimal number), "milter_stage" ("connect" or "mail"), "milter_profiles"
- * (the mapping normalised as "name=N,name=none", "" when empty).  Works
+ * (the mapping normalised as "name=N,name=none", "" when empty),
+ * "milter_learn" ("yes" or "no"), "learn_header".  Works
  * before and after verdict_open().  Errors: VERDICT_EINVAL (not one of
  * these keys), VERDICT_ENOENT (the key has no value: milter_user and
  * milter_pidfile when unset), VERDICT_ERANGE (buf too small; buf holds
@@ -487,7 +490,12 @@ VERDICT_API int verdict_doctor(verdict_ctx *ctx, int profile,
  * swap with name_v4, destroy; re-runnable), "postfix" (cidr: table,
  * "CIDR REJECT reason"), "rbldnsd" (ip4set dataset, IPv4), "rbldnsd6"
  * (ip6trie dataset, IPv6), "json" (one {cidr, table, reason, expires}
- * object a line per contributing entry, unaggregated).  postfix and
+ * object a line per contributing entry, unaggregated).  The keys the
+ * profile's learned tables block now join the set (plain, pf, postfix,
+ * rbldnsd); nft and ipset put them in sets of their own,
+ * name_learned_v4 / name_learned_v6 (nft: flags interval, timeout;
+ * ipset: timeout 0), each element with a timeout of the seconds until
+ * its score falls below the threshold; json leaves them out.  postfix and
  * rbldnsd lines carry an entry's reason when the whole network comes
  * from that one entry.  name and nft_table: [A-Za-z0-9_-]{1,24}, NULL =
  * "verdict".
@@ -652,6 +660,103 @@ VERDICT_API int verdict_database_changed(verdict_ctx *ctx);
  */
 VERDICT_API int verdict_profile_deadline(const verdict_ctx *ctx, int profile,
 					 long *timeout_us);
+/*
+ * Learned reputation (verdict.conf(5) learn_* keys, learned_tables).
+ * A content filter that judged a message spam reports its client's
+ * address; each source key (the address masked to learn_prefix_v4 /
+ * learn_prefix_v6) keeps a score that halves every half-life.  While the
+ * score is >= learn_threshold - 0.001 the key is blocked by the learned
+ * tables of a profile (after its allow and block tables, before GeoIP and
+ * DNSBL).  Each new crossing of the threshold doubles the key's
+ * half-life, up to learn_max_half_life.  Times are whole seconds of the
+ * wall clock.
+ *
+ * Reports for 127.0.0.1, ::1, the host's own addresses, the profile's
+ * trusted_networks and its allow tables are ignored and counted.
+ */
+
+/*
+ * verdict_report - queue one report of weight (-100..100, finite; a
+ * negative weight lowers the score) with reason (<= 200 bytes, NULL for
+ * none) for ip into the first learned table of profile 1 (or of the
+ * lowest-numbered profile that names one).  verdict_report_ex names the
+ * profile.  Reports from all threads are committed together: one LMDB
+ * write transaction per batch, at most learn_commit_interval after the
+ * first report of the batch, by a committer thread the first report
+ * starts (its failures are logged and counted, see
+ * verdict_report_counts).  Every report of a batch is timed at the
+ * second of its first report.  Needs a ctx opened with
+ * VERDICT_OPEN_WRITE (VERDICT_ESTATE otherwise).  Errors (nothing
+ * queued): VERDICT_EINVAL (malformed ip, weight NaN or infinite),
+ * VERDICT_ERANGE (weight out of range, reason too long), VERDICT_ENOENT
+ * (the profile names no learned table).  An ignored address returns
+ * VERDICT_OK.  Safe on a shared opened ctx.
+ */
+VERDICT_API int verdict_report(verdict_ctx *ctx, const char *ip,
+			       double weight, const char *reason);
+VERDICT_API int verdict_report_ex(verdict_ctx *ctx, int profile,
+				  const char *ip, double weight,
+				  const char *reason);
+
+/* verdict_report_flush - commit the queued reports now, on the calling
+ * thread; returns the error of that commit (VERDICT_OK when nothing was
+ * queued).  verdict_free() flushes too.  Safe on a shared opened ctx. */
+VERDICT_API int verdict_report_flush(verdict_ctx *ctx);
+
+/* One report of verdict_report_many. */
+typedef struct verdict_report_item {
+	const char *ip;
+	double weight;
+	const char *reason;	/* NULL for none */
+} verdict_report_item;
+
+/*
+ * verdict_report_many - n reports into the first learned table of
+ * profile, all or nothing, in one write transaction on the calling
+ * thread (not queued), timed at the current second.  Every item is
+ * checked first: on the first bad one (errors as verdict_report) nothing
+ * is written and *bad gets its index (bad may be NULL).  *ignored gets
+ * the number of ignored addresses (may be NULL).  Safe on a shared
+ * opened ctx: commits of one ctx are serialised.
+ */
+VERDICT_API int verdict_report_many(verdict_ctx *ctx, int profile,
+				    const verdict_report_item *items,
+				    size_t n, size_t *bad, size_t *ignored);
+
+/* verdict_report_counts - reports of this ctx so far: accepted (queued or
+ * written), ignored (safety rules), lost (in a batch whose commit
+ * failed).  Any pointer may be NULL.  Safe on a shared opened ctx. */
+VERDICT_API void verdict_report_counts(verdict_ctx *ctx, uint64_t *accepted,
+				       uint64_t *ignored, uint64_t *lost);
+
+/*
+ * verdict_forgive - delete every learned record inside cidr (an address
+ * or a network) from every learned table, in one write transaction;
+ * *removed gets their number (may be NULL).  Queued reports are flushed
+ * first.  Needs VERDICT_OPEN_WRITE.  Errors: VERDICT_EINVAL (malformed),
+ * VERDICT_ESTATE.
+ */
+VERDICT_API int verdict_forgive(verdict_ctx *ctx, const char *cidr,
+				size_t *removed);
+
+/* One key of a learned table, as verdict_learned_dump hands it out. */
+typedef struct verdict_learned_entry {
+	const char *key;	/* canonical CIDR of the source key */
+	double score;		/* now, decayed */
+	uint32_t reports;
+	int64_t first_seen, last_seen;	/* time_t */
+	const char *reason;	/* of the last report; NULL when none */
+	uint32_t half_life;	/* seconds */
+	int64_t blocked_until;	/* time_t, 0 when not blocked now */
+} verdict_learned_entry;
+
+/* verdict_learned_dump - cb once per key of the learned table in address
+ * order (IPv4 first); a non-zero return from cb stops the walk and is
+ * returned.  VERDICT_EINVAL when table is not a learned table,
+ * VERDICT_ENOENT when there is none.  Works on a read-only ctx. */
+VERDICT_API int verdict_learned_dump(verdict_ctx *ctx, const char *table,
+				     int (*cb)(const verdict_learned_entry *,
+					       void *), void *arg);
 
 #ifdef __cplusplus
 }

@@ -68,7 +68,7 @@ echo "run.sh: bench_verdict ${args[*]} ${mmdb_args[*]}"
 "$bv" "${args[@]}" "${mmdb_args[@]}" | tee "$build/bench-verdict.txt"
 
 extra=""
-for s in milter_bench.sh feed_bench.sh dnsbl_bench.sh exim_bench.sh; do
+for s in milter_bench.sh feed_bench.sh dnsbl_bench.sh exim_bench.sh learn_bench.sh; do
 	if [ -f "$here/$s" ]; then
 		echo "run.sh: $s"
 		extra+=$'\n'"### $s"$'\n\n```\n'"$(bash "$here/$s" "$build" 2>&1 | tail -40)"$'\n```\n'

@@ -49,6 +49,7 @@
 #include "verdict.h"
 #include "vm_filter.h"
 #include "vm_gen.h"
+#include "vm_learn.h"
 #include "vm_log.h"
 #include "vm_stats.h"
 #include "vm_util.h"
@@ -516,6 +517,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "verdict-milter: %s\n", err);
 		goto out;
 	}
+	vm_learn_configure(g->learn, g->learn_header);
 	if (settle(&d, &o, g) != 0 || open_socket(&d, g->stage) != 0)
 		goto out;
 	if (!o.fg && (status = detach(&d)) >= 0)

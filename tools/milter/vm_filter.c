@@ -7,7 +7,9 @@
  *
  * Only xxfi_connect is registered (plus xxfi_envfrom and xxfi_close with
  * milter_stage = mail), so libmilter asks the MTA to send nothing after
- * CONNECT.  BLOCK -> SMFIS_REJECT, TEMPFAIL -> SMFIS_TEMPFAIL, everything
+ * CONNECT.  milter_learn = yes adds xxfi_header, xxfi_eom, xxfi_abort and
+ * xxfi_close (vm_learn.c), and a connect that is not refused then
+ * answers SMFIS_CONTINUE.  BLOCK -> SMFIS_REJECT, TEMPFAIL -> SMFIS_TEMPFAIL, everything
  * else (ALLOW, NEUTRAL, ERROR, hostaddr NULL, a non-IP family, profile
  * "none") -> SMFIS_ACCEPT: the milter fails open.  libmilter does not
  * allow smfi_setreply at connect, so a site that wants the reason told
@@ -32,15 +34,19 @@
 #include "verdict.h"
 #include "vm_filter.h"
 #include "vm_gen.h"
+#include "vm_learn.h"
 #include "vm_log.h"
 #include "vm_stats.h"
 #include "vm_util.h"
 
-/* Per-connection state, milter_stage = mail only. */
+/* Per-connection state: a refusal kept for MAIL FROM (milter_stage =
+ * mail), or a connection followed for learning (milter_learn). */
 typedef struct conn {
+	int refuse;
 	int kind;
 	char ip[64];
 	char reply[256];
+	vm_learn_conn lc;
 } conn;
 
 static atomic_int busy;			/* callbacks running */
@@ -137,11 +143,23 @@ vm_filter_connect(SMFICTX *mctx, char *hostname, _SOCK_ADDR *hostaddr)
 			vm_log(LOG_ERR, "out of memory; refusing at connect");
 			goto out;
 		}
+		c->refuse = 1;
 		c->kind = kind;
 		vm_util_copy(c->ip, sizeof(c->ip), verdict_result_ip(res) ?
 		     verdict_result_ip(res) : "-");
 		vm_util_copy(c->reply, sizeof(c->reply), verdict_result_reply(res) ?
 		     verdict_result_reply(res) : "");
+		if (smfi_setpriv(mctx, c) != MI_SUCCESS) {
+			free(c);
+			goto out;
+		}
+		atomic_fetch_add(&pending, 1);
+		rc = SMFIS_CONTINUE;
+	}
+	if (rc == SMFIS_ACCEPT && vm_learn_on() &&
+	    (c = calloc(1, sizeof(*c))) != NULL) {
+		/* learning: stay for the messages (ACCEPT ends callbacks) */
+		vm_learn_conn_init(&c->lc, hostaddr, profile);
 		if (smfi_setpriv(mctx, c) != MI_SUCCESS) {
 			free(c);
 			goto out;
@@ -164,8 +182,8 @@ vm_filter_envfrom(SMFICTX *mctx, char **argv)
 	const char *qid;
 
 	(void)argv;
-	if (c == NULL)
-		return SMFIS_ACCEPT;
+	if (c == NULL || !c->refuse)
+		return vm_learn_on() ? SMFIS_CONTINUE : SMFIS_ACCEPT;
 	atomic_fetch_add(&busy, 1);
 	vm_filter_reply(mctx, c);
 	qid = smfi_getsymval(mctx, "i");
@@ -173,6 +191,39 @@ vm_filter_envfrom(SMFICTX *mctx, char **argv)
 	    c->ip, verdict_kind_name(c->kind), qid && *qid ? qid : "-");
 	atomic_fetch_sub(&busy, 1);
 	return c->kind == VERDICT_TEMPFAIL ? SMFIS_TEMPFAIL : SMFIS_REJECT;
+}
+
+static sfsistat
+vm_filter_header(SMFICTX *mctx, char *name, char *value)
+{
+	conn *c = smfi_getpriv(mctx);
+
+	if (c != NULL)
+		vm_learn_header(&c->lc, name, value);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+vm_filter_eom(SMFICTX *mctx)
+{
+	conn *c = smfi_getpriv(mctx);
+
+	if (c != NULL) {
+		atomic_fetch_add(&busy, 1);
+		vm_learn_eom(&c->lc, smfi_getsymval(mctx, "i"));
+		atomic_fetch_sub(&busy, 1);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+vm_filter_abort(SMFICTX *mctx)
+{
+	conn *c = smfi_getpriv(mctx);
+
+	if (c != NULL)
+		vm_learn_abort(&c->lc);
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -198,6 +249,13 @@ vm_filter_describe(struct smfiDesc *desc, int stage)
 	desc->xxfi_connect = vm_filter_connect;
 	if (stage) {
 		desc->xxfi_envfrom = vm_filter_envfrom;
+		desc->xxfi_close = vm_filter_close;
+	}
+	if (vm_learn_on()) {
+		/* no body callback: libmilter asks for SMFIP_NOBODY */
+		desc->xxfi_header = vm_filter_header;
+		desc->xxfi_eom = vm_filter_eom;
+		desc->xxfi_abort = vm_filter_abort;
 		desc->xxfi_close = vm_filter_close;
 	}
 }

@@ -7,7 +7,8 @@
 #include <libmilter/mfapi.h>
 
 /* vm_filter_describe - the filter description for smfi_register: connect
- * only, plus envfrom and close when stage is 1 (milter_stage = mail). */
+ * only, plus envfrom and close when stage is 1 (milter_stage = mail),
+ * plus header, eom, abort and close when learning (vm_learn_on). */
 void vm_filter_describe(struct smfiDesc *desc, int stage);
 
 /* vm_filter_busy - callbacks running now; vm_filter_pending - connection

@@ -156,6 +156,13 @@ vm_gen_load(char *err, size_t errlen)
 	if (verdict_config_get(g->vc, "milter_pidfile", g->pidfile,
 			       sizeof(g->pidfile)) != 0)
 		g->pidfile[0] = 0;
+	g->learn = verdict_config_get(g->vc, "milter_learn", buf,
+				      sizeof(buf)) == 0 &&
+		   strcmp(buf, "yes") == 0;
+	if (verdict_config_get(g->vc, "learn_header", g->learn_header,
+			       sizeof(g->learn_header)) != 0)
+		vm_util_copy(g->learn_header, sizeof(g->learn_header),
+			     "X-Spam-Flag: YES");
 	g->refs = 1;
 	return g;
 fail_map:
@@ -171,7 +178,9 @@ fail:
 int
 vm_gen_open(vm_gen *g, char *err, size_t errlen)
 {
-	int rc = verdict_open(g->vc, 0);
+	/* learning writes reports: the milter's user needs write access
+	 * to data.mdb */
+	int rc = verdict_open(g->vc, g->learn ? VERDICT_OPEN_WRITE : 0);
 
 	if (rc != VERDICT_OK) {
 		snprintf(err, errlen, "%s: %s", verdict_strerror(rc),

@@ -27,6 +27,8 @@ typedef struct vm_gen {
 	/* settings read for start-up (command-line options override) */
 	char socket[256], user[64], pidfile[PATH_MAX];
 	long timeout;
+	int learn;			/* milter_learn */
+	char learn_header[256];
 } vm_gen;
 
 /* vm_gen_options - -c (NULL: the default file if present) and -p. */

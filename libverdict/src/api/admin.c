@@ -220,9 +220,17 @@ verdict_dump(verdict_ctx *ctx, const char *table,
 VERDICT_API int
 verdict_expire(verdict_ctx *ctx, size_t *purged)
 {
+	size_t learned = 0;
 	int rc = vd_ctx_ready(ctx, 1);
 
-	return rc ? rc : vd_entries_expire(ctx->te, (uint32_t)time(NULL), purged);
+	if (rc == VERDICT_OK)
+		rc = vd_entries_expire(ctx->te, (uint32_t)time(NULL), purged);
+	if (rc == VERDICT_OK)
+		rc = vd_learned_expire(ctx->te, &ctx->learn,
+				       (uint64_t)vd_clock_wall_s(), &learned);
+	if (rc == VERDICT_OK && purged)
+		*purged += learned;
+	return rc;
 }
 
 typedef struct doctor_arg {

@@ -71,6 +71,7 @@ verdict_new(void)
 static void
 ctx_close(verdict_ctx *ctx)
 {
+	vd_report_close(ctx);
 	for (size_t i = 0; i < ctx->nprof; i++)
 		vd_sites_free(ctx->prof[i].sites);
 	vd_dnsbl_engine_free(ctx->dns);
@@ -256,6 +257,12 @@ prof_resolve(verdict_ctx *ctx, policy_profile *pr, unsigned flags)
 				return prof_missing(ctx, pr, name, l);
 			if (rc != VERDICT_OK)
 				return rc;
+			if (kind == VERDICT_TABLE_LEARNED)
+				return vd_err_set(VERDICT_ECONFIG, 0, "profile "
+						   "%d: table %s is a learned "
+						   "table; name it in "
+						   "learned_tables", pr->number,
+						   name);
 			if (kind != kinds[l])
 				vd_log(&ctx->lg, LOG_WARNING, "table %s is a "
 				       "%s table but profile %d lists it in "
@@ -292,7 +299,8 @@ open_profiles(verdict_ctx *ctx, int *need_tables)
 		ctx->prof[i].number = cfg->profiles[i].number;
 		ctx->slot[cfg->profiles[i].number] = (int16_t)i;
 		if (cfg->profiles[i].allow_tables.n ||
-		    cfg->profiles[i].block_tables.n)
+		    cfg->profiles[i].block_tables.n ||
+		    cfg->profiles[i].learned_tables.n)
 			*need_tables = 1;
 	}
 	return VERDICT_OK;
@@ -312,6 +320,10 @@ open_tables(verdict_ctx *ctx, unsigned flags)
 		rc = VERDICT_OK;
 	for (size_t i = 0; rc == VERDICT_OK && i < ctx->nprof && ctx->te; i++)
 		rc = prof_resolve(ctx, &ctx->prof[i], flags);
+	for (size_t i = 0; rc == VERDICT_OK && i < ctx->nprof && ctx->te; i++)
+		rc = vd_report_resolve(ctx, &ctx->prof[i], flags);
+	if (rc == VERDICT_OK)
+		rc = vd_report_open(ctx);
 	return rc;
 }
 
@@ -484,6 +496,10 @@ verdict_config_get(const verdict_ctx *ctx, const char *key, char *buf,
 		s = num;
 	} else if (strcmp(key, "milter_stage") == 0) {
 		s = c->milter_stage == MILTER_STAGE_MAIL ? "mail" : "connect";
+	} else if (strcmp(key, "milter_learn") == 0) {
+		s = c->milter_learn ? "yes" : "no";
+	} else if (strcmp(key, "learn_header") == 0) {
+		s = c->learn_header;
 	} else if (strcmp(key, "milter_profiles") == 0) {
 		return config_profiles(c, key, buf, len);
 	} else {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "learnq.h"
 #include "logline.h"
 #include "policy.h"
 #include "store.h"
@@ -36,6 +37,13 @@ struct verdict_ctx {
 	logline log;			/* the verdict lines' rate limit */
 	int64_t db_next_check;		/* atomic: verdict_database_changed */
 	int db_changed;			/* atomic: replacement seen */
+	/* learned reputation (report.c) */
+	learn_params learn;		/* the learn_* keys */
+	const char *lnames[LEARNQ_TABLES_MAX];	/* distinct learned tables */
+	size_t nlnames;
+	learn_queue *lq;		/* writers with learned tables */
+	vaddr *own;			/* the host's addresses */
+	size_t nown;
 };
 
 /* vd_ctx_dbdir - the database directory: -d, else the configuration's */
@@ -59,5 +67,11 @@ int vd_ctx_ready(const verdict_ctx *ctx, int write);
 /* vd_ctx_warn_writable - log (LOG_WARNING) a file every user may change */
 void vd_ctx_warn_writable(verdict_ctx *ctx, const char *what,
 			  const char *path);
+
+/* report.c: a profile's learned_tables resolved at open; the report
+ * queue of a writing context made, and closed */
+int vd_report_resolve(verdict_ctx *ctx, policy_profile *pr, unsigned flags);
+int vd_report_open(verdict_ctx *ctx);
+void vd_report_close(verdict_ctx *ctx);
 
 #endif

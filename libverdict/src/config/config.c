@@ -51,6 +51,14 @@ set_defaults(vd_arena *a, vd_config *cfg)
 	cfg->milter_stage = MILTER_STAGE_CONNECT;
 	cfg->stats_interval = 3600;
 	cfg->log_rate_limit = 100;
+	cfg->learn_threshold = 3;
+	cfg->learn_half_life = 86400;
+	cfg->learn_max_half_life = 30 * 86400;
+	cfg->learn_prefix_v4 = 32;
+	cfg->learn_prefix_v6 = 64;
+	cfg->learn_commit_interval_ms = 1000;
+	cfg->learn_max_entries = 1000000;
+	cfg->learn_header = default_str(a, "X-Spam-Flag: YES");
 	g->number = 0;
 	g->mode = MODE_ENFORCE;
 	g->reply = default_str(a, CONFIG_DEFAULT_REPLY);
@@ -65,6 +73,7 @@ set_defaults(vd_arena *a, vd_config *cfg)
 	g->callout_timeout_ms = 1000;
 	g->callout_tempfail = CALLOUT_TEMPFAIL_PASS;
 	if (cfg->database == NULL || cfg->milter_socket == NULL ||
+	    cfg->learn_header == NULL ||
 	    g->reply == NULL || g->tempfail_reply == NULL)
 		return -1;
 	return 0;

@@ -111,6 +111,8 @@ typedef struct config_profile {
 	/* callout */
 	int64_t callout_timeout_ms;	/* default 1000 */
 	int callout_tempfail;		/* enum config_callout_tempfail */
+	/* learned reputation */
+	config_strlist learned_tables;
 } config_profile;
 
 typedef struct vd_config {
@@ -132,6 +134,16 @@ typedef struct vd_config {
 	config_pairlist milter_profiles;/* daemon_name -> "N" or "none" */
 	int64_t stats_interval;		/* seconds, default 3600 */
 	long log_rate_limit;		/* verdict lines/s, default 100 */
+	/* learned reputation: one model per database */
+	int learn_threshold;		/* default 3 */
+	int64_t learn_half_life;	/* seconds, default 86400 */
+	int64_t learn_max_half_life;	/* seconds, default 30 days */
+	int learn_prefix_v4;		/* default 32 */
+	int learn_prefix_v6;		/* default 64 */
+	int64_t learn_commit_interval_ms;	/* default 1000 */
+	long learn_max_entries;		/* default 1000000 */
+	int milter_learn;		/* bool, default 0 */
+	char *learn_header;		/* default "X-Spam-Flag: YES" */
 	/* the global section's per-profile defaults */
 	config_profile global;
 	/* declared profiles, ascending by number; profile 1 always present */

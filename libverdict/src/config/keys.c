@@ -88,6 +88,21 @@ const vd_key vd_keys[] = {
 	{"allow_asns", K_ASNS, P(allow_asns), 0, 0, NULL},
 	{"callout_timeout", K_DUR_MS, P(callout_timeout_ms), 1, 60000, NULL},
 	{"callout_tempfail", K_ENUM, P(callout_tempfail), 0, 0, e_ctf},
+	/* learned reputation */
+	{"learn_threshold", K_INT, G(learn_threshold), 1, 1000, NULL},
+	{"learn_half_life", K_DUR_S, G(learn_half_life), 60 * 1000,
+	 365 * DUR_DAY_MS, NULL},
+	{"learn_max_half_life", K_DUR_S, G(learn_max_half_life), 60 * 1000,
+	 365 * DUR_DAY_MS, NULL},
+	{"learn_prefix_v4", K_INT, G(learn_prefix_v4), 8, 32, NULL},
+	{"learn_prefix_v6", K_INT, G(learn_prefix_v6), 16, 128, NULL},
+	{"learn_commit_interval", K_DUR_MS, G(learn_commit_interval_ms), 0,
+	 60000, NULL},
+	{"learn_max_entries", K_LONG, G(learn_max_entries), 100, 100000000,
+	 NULL},
+	{"milter_learn", K_BOOL, G(milter_learn), 0, 0, NULL},
+	{"learn_header", K_STR, G(learn_header), 0, 0, NULL},
+	{"learned_tables", K_TABLES, P(learned_tables), 0, 0, NULL},
 };
 
 const size_t vd_keys_n = sizeof(vd_keys) / sizeof(vd_keys[0]);

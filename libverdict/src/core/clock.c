@@ -4,6 +4,7 @@
  *	vd_clock_now_ns		CLOCK_MONOTONIC in nanoseconds
  *	vd_clock_coarse_ns	CLOCK_MONOTONIC_COARSE plus one tick
  *	vd_clock_set_coarse	inject a clock (tests)
+ *	vd_clock_wall_s		time(NULL), injectable (vd_clock_set_wall)
  *
  * Diagnostics: none; where CLOCK_MONOTONIC_COARSE reports no resolution,
  * the coarse clock falls back to the precise one.
@@ -19,6 +20,7 @@
 /* a plain pointer accessed only through __atomic builtins: clang refuses
  * those builtins on an _Atomic-qualified object */
 static int64_t (*clock_coarse_fn)(void);
+static int64_t (*clock_wall_fn)(void);
 
 /* vd_clock_now_ns - CLOCK_MONOTONIC: wall-clock jumps never move a deadline. */
 int64_t
@@ -58,4 +60,21 @@ void
 vd_clock_set_coarse(int64_t (*now)(void))
 {
 	__atomic_store_n(&clock_coarse_fn, now, __ATOMIC_RELAXED);
+}
+
+/* vd_clock_wall_s - seconds since the epoch, or the test's own clock */
+int64_t
+vd_clock_wall_s(void)
+{
+	int64_t (*fn)(void) = __atomic_load_n(&clock_wall_fn,
+					      __ATOMIC_RELAXED);
+
+	return fn != NULL ? fn() : (int64_t)time(NULL);
+}
+
+/* vd_clock_set_wall - tests move the wall clock themselves */
+void
+vd_clock_set_wall(int64_t (*now)(void))
+{
+	__atomic_store_n(&clock_wall_fn, now, __ATOMIC_RELAXED);
 }

@@ -34,4 +34,10 @@ int64_t vd_clock_coarse_ns(void);
 /* vd_clock_set_coarse - now() replaces the coarse clock; NULL restores it. */
 void vd_clock_set_coarse(int64_t (*now)(void));
 
+/* vd_clock_wall_s - the wall clock in whole seconds (time(NULL)), for
+ * what is stored with a date (learned scores); vd_clock_set_wall replaces
+ * it (tests drive the learned model with it), NULL restores it. */
+int64_t vd_clock_wall_s(void);
+void vd_clock_set_wall(int64_t (*now)(void));
+
 #endif

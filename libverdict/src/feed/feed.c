@@ -31,6 +31,13 @@
  * which -exist does not compare, is sized to the count (a counting pass
  * runs first).
  *
+ * Learned blocks (feed_opts.learned) join the set of the aggregated
+ * formats: their ranges are merged in address order with the kept index
+ * pieces, a run absorbing what overlaps it.  nft and ipset put them in
+ * sets of their own, NAME_learned_v4/_v6, each element with the timeout
+ * after which its score is below the threshold, so the kernel drops it
+ * without another feed run; json leaves them out (it lists entries).
+ *
  * r may be NULL (no database): the feed is then empty but well formed.
  *
  * Diagnostics: VERDICT_EIO on a write error, VERDICT_ENOMEM, VERDICT_EDB
@@ -50,6 +57,7 @@
 
 #define FEED_NFT_CHUNK		1000
 #define FEED_IPSET_MAXELEM	16777216u
+#define FEED_IPSET_TIMEOUT_MAX	2147483u	/* ipset's own limit */
 #define FEED_DEFAULT_TEXT	"listed by verdict"
 #define FEED_RBLDNSD_DEFAULT	":127.0.0.2:$ is listed by verdict"
 
@@ -96,6 +104,7 @@ typedef struct feed_run {
 	size_t chunk;		/* nft: elements in the open statement */
 	feed_jrec *jrec;
 	size_t njrec, jcap;
+	size_t lp;		/* next learned block of this pass */
 	int err;
 } feed_run;
 
@@ -296,8 +305,10 @@ run_add(feed_run *fr, const vaddr *lo, const vaddr *hi, const feed_src *src)
 	if (fr->active) {
 		vaddr next = fr->hi;
 
-		if (vd_addr_inc(&next) == 0 && vd_addr_cmp(&next, lo) == 0) {
-			fr->hi = *hi;
+		/* touching, or overlapping (a learned block) */
+		if (vd_addr_inc(&next) != 0 || vd_addr_cmp(lo, &next) <= 0) {
+			if (vd_addr_cmp(hi, &fr->hi) > 0)
+				fr->hi = *hi;
 			goto seg;
 		}
 		if ((rc = run_flush(fr)) != 0)
@@ -324,6 +335,43 @@ seg:
 	fr->segs[fr->nseg].src = *src;
 	fr->nseg++;
 	return 0;
+}
+
+/* learned_drain - add the learned blocks of this pass's family that
+ * start before lo (all of them when lo is NULL) */
+static int
+learned_drain(feed_run *fr, const vaddr *lo)
+{
+	const feed_opts *o = fr->o;
+	static const feed_src none = { 0 };
+	int rc;
+
+	if (o->format == FEED_NFT || o->format == FEED_IPSET ||
+	    o->format == FEED_JSON)
+		return 0;
+	for (; fr->lp < o->nlearned; fr->lp++) {
+		const vcidr *k = &o->learned[fr->lp].key;
+		vaddr last;
+
+		if (vd_addr_is_v4(&k->net) != (fr->fam == 4))
+			continue;
+		if (lo && vd_addr_cmp(&k->net, lo) >= 0)
+			break;
+		vd_addr_last(k, &last);
+		if ((rc = run_add(fr, &k->net, &last, &none)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* piece_add - a kept piece of the index, after the learned blocks that
+ * start before it */
+static int
+piece_add(feed_run *fr, const vaddr *lo, const vaddr *hi, const feed_src *src)
+{
+	int rc = learned_drain(fr, lo);
+
+	return rc ? rc : run_add(fr, lo, hi, src);
 }
 
 /* json_add - remember the entries behind a kept piece (deduplicated at
@@ -451,7 +499,7 @@ interval_cb(const vaddr *start, const vaddr *end, const uint8_t *val,
 		if (t == NULL || vd_addr_cmp(&t->lo, end) > 0) {
 			rc = o->format == FEED_JSON ?
 				json_add(fr, start, val, len) :
-				run_add(fr, &cur, end, &src);
+				piece_add(fr, &cur, end, &src);
 			return rc;
 		}
 		if (vd_addr_cmp(&t->lo, &cur) > 0) {
@@ -460,7 +508,7 @@ interval_cb(const vaddr *start, const vaddr *end, const uint8_t *val,
 			vd_addr_dec(&before);
 			rc = o->format == FEED_JSON ?
 				json_add(fr, start, val, len) :
-				run_add(fr, &cur, &before, &src);
+				piece_add(fr, &cur, &before, &src);
 			if (rc)
 				return rc;
 			if (o->format == FEED_JSON)
@@ -530,12 +578,15 @@ pass(tbl_reader *r, feed_run *fr, int fam, int counting)
 	fr->tp = 0;
 	fr->count = 0;
 	fr->chunk = 0;
+	fr->lp = 0;
 	if (r && (rc = vd_index_walk(r, interval_cb, fr)) != 0)
 		return rc;
 	if (fr->o->format == FEED_JSON) {
 		json_flush(fr);
 		return 0;
 	}
+	if ((rc = learned_drain(fr, NULL)) != 0)
+		return rc;
 	return run_flush(fr);
 }
 
@@ -603,6 +654,57 @@ family_pass(tbl_reader *r, feed_run *fr, int fam, size_t *total)
 	return 0;
 }
 
+/* learned_sets - nft and ipset: the learned blocks of one family in
+ * NAME_learned_v4/_v6, each with its timeout */
+static void
+learned_sets(feed_run *fr, int fam)
+{
+	const feed_opts *o = fr->o;
+	const char *nm = o->name, *sfx = fam == 4 ? "_v4" : "_v6";
+	size_t n = 0;
+
+	if (o->format == FEED_NFT)
+		fprintf(fr->out, "flush set inet %s %s_learned%s\n",
+			o->nft_table, nm, sfx);
+	else
+		fprintf(fr->out, "create %s_learned%s hash:net family %s "
+			"timeout 0 -exist\ndestroy %s_learned%s_tmp -exist\n"
+			"create %s_learned%s_tmp hash:net family %s "
+			"timeout 0\n", nm, sfx, fam == 4 ? "inet" : "inet6",
+			nm, sfx, nm, sfx, fam == 4 ? "inet" : "inet6");
+	for (size_t i = 0; i < o->nlearned; i++) {
+		const feed_learned *l = &o->learned[i];
+		char buf[CIDR_TEXT_MAX];
+		uint32_t t = l->timeout ? l->timeout : 1;
+
+		if (vd_addr_is_v4(&l->key.net) != (fam == 4))
+			continue;
+		vd_cidr_format(&l->key, buf);
+		if (o->format == FEED_IPSET) {
+			fprintf(fr->out, "add %s_learned%s_tmp %s timeout "
+				"%u\n", nm, sfx, buf, t > FEED_IPSET_TIMEOUT_MAX ?
+				FEED_IPSET_TIMEOUT_MAX : t);
+			continue;
+		}
+		if (n % FEED_NFT_CHUNK == 0) {
+			if (n)
+				put(fr, " }\n");
+			fprintf(fr->out, "add element inet %s %s_learned%s { ",
+				o->nft_table, nm, sfx);
+		} else {
+			put(fr, ",\n\t");
+		}
+		fprintf(fr->out, "%s timeout %us", buf, t);
+		n++;
+	}
+	if (o->format == FEED_NFT && n)
+		put(fr, " }\n");
+	if (o->format == FEED_IPSET)
+		fprintf(fr->out, "swap %s_learned%s_tmp %s_learned%s\n"
+			"destroy %s_learned%s_tmp\n", nm, sfx, nm, sfx, nm,
+			sfx);
+}
+
 /* vd_feed_write - the whole feed: families, formats, headers. */
 int
 vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
@@ -622,6 +724,11 @@ vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
 		oo.format == FEED_RBLDNSD || oo.format == FEED_RBLDNSD6;
 	v4 = oo.family != 6 && oo.format != FEED_RBLDNSD6;
 	v6 = oo.family != 4 && oo.format != FEED_RBLDNSD;
+	if (oo.format == FEED_IPSET && oo.with_learned &&
+	    strlen(oo.name) > FEED_NAME_MAX - 8)
+		return vd_err_set(VERDICT_EINVAL, 0, "ipset names with learned "
+				"sets are 1 to %d characters (NAME_learned_v4_tmp "
+				"must fit 31)", FEED_NAME_MAX - 8);
 	if ((rc = trusted_build(&fr, &oo)) != 0)
 		goto out;
 	switch (oo.format) {
@@ -633,6 +740,12 @@ vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
 		if (v6)
 			fprintf(out, "\tset %s_v6 { type ipv6_addr; "
 				"flags interval; }\n", oo.name);
+		if (v4 && oo.with_learned)
+			fprintf(out, "\tset %s_learned_v4 { type ipv4_addr; "
+				"flags interval, timeout; }\n", oo.name);
+		if (v6 && oo.with_learned)
+			fprintf(out, "\tset %s_learned_v6 { type ipv6_addr; "
+				"flags interval, timeout; }\n", oo.name);
 		put(&fr, "}\n");
 		break;
 	case FEED_RBLDNSD:
@@ -646,6 +759,13 @@ vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
 		goto out;
 	if (v6 && (rc = family_pass(r, &fr, 6, &total)) != 0)
 		goto out;
+	if ((oo.format == FEED_NFT || oo.format == FEED_IPSET) &&
+	    oo.with_learned) {
+		if (v4)
+			learned_sets(&fr, 4);
+		if (v6)
+			learned_sets(&fr, 6);
+	}
 	if (fflush(out) != 0 || ferror(out))
 		rc = vd_err_set(VERDICT_EIO, errno, "writing the feed: %s",
 			      strerror(errno));

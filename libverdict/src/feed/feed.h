@@ -30,6 +30,13 @@ enum feed_format {
 
 #define FEED_NAME_MAX 24	/* set names: ipset allows 31 with "_v4_tmp" */
 
+/* A learned block: a source key and the seconds until its score falls
+ * below the threshold. */
+typedef struct feed_learned {
+	vcidr key;
+	uint32_t timeout;
+} feed_learned;
+
 typedef struct feed_opts {
 	const uint16_t *block;		/* block table ids */
 	size_t nblock;
@@ -44,6 +51,12 @@ typedef struct feed_opts {
 	uint32_t now;			/* expiry reference */
 	const char *name;		/* set name, default "verdict" */
 	const char *nft_table;		/* nft table, default "verdict" */
+	/* learned blocks, sorted by key, without duplicates: merged into
+	 * the set by the aggregated formats, in sets of their own
+	 * (NAME_learned_v4/_v6, with timeouts) by nft and ipset */
+	const feed_learned *learned;
+	size_t nlearned;
+	int with_learned;		/* the profile has learned tables */
 } feed_opts;
 
 /* vd_feed_format_parse - a format name to enum feed_format, -1 if unknown. */

@@ -2,8 +2,9 @@
  * policy.c - the order of evaluation: which step answers a check
  *
  *	vd_policy_eval		trusted networks -> allow tables -> block
- *				tables -> GeoIP outright -> GeoIP weights +
- *				DNSBL score against the thresholds
+ *				tables -> learned tables -> GeoIP outright ->
+ *				GeoIP weights + DNSBL score against the
+ *				thresholds
  *	vd_policy_dns_finish	the score step of a check whose DNSBL
  *				queries ran in a batch
  *	vd_policy_settle	monitor mode; the reply template to render
@@ -11,7 +12,10 @@
  * First final answer wins.  Allow beats block: the allow tables and the
  * block tables are answered by the same index probe, and an allow hit is
  * looked at first.  Among block tables the first in block_tables order
- * that matches is the source.  The GeoIP weights go into the score before
+ * that matches is the source.  A learned table is read by its one source
+ * key in the same read transaction, only when no allow or block table
+ * answered: the administrator's own lists always win over what was
+ * learned.  The GeoIP weights go into the score before
  * any DNS answer so that a cheap rule can settle the outcome early.
  *
  * DNS failure is unknown, never listed: a score left below the threshold
@@ -32,6 +36,7 @@
 #include <time.h>
 
 #include "cidr.h"
+#include "clock.h"
 #include "dnsbl.h"
 #include "geo.h"
 #include "policy.h"
@@ -138,7 +143,98 @@ tables_explain(const policy_profile *pr, const vaddr *ip, const tbl_hit *hits,
 	}
 }
 
-/* policy_tables - steps 2 and 3: one index probe for every table. */
+/* learned_explain - a learned record's score against the threshold */
+static void
+learned_explain(const policy_profile *pr, const char *name,
+		const learn_rec *r, uint64_t now, unsigned flags,
+		verdict_result *res)
+{
+	uint64_t until = vd_learn_model_until(pr->learn, r, now);
+	double s = vd_learn_model_score(r, now);
+	char when[32] = "";
+	struct tm tm;
+	time_t t = (time_t)until;
+
+	if (!(flags & VERDICT_CHECK_EXPLAIN))
+		return;
+	if (until && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (until)
+		explain(res, flags, "learned table %s: score %.3f >= "
+			"threshold %.0f, blocked until %s (half-life %us, "
+			"%u reports)", name, s, pr->learn->threshold, when,
+			r->half_life, r->reports);
+	else
+		explain(res, flags, "learned table %s: score %.3f below "
+			"threshold %.0f (%u reports)", name, s,
+			pr->learn->threshold, r->reports);
+}
+
+/* learned_record - explain one table's record (the slow path: only
+ * when explaining) */
+static int
+learned_record(const policy_profile *pr, tbl_reader *r, size_t i,
+	       const vcidr *key, uint64_t now, unsigned flags,
+	       verdict_result *res)
+{
+	learn_rec rec;
+	int f;
+
+	if (!(flags & VERDICT_CHECK_EXPLAIN))
+		return VERDICT_OK;
+	f = vd_learned_lookup(r->txn, pr->learned_dbi[i], key, &rec);
+	if (f < 0)
+		return vd_err_set(VERDICT_EDB, 0, "learned table %s: "
+				   "unreadable record", pr->learned_names[i]);
+	if (f == 0)
+		explain(res, flags, "learned table %s: no reports",
+			pr->learned_names[i]);
+	else
+		learned_explain(pr, pr->learned_names[i], &rec, now, flags,
+				res);
+	return VERDICT_OK;
+}
+
+/* policy_learned - step 3b: the learned tables, by the source key.  A
+ * check looks in the small db of blocked keys; the record itself is
+ * read only to explain. */
+static int
+policy_learned(const policy_profile *pr, tbl_reader *r, const vaddr *ip,
+	       unsigned flags, verdict_result *res)
+{
+	uint64_t now = (uint64_t)vd_clock_wall_s(), until;
+	vcidr key;
+	int rc;
+
+	vd_learned_key(pr->learn, ip, &key);
+	for (size_t i = 0; i < pr->nlearned; i++) {
+		int f = vd_learned_blocked(r->txn, pr->learned_bdbi[i], &key,
+					   &until, res->reason);
+
+		if (f < 0)
+			return vd_err_set(VERDICT_EDB, 0, "learned table %s: "
+					   "unreadable blocked key",
+					   pr->learned_names[i]);
+		if ((rc = learned_record(pr, r, i, &key, now, flags, res)) != 0)
+			return rc;
+		if (f == 0 || until <= now) {
+			res->reason[0] = 0;
+			continue;
+		}
+		res->kind = VERDICT_BLOCK;
+		vd_str_lcpy(res->source, pr->learned_names[i],
+			    sizeof(res->source));
+		res->source_kind = VERDICT_SOURCE_LEARNED;
+		res->cidr = key;
+		res->have_cidr = 1;
+		res->have_reason = res->reason[0] != 0;
+		return VERDICT_OK;
+	}
+	return VERDICT_OK;
+}
+
+/* policy_tables - steps 2 and 3: one index probe for every table, then
+ * the learned tables when none answered. */
 static int
 policy_tables(const policy_src *src, const policy_profile *pr,
 	      const vaddr *ip, int64_t deadline_ns, unsigned flags,
@@ -147,18 +243,23 @@ policy_tables(const policy_src *src, const policy_profile *pr,
 	tbl_hit hits[POLICY_TABLES_MAX];
 	size_t n = pr->nallow + pr->nblock;
 	tbl_reader *r;
-	int rc;
+	int rc = VERDICT_OK;
 
-	if (n == 0)
+	if (n == 0 && pr->nlearned == 0)
 		return VERDICT_OK;
 	if ((rc = vd_lmdb_env_read_begin(src->te, deadline_ns, &r)) != VERDICT_OK)
 		return rc;
-	rc = vd_index_probe(r, ip, pr->ids, n, (uint32_t)time(NULL), hits);
-	if (rc == VERDICT_OK)
-		tables_hit(pr, ip, hits, res);
+	if (n) {
+		rc = vd_index_probe(r, ip, pr->ids, n, (uint32_t)time(NULL),
+				    hits);
+		if (rc == VERDICT_OK)
+			tables_hit(pr, ip, hits, res);
+		if (rc == VERDICT_OK && (flags & VERDICT_CHECK_EXPLAIN))
+			tables_explain(pr, ip, hits, flags, res);
+	}
+	if (rc == VERDICT_OK && res->kind == VERDICT_NEUTRAL && pr->nlearned)
+		rc = policy_learned(pr, r, ip, flags, res);
 	vd_lmdb_env_read_end(src->te, r);
-	if (rc == VERDICT_OK && (flags & VERDICT_CHECK_EXPLAIN))
-		tables_explain(pr, ip, hits, flags, res);
 	return rc;
 }
 

@@ -17,6 +17,7 @@
 #include "store.h"
 
 #define POLICY_TABLES_MAX 64	/* allow plus block tables of a profile */
+#define POLICY_LEARNED_MAX 8	/* learned tables of a profile */
 
 struct dnsbl_engine;
 struct dnsbl_sites;
@@ -33,6 +34,12 @@ typedef struct policy_profile {
 	int uses_geo;			/* a geo rule */
 	int geo_in_reply;		/* %{country} or %{asn} in a reply */
 	int warned_empty;		/* atomic: "blocks nothing" logged */
+	/* learned tables, read by key after the block tables */
+	size_t nlearned;
+	MDB_dbi learned_dbi[POLICY_LEARNED_MAX];	/* records */
+	MDB_dbi learned_bdbi[POLICY_LEARNED_MAX];	/* blocked keys */
+	const char *learned_names[POLICY_LEARNED_MAX];
+	const learn_params *learn;	/* the global learn_* keys */
 } policy_profile;
 
 /* What a check reads besides the profile; any may be NULL (not used). */
@@ -42,7 +49,7 @@ typedef struct policy_src {
 	struct geo_db *geo;
 } policy_src;
 
-/* vd_policy_eval - steps 1-5 of the data flow for ip under pr into res.
+/* vd_policy_eval - steps 1-5 (learned tables after the block tables) of the data flow for ip under pr into res.
  * With POLICY_DEFER_DNS in flags it stops before the DNSBL queries when
  * they are due (res->dns_deferred): the caller runs vd_dnsbl_check_many
  * into res->dns for many results, then vd_policy_dns_finish for each.

@@ -28,6 +28,7 @@
 #include "catalog.h"
 #include "entries.h"
 #include "index_rebuild.h"
+#include "learned.h"
 #include "le_bytes.h"
 
 
@@ -147,6 +148,9 @@ vd_catalog_live(MDB_txn *txn, tbl_env *te, catalog_live *ls)
 		if (k.mv_size < 2 || memcmp(k.mv_data, "t:", 2) != 0)
 			break;
 		if (v.mv_size != 12 || ((uint8_t *)v.mv_data)[3] == 0)
+			continue;
+		/* learned tables are read by key, not through the index */
+		if (((uint8_t *)v.mv_data)[0] == VERDICT_TABLE_LEARNED)
 			continue;
 		if (ls->n == CATALOG_TABLES_MAX)
 			break;
@@ -275,6 +279,9 @@ catalog_do_create(MDB_txn *txn, tbl_env *te, void *arg)
 		return vd_lmdb_env_err(rc, "create table");
 	if ((rc = mdb_drop(txn, dbi, 0)) != 0)
 		return vd_lmdb_env_err(rc, "create table");
+	if (a->kind == VERDICT_TABLE_LEARNED &&
+	    (rc = vd_learned_reset(txn, m.id)) != 0)
+		return vd_lmdb_env_err(rc, "create table");
 	if ((rc = vd_catalog_put(txn, te, a->name, &m)) != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
 	return VERDICT_OK;
@@ -288,7 +295,8 @@ vd_catalog_create(tbl_env *te, const char *name, int kind)
 	if (!vd_catalog_name_ok(name))
 		return vd_err_set(VERDICT_EINVAL, 0, "bad table name \"%.80s\" "
 				"(use a-z, 0-9, _ and -, at most 64)", name);
-	if (kind != VERDICT_TABLE_BLOCK && kind != VERDICT_TABLE_ALLOW)
+	if (kind != VERDICT_TABLE_BLOCK && kind != VERDICT_TABLE_ALLOW &&
+	    kind != VERDICT_TABLE_LEARNED)
 		return vd_err_set(VERDICT_EINVAL, 0, "bad table kind");
 	return vd_lmdb_env_write(te, catalog_do_create, &a);
 }
@@ -307,6 +315,8 @@ catalog_do_drop(MDB_txn *txn, tbl_env *te, void *arg)
 		return vd_lmdb_env_err(rc, "catalogue");
 	if ((rc = vd_entries_dbi(txn, m.id, 0, &dbi)) == 0)
 		rc = mdb_drop(txn, dbi, 0);
+	if (rc == 0 && m.kind == VERDICT_TABLE_LEARNED)
+		rc = vd_learned_reset(txn, m.id);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return vd_lmdb_env_err(rc, "drop");
 	m.live = 0;
@@ -337,6 +347,10 @@ vd_catalog_open_table(MDB_txn *txn, tbl_env *te, const char *name,
 				"block|allow')", name, name);
 	if (rc != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
+	if (m->kind == VERDICT_TABLE_LEARNED)
+		return vd_err_set(VERDICT_EINVAL, 0, "table \"%s\" is a "
+				"learned table: 'verdict report' fills it, "
+				"'verdict forgive' empties it", name);
 	if ((rc = vd_entries_dbi(txn, m->id, 0, dbi)) != 0)
 		return vd_lmdb_env_err(rc, "table");
 	return VERDICT_OK;

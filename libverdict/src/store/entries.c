@@ -338,6 +338,8 @@ entries_expire_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 	size_t purged = 0;
 	int r;
 
+	if (m->kind == VERDICT_TABLE_LEARNED)	/* learned.c purges those */
+		return VERDICT_OK;
 	if (mdb_cursor_open(txn, dbi, &c) != 0)
 		return VERDICT_OK;
 	r = mdb_cursor_get(c, &ek, &ev, MDB_FIRST);

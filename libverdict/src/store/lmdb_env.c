@@ -273,12 +273,15 @@ env_check_size(tbl_env *te)
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
-	if (stat(path, &fst) != 0)
-		return vd_err_set(VERDICT_EIO, errno, "%s: %s", path,
-				strerror(errno));
+	/* the header first, the size after: a writer in another process
+	 * writes its pages before the meta page that names them, so a file
+	 * stat()ed later is never shorter than the header says */
 	if (mdb_env_info(te->env, &info) != 0 || mdb_env_stat(te->env, &st))
 		return vd_err_set(VERDICT_EDB, 0, "%s: cannot read its header",
 				path);
+	if (stat(path, &fst) != 0)
+		return vd_err_set(VERDICT_EIO, errno, "%s: %s", path,
+				strerror(errno));
 	if ((uint64_t)(info.me_last_pgno + 1) * st.ms_psize >
 	    (uint64_t)fst.st_size)
 		return vd_err_set(VERDICT_EDB, MDB_CORRUPTED, "%s is truncated: "

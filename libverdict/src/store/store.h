@@ -8,6 +8,8 @@
  *	entries.h	a table's entries: add, del, dump, expire, import
  *	bulk.h		the entries of an import and their sort
  *	index.h		the combined index: probe, walk
+ *	learned.h	learned tables: scores, batched reports
+ *	learn_model.h	the learned score: decay, threshold, escalation
  * Each of those headers describes the part of the on-disk layout its
  * module owns.
  */
@@ -18,6 +20,7 @@
 #include "catalog.h"
 #include "entries.h"
 #include "index.h"
+#include "learned.h"
 #include "lmdb_env.h"
 
 #endif
