@@ -31,6 +31,8 @@ struct verdict_ctx {
 	struct dnsbl_engine *dns;
 	struct geo_db *geo;
 	logline log;			/* the verdict lines' rate limit */
+	struct vd_stats *stats;		/* NULL: counting off */
+	int nostats;			/* verdict_set_stats(ctx, 0) */
 };
 
 /* vd_ctx_dbdir - the database directory: -d, else the configuration's */

@@ -238,6 +238,7 @@ live_housekeep(verdict_live *lv, int64_t now)
 	lv->last_try = now;
 	if ((vc = live_build(lv)) == NULL) {
 		if (running != NULL) {
+			verdict_stats_reloaded(0);
 			verdict_live_why(lv, why, sizeof(why));
 			live_say(lv, LOG_ERR, "configuration changed but "
 				 "cannot be used; keeping the running one: %s",
@@ -245,6 +246,8 @@ live_housekeep(verdict_live *lv, int64_t now)
 		}
 		goto out;
 	}
+	if (running != NULL)
+		verdict_stats_reloaded(1);
 	live_swap(lv, vc);
 	live_say(lv, LOG_NOTICE, "%s %s", lv->path, running ?
 		 "changed: configuration reloaded" : "loaded");

@@ -51,6 +51,7 @@ set_defaults(vd_arena *a, vd_config *cfg)
 	cfg->milter_stage = MILTER_STAGE_CONNECT;
 	cfg->stats_interval = 3600;
 	cfg->log_rate_limit = 100;
+	cfg->metrics_interval = 15;
 	g->number = 0;
 	g->mode = MODE_ENFORCE;
 	g->reply = default_str(a, CONFIG_DEFAULT_REPLY);

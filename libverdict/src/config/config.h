@@ -132,6 +132,9 @@ typedef struct vd_config {
 	config_pairlist milter_profiles;/* daemon_name -> "N" or "none" */
 	int64_t stats_interval;		/* seconds, default 3600 */
 	long log_rate_limit;		/* verdict lines/s, default 100 */
+	char *metrics_listen;		/* milter /metrics: [addr:]port */
+	char *metrics_dir;		/* textfile-collector directory */
+	int64_t metrics_interval;	/* seconds, default 15 */
 	/* the global section's per-profile defaults */
 	config_profile global;
 	/* declared profiles, ascending by number; profile 1 always present */
