@@ -56,6 +56,7 @@ static const char usage_main_tail[] = "\n"
 "  expire                                             purge expired entries\n"
 "  doctor [-p N]                                      check what a profile needs\n"
 "  feed --format FORMAT [-p N] [--tables a,b] [-o FILE] firewall/MTA/rbldnsd feed\n"
+"  stats [--json]                                     tables and counters\n"
 "\n"
 "Each command has --help.  See verdict(1).\n";
 
@@ -490,6 +491,7 @@ static const struct {
 	{ "expire", cmd_expire },
 	{ "doctor", cmd_doctor },
 	{ "feed", cmd_feed_cli },
+	{ "stats", cmd_stats },
 };
 
 int

@@ -210,10 +210,10 @@ start_listener(const char *spec)
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	mhd = MHD_start_daemon(flags, 0, NULL, NULL, answer, NULL,
+			       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			       MHD_OPTION_CONNECTION_LIMIT, 16u,
 			       MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-			       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			       MHD_OPTION_END);
 	if (mhd == NULL) {
 		fprintf(stderr, "verdict-milter: cannot listen on "
