@@ -25,15 +25,18 @@ WERROR=
 
 # Build dependencies (all from Debian's archive).
 PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
- libmaxminddb-dev libmilter-dev check"
+ libmaxminddb-dev libmilter-dev check
+ libmicrohttpd-dev"
 # Test dependencies: real servers and tools the integration tests start.
 #   rbldnsd (DNSBL zones), postfix + swaks (milter), miltertest, iprange,
 #   nftables + ipset + iproute2 (feeds, in a private network namespace),
 #   libmaxmind-db-writer-perl (MMDB fixtures), faketime, valgrind, clang
-#   (libFuzzer, TSan), mmdb-bin, curl + python3 (local HTTP server).
+#   (libFuzzer, TSan), mmdb-bin, curl + python3 (local HTTP server),
+#   prometheus (promtool check metrics).
 PKGS_TEST="rbldnsd swaks miltertest iprange nftables ipset iproute2
  libmaxmind-db-writer-perl mmdb-bin faketime valgrind clang libclang-rt-14-dev
- curl python3 dnsutils procps"
+ curl python3 dnsutils procps
+ prometheus"
 
 install_pkgs() {
 	[ "${NO_APT:-0}" = 1 ] && return 0

@@ -10,7 +10,9 @@
 #   - `promtool check metrics` accepts it;
 #   - `verdict stats` and `verdict stats --json` show the same figures
 #     and the table's entries; without metrics_dir, the tables alone;
-#   - the file is removed when the process exits.
+#   - the file is removed when the process exits;
+#   - data/grafana-verdict.json is valid JSON and names only declared
+#     families (tests/grafana_check.py).
 # Skips (77) without promtool or python3.
 set -u
 
@@ -21,6 +23,7 @@ passed=0 failed=0
 . "$(dirname "$0")/wait.inc"
 
 B=${VERDICT_BINDIR:-build}
+S=${VERDICT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 V=$B/tools/verdict
 SO=$B/callout/libverdict_callout.so
 H=$B/tests/callout/callout_harness
@@ -81,6 +84,9 @@ total=$(val 'verdict_check_duration_seconds_count{profile="1"}')
 promtool check metrics <"$prom" >"$T/promtool.out" 2>&1 &&
 	pass "promtool check metrics accepts callout-PID.prom" ||
 	fail "promtool: $(head -5 "$T/promtool.out")"
+python3 "$S/tests/grafana_check.py" "$S/data/grafana-verdict.json" "$prom" >"$T/grafana.out" 2>&1 &&
+	pass "data/grafana-verdict.json: valid JSON, every metric declared" ||
+	fail "dashboard: $(cat "$T/grafana.out")"
 [ -z "$(ls "$T/prom"/*.tmp 2>/dev/null)" ] && pass "no temporary file left" ||
 	fail "temporary file left: $(ls "$T/prom")"
 

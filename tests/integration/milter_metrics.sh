@@ -210,6 +210,9 @@ grep -q secretkey "$T/metrics" && fail "the secret zone name is in /metrics" ||
 promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1 &&
 	pass "promtool check metrics accepts /metrics" ||
 	fail "promtool check metrics: $(head -5 "$T/promtool.out")"
+python3 "$srcdir/tests/grafana_check.py" "$srcdir/data/grafana-verdict.json" "$T/metrics" >"$T/grafana.out" 2>&1 &&
+	pass "every metric of data/grafana-verdict.json is declared by /metrics" ||
+	fail "dashboard: $(cat "$T/grafana.out")"
 ct=$(curl -sS -o /dev/null -w '%{content_type}' "http://127.0.0.1:$HPORT/metrics")
 case "$ct" in "text/plain; version=0.0.4"*) pass "Content-Type $ct" ;;
 *) fail "Content-Type '$ct'" ;; esac
