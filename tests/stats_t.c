@@ -29,7 +29,7 @@ adder(void *arg)
 	size_t slot = (size_t)(uintptr_t)arg;
 
 	for (int i = 0; i < NADDS; i++) {
-		uint64_t *s = vd_counters_stripe(shared_c);
+		vd_stripe s = vd_counters_stripe(shared_c);
 
 		vd_counters_add(s, 0, 1);
 		vd_counters_add(s, 1 + slot % 3, 2);
@@ -55,6 +55,65 @@ START_TEST(counters_threads_sum)
 	ck_assert_uint_eq(vd_counters_sum(shared_c, 2), 3ull * NADDS * 2);
 	ck_assert_uint_eq(vd_counters_sum(shared_c, 3), 2ull * NADDS * 2);
 	vd_counters_free(shared_c);
+}
+END_TEST
+
+#define MANY 100			/* more than VD_COUNTERS_STRIPES */
+
+static pthread_barrier_t many_bar;
+
+static void *
+many_adder(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&many_bar);	/* all alive at once */
+	for (int i = 0; i < 10000; i++)
+		vd_counters_add(vd_counters_stripe(shared_c), 0, 1);
+	return NULL;
+}
+
+/* more threads at once than owned stripes: the rest share one, and
+ * threads that end give theirs to the next ones; nothing is lost */
+START_TEST(counters_many_threads)
+{
+	pthread_t t[MANY];
+
+	shared_c = vd_counters_new(1);
+	ck_assert_ptr_nonnull(shared_c);
+	for (int round = 0; round < 3; round++) {
+		pthread_barrier_init(&many_bar, NULL, MANY);
+		for (size_t i = 0; i < MANY; i++)
+			ck_assert_int_eq(pthread_create(&t[i], NULL,
+					 many_adder, NULL), 0);
+		for (size_t i = 0; i < MANY; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&many_bar);
+	}
+	ck_assert_uint_eq(vd_counters_sum(shared_c, 0), 3ull * MANY * 10000);
+	vd_counters_free(shared_c);
+}
+END_TEST
+
+/* a thread moving between counters (a reloaded context) keeps counting
+ * right in each, and freed counters are never touched */
+START_TEST(counters_move)
+{
+	vd_counters *a = vd_counters_new(2), *b = vd_counters_new(2);
+
+	for (int i = 0; i < 1000; i++) {
+		vd_counters_add(vd_counters_stripe(a), 1, 1);
+		vd_counters_add(vd_counters_stripe(b), 1, 2);
+	}
+	vd_counters_free(a);
+	vd_counters_add(vd_counters_stripe(b), 0, 5);
+	a = vd_counters_new(2);
+	vd_counters_add(vd_counters_stripe(a), 0, 7);
+	ck_assert_uint_eq(vd_counters_sum(b, 1), 2000);
+	ck_assert_uint_eq(vd_counters_sum(b, 0), 5);
+	ck_assert_uint_eq(vd_counters_sum(a, 0), 7);
+	ck_assert_uint_eq(vd_counters_sum(a, 1), 0);
+	vd_counters_free(a);
+	vd_counters_free(b);
 }
 END_TEST
 
@@ -326,6 +385,8 @@ main(void)
 	TCase *tc = tcase_create("stats");
 
 	tcase_add_test(tc, counters_threads_sum);
+	tcase_add_test(tc, counters_many_threads);
+	tcase_add_test(tc, counters_move);
 	tcase_add_test(tc, checks_counted);
 	tcase_add_test(tc, checks_threads);
 	tcase_add_test(tc, stats_off);

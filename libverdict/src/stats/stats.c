@@ -154,7 +154,7 @@ bucket(long us)
 
 /* count_dns - the DNSBL step of a check that ran it */
 static void
-count_dns(uint64_t *s, size_t base, const verdict_result *res)
+count_dns(vd_stripe s, size_t base, const verdict_result *res)
 {
 	const struct dnsbl_result *d = res->dns;
 	long us = (long)(res->dns_ns / 1000);
@@ -175,7 +175,7 @@ count_dns(uint64_t *s, size_t base, const verdict_result *res)
 void
 vd_stats_count(vd_stats *st, size_t pidx, const verdict_result *res)
 {
-	uint64_t *s;
+	vd_stripe s;
 	size_t base, k, src;
 	long us;
 
