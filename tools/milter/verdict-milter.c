@@ -136,7 +136,9 @@ static const char usage_tail[] = "\n"
 "  -V, --version  print the version\n"
 "\n"
 "Signals: SIGUSR1 reloads the configuration, SIGUSR2 logs the counters,\n"
-"SIGTERM (and SIGHUP, SIGINT: libmilter's) stop the daemon.\n";
+"SIGTERM (and SIGHUP, SIGINT: libmilter's) stop the daemon.\n"
+"Metrics: metrics_listen serves GET /metrics for Prometheus, metrics_dir\n"
+"gets milter-PID.prom (verdict.conf keys; see MONITORING in the man page).\n";
 
 /* socket_path - the file of a unix: / local: socket spec, or NULL */
 static const char *
