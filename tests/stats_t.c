@@ -378,6 +378,46 @@ START_TEST(write_file)
 }
 END_TEST
 
+/* the metrics keys: global, accepted by every front end, read back */
+START_TEST(config_keys)
+{
+	const char *dir = tu_tmpdir();
+	verdict_ctx *ctx = verdict_new();
+	char buf[256], *conf;
+
+	ck_assert_int_eq(verdict_config_get(ctx, "metrics_interval", buf,
+					    sizeof(buf)), VERDICT_OK);
+	ck_assert_str_eq(buf, "15");
+	ck_assert_int_eq(verdict_config_get(ctx, "metrics_dir", buf,
+					    sizeof(buf)), VERDICT_ENOENT);
+	ck_assert_int_eq(verdict_config_get(ctx, "metrics_listen", buf,
+					    sizeof(buf)), VERDICT_ENOENT);
+	conf = tu_write(dir, "m.conf", "metrics_listen = 127.0.0.1:9756\n"
+			"metrics_dir = /var/lib/verdict/metrics\n"
+			"metrics_interval = 1m\n");
+	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_OK);
+	ck_assert_int_eq(verdict_config_get(ctx, "metrics_listen", buf,
+					    sizeof(buf)), VERDICT_OK);
+	ck_assert_str_eq(buf, "127.0.0.1:9756");
+	ck_assert_int_eq(verdict_config_get(ctx, "metrics_dir", buf,
+					    sizeof(buf)), VERDICT_OK);
+	ck_assert_str_eq(buf, "/var/lib/verdict/metrics");
+	ck_assert_int_eq(verdict_config_get(ctx, "metrics_interval", buf,
+					    sizeof(buf)), VERDICT_OK);
+	ck_assert_str_eq(buf, "60");
+	free(conf);
+	/* a profile may not set them; a bad interval names its range */
+	conf = tu_write(dir, "bad.conf", "[profile 2]\nmetrics_dir = /x\n");
+	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_ECONFIG);
+	free(conf);
+	conf = tu_write(dir, "bad2.conf", "metrics_interval = 0s\n");
+	ck_assert_int_eq(verdict_load_config(ctx, conf), VERDICT_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(verdict_errdetail(), "bad2.conf:1"));
+	free(conf);
+	verdict_free(ctx);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -392,6 +432,7 @@ main(void)
 	tcase_add_test(tc, stats_off);
 	tcase_add_test(tc, expo_escapes);
 	tcase_add_test(tc, write_file);
+	tcase_add_test(tc, config_keys);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
