@@ -100,11 +100,12 @@ parse_labels(const char *p, sample *s)
 		memcpy(s->k[s->n], p, kl);
 		s->k[s->n][kl] = 0;
 		for (p += kl + 2; *p && *p != '"'; p++) {
-			if (*p == '\\' && p[1])
-				p++;
+			char ch = *p;
+
+			if (ch == '\\' && p[1])
+				ch = *++p == 'n' ? '\n' : *p;
 			if (vl + 1 < sizeof(s->v[0]))
-				s->v[s->n][vl++] = *p == 'n' && p[-1] == '\\'
-						   ? '\n' : *p;
+				s->v[s->n][vl++] = ch;
 		}
 		if (*p != '"')
 			return NULL;
@@ -329,8 +330,11 @@ print_text(const tables *tb, const totals *t, const char *dir)
 	double n = all_checks(t), p50 = quantile(t->hist, 0.5),
 	       p99 = quantile(t->hist, 0.99);
 
-	printf("tables:%s\n%s", tb->n ? "" : " none", tb->text.p ?
-	       tb->text.p : "");
+	if (tb->n)
+		printf("  %-24s %-5s %10s  %s\n%s", "table", "kind", "entries",
+		       "last import", tb->text.p);
+	else
+		printf("tables: none\n");
 	if (dir == NULL) {
 		printf("metrics_dir is not set: no counters to show\n");
 		return;
@@ -462,7 +466,9 @@ cmd_stats(const cli_global *g, int argc, char **argv)
 	}
 	if (argc - optind != 0)
 		return cli_usage("stats", "no arguments expected");
-	if ((ctx = cli_open(g, "stats", VERDICT_OPEN_NODNS, NULL)) == NULL)
+	/* every table of the database, whether the profiles name it or not */
+	if ((ctx = cli_open(g, "stats", VERDICT_OPEN_NODNS |
+			    VERDICT_OPEN_NOTABLECHECK, NULL)) == NULL)
 		return EXIT_ERR;
 	rc = verdict_table_list(ctx, table_cb, &tb);
 	have_dir = verdict_config_get(ctx, "metrics_dir", dir, sizeof(dir))
