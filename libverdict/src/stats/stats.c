@@ -8,11 +8,11 @@
  *	vd_stats_walk			a family's samples, summed now
  *	vd_stats_error_name		a verdict_err as a label value
  *
- * The counters are one striped array (counters.h): a block of slots per
- * profile, laid out below, then the errors.  A check reads its thread's
- * stripe once and adds to three or four slots, plus one a DNSBL zone
- * when it ran the DNSBL step: no lock, no allocation, no clock read (the
- * check's own elapsed time is reused).
+ * The counters are one vd_counters (counters.h: a stripe per thread): a
+ * block of slots per profile, laid out below, then the errors.  A check
+ * finds its thread's stripe once and adds to three or four slots, plus
+ * one a DNSBL zone when it ran the DNSBL step: no lock, no allocation,
+ * no clock read (the check's own elapsed time is reused).
  *
  * Zones are counted per profile and domain, where the check knows them
  * by index, and merged by display name when read: a profile maps a
