@@ -211,6 +211,7 @@ expect_declared(const char *t)
 		"verdict_check_duration_seconds histogram",
 		"verdict_dnsbl_duration_seconds histogram",
 		"verdict_dnsbl_queries_total counter",
+		"verdict_dnsbl_answer_duration_seconds histogram",
 		"verdict_dnsbl_cache_hits_total counter",
 		"verdict_dnsbl_cache_misses_total counter",
 		"verdict_zone_up gauge", "verdict_table_entries gauge",
@@ -225,8 +226,8 @@ expect_declared(const char *t)
 			 (int)strcspn(fam[i], " "), fam[i]);
 		ck_assert_msg(strstr(t, line), "no %s", line);
 	}
-	ck_assert_uint_eq(count(t, "# TYPE "), 12);
-	ck_assert_uint_eq(count(t, "# HELP "), 12);
+	ck_assert_uint_eq(count(t, "# TYPE "), 13);
+	ck_assert_uint_eq(count(t, "# HELP "), 13);
 }
 
 START_TEST(checks_counted)
@@ -254,10 +255,18 @@ START_TEST(checks_counted)
 		    "\"table\"} 5");
 	EXPECT_LINE(t, "verdict_errors_total{error=\"einval\"} 1");
 	EXPECT_LINE(t, "verdict_errors_total{error=\"enoent\"} 1");
-	EXPECT_LINE(t, "verdict_check_duration_seconds_count{profile=\"1\"} 9");
+	EXPECT_LINE(t, "verdict_check_duration_seconds_count{profile=\"1\","
+		    "source=\"table\"} 3");
+	EXPECT_LINE(t, "verdict_check_duration_seconds_count{profile=\"1\","
+		    "source=\"trusted\"} 2");
+	EXPECT_LINE(t, "verdict_check_duration_seconds_count{profile=\"1\","
+		    "source=\"none\"} 4");
 	EXPECT_LINE(t, "verdict_check_duration_seconds_bucket{profile=\"1\","
-		    "le=\"+Inf\"} 9");
-	EXPECT_LINE(t, "verdict_check_duration_seconds_count{profile=\"2\"} 5");
+		    "source=\"none\",le=\"+Inf\"} 4");
+	EXPECT_LINE(t, "verdict_check_duration_seconds_count{profile=\"2\","
+		    "source=\"table\"} 5");
+	/* a source without checks has no histogram */
+	ck_assert_ptr_null(strstr(t, "source=\"geoip\",le="));
 	EXPECT_LINE(t, "verdict_dnsbl_duration_seconds_count{profile=\"1\"} 0");
 	EXPECT_LINE(t, "verdict_table_entries{table=\"drop\"} 1");
 	ck_assert_msg(strstr(t, "verdict_table_last_import_timestamp_seconds"

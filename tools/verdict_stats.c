@@ -38,8 +38,9 @@ static const char usage_stats[] =
 "Summarise the tables of the database (entries, last import) and the\n"
 "counters the callout and verdict-milter write into metrics_dir\n"
 "(callout-PID.prom, milter-PID.prom): checks and blocks per source, DNSBL\n"
-"lookups per zone, zone health, verdict latency p50/p99.  Without\n"
-"metrics_dir only the tables are shown.  --json prints one JSON object.\n"
+"lookups per zone, zone health, latency p50/p99 per source and zone.\n"
+"Without metrics_dir only the tables are shown.  --json prints one JSON\n"
+"object instead.\n"
 "Exit 0, or 2 when the configuration or the database cannot be read.\n";
 
 static const char *const src_name[NSRC] = {
@@ -56,6 +57,7 @@ static const char *const le_text[NBOUND] = {
 typedef struct zone_sum {
 	char name[128];
 	double out[NOUT];
+	double hist[NBOUND];	/* answer times, cumulative */
 	int up;			/* -1 unknown */
 } zone_sum;
 
@@ -64,7 +66,8 @@ typedef struct totals {
 	size_t files;
 	double checks[NSRC], blocks[NSRC], verdicts[4], errors,
 	       would_block;
-	double hist[NBOUND], dhist[NBOUND];
+	double hist[NBOUND], dhist[NBOUND];	/* cumulative buckets */
+	double shist[NSRC][NBOUND];		/* by source */
 	size_t nz;
 	zone_sum z[STATS_ZONES];
 } totals;
@@ -183,11 +186,21 @@ add_sample(totals *t, const sample *s)
 	} else if (strcmp(s->name, "verdict_would_block_total") == 0) {
 		t->would_block += s->value;
 	} else if (strcmp(s->name, "verdict_check_duration_seconds_bucket")
-		   == 0 || strcmp(s->name,
-		   "verdict_dnsbl_duration_seconds_bucket") == 0) {
+		   == 0) {
+		if ((i = index_of(le_text, NBOUND, label(s, "le"))) < 0)
+			return;
+		t->hist[i] += s->value;
+		if ((v = index_of(src_name, NSRC, label(s, "source"))) >= 0)
+			t->shist[v][i] += s->value;
+	} else if (strcmp(s->name, "verdict_dnsbl_duration_seconds_bucket")
+		   == 0) {
 		if ((i = index_of(le_text, NBOUND, label(s, "le"))) >= 0)
-			(s->name[8] == 'c' ? t->hist : t->dhist)[i] +=
-				s->value;
+			t->dhist[i] += s->value;
+	} else if (strcmp(s->name,
+		   "verdict_dnsbl_answer_duration_seconds_bucket") == 0) {
+		if ((i = index_of(le_text, NBOUND, label(s, "le"))) >= 0 &&
+		    (z = zone_of(t, label(s, "zone"))) != NULL)
+			z->hist[i] += s->value;
 	} else if (strcmp(s->name, "verdict_dnsbl_queries_total") == 0) {
 		i = index_of(out_name, NOUT, label(s, "result"));
 		if (i >= 0 && (z = zone_of(t, label(s, "zone"))) != NULL)
@@ -346,31 +359,35 @@ print_text(const tables *tb, const totals *t, const char *dir)
 	       t->verdicts[0], t->verdicts[3], t->errors, t->would_block);
 	if (!isnan(p50))
 		printf("latency: p50 %.6f s  p99 %.6f s\n", p50, p99);
-	printf("  %-10s %10s %10s %7s\n", "source", "checks", "blocks",
-	       "share");
+	printf("  %-10s %10s %10s %7s %10s %10s\n", "source", "checks",
+	       "blocks", "share", "p50 s", "p99 s");
 	for (int i = 0; i < NSRC; i++)
 		if (t->checks[i] > 0)
-			printf("  %-10s %10.0f %10.0f %6.1f%%\n", src_name[i],
-			       t->checks[i], t->blocks[i],
-			       pct(t->blocks[i], n));
+			printf("  %-10s %10.0f %10.0f %6.1f%% %10.6f %10.6f\n",
+			       src_name[i], t->checks[i], t->blocks[i],
+			       pct(t->blocks[i], n),
+			       quantile(t->shist[i], 0.5),
+			       quantile(t->shist[i], 0.99));
 	if (t->nz == 0)
 		return;
 	p50 = quantile(t->dhist, 0.5);
 	p99 = quantile(t->dhist, 0.99);
 	if (!isnan(p50))
 		printf("dnsbl step: p50 %.6f s  p99 %.6f s\n", p50, p99);
-	printf("  %-28s %9s %9s %7s %8s %7s %8s %3s\n", "zone", "lookups",
-	       "listed", "share", "timeout", "error", "ignored", "up");
+	printf("  %-24s %8s %8s %7s %7s %6s %7s %3s %9s %9s\n", "zone",
+	       "lookups", "listed", "share", "timeout", "error", "ignored",
+	       "up", "p50 s", "p99 s");
 	for (size_t i = 0; i < t->nz; i++) {
 		const zone_sum *z = &t->z[i];
 		double q = 0;
 
 		for (int o = 0; o < NOUT; o++)
 			q += z->out[o];
-		printf("  %-28s %9.0f %9.0f %6.1f%% %8.0f %7.0f %8.0f %3s\n",
-		       z->name, q, z->out[0], pct(z->out[0], q), z->out[2],
-		       z->out[3], z->out[4], z->up < 0 ? "-" :
-		       z->up ? "yes" : "no");
+		printf("  %-24s %8.0f %8.0f %6.1f%% %7.0f %6.0f %7.0f %3s "
+		       "%9.6f %9.6f\n", z->name, q, z->out[0],
+		       pct(z->out[0], q), z->out[2], z->out[3], z->out[4],
+		       z->up < 0 ? "-" : z->up ? "yes" : "no",
+		       quantile(z->hist, 0.5), quantile(z->hist, 0.99));
 	}
 }
 
@@ -419,6 +436,10 @@ print_json(const tables *tb, const totals *t, const char *dir)
 			sbuf_puts(&b, "\":{");
 			json_num(&b, "checks", t->checks[i], 0);
 			json_num(&b, "blocks", t->blocks[i], 1);
+			json_num(&b, "p50_seconds", quantile(t->shist[i], 0.5),
+				 1);
+			json_num(&b, "p99_seconds",
+				 quantile(t->shist[i], 0.99), 1);
 			sbuf_putc(&b, '}');
 		}
 		sbuf_puts(&b, "},\"zones\":{");
@@ -430,6 +451,10 @@ print_json(const tables *tb, const totals *t, const char *dir)
 				json_num(&b, out_name[o], t->z[i].out[o], o);
 			json_num(&b, "up", t->z[i].up < 0 ? NAN : t->z[i].up,
 				 1);
+			json_num(&b, "p50_seconds", quantile(t->z[i].hist, 0.5),
+				 1);
+			json_num(&b, "p99_seconds",
+				 quantile(t->z[i].hist, 0.99), 1);
 			sbuf_putc(&b, '}');
 		}
 		sbuf_putc(&b, '}');

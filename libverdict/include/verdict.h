@@ -629,8 +629,9 @@ VERDICT_API size_t verdict_cidr_format(const verdict_cidr *c, char *buf,
  *   verdict_errors_total{error}			counter
  *	checks that failed (kind VERDICT_ERROR); error: einval, enomem,
  *	edb, enoent, efork, estate, ... (the verdict_err name, lower case)
- *   verdict_check_duration_seconds{profile}		histogram
- *	whole checks, buckets 0.0001 .. 5 s
+ *   verdict_check_duration_seconds{profile,source}	histogram
+ *	whole checks by the kind of source that decided, buckets
+ *	0.0001 .. 5 s; a source's histogram appears with its first check
  *   verdict_dnsbl_duration_seconds{profile}		histogram
  *	the DNSBL step of the checks that ran it
  *   verdict_dnsbl_queries_total{zone,result}		counter
@@ -639,6 +640,9 @@ VERDICT_API size_t verdict_cidr_format(const verdict_cidr *c, char *buf,
  *	secret DQS domain; result: listed, not_listed, timeout, error,
  *	ignored (operator error codes only, or a zone gone wild).  Zones
  *	a check did not wait for (its outcome was settled) are not counted
+ *   verdict_dnsbl_answer_duration_seconds{zone}	histogram
+ *	time from the start of a check to the zone's answer (0 when the
+ *	cache answered), zones that answered (millisecond resolution)
  *   verdict_dnsbl_cache_hits_total, verdict_dnsbl_cache_misses_total
  *							counter
  *   verdict_zone_up{zone}				gauge

@@ -38,11 +38,13 @@
 /* The slots of one profile, from its base. */
 #define O_CHECKS	0				/* kind x source */
 #define O_WOULD		(O_CHECKS + NKINDS * NSOURCES)	/* source */
-#define O_HIST		(O_WOULD + NSOURCES)		/* buckets, sum */
-#define O_DHIST		(O_HIST + NBUCKETS + 1)
-#define O_HITS		(O_DHIST + NBUCKETS + 1)
+#define HSZ		(NBUCKETS + 1)	/* a histogram: buckets, sum (us) */
+#define ZSZ		(NOUT + HSZ)	/* a zone: outcomes, answer times */
+#define O_HIST		(O_WOULD + NSOURCES)		/* source x HSZ */
+#define O_DHIST		(O_HIST + NSOURCES * HSZ)
+#define O_HITS		(O_DHIST + HSZ)
 #define O_MISSES	(O_HITS + 1)
-#define O_ZONES		(O_MISSES + 1)			/* zone x outcome */
+#define O_ZONES		(O_MISSES + 1)			/* zone x ZSZ */
 
 static const long bound_us[NBUCKETS - 1] = {
 	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
@@ -71,13 +73,17 @@ static const struct {
 	  "the profile runs in mode = monitor.", VERDICT_STAT_COUNTER },
 	{ "verdict_errors_total", "Checks that failed, by error.",
 	  VERDICT_STAT_COUNTER },
-	{ "verdict_check_duration_seconds", "Time of whole checks.",
+	{ "verdict_check_duration_seconds", "Time of whole checks by "
+	  "profile and the kind of source that decided.",
 	  VERDICT_STAT_HISTOGRAM },
 	{ "verdict_dnsbl_duration_seconds", "Time of the DNSBL step of "
 	  "the checks that ran it.", VERDICT_STAT_HISTOGRAM },
 	{ "verdict_dnsbl_queries_total", "DNSBL zone lookups of checks by "
 	  "public zone name and result, from the cache or the network.",
 	  VERDICT_STAT_COUNTER },
+	{ "verdict_dnsbl_answer_duration_seconds", "Time from the start of "
+	  "a check to a zone's answer (0 from the cache), zones that "
+	  "answered.", VERDICT_STAT_HISTOGRAM },
 	{ "verdict_dnsbl_cache_hits_total", "DNSBL zone lookups answered "
 	  "from the cache.", VERDICT_STAT_COUNTER },
 	{ "verdict_dnsbl_cache_misses_total", "DNSBL zone lookups the "
@@ -120,7 +126,7 @@ vd_stats_new(const policy_profile *prof, size_t n)
 	st->n = n;
 	for (size_t i = 0; i < n; i++) {
 		st->base[i] = slots;
-		slots += O_ZONES + prof_zones(&prof[i]) * NOUT;
+		slots += O_ZONES + prof_zones(&prof[i]) * ZSZ;
 	}
 	st->err = slots;
 	if ((st->c = vd_counters_new(slots + NERR)) == NULL)
@@ -165,10 +171,19 @@ count_dns(vd_stripe s, size_t base, const verdict_result *res)
 	if (d->nzones > (size_t)d->cache_hits)
 		vd_counters_add(s, base + O_MISSES,
 				d->nzones - (size_t)d->cache_hits);
-	for (size_t z = 0; z < d->nzones; z++)
-		if (d->zones[z].outcome > DNSBL_OUT_NONE)
-			vd_counters_add(s, base + O_ZONES + z * NOUT +
-					(size_t)d->zones[z].outcome - 1, 1);
+	for (size_t z = 0; z < d->nzones; z++) {
+		const dnsbl_zone_detail *zd = &d->zones[z];
+		size_t zb = base + O_ZONES + z * ZSZ;
+
+		if (zd->outcome <= DNSBL_OUT_NONE)
+			continue;
+		vd_counters_add(s, zb + (size_t)zd->outcome - 1, 1);
+		if (zd->ms >= 0) {
+			vd_counters_add(s, zb + NOUT + bucket(zd->ms * 1000), 1);
+			vd_counters_add(s, zb + NOUT + NBUCKETS,
+					(uint64_t)zd->ms * 1000);
+		}
+	}
 }
 
 /* vd_stats_count - the hot path: a stripe, then plain slot adds */
@@ -194,8 +209,8 @@ vd_stats_count(vd_stats *st, size_t pidx, const verdict_result *res)
 	vd_counters_add(s, base + O_CHECKS + k * NSOURCES + src, 1);
 	if (res->would_block)
 		vd_counters_add(s, base + O_WOULD + src, 1);
-	vd_counters_add(s, base + O_HIST + bucket(us), 1);
-	vd_counters_add(s, base + O_HIST + NBUCKETS, (uint64_t)us);
+	vd_counters_add(s, base + O_HIST + src * HSZ + bucket(us), 1);
+	vd_counters_add(s, base + O_HIST + src * HSZ + NBUCKETS, (uint64_t)us);
 	if (res->dns_ns > 0 && res->dns &&
 	    res->dns->nzones <= prof_zones(&st->prof[pidx]))
 		count_dns(s, base, res);
@@ -292,30 +307,67 @@ walk_checks(const vd_stats *st, int f, walk *w)
 	return 0;
 }
 
-/* walk_hist - one histogram a profile: cumulative buckets, sum, count */
+/* hist_add - the HSZ slots from slot into h (not cumulative yet) */
+static void
+hist_add(const vd_stats *st, size_t slot, double *h)
+{
+	for (size_t i = 0; i < HSZ; i++)
+		h[i] += sum(st, slot + i);
+}
+
+/* hist_emit - h as cumulative buckets (labels l, nl pairs, then le),
+ * sum in seconds, count; nothing when empty unless always */
 static int
-walk_hist(const vd_stats *st, size_t off, walk *w)
+hist_emit(walk *w, const char **l, size_t nl, const double *h, int always)
+{
+	double cum = 0;
+	int rc;
+
+	for (size_t i = 0; i < NBUCKETS; i++)
+		cum += h[i];
+	if (cum == 0 && !always)
+		return 0;
+	cum = 0;
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		cum += h[i];
+		l[2 * nl] = "le";
+		l[2 * nl + 1] = bound_text[i];
+		if ((rc = emit(w, "_bucket", cum, nl + 1, l)) != 0)
+			return rc;
+	}
+	if ((rc = emit(w, "_sum", h[NBUCKETS] / 1e6, nl, l)) != 0)
+		return rc;
+	return emit(w, "_count", cum, nl, l);
+}
+
+/* walk_hist - whole checks by profile and source (those with samples),
+ * or the DNSBL step by profile (always) */
+static int
+walk_hist(const vd_stats *st, int f, walk *w)
 {
 	char num[16];
-	double cum;
 	int rc;
 
 	for (size_t p = 0; p < st->n; p++) {
-		size_t b = st->base[p] + off;
-		const char *l[] = { "profile", num, "le", NULL };
+		const char *l[6] = { "profile", num };
+		double h[HSZ];
 
 		snprintf(num, sizeof(num), "%d", st->prof[p].number);
-		cum = 0;
-		for (size_t i = 0; i < NBUCKETS; i++) {
-			cum += sum(st, b + i);
-			l[3] = bound_text[i];
-			if ((rc = emit(w, "_bucket", cum, 2, l)) != 0)
+		if (f == VD_FAM_DNS_DURATION) {
+			memset(h, 0, sizeof(h));
+			hist_add(st, st->base[p] + O_DHIST, h);
+			if ((rc = hist_emit(w, l, 1, h, 1)) != 0)
+				return rc;
+			continue;
+		}
+		for (size_t s = 0; s < NSOURCES; s++) {
+			memset(h, 0, sizeof(h));
+			hist_add(st, st->base[p] + O_HIST + s * HSZ, h);
+			l[2] = "source";
+			l[3] = verdict_source_kind_name((int)s);
+			if ((rc = hist_emit(w, l, 2, h, 0)) != 0)
 				return rc;
 		}
-		if ((rc = emit(w, "_sum", sum(st, b + NBUCKETS) / 1e6, 1,
-			       l)) != 0 ||
-		    (rc = emit(w, "_count", cum, 1, l)) != 0)
-			return rc;
 	}
 	return 0;
 }
@@ -346,11 +398,28 @@ zone_sum(const vd_stats *st, const char *name, size_t o)
 			if (strcmp(vd_sites_display(st->prof[q].sites, e),
 				   name) == 0)
 				v += sum(st, st->base[q] + O_ZONES +
-					 e * NOUT + o);
+					 e * ZSZ + o);
 	return v;
 }
 
-/* walk_zones - queries by zone and result, or zone health */
+/* walk_zone_hist - the answer times of every (profile, domain) shown
+ * as name */
+static int
+walk_zone_hist(const vd_stats *st, const char *name, walk *w)
+{
+	const char *l[4] = { "zone", name };
+	double h[HSZ] = { 0 };
+
+	for (size_t q = 0; q < st->n; q++)
+		for (size_t e = 0; e < prof_zones(&st->prof[q]); e++)
+			if (strcmp(vd_sites_display(st->prof[q].sites, e),
+				   name) == 0)
+				hist_add(st, st->base[q] + O_ZONES + e * ZSZ +
+					 NOUT, h);
+	return hist_emit(w, l, 1, h, 0);
+}
+
+/* walk_zones - queries by zone and result, answer times, zone health */
 static int
 walk_zones(const vd_stats *st, const stats_src *src, int f, walk *w)
 {
@@ -360,10 +429,15 @@ walk_zones(const vd_stats *st, const stats_src *src, int f, walk *w)
 		for (size_t d = 0; d < prof_zones(&st->prof[p]); d++) {
 			const char *name = vd_sites_display(st->prof[p].sites,
 							    d);
-			const char *l[] = { "zone", name, "result", NULL };
+			const char *l[4] = { "zone", name, "result", NULL };
 
 			if (seen_before(st, p, d))
 				continue;
+			if (f == VD_FAM_ZONE_DURATION) {
+				if ((rc = walk_zone_hist(st, name, w)) != 0)
+					return rc;
+				continue;
+			}
 			if (f == VD_FAM_ZONE_UP) {
 				up = vd_dnsbl_zone_up(src ? src->dns : NULL,
 						      st->prof[p].sites, d);
@@ -422,10 +496,10 @@ vd_stats_walk(vd_stats *st, const stats_src *src, int f,
 	case VD_FAM_WOULD_BLOCK:
 		return walk_checks(st, f, &w);
 	case VD_FAM_DURATION:
-		return walk_hist(st, O_HIST, &w);
 	case VD_FAM_DNS_DURATION:
-		return walk_hist(st, O_DHIST, &w);
+		return walk_hist(st, f, &w);
 	case VD_FAM_DNS_QUERIES:
+	case VD_FAM_ZONE_DURATION:
 	case VD_FAM_ZONE_UP:
 		return walk_zones(st, src, f, &w);
 	case VD_FAM_ERRORS:
