@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "callout_arg.h"
+#include "callout_metrics.h"
 #include "verdict.h"
 
 #define CO_EXPORT	__attribute__((visibility("default")))
@@ -411,8 +412,10 @@ verdict_check_reputation(char *argument, long *arglength, char *result,
 	if ((rc = verdict_live_get(co_live, &vc, &hold)) == VERDICT_EBUSY)
 		return 0;
 	ret = co_call(vc, argument, arglength, result, reslength);
-	if (rc == VERDICT_OK)
+	if (rc == VERDICT_OK) {
+		co_metrics_tick(vc, co_now());
 		verdict_live_put(co_live, hold);
+	}
 	return ret;
 }
 

@@ -29,16 +29,18 @@ WERROR=
 
 # Build dependencies (all from Debian's archive).
 PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
- libmaxminddb-dev libmilter-dev check"
+ libmaxminddb-dev libmilter-dev check
+ libmicrohttpd-dev"
 # Test dependencies: real servers and tools the integration tests start.
 #   rbldnsd (DNSBL zones), postfix + swaks (milter), miltertest, iprange,
 #   nftables + ipset + iproute2 (feeds, in a private network namespace),
 #   libmaxmind-db-writer-perl (MMDB fixtures), faketime, valgrind, clang
-#   (libFuzzer, TSan), mmdb-bin, curl + python3 (local HTTP server).
+#   (libFuzzer, TSan), mmdb-bin, curl + python3 (local HTTP server),
+#   prometheus (promtool check metrics).
 PKGS_TEST="rbldnsd swaks miltertest iprange nftables ipset iproute2
  libmaxmind-db-writer-perl mmdb-bin faketime valgrind clang libclang-rt-14-dev
  curl python3 dnsutils procps
- spamd spamass-milter spamc"
+ spamd spamass-milter spamc prometheus"
 # Exim's run-time libraries (dpkg-deb -f exim4-daemon-heavy_*.deb Depends):
 # tests/integration/exim.sh fetches the package itself (apt-get download)
 # and runs it unpacked, never installed (it conflicts with postfix).

@@ -58,6 +58,7 @@ static const char usage_main_tail[] = "\n"
 "  feed --format FORMAT [-p N] [--tables a,b] [-o FILE] firewall/MTA/rbldnsd feed\n"
 "  report [-p N] IP [--weight W] [--reason TEXT] | -  report a spam source\n"
 "  forgive IP|CIDR                                    forget learned scores\n"
+"  stats [--json]                                     tables and counters\n"
 "\n"
 "Each command has --help.  See verdict(1).\n";
 
@@ -504,6 +505,7 @@ static const struct {
 	{ "feed", cmd_feed_cli },
 	{ "report", cmd_report },
 	{ "forgive", cmd_forgive },
+	{ "stats", cmd_stats },
 };
 
 int

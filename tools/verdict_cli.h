@@ -6,6 +6,7 @@
  *	verdict.c	main, global options, help, context opening, errors
  *	verdict_admin.c	table, add, del, import, dump, expire, doctor
  *	verdict_check.c	check (single IPs, stdin streaming, worker pool)
+ *	verdict_stats.c	stats (tables and metrics files)
  *
  * Exit status everywhere: 0 success, 2 usage/config/data error; check
  * adds 1 (a block) and 3 (a tempfail), doctor 1 (an item not ok).
@@ -96,5 +97,7 @@ int cli_learned_dump(verdict_ctx *ctx, const char *table, int json);
  * changed, 2 error */
 int cmd_feed(int argc, char **argv, const char *config, const char *dbdir);
 int cmd_check(const cli_global *g, int argc, char **argv);
+/* verdict_stats.c: the tables and the metrics files of metrics_dir */
+int cmd_stats(const cli_global *g, int argc, char **argv);
 
 #endif /* VERDICT_CLI_H */

@@ -221,7 +221,9 @@ VERDICT_API int verdict_profile_exists(const verdict_ctx *ctx, int profile);
  * "milter_pidfile", "milter_timeout" and "stats_interval" (seconds, a
  * decimal number), "milter_stage" ("connect" or "mail"), "milter_profiles"
  * (the mapping normalised as "name=N,name=none", "" when empty),
- * "milter_learn" ("yes" or "no"), "learn_header".  Works
+ * "milter_learn" ("yes" or "no"), "learn_header",
+ * "metrics_listen" and "metrics_dir" (VERDICT_ENOENT when unset),
+ * "metrics_interval" (seconds).  Works
  * before and after verdict_open().  Errors: VERDICT_EINVAL (not one of
  * these keys), VERDICT_ENOENT (the key has no value: milter_user and
  * milter_pidfile when unset), VERDICT_ERANGE (buf too small; buf holds
@@ -371,6 +373,7 @@ typedef struct verdict_table_info {
 	const char *name;
 	int kind;		/* verdict_table_kind */
 	size_t entries;
+	int64_t imported;	/* time_t of the last verdict_import, 0 none */
 } verdict_table_info;
 
 /* verdict_table_list - cb once per table in name order; a non-zero return
@@ -757,6 +760,121 @@ typedef struct verdict_learned_entry {
 VERDICT_API int verdict_learned_dump(verdict_ctx *ctx, const char *table,
 				     int (*cb)(const verdict_learned_entry *,
 					       void *), void *arg);
+/*
+ * Metrics.  Every opened context counts what its checks do, in counters
+ * that cost no lock on the check path (each thread adds to its own
+ * stripe; a reader sums them), and hands them out as metric families in
+ * the Prometheus model.  Counting starts at verdict_open and belongs to
+ * the context: a reloaded configuration is a new context whose counters
+ * start at zero, which Prometheus reads as a counter reset.
+ *
+ * Families (labels in braces; every family is declared, with its help
+ * text, even before it has a sample):
+ *   verdict_checks_total{profile,verdict,source}	counter
+ *	finished checks; verdict: block, allow, neutral, tempfail;
+ *	source: table, learned, geoip, dnsbl, trusted, none
+ *	(verdict_source_kind_name)
+ *   verdict_would_block_total{profile,source}		counter
+ *	mode = monitor: blocks answered NEUTRAL (also counted above as
+ *	neutral)
+ *   verdict_errors_total{error}			counter
+ *	checks that failed (kind VERDICT_ERROR); error: einval, enomem,
+ *	edb, enoent, efork, estate, ... (the verdict_err name, lower case)
+ *   verdict_check_duration_seconds{profile,source}	histogram
+ *	whole checks by the kind of source that decided, buckets
+ *	0.0001 .. 5 s; a source's histogram appears with its first check
+ *   verdict_dnsbl_duration_seconds{profile}		histogram
+ *	the DNSBL step of the checks that ran it
+ *   verdict_dnsbl_queries_total{zone,result}		counter
+ *	one per zone a check asked, answered by the cache or the network;
+ *	zone is the public display name (dnsbl_reply_names), never a
+ *	secret DQS domain; result: listed, not_listed, timeout, error,
+ *	ignored (operator error codes only, or a zone gone wild).  Zones
+ *	a check did not wait for (its outcome was settled) are not counted
+ *   verdict_dnsbl_answer_duration_seconds{zone}	histogram
+ *	time from the start of a check to the zone's answer (0 when the
+ *	cache answered), zones that answered (millisecond resolution)
+ *   verdict_dnsbl_cache_hits_total, verdict_dnsbl_cache_misses_total
+ *							counter
+ *   verdict_zone_up{zone}				gauge
+ *	1 when the zone's last RFC 5782 self-test passed (it lists
+ *	127.0.0.2, not 127.0.0.1), 0 when it failed, is wild or silent;
+ *	no sample before the first test
+ *   verdict_table_entries{table}			gauge
+ *   verdict_table_last_import_timestamp_seconds{table}	gauge
+ *	of a table that verdict_import filled (no sample otherwise)
+ *   verdict_reloads_total{result}			counter
+ *	verdict_live reloads of this process, result: ok, failed
+ */
+typedef enum verdict_stat_type {
+	VERDICT_STAT_COUNTER = 0,
+	VERDICT_STAT_GAUGE = 1,
+	VERDICT_STAT_HISTOGRAM = 2
+} verdict_stat_type;
+
+#define VERDICT_STAT_LABELS_MAX 4
+
+/*
+ * One item of verdict_stats: a family's declaration (name NULL, no
+ * value) or one of its samples.  A histogram's samples are named
+ * family_bucket (with an "le" label, the bound as text, "+Inf" last),
+ * family_sum and family_count.  All strings are valid during the
+ * callback only.
+ */
+typedef struct verdict_stat {
+	const char *family;	/* "verdict_checks_total" */
+	const char *help;	/* one line */
+	int type;		/* verdict_stat_type */
+	const char *name;	/* the sample's name, NULL: a declaration */
+	size_t nlabels;
+	const char *label_name[VERDICT_STAT_LABELS_MAX];
+	const char *label_value[VERDICT_STAT_LABELS_MAX];
+	double value;
+} verdict_stat;
+
+/*
+ * verdict_stats - cb for every family above in turn: its declaration,
+ * then its samples.  Reads the counters, the zones' self-test state and
+ * the database's table figures (one read transaction; none when the
+ * context opened no database).  A non-zero return from cb stops the walk
+ * and is returned.  Errors: VERDICT_ESTATE (not open), VERDICT_EDB.
+ * Safe on a shared opened ctx, beside running checks.
+ */
+VERDICT_API int verdict_stats(verdict_ctx *ctx,
+			      int (*cb)(const verdict_stat *, void *),
+			      void *arg);
+
+/*
+ * verdict_stats_prometheus - verdict_stats rendered in the Prometheus
+ * text exposition format 0.0.4 ("# HELP", "# TYPE", then samples) into
+ * out.  Errors: those of verdict_stats, VERDICT_EIO when writing failed.
+ * Safe on a shared opened ctx (out is the caller's).
+ */
+VERDICT_API int verdict_stats_prometheus(verdict_ctx *ctx, FILE *out);
+
+/*
+ * verdict_stats_write - the same into the file path, replaced whole: it
+ * is written to "path.tmp" in the same directory and renamed over path,
+ * so a reader (node_exporter's textfile collector, verdict stats) never
+ * sees half a file.  Mode 0644.  Errors: those of verdict_stats,
+ * VERDICT_EIO / VERDICT_EPERM / VERDICT_ENOENT (detail names the file).
+ * Safe on a shared opened ctx; two writers of one path must not overlap.
+ */
+VERDICT_API int verdict_stats_write(verdict_ctx *ctx, const char *path);
+
+/*
+ * verdict_set_stats - counting on (1, the default) or off (0) for the
+ * checks of ctx: off, the families are declared without samples of their
+ * own (for measuring what counting costs).  Before verdict_open() only
+ * (VERDICT_ESTATE after).
+ */
+VERDICT_API int verdict_set_stats(verdict_ctx *ctx, int on);
+
+/* verdict_stats_reloaded - count one configuration reload of this
+ * process (ok 1) or one that failed (ok 0) in verdict_reloads_total, for
+ * a front end that reloads by building a new context itself (verdict_live
+ * counts its own).  Safe from any thread. */
+VERDICT_API void verdict_stats_reloaded(int ok);
 
 #ifdef __cplusplus
 }

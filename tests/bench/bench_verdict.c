@@ -2,7 +2,7 @@
  * bench_verdict.c - libverdict against its references, same run, same data
  *
  * Usage: bench_verdict -D DATADIR -w WORKDIR [-m FILE.mmdb] [-c VERDICT_CLI]
- *	  [-i IPRANGE] [-r REPS] [-t SECONDS] [-P import|verdict]
+ *	  [-i IPRANGE] [-r REPS] [-t SECONDS] [-P import|verdict|stats]
  *
  * DATADIR holds bench_gen's files.  WORKDIR is emptied and receives the
  * LMDB databases and configs.  Measures, in this order:
@@ -16,7 +16,12 @@
  *	growth	the same verdict with a 10,000-entry block table, on
  *		queries10k.txt (the same mix, hits drawn inside its own
  *		entries) and, for information, on queries.txt
+ *	counters the same verdict with counting off (verdict_set_stats):
+ *		what the metrics counters cost (thread CPU time of
+ *		alternating batches: see stats_cost)
  *	cli	`verdict -c CONF check -` whole process, stdin = queries.txt
+ * -P stats measures only the counters' cost, on the 10k table (made when
+ * missing) and queries10k.txt.
  * -P import|verdict runs only that (one import into WORKDIR/db; or one
  * timed verdict loop on it, kept from an earlier run): for perf record or
  * valgrind --tool=callgrind.
@@ -617,6 +622,88 @@ open_ro(const char *conf)
 	return ctx;
 }
 
+/* open_nostats - open_ro with counting off (verdict_set_stats): the
+ * reference of the counters' cost */
+static verdict_ctx *
+open_nostats(const char *conf)
+{
+	verdict_ctx *ctx = verdict_new();
+	int rc;
+
+	if (ctx == NULL)
+		die("verdict_new failed");
+	if ((rc = verdict_load_config(ctx, conf)) != 0 ||
+	    (rc = verdict_set_stats(ctx, 0)) != 0 ||
+	    (rc = verdict_open(ctx, VERDICT_OPEN_NODNS)) != 0)
+		vfail(conf, rc);
+	return ctx;
+}
+
+/* cpu_ns - the calling thread's CPU time: a batch measured on it is not
+ * charged for the time other processes had the core */
+static int64_t
+cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+#define SC_BATCH 20000
+#define SC_ROUNDS 60
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * stats_cost - verdict_check with counters (on) vs without (off): the
+ * same SC_BATCH queries on each context in turn, SC_ROUNDS times, each
+ * batch timed on thread CPU time; ns per check at the 10th percentile
+ * and the median of the rounds (a shared, loaded machine inflates some
+ * batches of either; the low percentile is what the code costs).
+ */
+static void
+stats_cost(const char *conf, char **qs, size_t nqs, double *on_p10,
+	   double *off_p10, double *on_med, double *off_med)
+{
+	verdict_ctx *c[2] = { open_ro(conf), open_nostats(conf) };
+	verdict_result *r = verdict_result_new();
+	int64_t t[2][SC_ROUNDS], t0;
+	size_t q = 0;
+
+	if (r == NULL)
+		die("verdict_result_new failed");
+	for (int k = 0; k < 2; k++)	/* warm up */
+		for (size_t i = 0; i < SC_BATCH; i++)
+			sink += v_look(c[k], r, qs[i % nqs]);
+	for (int round = 0; round < SC_ROUNDS; round++) {
+		for (int k = 0; k < 2; k++) {
+			int kk = round & 1 ? 1 - k : k;	/* alternate first */
+
+			t0 = cpu_ns();
+			for (size_t i = 0; i < SC_BATCH; i++)
+				sink += v_look(c[kk], r, qs[(q + i) % nqs]);
+			t[kk][round] = cpu_ns() - t0;
+		}
+		q += SC_BATCH;
+	}
+	for (int k = 0; k < 2; k++)
+		qsort(t[k], SC_ROUNDS, sizeof(int64_t), cmp_i64);
+	*on_p10 = (double)t[0][SC_ROUNDS / 10] / SC_BATCH;
+	*off_p10 = (double)t[1][SC_ROUNDS / 10] / SC_BATCH;
+	*on_med = (double)t[0][SC_ROUNDS / 2] / SC_BATCH;
+	*off_med = (double)t[1][SC_ROUNDS / 2] / SC_BATCH;
+	verdict_result_free(r);
+	verdict_free(c[0]);
+	verdict_free(c[1]);
+}
+
 static void
 rm_rf(const char *dir)
 {
@@ -690,6 +777,7 @@ row(const char *what, const char *fig, const char *ref, double ratio,
 int
 main(int argc, char **argv)
 {
+	double s_on1, s_off1, s_on2, s_off2;
 	double imp[8], ipr[8], v1, v2, v2agg, m1, m2, m2agg, f1, g1, h1, cli_s = -1,
 	       cliq_s = -1, ipr_s = -1, imp_s, cimp[8], cimp_s = -1;
 	size_t entries = 0, e10k = 0, ncidr = 0, counts[8];
@@ -745,6 +833,19 @@ main(int argc, char **argv)
 	if (profile_what && strcmp(profile_what, "import") == 0) {
 		imp_s = make_db(db, path_in(data_dir, "block.txt"), &entries);
 		printf("import_s=%.3f entries=%zu\n", imp_s, entries);
+		return 0;
+	}
+	if (profile_what && strcmp(profile_what, "stats") == 0) {
+		double on1, off1, on2, off2;
+
+		if (access(db10k, F_OK) != 0)
+			make_db(db10k, path_in(data_dir, "block10k.txt"), &e10k);
+		stats_cost(conf10k, queries10k, nqueries10k, &on1, &off1, &on2,
+			   &off2);
+		printf("stats_on_p10_ns=%.1f stats_off_p10_ns=%.1f ratio=%.3f "
+		       "stats_on_median_ns=%.1f stats_off_median_ns=%.1f "
+		       "ratio_median=%.3f\n", on1, off1, on1 / off1, on2,
+		       off2, on2 / off2);
 		return 0;
 	}
 	if (profile_what && strcmp(profile_what, "verdict") == 0) {
@@ -848,6 +949,10 @@ main(int argc, char **argv)
 		m2agg = have_mm ? m[6].agg[0] : -1;
 	}
 
+	/* 3b. the counters' cost: the same checks with counting off */
+	fprintf(stderr, "bench_verdict: counters ...\n");
+	stats_cost(conf, queries, nqueries, &s_on1, &s_off1, &s_on2, &s_off2);
+
 	/* 4. the CLI, whole process */
 	if (cli_path && access(cli_path, X_OK) == 0) {
 		double c[8], cq[8];
@@ -887,6 +992,9 @@ main(int argc, char **argv)
 	printf("mmdb_ns=%.0f mmdb2_ns=%.0f mmdb2_agg_ns=%.0f floor_ns=%.0f\n",
 	       m1, m2, have_mm ? m2agg : -1, f1);
 	printf("verdict10k_hits_ns=%.0f\n", h1);
+	printf("stats_on_p10_ns=%.1f stats_off_p10_ns=%.1f "
+	       "stats_on_median_ns=%.1f stats_off_median_ns=%.1f\n", s_on1,
+	       s_off1, s_on2, s_off2);
 	printf("verdict10k_ns=%.0f cli_s=%.3f cli_q_s=%.3f checksum=%u\n", g1,
 	       cli_s, cliq_s, sink);
 
@@ -928,6 +1036,11 @@ main(int argc, char **argv)
 	snprintf(fig, sizeof(fig), "%.0f ns (1.2M) vs %.0f ns (10k)", v1, g1);
 	row("growth, 1.2M table's queries on both", fig, "10k table, ~0.3% "
 	    "hits", v1 / g1, "(information)", -1);
+	snprintf(fig, sizeof(fig), "%.0f ns (median %.0f ns)", s_on1, s_on2);
+	snprintf(ref, sizeof(ref), "counting off %.0f ns (median %.0f ns)",
+		 s_off1, s_off2);
+	row("verdict_check with counters, CPU time p10 (issue 19)", fig, ref,
+	    s_on1 / s_off1, "<= 1.05", s_on1 <= 1.05 * s_off1);
 	if (cli_s > 0) {
 		snprintf(fig, sizeof(fig), "%.0f verdicts/s (%.2f s; -q %.2f s)",
 			 (double)nqueries / cli_s, cli_s, cliq_s);

@@ -3,6 +3,7 @@
  *
  *	main		options, socket, privileges, daemon, smfi_main, exit
  *	sig_thread	SIGUSR1 reload, SIGUSR2 and stats_interval reports
+ *	(vm_metrics.c: /metrics and metrics_dir, started with the rest)
  *
  * The callbacks are in vm_filter.c, the configuration generations and
  * their reload in vm_gen.c, the counters in vm_stats.c, the log lines in
@@ -51,6 +52,7 @@
 #include "vm_gen.h"
 #include "vm_learn.h"
 #include "vm_log.h"
+#include "vm_metrics.h"
 #include "vm_stats.h"
 #include "vm_util.h"
 
@@ -138,7 +140,9 @@ static const char usage_tail[] = "\n"
 "  -V, --version  print the version\n"
 "\n"
 "Signals: SIGUSR1 reloads the configuration, SIGUSR2 logs the counters,\n"
-"SIGTERM (and SIGHUP, SIGINT: libmilter's) stop the daemon.\n";
+"SIGTERM (and SIGHUP, SIGINT: libmilter's) stop the daemon.\n"
+"Metrics: metrics_listen serves GET /metrics for Prometheus, metrics_dir\n"
+"gets milter-PID.prom (verdict.conf keys; see MONITORING in the man page).\n";
 
 /* socket_path - the file of a unix: / local: socket spec, or NULL */
 static const char *
@@ -443,6 +447,8 @@ start(vm_daemon *d, const vm_opts *o, vm_gen **gp)
 		return -1;
 	}
 	d->thr = 1;
+	if (vm_metrics_start() != 0)
+		return -1;
 	vm_log(LOG_INFO, "started: socket %s, profile %ld, stage %s, "
 	       "libverdict %s", d->sock, o->profile, vm_gen_stage() ?
 	       "mail" : "connect", verdict_version());
@@ -483,6 +489,7 @@ finish(vm_daemon *d)
 {
 	const char *spath;
 
+	vm_metrics_stop();
 	if (d->thr) {
 		atomic_store(&stopping, 1);
 		pthread_kill(d->sigthr, SIGUSR2);

@@ -256,6 +256,7 @@ vm_gen_reload(void)
 	if ((g = vm_gen_load(err, sizeof(err))) == NULL ||
 	    vm_gen_open(g, err, sizeof(err)) != 0) {
 		vm_gen_free(g);
+		verdict_stats_reloaded(0);
 		vm_log(LOG_ERR, "reload failed, keeping the running "
 		    "configuration: %s", err);
 		return;
@@ -265,6 +266,7 @@ vm_gen_reload(void)
 		    "it takes effect only after a restart (still %s)",
 		    stage ? "mail" : "connect");
 	vm_gen_swap(g);
+	verdict_stats_reloaded(1);
 	vm_log(LOG_INFO, "configuration reloaded");
 }
 

@@ -66,7 +66,8 @@ static int
 list_cb(const tbl_info *ti, void *arg)
 {
 	list_arg *a = arg;
-	verdict_table_info vi = { ti->name, ti->kind, (size_t)ti->entries };
+	verdict_table_info vi = { ti->name, ti->kind, (size_t)ti->entries,
+				  ti->imported };
 
 	return a->cb(&vi, a->arg);
 }

@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "ctx.h"
 #include "dnsbl.h"
+#include "stats.h"
 
 
 /* check_fail - res becomes the error rc; logged unless the address
@@ -44,6 +45,8 @@ check_fail(verdict_ctx *ctx, const policy_profile *pr, verdict_result *res,
 	res->kind = VERDICT_ERROR;
 	res->err = rc;
 	res->elapsed_us = (long)((vd_clock_now_ns() - t0) / 1000);
+	if (ctx->opened)
+		vd_stats_error(ctx->stats, rc);
 	if (pr && ctx->opened && rc != VERDICT_EINVAL)
 		vd_logline_write(&ctx->log, pr->cfg->log_verdicts, res);
 	return rc;
@@ -88,6 +91,7 @@ check_done(verdict_ctx *ctx, const policy_profile *pr, unsigned flags,
 {
 	vd_policy_settle(pr, res);
 	res->elapsed_us = (long)((vd_clock_now_ns() - t0) / 1000);
+	vd_stats_count(ctx->stats, (size_t)(pr - ctx->prof), res);
 	if (!(flags & VERDICT_CHECK_NOLOG))
 		vd_logline_write(&ctx->log, pr->cfg->log_verdicts, res);
 	return VERDICT_OK;
@@ -143,6 +147,8 @@ check_start(verdict_ctx *ctx, int profile, verdict_result *res,
 	if (rc != VERDICT_OK) {
 		res->kind = VERDICT_ERROR;
 		res->err = rc;
+		if (ctx->opened)
+			vd_stats_error(ctx->stats, rc);
 	} else if (vd_ctx_profile_empty(*pr)) {
 		check_warn_empty(ctx, *pr);
 	}
@@ -285,11 +291,15 @@ batch_dns(verdict_ctx *ctx, unsigned flags, batch *b)
 	policy_src src = vd_ctx_src(ctx);
 	int rc;
 
+	int64_t t = vd_clock_now_ns();
+
 	rc = vd_dnsbl_check_many(ctx->dns, pr->sites, pr->cfg, b->addrs,
 				 b->base, b->m, b->deadline, b->dres);
+	t = vd_clock_now_ns() - t + 1;
 	for (size_t i = 0; i < b->m; i++) {
 		verdict_result *r = b->wait[i];
 
+		r->dns_ns = t;
 		if (rc != VERDICT_OK) {
 			r->dns_deferred = 0;
 			check_fail(ctx, pr, r, b->t0, rc);

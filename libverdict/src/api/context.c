@@ -40,6 +40,7 @@
 #include "ctx.h"
 #include "dnsbl.h"
 #include "geo.h"
+#include "stats.h"
 
 VERDICT_API const char *
 verdict_version(void)
@@ -74,6 +75,8 @@ ctx_close(verdict_ctx *ctx)
 	vd_report_close(ctx);
 	for (size_t i = 0; i < ctx->nprof; i++)
 		vd_sites_free(ctx->prof[i].sites);
+	vd_stats_free(ctx->stats);
+	ctx->stats = NULL;
 	vd_dnsbl_engine_free(ctx->dns);
 	ctx->dns = NULL;
 	vd_geo_close(ctx->geo);
@@ -394,6 +397,11 @@ verdict_open(verdict_ctx *ctx, unsigned flags)
 		goto fail;
 	if ((rc = open_dnsbl(ctx, flags)) != VERDICT_OK)
 		goto fail;
+	if (!ctx->nostats &&
+	    (ctx->stats = vd_stats_new(ctx->prof, ctx->nprof)) == NULL) {
+		rc = vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
+		goto fail;
+	}
 	vd_logline_init(&ctx->log, &ctx->lg, ctx->cfg->log_rate_limit);
 	ctx->opened = 1;
 	return VERDICT_OK;
@@ -493,6 +501,14 @@ verdict_config_get(const verdict_ctx *ctx, const char *key, char *buf,
 		   strcmp(key, "stats_interval") == 0) {
 		snprintf(num, sizeof(num), "%lld", (long long)(key[0] == 'm' ?
 			 c->milter_timeout : c->stats_interval));
+		s = num;
+	} else if (strcmp(key, "metrics_listen") == 0) {
+		s = c->metrics_listen;
+	} else if (strcmp(key, "metrics_dir") == 0) {
+		s = c->metrics_dir;
+	} else if (strcmp(key, "metrics_interval") == 0) {
+		snprintf(num, sizeof(num), "%lld",
+			 (long long)c->metrics_interval);
 		s = num;
 	} else if (strcmp(key, "milter_stage") == 0) {
 		s = c->milter_stage == MILTER_STAGE_MAIL ? "mail" : "connect";

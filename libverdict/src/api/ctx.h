@@ -44,6 +44,8 @@ struct verdict_ctx {
 	learn_queue *lq;		/* writers with learned tables */
 	vaddr *own;			/* the host's addresses */
 	size_t nown;
+	struct vd_stats *stats;		/* NULL: counting off */
+	int nostats;			/* verdict_set_stats(ctx, 0) */
 };
 
 /* vd_ctx_dbdir - the database directory: -d, else the configuration's */

@@ -246,6 +246,8 @@ live_housekeep(verdict_live *lv, int64_t now)
 	lv->seen = id;
 	lv->last_try = now;
 	if ((vc = live_build(lv)) == NULL) {
+		if (running != NULL)
+			verdict_stats_reloaded(0);
 		if (running != NULL && (file || lv->moved_told != running)) {
 			verdict_live_why(lv, why, sizeof(why));
 			live_say(lv, LOG_ERR, "%s but cannot be used; keeping "
@@ -255,6 +257,8 @@ live_housekeep(verdict_live *lv, int64_t now)
 		}
 		goto out;
 	}
+	if (running != NULL)
+		verdict_stats_reloaded(1);
 	live_swap(lv, vc);
 	live_say(lv, LOG_NOTICE, "%s %s", lv->path, running == NULL ?
 		  "loaded" : file ? "changed: configuration reloaded" :

@@ -59,6 +59,7 @@ set_defaults(vd_arena *a, vd_config *cfg)
 	cfg->learn_commit_interval_ms = 1000;
 	cfg->learn_max_entries = 1000000;
 	cfg->learn_header = default_str(a, "X-Spam-Flag: YES");
+	cfg->metrics_interval = 15;
 	g->number = 0;
 	g->mode = MODE_ENFORCE;
 	g->reply = default_str(a, CONFIG_DEFAULT_REPLY);

@@ -144,6 +144,9 @@ typedef struct vd_config {
 	long learn_max_entries;		/* default 1000000 */
 	int milter_learn;		/* bool, default 0 */
 	char *learn_header;		/* default "X-Spam-Flag: YES" */
+	char *metrics_listen;		/* milter /metrics: [addr:]port */
+	char *metrics_dir;		/* textfile-collector directory */
+	int64_t metrics_interval;	/* seconds, default 15 */
 	/* the global section's per-profile defaults */
 	config_profile global;
 	/* declared profiles, ascending by number; profile 1 always present */

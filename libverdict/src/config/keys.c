@@ -60,6 +60,10 @@ const vd_key vd_keys[] = {
 	{"stats_interval", K_DUR_S, G(stats_interval), 1000, 7 * DUR_DAY_MS,
 	 NULL},
 	{"log_rate_limit", K_LONG, G(log_rate_limit), 0, 1000000, NULL},
+	{"metrics_listen", K_OPTSTR, G(metrics_listen), 0, 0, NULL},
+	{"metrics_dir", K_OPTSTR, G(metrics_dir), 0, 0, NULL},
+	{"metrics_interval", K_DUR_S, G(metrics_interval), 1000, DUR_DAY_MS,
+	 NULL},
 	/* per profile */
 	{"trusted_networks", K_CIDRS, P(trusted), 0, 0, NULL},
 	{"allow_tables", K_TABLES, P(allow_tables), 0, 0, NULL},

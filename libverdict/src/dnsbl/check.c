@@ -457,6 +457,24 @@ job_detach(djob *j)
 	vd_flight_detach(j->e, &j->tl);
 }
 
+/* zone_outcome - what an answered zone counts as */
+static int
+zone_outcome(const dstate *x)
+{
+	switch (x->cv.a.kind) {
+	case DNSBL_LISTED:
+		return x->weight != 0 ? DNSBL_OUT_LISTED : DNSBL_OUT_NOT_LISTED;
+	case DNSBL_NXDOMAIN:
+		return DNSBL_OUT_NOT_LISTED;
+	case DNSBL_TIMEOUT:
+		return DNSBL_OUT_TIMEOUT;
+	case DNSBL_IGNORED:
+		return DNSBL_OUT_IGNORED;
+	default:
+		return DNSBL_OUT_ERROR;
+	}
+}
+
 /* job_end - the per-zone detail and the totals (no lock) */
 static void
 job_end(djob *j, int64_t deadline_ns)
@@ -476,6 +494,7 @@ job_end(djob *j, int64_t deadline_ns)
 
 		z->zone = vd_sites_display(j->s, d);
 		z->fmt = 0;
+		z->outcome = DNSBL_OUT_NONE;
 		z->weight = x->weight;
 		z->ms = x->have ? (x->at_ns > j->start
 				   ? (long)((x->at_ns - j->start) / 1000000)
@@ -485,6 +504,7 @@ job_end(djob *j, int64_t deadline_ns)
 		case DS_WILD:
 			vd_str_lcpy(z->answer, "wild (lists 127.0.0.1)",
 				     sizeof(z->answer));
+			z->outcome = DNSBL_OUT_IGNORED;
 			if (x->have && x->cv.a.kind == DNSBL_LISTED) {
 				e->n_wild++;
 				if (vd_log_ratelimit(&x->zr->warn_last[
@@ -502,6 +522,8 @@ job_end(djob *j, int64_t deadline_ns)
 				now = vd_clock_now_ns();
 			vd_str_lcpy(z->answer, now >= deadline_ns ? "timeout"
 				     : "pending", sizeof(z->answer));
+			if (now >= deadline_ns)
+				z->outcome = DNSBL_OUT_TIMEOUT;
 			break;
 		case DS_UNTESTED:
 			npending++;
@@ -519,6 +541,7 @@ job_end(djob *j, int64_t deadline_ns)
 			else	/* A answers: no TXT */
 				z->ans.txt[0] = 0;
 			z->fmt = 1;
+			z->outcome = zone_outcome(x);
 		}
 	}
 	res->unknown = nfailed + (j->settled ? 0 : npending);

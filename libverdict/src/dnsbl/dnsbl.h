@@ -63,8 +63,22 @@ typedef struct dnsbl_zone_detail {
 	int weight;		/* weight added (0 when not listed) */
 	long ms;		/* time of its answer, -1 when none came */
 	int fmt;		/* answer still to be written from ans */
+	int outcome;		/* DNSBL_OUT_*, for the counters */
 	dnsbl_answer ans;
 } dnsbl_zone_detail;
+
+/* What one zone's lookup came to in a check, as the counters see it.
+ * NONE: not waited for (the check settled first) or not usable yet (the
+ * zone's self-test is pending). */
+enum dnsbl_outcome {
+	DNSBL_OUT_NONE = 0,
+	DNSBL_OUT_LISTED = 1,		/* listed with a weight */
+	DNSBL_OUT_NOT_LISTED = 2,	/* NXDOMAIN, or no filter matched */
+	DNSBL_OUT_TIMEOUT = 3,
+	DNSBL_OUT_ERROR = 4,		/* SERVFAIL, REFUSED, bad answer */
+	DNSBL_OUT_IGNORED = 5,		/* error codes only, or a wild zone */
+	DNSBL_OUT_KINDS = 6
+};
 
 /* vd_dnsbl_check_zone_answer - the answer text of a zone, written on
  * first use: most checks never show it, and formatting every zone of
@@ -108,6 +122,11 @@ int vd_dnsbl_check_many(dnsbl_engine *e, const dnsbl_sites *s,
 			const config_profile *p, const vaddr *const *ips,
 			const int *base_scores, size_t n, int64_t deadline_ns,
 			dnsbl_result *const *res);
+
+/* vd_dnsbl_zone_up - domain d of s passed its RFC 5782 self-test (1),
+ * failed it or gone wild (0), or not tested yet (-1).  Safe from any
+ * thread; creates the zone's record when it has none. */
+int vd_dnsbl_zone_up(dnsbl_engine *e, const dnsbl_sites *s, size_t d);
 
 /*
  * vd_selftest_doctor (selftest.c) - run the RFC 5782 self-test now for

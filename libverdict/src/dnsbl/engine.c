@@ -7,6 +7,7 @@
  *	vd_dnsbl_engine_zone	the record of a domain, made on first use
  *	vd_dnsbl_engine_zone_of	the same through the sites' memo
  *	vd_dnsbl_engine_landed	count, log and cache an answer
+ *	vd_dnsbl_zone_up	a zone's self-test as a health figure
  *
  * The engine is the one place that holds what outlives a check: the
  * resolver (resolv.c), the answer cache (cache.c), the flights (flight.c)
@@ -181,6 +182,27 @@ vd_dnsbl_engine_zone_of(dnsbl_engine *e, const dnsbl_sites *s, void **memo,
 	if ((z = vd_dnsbl_engine_zone(e, s, d)) != NULL && memo)
 		__atomic_store_n(&memo[d], (void *)z, __ATOMIC_RELEASE);
 	return z;
+}
+
+/* vd_dnsbl_zone_up - up when the last self-test passed and the zone
+ * answered it (listed 127.0.0.2): a silent or wild zone is down.  Read
+ * under e->mu, which is for a scrape, never for a check. */
+int
+vd_dnsbl_zone_up(dnsbl_engine *e, const dnsbl_sites *s, size_t d)
+{
+	zrec *z;
+	int up;
+
+	if (e == NULL || (z = vd_dnsbl_engine_zone(e, s, d)) == NULL)
+		return -1;
+	pthread_mutex_lock(&e->mu);
+	if (z->verdict == TEST_NONE)
+		up = -1;
+	else
+		up = z->verdict == TEST_OK &&
+		     z->probe[0].kind == DNSBL_LISTED;
+	pthread_mutex_unlock(&e->mu);
+	return up;
 }
 
 static void

@@ -393,6 +393,7 @@ policy_score(const policy_src *src, const policy_profile *pr,
 {
 	char why[128] = "";
 	int weight = 0, rc;
+	int64_t t0;
 
 	if (policy_geo(src, pr, ip, flags, res, &weight, why, sizeof(why)))
 		return VERDICT_OK;
@@ -409,10 +410,12 @@ policy_score(const policy_src *src, const policy_profile *pr,
 					sizeof(res->geo_why));
 			return VERDICT_OK;
 		}
+		t0 = vd_clock_now_ns();
 		rc = vd_dnsbl_check(src->dns, pr->sites, pr->cfg, ip, weight,
 				    deadline_ns, res->dns);
 		if (rc != VERDICT_OK)
 			return rc;
+		res->dns_ns = vd_clock_now_ns() - t0 + 1;
 	}
 	return score_finish(src, pr, flags, weight, why, res);
 }

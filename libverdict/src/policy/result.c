@@ -50,6 +50,7 @@ vd_result_reset(verdict_result *res, int profile)
 	res->as_org[0] = 0;
 	res->nexplain = 0;
 	res->dns_deferred = 0;
+	res->dns_ns = 0;
 	if (res->dns)
 		memset(res->dns, 0, sizeof(int) * 4);
 }

@@ -44,6 +44,8 @@ struct verdict_result {
 	int dns_deferred;
 	int geo_weight;
 	char geo_why[128];
+	int64_t dns_ns;			/* the DNSBL step's time; 0: it
+					 * did not run in this check */
 	size_t nexplain;
 	char (*explain)[EXPLAIN_LINE];	/* allocated on first EXPLAIN */
 };

@@ -4,6 +4,7 @@
  *	vd_catalog_open			the db "meta"
  *	vd_catalog_name_ok		a valid table name
  *	vd_catalog_get/put/live		records, the live tables
+ *	vd_catalog_stamp		a table's last import time
  *	vd_catalog_format/set_format	the index format stored
  *	vd_catalog_open_table		a live table's record and entry db
  *	vd_catalog_walk			every live table (expiry)
@@ -134,6 +135,35 @@ vd_catalog_put(MDB_txn *txn, tbl_env *te, const char *name,
 }
 
 int
+vd_catalog_stamp(MDB_txn *txn, tbl_env *te, const char *name, int64_t now)
+{
+	char key[CATALOG_NAME_MAX + 3];
+	uint8_t val[8];
+	MDB_val k, v;
+
+	k.mv_size = (size_t)snprintf(key, sizeof(key), "i:%s", name);
+	k.mv_data = key;
+	le_put64(val, (uint64_t)now);
+	v.mv_size = sizeof(val);
+	v.mv_data = val;
+	return mdb_put(txn, te->meta, &k, &v, 0);
+}
+
+/* catalog_imported - the "i:<name>" stamp, 0 when there is none */
+static int64_t
+catalog_imported(MDB_txn *txn, tbl_env *te, const char *name)
+{
+	char key[CATALOG_NAME_MAX + 3];
+	MDB_val k, v;
+
+	k.mv_size = (size_t)snprintf(key, sizeof(key), "i:%s", name);
+	k.mv_data = key;
+	if (mdb_get(txn, te->meta, &k, &v) != 0 || v.mv_size != 8)
+		return 0;
+	return (int64_t)le_get64(v.mv_data);
+}
+
+int
 vd_catalog_live(MDB_txn *txn, tbl_env *te, catalog_live *ls)
 {
 	MDB_cursor *c;
@@ -218,6 +248,7 @@ vd_catalog_list(tbl_env *te, int (*cb)(const tbl_info *, void *), void *arg)
 		ti.kind = m.kind;
 		ti.id = m.id;
 		ti.entries = m.entries;
+		ti.imported = catalog_imported(txn, te, ti.name);
 		if ((cbrc = cb(&ti, arg)) != 0)
 			break;
 	}

@@ -7,7 +7,9 @@
  *		so a table dropped and created again is seen by running
  *		readers as the same table;
  *	"nextid"   -> u16, the id the next new name gets;
- *	"format"   -> u32, the index format (index.h).
+ *	"format"   -> u32, the index format (index.h);
+ *	"i:<name>" -> u64, time_t of the table's last import (a record of
+ *		its own, so readers of the 12-byte "t:" records are unchanged).
  * Integers are little-endian.  A table's entries are in the db "e.<id>"
  * (entries.h).
  */
@@ -30,6 +32,7 @@ typedef struct tbl_info {
 	int kind;
 	uint16_t id;
 	uint64_t entries;
+	int64_t imported;	/* time_t of the last import, 0: none */
 } tbl_info;
 
 /* One "t:<name>" record, decoded. */
@@ -60,6 +63,10 @@ int vd_catalog_get(MDB_txn *txn, tbl_env *te, const char *name,
 int vd_catalog_put(MDB_txn *txn, tbl_env *te, const char *name,
 		   const catalog_rec *m);
 int vd_catalog_live(MDB_txn *txn, tbl_env *te, catalog_live *ls);
+
+/* vd_catalog_stamp - record now (time_t) as name's last import. */
+int vd_catalog_stamp(MDB_txn *txn, tbl_env *te, const char *name,
+		     int64_t now);
 
 /* vd_catalog_format - the stored index format (UINT32_MAX when its
  * record is not 4 bytes): LMDB code, MDB_NOTFOUND when there is none.

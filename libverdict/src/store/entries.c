@@ -237,6 +237,9 @@ entries_do_replace(MDB_txn *txn, tbl_env *te, void *arg)
 	a->total = st.ms_entries;
 	if ((rc = vd_catalog_put(txn, te, a->table, &m)) != 0)
 		return vd_lmdb_env_err(rc, "catalogue");
+	if ((rc = vd_catalog_stamp(txn, te, a->table,
+				   (int64_t)time(NULL))) != 0)
+		return vd_lmdb_env_err(rc, "catalogue");
 	if (a->merge)
 		return vd_index_rebuild_all(txn, te);
 	return vd_index_rebuild_bulk(txn, te, m.id, a->b);
