@@ -53,7 +53,7 @@ typedef struct dstate {
 	int state;		/* DS_*, set by evaluate */
 	int weight;
 	wlink link;		/* the answer's flight */
-	wlink tlink[2];		/* the self-test probes' flights */
+	wlink tlink[VD_SELFTEST_PROBES];	/* the self-test probes' flights */
 	cval cv;		/* the answer (a), cached at (at): the cache
 				 * copies straight in */
 } dstate;
@@ -274,7 +274,9 @@ job_begin(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		x->have = 0;
 		x->at_ns = 0;
 		/* a link is in use when f is set (attach fills the rest) */
-		x->link.f = x->tlink[0].f = x->tlink[1].f = NULL;
+		x->link.f = NULL;
+		for (int i = 0; i < VD_SELFTEST_PROBES; i++)
+			x->tlink[i].f = NULL;
 		if ((x->zr = vd_dnsbl_engine_zone_of(e, s, memo, d)) == NULL)
 			return vd_err_set(VERDICT_ENOMEM, ENOMEM,
 					"out of memory");
@@ -416,8 +418,8 @@ job_detach(djob *j)
 
 	for (d = 0; d < j->nd; d++) {
 		vd_flight_detach(j->e, &j->st[d].link);
-		vd_flight_detach(j->e, &j->st[d].tlink[0]);
-		vd_flight_detach(j->e, &j->st[d].tlink[1]);
+		for (int i = 0; i < VD_SELFTEST_PROBES; i++)
+			vd_flight_detach(j->e, &j->st[d].tlink[i]);
 	}
 	vd_flight_detach(j->e, &j->tl);
 }

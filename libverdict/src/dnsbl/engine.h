@@ -57,7 +57,7 @@ typedef struct zrec {
 	int verdict;		/* TEST_* */
 	int testing;		/* probes in flight */
 	int64_t tested_at;	/* vd_clock_coarse_ns */
-	dnsbl_answer probe[2];	/* [0] 127.0.0.2, [1] 127.0.0.1 */
+	dnsbl_answer probe[4];	/* selftest.h: VD_SELFTEST_PROBES */
 	int probes_left;
 	int64_t warn_last[DNSBL_IGN_KINDS + 3];	/* vd_log_ratelimit */
 } zrec;

@@ -11,6 +11,7 @@
  *	vd_sites_weight		weight a domain's entries add for an answer
  *	vd_sites_settled	can an open answer still cross a threshold?
  *	vd_sites_qname		RFC 5782 query name (IPv4 octets, IPv6 nibbles)
+ *	vd_sites_qname6		RFC 5782 query name, nibbles also for IPv4-mapped
  *
  * Semantics follow Postfix postscreen, so that an admin can paste theirs:
  * a site adds its weight once however many of its A records match; the
@@ -466,16 +467,16 @@ vd_sites_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
 	return 1;
 }
 
-/* vd_sites_qname - the RFC 5782 query name of ip in domain */
-int
-vd_sites_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
+/* qname - the query name of ip in domain, octets when v4 */
+static int
+qname(const vaddr *ip, int v4, const char *domain, char *buf, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
 	char tmp[80];
 	size_t n = 0;
 	int i, r;
 
-	if (vd_addr_is_v4(ip)) {
+	if (v4) {
 		r = snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", ip->b[15],
 			     ip->b[14], ip->b[13], ip->b[12]);
 		n = (size_t)r;
@@ -494,3 +495,16 @@ vd_sites_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
 	return 0;
 }
 
+/* vd_sites_qname - the RFC 5782 query name of ip in domain */
+int
+vd_sites_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
+{
+	return qname(ip, vd_addr_is_v4(ip), domain, buf, size);
+}
+
+/* vd_sites_qname6 - the 32-nibble query name of ip in domain */
+int
+vd_sites_qname6(const vaddr *ip, const char *domain, char *buf, size_t size)
+{
+	return qname(ip, 0, domain, buf, size);
+}

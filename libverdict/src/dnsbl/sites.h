@@ -71,4 +71,9 @@ int vd_sites_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
 int vd_sites_qname(const vaddr *ip, const char *domain, char *buf,
 		   size_t size);
 
+/* vd_sites_qname6 - vd_sites_qname in the 32-nibble form also for an
+ * IPv4-mapped ip (the IPv6 test entries of RFC 5782 section 5). */
+int vd_sites_qname6(const vaddr *ip, const char *domain, char *buf,
+		    size_t size);
+
 #endif
