@@ -124,11 +124,11 @@ static const feed_case cases[] = {
 	  "10.0.0.0/24 ; S\"1\n10.0.1.0/24\n10.2.0.0/24 ; gone\n",
 	  "10.0.0.0/25\n", "10.2.0.0/24\n", "", 0, "json", 0,
 	  "{\"cidr\":\"10.0.0.0/24\",\"table\":\"b1\",\"reason\":\"S\\\"1\","
-	  "\"expires\":0}\n"
+	  "\"expires\":null}\n"
 	  "{\"cidr\":\"10.0.0.0/25\",\"table\":\"b2\",\"reason\":null,"
-	  "\"expires\":0}\n"
+	  "\"expires\":null}\n"
 	  "{\"cidr\":\"10.0.1.0/24\",\"table\":\"b1\",\"reason\":null,"
-	  "\"expires\":0}\n" },
+	  "\"expires\":null}\n" },
 	{ "nft script", "10.0.0.0/24\n2001:db8::/32\n", "", "", "", 0, "nft",
 	  0,
 	  "table inet vt {\n"

@@ -406,8 +406,12 @@ json_flush(feed_run *fr)
 		} else {
 			put(fr, "null");
 		}
-		fprintf(fr->out, ",\"expires\":%lu}\n",
-			(unsigned long)j->expires);
+		/* no expiry is null, as in "verdict dump --json" */
+		if (j->expires)
+			fprintf(fr->out, ",\"expires\":%lu}\n",
+				(unsigned long)j->expires);
+		else
+			put(fr, ",\"expires\":null}\n");
 	}
 	fr->njrec = 0;
 }
