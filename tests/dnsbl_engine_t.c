@@ -1128,6 +1128,56 @@ START_TEST(test_many_shared)
 }
 END_TEST
 
+/* a secret domain (a DQS key) never reaches a log line, a result or the
+ * doctor of a profile that maps it, even when a profile that does not
+ * map it met the zone first: public.test answers 127.255.255.254 (a
+ * warning from the engine), wild.test lists 127.0.0.1 (the self-test's
+ * and the check's "gone wild") */
+START_TEST(test_secret_names)
+{
+	char k1[] = "k3ys3cret.public.test", k2[] = "k3ys3cret.wild.test";
+	char v1[] = "public.example", v2[] = "wild.example";
+	config_pair pairs[] = { { k1, v1 }, { k2, v2 } };
+	config_pairlist names = { 2, pairs };
+	tctx t;
+	config_profile p;
+	dnsbl_sites *plain = sites("k3ys3cret.public.test k3ys3cret.wild.test",
+				   NULL);
+	dnsbl_sites *mapped = sites("k3ys3cret.public.test "
+				    "k3ys3cret.wild.test*3", &names);
+	dnsbl_result r;
+	vaddr a = ip4("127.6.0.9");
+	size_t d;
+
+	engine_for(&t, resp_port, 300);
+	profile(&p, 3, 0, 300);
+	p.dnsbl_wait_all = 1;
+	/* the profile without names meets the zones first */
+	for (d = 0; d < 2; d++)
+		ck_assert_ptr_nonnull(vd_dnsbl_engine_zone(t.e, plain, d));
+	ck_assert_int_eq(vd_dnsbl_check(t.e, mapped, &p, &a, 0,
+					vd_clock_now_ns() + 300000000LL, &r), 0);
+	ck_assert_str_eq(r.zones[0].zone, "public.example");
+	ck_assert_str_eq(r.zones[1].zone, "wild.example");
+	ck_assert_ptr_nonnull(strstr(logbuf, "public.example answered "
+				     "127.255.255.254"));
+	ck_assert_ptr_nonnull(strstr(logbuf, "wild.example lists 127.0.0.1"));
+	doc[0] = 0;
+	ck_assert_int_eq(vd_selftest_doctor(t.e, mapped,
+					    vd_clock_now_ns() + 300000000LL,
+					    doc_cb, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(doc, "public.example 0"));
+	ck_assert_ptr_nonnull(strstr(doc, "wild.example 0 wild"));
+	ck_assert_msg(strstr(logbuf, "k3ys3cret") == NULL, "log: %s", logbuf);
+	ck_assert_msg(strstr(doc, "k3ys3cret") == NULL, "doctor: %s", doc);
+	ck_assert_msg(strstr(r.source, "k3ys3cret") == NULL, "source: %s",
+		      r.source);
+	vd_sites_free(plain);
+	vd_sites_free(mapped);
+	vd_dnsbl_engine_free(t.e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1152,6 +1202,7 @@ main(void)
 	tcase_add_test(tc, test_many_equals_single);
 	tcase_add_test(tc, test_many_deadline);
 	tcase_add_test(tc, test_many_shared);
+	tcase_add_test(tc, test_secret_names);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -460,7 +460,9 @@ job_end(djob *j, int64_t deadline_ns)
 					       "lists 127.0.0.1: it has gone "
 					       "wild; its answers are ignored "
 					       "until a re-test passes",
-					       x->zr->display);
+					       vd_sites_mapped(j->s, d) ?
+					       vd_sites_display(j->s, d) :
+					       vd_zrec_display(x->zr));
 			}
 			break;
 		case DS_PENDING:

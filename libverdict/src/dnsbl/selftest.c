@@ -134,22 +134,22 @@ decide(dnsbl_engine *e, zrec *z)
 		    || vd_log_ratelimit(&z->warn_last[WARN_WILD], WARN_NS))
 			vd_log(e->lg, LOG_ERR, "dnsbl: zone %s lists %s "
 			       "(%s): it has gone wild; its answers are "
-			       "ignored until a re-test passes", z->display,
-			       probe_name[w], txt);
+			       "ignored until a re-test passes",
+			       vd_zrec_display(z), probe_name[w], txt);
 		__atomic_store_n(&z->verdict, TEST_WILD, __ATOMIC_RELEASE);
 	} else if (p[1].kind == DNSBL_NXDOMAIN || p[3].kind == DNSBL_NXDOMAIN
 		   || z->verdict == TEST_NONE) {
 		if (z->verdict == TEST_WILD)
 			vd_log(e->lg, LOG_NOTICE, "dnsbl: zone %s passed its "
 			       "self-test again; its answers count",
-			       z->display);
+			       vd_zrec_display(z));
 		__atomic_store_n(&z->verdict, TEST_OK, __ATOMIC_RELEASE);
 	}
 	if (p[0].kind == DNSBL_NXDOMAIN && p[2].kind == DNSBL_NXDOMAIN
 	    && vd_log_ratelimit(&z->warn_last[WARN_NOTEST], WARN_NS))
 		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s does not list "
 		       "127.0.0.2 or ::ffff:7f00:2 (RFC 5782 test entries)",
-		       z->display);
+		       vd_zrec_display(z));
 	__atomic_store_n(&z->tested_at, vd_clock_coarse_ns(),
 			 __ATOMIC_RELEASE);
 	z->testing = 0;

@@ -8,6 +8,7 @@
  *	vd_sites_memo		per-domain slots the first engine may keep
  *	vd_sites_domain		domain i, lower case
  *	vd_sites_display	its display name (dnsbl_reply_names)
+ *	vd_sites_mapped		does it have a display name of its own
  *	vd_sites_weight		weight a domain's entries add for an answer
  *	vd_sites_settled	can an open answer still cross a threshold?
  *	vd_sites_qname		RFC 5782 query name (IPv4 octets, IPv6 nibbles)
@@ -392,6 +393,13 @@ const char *
 vd_sites_display(const dnsbl_sites *s, size_t i)
 {
 	return i < s->ndom ? s->dom[i].display : NULL;
+}
+
+/* vd_sites_mapped - domain i shown under a name of its own */
+int
+vd_sites_mapped(const dnsbl_sites *s, size_t i)
+{
+	return i < s->ndom && strcmp(s->dom[i].display, s->dom[i].name) != 0;
 }
 
 /* --- evaluation ------------------------------------------------------ */

@@ -53,6 +53,10 @@ void **vd_sites_memo(const dnsbl_sites *s, uint64_t owner);
 const char *vd_sites_domain(const dnsbl_sites *s, size_t i);
 const char *vd_sites_display(const dnsbl_sites *s, size_t i);
 
+/* vd_sites_mapped - 1 when domain i has a display name of its own (a
+ * secret domain such as a DQS key mapped to a public name). */
+int vd_sites_mapped(const dnsbl_sites *s, size_t i);
+
 /* vd_sites_weight - weight that domain i's entries add for answer a
  * (each matching entry counts once however many records match). */
 int vd_sites_weight(const dnsbl_sites *s, size_t i, const dnsbl_answer *a);
