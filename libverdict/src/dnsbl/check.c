@@ -53,7 +53,7 @@ typedef struct dstate {
 	int state;		/* DS_*, set by evaluate */
 	int weight;
 	wlink link;		/* the answer's flight */
-	wlink tlink[VD_SELFTEST_PROBES];	/* the self-test probes' flights */
+	wlink tlink[VD_SELFTEST_PROBES];	/* the self-test probes */
 	cval cv;		/* the answer (a), cached at (at): the cache
 				 * copies straight in */
 } dstate;

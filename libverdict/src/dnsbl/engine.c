@@ -228,8 +228,8 @@ warn(dnsbl_engine *e, const fkey *key, zrec *zr, const dnsbl_answer *a)
 		vd_answer_ip4_text(v, code, sizeof(code));
 		ip_text(&key->ip, ip, sizeof(ip));
 		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s answered %s for "
-		       "%s: %s; not counted as a listing", vd_zrec_display(zr), code,
-		       ip, vd_answer_ignored_meaning(bit));
+		       "%s: %s; not counted as a listing", vd_zrec_display(zr),
+		       code, ip, vd_answer_ignored_meaning(bit));
 	}
 	if (a->kind >= DNSBL_TIMEOUT && a->kind != DNSBL_IGNORED
 	    && vd_log_ratelimit(&zr->warn_last[WARN_UNKNOWN], WARN_NS)) {

@@ -2,22 +2,23 @@
  * selftest.c - the RFC 5782 self-test of DNSBL zones
  *
  *	vd_selftest_due		is a zone's test missing or too old?
- *	vd_selftest_start	send both probes of a zone
+ *	vd_selftest_start	send the probes of a zone
  *	vd_selftest_attach	wait for a zone's running probes
  *	vd_selftest_landed	a probe answered: decide wild or not
  *	vd_selftest_doctor	run the test on demand (verdict doctor)
  *
- * A zone is tested with its first use and again when the result is older than ten minutes,
- * triggered by a check and run concurrently with it: never inside anyone's
- * deadline, except that a check waits, within its deadline, for a zone
- * never tested.  Four probes: RFC 5782 asks an IPv4 list to list
- * 127.0.0.2 and not 127.0.0.1, and (section 5) an IPv6 list to list
- * ::ffff:7f00:2 and not ::ffff:7f00:1, asked in the 32-nibble form; a
- * zone holds one family or both, so it passes when it lists either test
- * entry.  A zone that lists 127.0.0.1 or ::ffff:7f00:1 is "wild": its
- * answers never count until a re-test passes, because a list answering
- * everything would otherwise block all mail.  A first test that gets no answer
- * leaves the zone in use: DNS failure is unknown, not wild.
+ * A zone is tested with its first use and again when the result is
+ * older than ten minutes, triggered by a check and run concurrently with
+ * it: never inside anyone's deadline, except that a check waits, within
+ * its deadline, for a zone never tested.  Four probes: RFC 5782 asks an
+ * IPv4 list to list 127.0.0.2 and not 127.0.0.1, and (section 5) an IPv6
+ * list to list ::ffff:7f00:2 and not ::ffff:7f00:1, asked in the
+ * 32-nibble form; a zone holds one family or both, so it passes when it
+ * lists either test entry.  A zone that lists 127.0.0.1 or ::ffff:7f00:1
+ * is "wild": its answers never count until a re-test passes, because a
+ * list answering everything would otherwise block all mail.  A first
+ * test that gets no answer leaves the zone in use: DNS failure is
+ * unknown, not wild.
  *
  * Ages are on the coarse clock (vd_clock_coarse_ns), so tests move time
  * with vd_clock_set_coarse instead of waiting ten minutes.
@@ -256,7 +257,8 @@ doctor_detail(const dnsbl_answer *p, char *buf, size_t size)
 			SAY("%s%s: %s", n ? "; " : "", probe_name[i], t);
 	}
 	if (p[0].kind == DNSBL_NXDOMAIN && p[2].kind == DNSBL_NXDOMAIN) {
-		SAY("%sdoes not list 127.0.0.2 or ::ffff:7f00:2", n ? "; " : "");
+		SAY("%sdoes not list 127.0.0.2 or ::ffff:7f00:2",
+		    n ? "; " : "");
 	} else if (!listed(&p[0]) && !listed(&p[2])) {
 		for (i = 0; i < VD_SELFTEST_PROBES; i += 2) {
 			vd_answer_text(&p[i], t, sizeof(t));

@@ -3,8 +3,8 @@
  *
  * Each zone must list a test entry, 127.0.0.2 or ::ffff:7f00:2 (asked in
  * the 32-nibble form), and list neither 127.0.0.1 nor ::ffff:7f00:1; a
- * zone that lists one of those has gone wild and its answers are ignored.  The result
- * lives in the zone record (engine.h), tested with a zone's first use
+ * zone that lists one of those has gone wild and its answers are ignored.
+ * The result lives in the zone record (engine.h), tested with a zone's first use
  * and again when older than VD_SELFTEST_AGE_NS (coarse clock).
  */
 #ifndef VD_SELFTEST_H

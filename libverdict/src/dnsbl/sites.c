@@ -12,7 +12,7 @@
  *	vd_sites_weight		weight a domain's entries add for an answer
  *	vd_sites_settled	can an open answer still cross a threshold?
  *	vd_sites_qname		RFC 5782 query name (IPv4 octets, IPv6 nibbles)
- *	vd_sites_qname6		RFC 5782 query name, nibbles also for IPv4-mapped
+ *	vd_sites_qname6		RFC 5782 query name, always nibbles
  *
  * Semantics follow Postfix postscreen, so that an admin can paste theirs:
  * a site adds its weight once however many of its A records match; the
