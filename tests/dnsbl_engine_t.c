@@ -55,6 +55,10 @@ static const char notest_zone[] =
 static const char v6_zone[] =
 	":127.0.0.3:v6 listed\n"
 	"::1\n";
+/* an IPv6-only list with the RFC 5782 section 5 test entry */
+static const char v6ok_zone[] =
+	"2001:db8::/32\n"
+	"::ffff:7f00:2\n";
 
 static int
 free_udp_port(void)
@@ -298,7 +302,7 @@ servers_start(void)
 	static const char *const py[] = { "/usr/bin/python3", "/bin/python3",
 					  "/usr/local/bin/python3", NULL };
 	const char *rbldnsd = find_prog(rbl), *python = find_prog(py);
-	char portfile[300], script[512], b[64], zones[6][320], logarg[310];
+	char portfile[300], script[512], b[64], zones[7][320], logarg[310];
 	int i;
 
 	if (rbldnsd == NULL || python == NULL) {
@@ -315,6 +319,7 @@ servers_start(void)
 	write_file("wild", wild_zone);
 	write_file("notest", notest_zone);
 	write_file("v6", v6_zone);
+	write_file("v6ok", v6ok_zone);
 	snprintf(rbl_log, sizeof(rbl_log), "%s/rbldnsd.log", dir);
 	snprintf(resp_log, sizeof(resp_log), "%s/resp.log", dir);
 	rbl_port = free_udp_port();
@@ -325,13 +330,14 @@ servers_start(void)
 	snprintf(zones[3], 320, "wild.test:ip4set:%s/wild", dir);
 	snprintf(zones[4], 320, "notest.test:ip4set:%s/notest", dir);
 	snprintf(zones[5], 320, "v6.test:ip6trie:%s/v6", dir);
+	snprintf(zones[6], 320, "v6ok.test:ip6trie:%s/v6ok", dir);
 
 	snprintf(logarg, sizeof(logarg), "+%s", rbl_log);
 	if ((rbl_pid = fork()) == 0) {
 		freopen("/dev/null", "w", stdout);
 		execl(rbldnsd, "rbldnsd", "-n", "-b", b, "-l", logarg, zones[0],
 		      zones[1], zones[2], zones[3], zones[4], zones[5],
-		      (char *)NULL);
+		      zones[6], (char *)NULL);
 		_exit(127);
 	}
 	snprintf(portfile, sizeof(portfile), "%s/resp.port", dir);
@@ -546,15 +552,21 @@ doc_cb(const char *zone, int ok, const char *detail, void *arg)
 START_TEST(test_doctor)
 {
 	tctx t;
-	dnsbl_sites *s = sites("bl.test wild.test notest.test", NULL);
+	dnsbl_sites *s = sites("bl.test wild.test notest.test v6ok.test "
+			       "v6.test", NULL);
 
 	engine_for(&t, rbl_port, 400);
 	doc[0] = 0;
 	ck_assert_int_eq(vd_selftest_doctor(t.e, s, vd_clock_now_ns() + 400000000LL,
 				      doc_cb, NULL), 0);
 	ck_assert_str_eq(doc, "bl.test 1 ok|"
-			 "wild.test 0 wild: lists 127.0.0.1 (127.0.0.2)|"
-			 "notest.test 0 does not list 127.0.0.2|");
+			 "wild.test 0 wild: lists 127.0.0.1 (127.0.0.2); "
+			 "wild: lists ::ffff:7f00:1 (127.0.0.2)|"
+			 "notest.test 0 does not list 127.0.0.2 or "
+			 "::ffff:7f00:2|"
+			 "v6ok.test 1 ok|"
+			 "v6.test 0 does not list 127.0.0.2 or "
+			 "::ffff:7f00:2|");
 	vd_sites_free(s);
 	vd_sites_free(NULL);
 	s = sites("listed.test silent.test servfail.test", NULL);
@@ -564,7 +576,8 @@ START_TEST(test_doctor)
 	ck_assert_int_eq(vd_selftest_doctor(t.e, s, vd_clock_now_ns() + 300000000LL,
 				      doc_cb, NULL), 0);
 	ck_assert_str_eq(doc, "listed.test 1 ok|silent.test 0 not answering|"
-			 "servfail.test 0 127.0.0.1: SERVFAIL; 127.0.0.2: "
+			 "servfail.test 0 127.0.0.1: SERVFAIL; ::ffff:7f00:1: "
+			 "SERVFAIL; 127.0.0.2: SERVFAIL; ::ffff:7f00:2: "
 			 "SERVFAIL|");
 	vd_sites_free(s);
 	vd_dnsbl_engine_free(t.e);
@@ -671,13 +684,13 @@ START_TEST(test_selftest_retest)
 	engine_for(&t, rbl_port, 400);
 	profile(&p, 1, 0, 400);
 	p.dnsbl_min_ttl = 3600;
-	/* first use: both probes and the answer */
+	/* first use: the four probes and the answer */
 	ck_assert_int_eq(vd_dnsbl_check(t.e, s, &p, &a, 0,
 					vd_clock_now_ns() + dl, &r), 0);
 	ck_assert_int_eq(r.score, 1);
 	ck_assert_int_eq(r.settled, 1);
 	vd_dnsbl_engine_stats(t.e, &st);
-	ck_assert_uint_eq(st.queries, 3);
+	ck_assert_uint_eq(st.queries, 5);
 	n2 = wait_lines(rbl_log, "2.0.0.127.bl.test", 1);
 	n1 = wait_lines(rbl_log, "1.0.0.127.bl.test", 1);
 	/* at the age limit: still good, nothing asked */
@@ -686,7 +699,7 @@ START_TEST(test_selftest_retest)
 					vd_clock_now_ns() + dl, &r), 0);
 	ck_assert_int_eq(r.cache_hits, 1);
 	vd_dnsbl_engine_stats(t.e, &st);
-	ck_assert_uint_eq(st.queries, 3);
+	ck_assert_uint_eq(st.queries, 5);
 	/* past it: the check is answered from the cache and sends the
 	 * probes again */
 	clock_advance(1);
@@ -696,7 +709,7 @@ START_TEST(test_selftest_retest)
 	ck_assert_int_eq(r.queries, 0);
 	ck_assert_int_eq(r.score, 1);
 	vd_dnsbl_engine_stats(t.e, &st);
-	ck_assert_uint_eq(st.queries, 5);
+	ck_assert_uint_eq(st.queries, 9);
 	ck_assert_int_eq(wait_lines(rbl_log, "2.0.0.127.bl.test", n2 + 1),
 			 n2 + 1);
 	ck_assert_int_eq(wait_lines(rbl_log, "1.0.0.127.bl.test", n1 + 1),
@@ -1115,6 +1128,56 @@ START_TEST(test_many_shared)
 }
 END_TEST
 
+/* a secret domain (a DQS key) never reaches a log line, a result or the
+ * doctor of a profile that maps it, even when a profile that does not
+ * map it met the zone first: public.test answers 127.255.255.254 (a
+ * warning from the engine), wild.test lists 127.0.0.1 (the self-test's
+ * and the check's "gone wild") */
+START_TEST(test_secret_names)
+{
+	char k1[] = "k3ys3cret.public.test", k2[] = "k3ys3cret.wild.test";
+	char v1[] = "public.example", v2[] = "wild.example";
+	config_pair pairs[] = { { k1, v1 }, { k2, v2 } };
+	config_pairlist names = { 2, pairs };
+	tctx t;
+	config_profile p;
+	dnsbl_sites *plain = sites("k3ys3cret.public.test k3ys3cret.wild.test",
+				   NULL);
+	dnsbl_sites *mapped = sites("k3ys3cret.public.test "
+				    "k3ys3cret.wild.test*3", &names);
+	dnsbl_result r;
+	vaddr a = ip4("127.6.0.9");
+	size_t d;
+
+	engine_for(&t, resp_port, 300);
+	profile(&p, 3, 0, 300);
+	p.dnsbl_wait_all = 1;
+	/* the profile without names meets the zones first */
+	for (d = 0; d < 2; d++)
+		ck_assert_ptr_nonnull(vd_dnsbl_engine_zone(t.e, plain, d));
+	ck_assert_int_eq(vd_dnsbl_check(t.e, mapped, &p, &a, 0,
+					vd_clock_now_ns() + 300000000LL, &r), 0);
+	ck_assert_str_eq(r.zones[0].zone, "public.example");
+	ck_assert_str_eq(r.zones[1].zone, "wild.example");
+	ck_assert_ptr_nonnull(strstr(logbuf, "public.example answered "
+				     "127.255.255.254"));
+	ck_assert_ptr_nonnull(strstr(logbuf, "wild.example lists 127.0.0.1"));
+	doc[0] = 0;
+	ck_assert_int_eq(vd_selftest_doctor(t.e, mapped,
+					    vd_clock_now_ns() + 300000000LL,
+					    doc_cb, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(doc, "public.example 0"));
+	ck_assert_ptr_nonnull(strstr(doc, "wild.example 0 wild"));
+	ck_assert_msg(strstr(logbuf, "k3ys3cret") == NULL, "log: %s", logbuf);
+	ck_assert_msg(strstr(doc, "k3ys3cret") == NULL, "doctor: %s", doc);
+	ck_assert_msg(strstr(r.source, "k3ys3cret") == NULL, "source: %s",
+		      r.source);
+	vd_sites_free(plain);
+	vd_sites_free(mapped);
+	vd_dnsbl_engine_free(t.e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1139,6 +1202,7 @@ main(void)
 	tcase_add_test(tc, test_many_equals_single);
 	tcase_add_test(tc, test_many_deadline);
 	tcase_add_test(tc, test_many_shared);
+	tcase_add_test(tc, test_secret_names);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -14,7 +14,8 @@ flushed).  The zone (the labels after the reversed IP) picks the behaviour:
   cut.test       an A answer cut in the middle of its record
   garbage.test   valid header and question, then random bytes
   wild.test      A 127.0.0.2 for every name (lists 127.0.0.1)
-  listed.test    A 127.0.0.2 for every name but 1.0.0.127 (NXDOMAIN)
+  listed.test    A 127.0.0.2 for every name but 127.0.0.1 and
+                 ::ffff:7f00:1 (NXDOMAIN; the RFC 5782 addresses)
   slow.test      as listed.test, answered after 150 ms
   sleepy.test    as listed.test, answered after 1 s
   anything else  NXDOMAIN
@@ -65,6 +66,10 @@ def reply(pkt, q, rcode=0, answers=(), tc=False, ttl=60):
     return hdr + body
 
 
+# ::ffff:7f00:1 in the 32-nibble form
+NEVER6 = "1.0.0.0.0.0.f.7.f.f.f.f." + "0." * 20
+
+
 def respond(pkt, q):
     """(delay seconds, packet) or None"""
     labels = q[2]
@@ -96,7 +101,7 @@ def respond(pkt, q):
         return 0, reply(pkt, q, answers=["127.0.0.2"])
     if zone in ("listed.test", "slow.test", "sleepy.test"):
         delay = {"slow.test": 0.15, "sleepy.test": 1.0}.get(zone, 0)
-        if name.startswith("1.0.0.127."):
+        if name.startswith(("1.0.0.127.", NEVER6)):
             return delay, reply(pkt, q, rcode=3)
         return delay, reply(pkt, q, answers=["127.0.0.2"])
     return 0, reply(pkt, q, rcode=3)

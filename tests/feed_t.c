@@ -115,19 +115,20 @@ static const feed_case cases[] = {
 	  "10.0.0.0/24 ; cost $5\n10.0.1.0/25\n2001:db8::/32 ; V6\n", "",
 	  "", "", 0, "rbldnsd", 0,
 	  ":127.0.0.2:$ is listed by verdict\n10.0.0.0/24 :127.0.0.2:cost "
-	  "$$5\n10.0.1.0/25\n" },
+	  "$$5\n10.0.1.0/25\n127.0.0.2\n" },
 	{ "rbldnsd6: IPv6 only", "10.0.0.0/24 ; A\n2001:db8::/32 ; V6\n",
 	  "", "", "", 0, "rbldnsd6", 0,
-	  ":127.0.0.2:$ is listed by verdict\n2001:db8::/32 :127.0.0.2:V6\n" },
+	  ":127.0.0.2:$ is listed by verdict\n2001:db8::/32 :127.0.0.2:V6\n"
+	  "::ffff:7f00:2\n" },
 	{ "json: entries, unaggregated, allowed ones left out",
 	  "10.0.0.0/24 ; S\"1\n10.0.1.0/24\n10.2.0.0/24 ; gone\n",
 	  "10.0.0.0/25\n", "10.2.0.0/24\n", "", 0, "json", 0,
 	  "{\"cidr\":\"10.0.0.0/24\",\"table\":\"b1\",\"reason\":\"S\\\"1\","
-	  "\"expires\":0}\n"
+	  "\"expires\":null}\n"
 	  "{\"cidr\":\"10.0.0.0/25\",\"table\":\"b2\",\"reason\":null,"
-	  "\"expires\":0}\n"
+	  "\"expires\":null}\n"
 	  "{\"cidr\":\"10.0.1.0/24\",\"table\":\"b1\",\"reason\":null,"
-	  "\"expires\":0}\n" },
+	  "\"expires\":null}\n" },
 	{ "nft script", "10.0.0.0/24\n2001:db8::/32\n", "", "", "", 0, "nft",
 	  0,
 	  "table inet vt {\n"

@@ -81,8 +81,12 @@ typedef struct item {
 	int zones;		/* a DNSBL zone was consulted */
 } item;
 
-/* put_text - an input shown in text output: non-printing bytes as '?',
- * the empty string as "" so the fields stay fields. */
+#define ECHO_MAX 200	/* bytes of a malformed input echoed */
+
+/* put_text - an input shown in text output: at most ECHO_MAX bytes (a
+ * megabyte line must not come back as a megabyte line, twice),
+ * non-printing bytes (also >= 0x80) as '?', the empty string as "" so
+ * the fields stay fields. */
 static void
 put_text(sbuf *b, const char *s, size_t len, int quote_empty)
 {
@@ -92,11 +96,13 @@ put_text(sbuf *b, const char *s, size_t len, int quote_empty)
 		sbuf_add(b, "\"\"", 2);
 		return;
 	}
+	if (len > ECHO_MAX)
+		len = ECHO_MAX;
 	sbuf_reserve(b, len);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		b->p[b->len++] = c <= 0x20 || c == 0x7F ? '?' : (char)c;
+		b->p[b->len++] = c <= 0x20 || c >= 0x7F ? '?' : (char)c;
 	}
 	b->p[b->len] = 0;
 }

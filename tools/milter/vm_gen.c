@@ -22,10 +22,16 @@
  * registered, so it is taken from the first generation; a reload that
  * changes it is logged and ignored.
  *
- * Diagnostics: "reload failed, keeping the running configuration: WHY",
+ * The daemon changes to "/", so paths are made absolute against the
+ * directory it was started in: -c once at start, a relative `database`
+ * with every load (as "verdict -c" run there would find it).
+ *
+ * Diagnostics: "reload failed, keeping the running configuration: PATH:
+ * WHY",
  * "configuration reloaded", the stage warning (syslog).
  *
- * Limits: at most VM_GEN_MAP_MAX listener names of VM_GEN_NAME_MAX bytes.
+ * Limits: at most VM_GEN_MAP_MAX listener names of VM_GEN_NAME_MAX bytes;
+ * relative GeoIP database paths are not resolved (no API sets them).
  */
 #include <limits.h>
 #include <pthread.h>
@@ -44,15 +50,52 @@
 static pthread_mutex_t vm_gen_lock = PTHREAD_MUTEX_INITIALIZER;
 static vm_gen *vm_gen_cur;
 static const char *opt_config;		/* NULL: the default if present */
+static char opt_config_abs[PATH_MAX];
+static char start_dir[PATH_MAX];	/* "" when unknown */
 static int opt_profile = 1;
 static int stage;			/* fixed by the first swap */
 static atomic_long stats_every;
 
+/* vm_gen_abs - path made absolute against start_dir into buf; path
+ * itself when it is absolute, unknown, or does not fit */
+static const char *
+vm_gen_abs(const char *path, char *buf, size_t size)
+{
+	int n;
+
+	if (path[0] == '/' || start_dir[0] == 0)
+		return path;
+	n = snprintf(buf, size, "%s/%s", start_dir, path);
+	return n > 0 && (size_t)n < size ? buf : path;
+}
+
 void
 vm_gen_options(const char *config, int profile)
 {
-	opt_config = config;
+	if (getcwd(start_dir, sizeof(start_dir)) == NULL)
+		start_dir[0] = 0;
+	opt_config = config ? vm_gen_abs(config, opt_config_abs,
+					  sizeof(opt_config_abs)) : NULL;
 	opt_profile = profile;
+}
+
+/* vm_gen_database - a relative `database` of g made absolute */
+static int
+vm_gen_database(vm_gen *g, char *err, size_t errlen)
+{
+	char db[PATH_MAX], abs[PATH_MAX];
+	const char *p;
+
+	if (verdict_config_get(g->vc, "database", db, sizeof(db)) != 0 ||
+	    db[0] == '/' || db[0] == 0)
+		return 0;
+	p = vm_gen_abs(db, abs, sizeof(abs));
+	if (p != abs || verdict_set_database(g->vc, p) != VERDICT_OK) {
+		snprintf(err, errlen, "database %s: cannot make it absolute "
+			 "(started in \"%s\")", db, start_dir);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -130,6 +173,8 @@ vm_gen_load(char *err, size_t errlen)
 			 verdict_errdetail());
 		goto fail;
 	}
+	if (vm_gen_database(g, err, errlen) != 0)
+		goto fail;
 	if (!verdict_profile_exists(g->vc, opt_profile)) {
 		snprintf(err, errlen, "no [profile %d] in %s", opt_profile,
 			 path ? path : "the built-in defaults");
@@ -251,14 +296,18 @@ void
 vm_gen_reload(void)
 {
 	char err[1024] = "";
+	const char *path = opt_config;
 	vm_gen *g;
 
+	if (path == NULL)
+		path = access(verdict_default_config(), F_OK) == 0 ?
+		       verdict_default_config() : "(built-in defaults)";
 	if ((g = vm_gen_load(err, sizeof(err))) == NULL ||
 	    vm_gen_open(g, err, sizeof(err)) != 0) {
 		vm_gen_free(g);
 		verdict_stats_reloaded(0);
 		vm_log(LOG_ERR, "reload failed, keeping the running "
-		    "configuration: %s", err);
+		    "configuration: %s: %s", path, err);
 		return;
 	}
 	if (g->stage != stage)

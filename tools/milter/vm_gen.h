@@ -31,7 +31,10 @@ typedef struct vm_gen {
 	char learn_header[256];
 } vm_gen;
 
-/* vm_gen_options - -c (NULL: the default file if present) and -p. */
+/* vm_gen_options - -c (NULL: the default file if present) and -p.  A
+ * relative -c, and later a relative `database`, are taken from the
+ * current directory at this call: call it before the daemon leaves for
+ * "/", so that every reload finds the same files. */
 void vm_gen_options(const char *config, int profile);
 
 /* vm_gen_load - a new generation from the config file, not opened yet;

@@ -155,14 +155,25 @@ check_start(verdict_ctx *ctx, int profile, verdict_result *res,
 	return rc;
 }
 
-/* check_parse - ip as text into a, or VERDICT_EINVAL recorded */
+/* check_parse - ip as text into a, or VERDICT_EINVAL recorded; the
+ * message shows at most 60 bytes of the input, non-printing bytes as
+ * '?', since it ends up in the host's log and on terminals */
 static int
 check_parse(const char *ip, vaddr *a)
 {
-	if (ip == NULL || vd_addr_parse(ip, strlen(ip), a) != 0)
-		return vd_err_set(VERDICT_EINVAL, 0, "malformed IP address "
-				   "\"%.60s\"", ip ? ip : "(null)");
-	return VERDICT_OK;
+	char shown[61];
+	size_t i;
+
+	if (ip != NULL && vd_addr_parse(ip, strlen(ip), a) == 0)
+		return VERDICT_OK;
+	if (ip == NULL)
+		ip = "(null)";
+	for (i = 0; i < sizeof(shown) - 1 && ip[i]; i++)
+		shown[i] = (unsigned char)ip[i] <= 0x20
+			   || (unsigned char)ip[i] >= 0x7f ? '?' : ip[i];
+	shown[i] = 0;
+	return vd_err_set(VERDICT_EINVAL, 0, "malformed IP address \"%s\"",
+			  shown);
 }
 
 VERDICT_API int

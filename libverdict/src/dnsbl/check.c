@@ -53,7 +53,7 @@ typedef struct dstate {
 	int state;		/* DS_*, set by evaluate */
 	int weight;
 	wlink link;		/* the answer's flight */
-	wlink tlink[2];		/* the self-test probes' flights */
+	wlink tlink[VD_SELFTEST_PROBES];	/* the self-test probes */
 	cval cv;		/* the answer (a), cached at (at): the cache
 				 * copies straight in */
 } dstate;
@@ -306,7 +306,9 @@ job_begin(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 		x->have = 0;
 		x->at_ns = 0;
 		/* a link is in use when f is set (attach fills the rest) */
-		x->link.f = x->tlink[0].f = x->tlink[1].f = NULL;
+		x->link.f = NULL;
+		for (int i = 0; i < VD_SELFTEST_PROBES; i++)
+			x->tlink[i].f = NULL;
 		if ((x->zr = vd_dnsbl_engine_zone_of(e, s, memo, d)) == NULL)
 			return vd_err_set(VERDICT_ENOMEM, ENOMEM,
 					"out of memory");
@@ -451,8 +453,8 @@ job_detach(djob *j)
 
 	for (d = 0; d < j->nd; d++) {
 		vd_flight_detach(j->e, &j->st[d].link);
-		vd_flight_detach(j->e, &j->st[d].tlink[0]);
-		vd_flight_detach(j->e, &j->st[d].tlink[1]);
+		for (int i = 0; i < VD_SELFTEST_PROBES; i++)
+			vd_flight_detach(j->e, &j->st[d].tlink[i]);
 	}
 	vd_flight_detach(j->e, &j->tl);
 }
@@ -513,7 +515,9 @@ job_end(djob *j, int64_t deadline_ns)
 					       "lists 127.0.0.1: it has gone "
 					       "wild; its answers are ignored "
 					       "until a re-test passes",
-					       x->zr->display);
+					       vd_sites_mapped(j->s, d) ?
+					       vd_sites_display(j->s, d) :
+					       vd_zrec_display(x->zr));
 			}
 			break;
 		case DS_PENDING:

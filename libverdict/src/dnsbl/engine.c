@@ -147,10 +147,13 @@ zrec *
 vd_dnsbl_engine_zone(dnsbl_engine *e, const dnsbl_sites *s, size_t d)
 {
 	const char *name = vd_sites_domain(s, d);
+	int mapped = vd_sites_mapped(s, d);
 	zrec *z;
 
 	for (z = __atomic_load_n(&e->zones, __ATOMIC_ACQUIRE); z; z = z->next)
-		if (strcmp(z->name, name) == 0)
+		if (strcmp(z->name, name) == 0
+		    && (!mapped || __atomic_load_n(&z->mapped,
+						   __ATOMIC_ACQUIRE)))
 			return z;
 	pthread_mutex_lock(&e->mu);
 	for (z = e->zones; z; z = z->next)
@@ -159,10 +162,17 @@ vd_dnsbl_engine_zone(dnsbl_engine *e, const dnsbl_sites *s, size_t d)
 	if (z == NULL && (z = calloc(1, sizeof(*z))) != NULL) {
 		z->id = ++e->nzones;
 		vd_str_lcpy(z->name, name, sizeof(z->name));
-		vd_str_lcpy(z->display, vd_sites_display(s, d),
-				sizeof(z->display));
+		vd_str_lcpy(z->disp[0], vd_sites_display(s, d),
+				sizeof(z->disp[0]));
+		z->mapped = mapped;
 		z->next = e->zones;
 		__atomic_store_n(&e->zones, z, __ATOMIC_RELEASE);
+	} else if (z != NULL && mapped && !z->mapped) {
+		/* the first profile to hide the domain names it from now on */
+		vd_str_lcpy(z->disp[1], vd_sites_display(s, d),
+				sizeof(z->disp[1]));
+		__atomic_store_n(&z->disp_i, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&z->mapped, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&e->mu);
 	return z;
@@ -240,15 +250,15 @@ warn(dnsbl_engine *e, const fkey *key, zrec *zr, const dnsbl_answer *a)
 		vd_answer_ip4_text(v, code, sizeof(code));
 		ip_text(&key->ip, ip, sizeof(ip));
 		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s answered %s for "
-		       "%s: %s; not counted as a listing", zr->display, code,
-		       ip, vd_answer_ignored_meaning(bit));
+		       "%s: %s; not counted as a listing", vd_zrec_display(zr),
+		       code, ip, vd_answer_ignored_meaning(bit));
 	}
 	if (a->kind >= DNSBL_TIMEOUT && a->kind != DNSBL_IGNORED
 	    && vd_log_ratelimit(&zr->warn_last[WARN_UNKNOWN], WARN_NS)) {
 		vd_answer_text(a, txt, sizeof(txt));
 		ip_text(&key->ip, ip, sizeof(ip));
 		vd_log(e->lg, LOG_WARNING, "dnsbl: zone %s: %s for %s; "
-		       "the answer is unknown", zr->display, txt, ip);
+		       "the answer is unknown", vd_zrec_display(zr), txt, ip);
 	}
 }
 

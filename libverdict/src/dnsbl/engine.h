@@ -52,15 +52,30 @@ typedef struct zrec {
 	struct zrec *next;
 	uint32_t id;
 	char name[DNSBL_DOMAIN_MAX + 1];
-	char display[128];	/* for logs: never the secret name */
+	/* the name in the engine's own log lines (no profile at hand):
+	 * disp[disp_i]; slot 1 is written once, under e->mu, when a
+	 * profile that maps the domain to a display name meets a record
+	 * created by one that does not, and published by disp_i */
+	char disp[2][128];
+	int disp_i;
+	int mapped;		/* disp holds a mapped name (e->mu) */
 	/* self-test: written under e->mu, read atomically */
 	int verdict;		/* TEST_* */
 	int testing;		/* probes in flight */
 	int64_t tested_at;	/* vd_clock_coarse_ns */
-	dnsbl_answer probe[2];	/* [0] 127.0.0.2, [1] 127.0.0.1 */
+	dnsbl_answer probe[4];	/* selftest.h: VD_SELFTEST_PROBES */
 	int probes_left;
 	int64_t warn_last[DNSBL_IGN_KINDS + 3];	/* vd_log_ratelimit */
 } zrec;
+
+/* vd_zrec_display - the name of z for a log line with no profile at
+ * hand: a display name when any profile maps the domain, so that a
+ * secret domain is never logged once a profile has hidden it. */
+static inline const char *
+vd_zrec_display(const zrec *z)
+{
+	return z->disp[__atomic_load_n(&z->disp_i, __ATOMIC_ACQUIRE)];
+}
 
 /* The value cached for an answer: when (vd_clock_coarse_ns), and the
  * answer up to txt (the text is stored only for TXT answers). */

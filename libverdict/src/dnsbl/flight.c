@@ -173,7 +173,7 @@ flight_done(void *arg, int status, const unsigned char *abuf, int alen)
 	f->done = 1;
 	f->done_ns = now;
 	if (f->key.test)
-		vd_selftest_landed(e, f->zr, f->key.ip.b[15] == 2 ? 0 : 1, &a);
+		vd_selftest_landed(e, f->zr, vd_selftest_probe(&f->key), &a);
 	wake(f);
 	/* new checks ask again or use the cache, never a finished flight */
 	unhash(e, f);
@@ -212,7 +212,9 @@ vd_flight_get(dnsbl_engine *e, zrec *zr, const fkey *key, int *started)
 	*started = 0;
 	if ((f = bucket_find(e, b, key)) != NULL)
 		return f;
-	if (vd_sites_qname(&key->ip, zr->name, qname, sizeof(qname)) < 0)
+	if ((key->test == VD_SELFTEST_NIBBLES ?
+	     vd_sites_qname6(&key->ip, zr->name, qname, sizeof(qname)) :
+	     vd_sites_qname(&key->ip, zr->name, qname, sizeof(qname))) < 0)
 		return NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;

@@ -8,9 +8,11 @@
  *	vd_sites_memo		per-domain slots the first engine may keep
  *	vd_sites_domain		domain i, lower case
  *	vd_sites_display	its display name (dnsbl_reply_names)
+ *	vd_sites_mapped		does it have a display name of its own
  *	vd_sites_weight		weight a domain's entries add for an answer
  *	vd_sites_settled	can an open answer still cross a threshold?
  *	vd_sites_qname		RFC 5782 query name (IPv4 octets, IPv6 nibbles)
+ *	vd_sites_qname6		RFC 5782 query name, always nibbles
  *
  * Semantics follow Postfix postscreen, so that an admin can paste theirs:
  * a site adds its weight once however many of its A records match; the
@@ -393,6 +395,13 @@ vd_sites_display(const dnsbl_sites *s, size_t i)
 	return i < s->ndom ? s->dom[i].display : NULL;
 }
 
+/* vd_sites_mapped - domain i shown under a name of its own */
+int
+vd_sites_mapped(const dnsbl_sites *s, size_t i)
+{
+	return i < s->ndom && strcmp(s->dom[i].display, s->dom[i].name) != 0;
+}
+
 /* --- evaluation ------------------------------------------------------ */
 
 /* entry_match - does entry e match any of the answer's listing codes? */
@@ -466,16 +475,16 @@ vd_sites_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
 	return 1;
 }
 
-/* vd_sites_qname - the RFC 5782 query name of ip in domain */
-int
-vd_sites_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
+/* qname - the query name of ip in domain, octets when v4 */
+static int
+qname(const vaddr *ip, int v4, const char *domain, char *buf, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
 	char tmp[80];
 	size_t n = 0;
 	int i, r;
 
-	if (vd_addr_is_v4(ip)) {
+	if (v4) {
 		r = snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", ip->b[15],
 			     ip->b[14], ip->b[13], ip->b[12]);
 		n = (size_t)r;
@@ -494,3 +503,16 @@ vd_sites_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
 	return 0;
 }
 
+/* vd_sites_qname - the RFC 5782 query name of ip in domain */
+int
+vd_sites_qname(const vaddr *ip, const char *domain, char *buf, size_t size)
+{
+	return qname(ip, vd_addr_is_v4(ip), domain, buf, size);
+}
+
+/* vd_sites_qname6 - the 32-nibble query name of ip in domain */
+int
+vd_sites_qname6(const vaddr *ip, const char *domain, char *buf, size_t size)
+{
+	return qname(ip, 0, domain, buf, size);
+}

@@ -53,6 +53,10 @@ void **vd_sites_memo(const dnsbl_sites *s, uint64_t owner);
 const char *vd_sites_domain(const dnsbl_sites *s, size_t i);
 const char *vd_sites_display(const dnsbl_sites *s, size_t i);
 
+/* vd_sites_mapped - 1 when domain i has a display name of its own (a
+ * secret domain such as a DQS key mapped to a public name). */
+int vd_sites_mapped(const dnsbl_sites *s, size_t i);
+
 /* vd_sites_weight - weight that domain i's entries add for answer a
  * (each matching entry counts once however many records match). */
 int vd_sites_weight(const dnsbl_sites *s, size_t i, const dnsbl_answer *a);
@@ -70,5 +74,10 @@ int vd_sites_settled(const dnsbl_sites *s, int threshold, int allow_threshold,
  * 0 ok, -1 when it does not fit. */
 int vd_sites_qname(const vaddr *ip, const char *domain, char *buf,
 		   size_t size);
+
+/* vd_sites_qname6 - vd_sites_qname in the 32-nibble form also for an
+ * IPv4-mapped ip (the IPv6 test entries of RFC 5782 section 5). */
+int vd_sites_qname6(const vaddr *ip, const char *domain, char *buf,
+		    size_t size);
 
 #endif

@@ -15,6 +15,14 @@
  * boundary: each family is its own pass over the index, which also gives
  * the per-family blocks nft and ipset want (IPv4 first).
  *
+ * rbldnsd and rbldnsd6 carry the RFC 5782 test entry (127.0.0.2, or
+ * ::ffff:7f00:2 as RFC 5782 section 5 asks of an IPv6 list), written
+ * after allow tables and trusted networks are subtracted so that it is
+ * always there, and never list the address that must not be listed
+ * (127.0.0.1; an rbldnsd6 feed holds no IPv4-mapped address at all):
+ * a DNSBL self-test of the zone, ours or another's, would otherwise
+ * fail or call the zone wild.
+ *
  * Reasons (postfix, rbldnsd): an output network gets an entry's reason
  * only when every address of it comes from that one entry (one table,
  * one CIDR); otherwise the default text.  The run keeps its pieces'
@@ -60,6 +68,8 @@
 #define FEED_IPSET_TIMEOUT_MAX	2147483u	/* ipset's own limit */
 #define FEED_DEFAULT_TEXT	"listed by verdict"
 #define FEED_RBLDNSD_DEFAULT	":127.0.0.2:$ is listed by verdict"
+#define FEED_TEST_ENTRY4	"127.0.0.2"
+#define FEED_TEST_ENTRY6	"::ffff:7f00:2"
 
 /* Where a piece of the set comes from: one entry, or several. */
 typedef struct feed_src {
@@ -444,8 +454,12 @@ json_flush(feed_run *fr)
 		} else {
 			put(fr, "null");
 		}
-		fprintf(fr->out, ",\"expires\":%lu}\n",
-			(unsigned long)j->expires);
+		/* no expiry is null, as in "verdict dump --json" */
+		if (j->expires)
+			fprintf(fr->out, ",\"expires\":%lu}\n",
+				(unsigned long)j->expires);
+		else
+			put(fr, ",\"expires\":null}\n");
 	}
 	fr->njrec = 0;
 }
@@ -529,15 +543,19 @@ range_cmp(const void *a, const void *b)
 			&((const feed_range *)b)->lo);
 }
 
-/* trusted_build - the trusted networks as sorted, merged ranges. */
+/* trusted_build - the trusted networks as sorted, merged ranges; for
+ * rbldnsd also the RFC 5782 address that must never be listed. */
 static int
 trusted_build(feed_run *fr, const feed_opts *o)
 {
-	size_t n = 0;
+	static const uint8_t never[4] = { 127, 0, 0, 1 };
+	size_t n = 0, nt = o->ntrusted;
 
-	if (o->ntrusted == 0)
+	if (o->format == FEED_RBLDNSD)
+		nt++;
+	if (nt == 0)
 		return 0;
-	fr->trusted = calloc(o->ntrusted, sizeof(*fr->trusted));
+	fr->trusted = calloc(nt, sizeof(*fr->trusted));
 	if (fr->trusted == NULL)
 		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	for (size_t i = 0; i < o->ntrusted; i++) {
@@ -545,8 +563,12 @@ trusted_build(feed_run *fr, const feed_opts *o)
 		vd_addr_mask(&fr->trusted[i].lo, o->trusted[i].plen);
 		vd_addr_last(&o->trusted[i], &fr->trusted[i].hi);
 	}
-	qsort(fr->trusted, o->ntrusted, sizeof(*fr->trusted), range_cmp);
-	for (size_t i = 0; i < o->ntrusted; i++) {
+	if (nt > o->ntrusted) {
+		vd_addr_from_v4(&fr->trusted[nt - 1].lo, never);
+		fr->trusted[nt - 1].hi = fr->trusted[nt - 1].lo;
+	}
+	qsort(fr->trusted, nt, sizeof(*fr->trusted), range_cmp);
+	for (size_t i = 0; i < nt; i++) {
 		feed_range *last = n ? &fr->trusted[n - 1] : NULL;
 		vaddr next;
 
@@ -759,6 +781,10 @@ vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
 		goto out;
 	if (v6 && (rc = family_pass(r, &fr, 6, &total)) != 0)
 		goto out;
+	if (oo.format == FEED_RBLDNSD)
+		put(&fr, FEED_TEST_ENTRY4 "\n");
+	else if (oo.format == FEED_RBLDNSD6)
+		put(&fr, FEED_TEST_ENTRY6 "\n");
 	if ((oo.format == FEED_NFT || oo.format == FEED_IPSET) &&
 	    oo.with_learned) {
 		if (v4)

@@ -312,11 +312,19 @@ score_explain(unsigned flags, verdict_result *res)
 {
 	if (!(flags & VERDICT_CHECK_EXPLAIN))
 		return;
-	for (size_t i = 0; i < res->dns->nzones; i++)
-		explain(res, flags, "dnsbl %s: %s (weight %d, %ld ms)",
-			res->dns->zones[i].zone,
-			vd_dnsbl_check_zone_answer(&res->dns->zones[i]),
-			res->dns->zones[i].weight, res->dns->zones[i].ms);
+	for (size_t i = 0; i < res->dns->nzones; i++) {
+		dnsbl_zone_detail *z = &res->dns->zones[i];
+
+		/* a zone still pending has no time (ms < 0) */
+		if (z->ms >= 0)
+			explain(res, flags, "dnsbl %s: %s (weight %d, %ld ms)",
+				z->zone, vd_dnsbl_check_zone_answer(z),
+				z->weight, z->ms);
+		else
+			explain(res, flags, "dnsbl %s: %s (weight %d)",
+				z->zone, vd_dnsbl_check_zone_answer(z),
+				z->weight);
+	}
 }
 
 /* score_source - a BLOCK or ALLOW by score: the listing zones, then the

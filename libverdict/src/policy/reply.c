@@ -31,7 +31,10 @@ typedef struct rbuf {
 } rbuf;
 
 /* rb_put - append text, mapping '$', CR, LF and other control bytes to a
- * space.  Copy, then clean in place: a loop the compiler can vectorise. */
+ * space and bytes >= 0x80 to '?': SMTP reply text is 7-bit (RFC 5321
+ * 4.2), and an MTA may refuse or mangle a reply carrying a list's UTF-8
+ * or Latin-1 reason.  Copy, then clean in place: a loop the compiler can
+ * vectorise. */
 static void
 rb_put(rbuf *b, const char *s, size_t n)
 {
@@ -48,7 +51,8 @@ rb_put(rbuf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)d[i];
 
-		d[i] = (char)(c < 0x20 || c == '$' || c == 0x7f ? ' ' : c);
+		d[i] = (char)(c >= 0x80 ? '?' : c < 0x20 || c == '$'
+			      || c == 0x7f ? ' ' : c);
 	}
 	b->len += n;
 }
