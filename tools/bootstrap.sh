@@ -142,7 +142,7 @@ tsan_build() {
 tsan_test() {
 	(cd build-tsan && TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tests/tsan.supp" \
 		VERDICT_SANITIZED=1 ctest --output-on-failure -j "$jobs" \
-		-R '^(table_t|dnsbl_engine_t|geo_t|it_cli|it_dnsbl_geo|it_milter_.*|it_soak_short|callout_.*|dnsbl_burst_t|exim_threads)$' \
+		-R '^(table_t|dnsbl_engine_t|geo_t|it_cli|it_dnsbl_geo|it_milter_.*|it_soak_short|callout_.*|dnsbl_burst_t|exim_threads|stats_t|learn_t|dbmove_t|it_callout_metrics)$' \
 		-E '^callout_(fork|exports)$')
 }
 

@@ -26,6 +26,8 @@
 #   - the callout harness (BUILD_DIR/tests/callout/callout_harness, from
 #     the "build" stage) loads the installed libverdict_callout.so: its
 #     "cases" mode, and one call as verdict against the installed tables;
+#   - the Exim harness (BUILD_DIR/tests/exim/exim_harness) runs its
+#     "cases" on the installed libverdict_exim.so;
 #   - every program has its man page;
 # then purges the packages and checks that none of their files, nor
 # /etc/verdict, /var/lib/verdict, /var/cache/verdict, nor a unit link
@@ -275,12 +277,25 @@ else
 	esac
 fi
 
+# --- the Exim object (shipped in libverdict-callout) ----------------------
+so=$(dpkg -L libverdict-callout | grep '/verdict/libverdict_exim.so$')
+H=$B/tests/exim/exim_harness
+if [ -z "$so" ] || [ "$(stat -c %a "$so")" != 644 ]; then
+	fail "libverdict_exim.so not installed world-readable: ${so:-none}"
+elif [ ! -x "$H" ]; then
+	echo "SKIP: exim harness: $H is not built (stage build)"
+else
+	"$H" "$so" cases >"$T/ex.log" 2>&1 && pass "exim harness cases on $so" ||
+		fail "exim harness cases on $so: $(tail -5 "$T/ex.log")"
+fi
+
 # --- man pages ------------------------------------------------------------
 for prog in $(dpkg -L $PKGS | grep -E '^/usr/s?bin/'); do
 	n=${prog##*/}
 	ls /usr/share/man/man[18]/"$n".[18].gz >/dev/null 2>&1 || fail "no man page for $prog"
 done
-for page in libverdict.3 libverdict_callout.3 verdict.conf.5; do
+for page in libverdict.3 libverdict_callout.3 libverdict_exim.3 verdict.conf.5 \
+	verdict-update.8; do
 	[ -e "/usr/share/man/man${page##*.}/$page.gz" ] || fail "man page $page not installed"
 done
 
