@@ -584,6 +584,35 @@ typedef struct forgive_arg {
 	MDB_dbi bdbi;		/* the blocked db of the table walked */
 } forgive_arg;
 
+/* drop_current - delete the record under c and its blocked key, count
+ * it, and move c to the record after it; 0 or an LMDB code (MDB_NOTFOUND
+ * or EINVAL at the end of the table) */
+static int
+drop_current(MDB_txn *txn, MDB_cursor *c, forgive_arg *a, catalog_rec *m,
+	     MDB_val *k, MDB_val *v)
+{
+	int rc;
+
+	if ((rc = blocked_set(txn, a->bdbi, k->mv_data, NULL, NULL, 0)) != 0 ||
+	    (rc = mdb_cursor_del(c, 0)) != 0)
+		return rc;
+	a->n++;
+	if (m->entries)
+		m->entries--;
+	return mdb_cursor_get(c, k, v, MDB_GET_CURRENT);
+}
+
+/* walk_end - close the cursor of a purge; the end of the table is not an
+ * error */
+static int
+walk_end(MDB_cursor *c, int rc)
+{
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND && rc != EINVAL)
+		return vd_lmdb_env_err(rc, "learned table");
+	return VERDICT_OK;
+}
+
 /* forgive_one - delete one learned table's records inside a->c, and the
  * record of the key that holds a->c when it is narrower than a key */
 static int
@@ -616,19 +645,10 @@ forgive_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 			continue;
 		}
-		if ((rc = blocked_set(txn, a->bdbi, k.mv_data, NULL, NULL,
-				      0)) != 0 ||
-		    (rc = mdb_cursor_del(c, 0)) != 0)
+		if ((rc = drop_current(txn, c, a, m, &k, &v)) != 0)
 			break;
-		a->n++;
-		if (m->entries)
-			m->entries--;
-		rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
 	}
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND && rc != EINVAL)
-		return vd_lmdb_env_err(rc, "learned table");
-	return VERDICT_OK;
+	return walk_end(c, rc);
 }
 
 static int
@@ -684,19 +704,10 @@ expire_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 			continue;
 		}
-		if ((rc = blocked_set(txn, a->bdbi, k.mv_data, NULL, NULL,
-				      0)) != 0 ||
-		    (rc = mdb_cursor_del(c, 0)) != 0)
+		if ((rc = drop_current(txn, c, a, m, &k, &v)) != 0)
 			break;
-		a->n++;
-		if (m->entries)
-			m->entries--;
-		rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
 	}
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND && rc != EINVAL)
-		return vd_lmdb_env_err(rc, "learned table");
-	return VERDICT_OK;
+	return walk_end(c, rc);
 }
 
 static int
