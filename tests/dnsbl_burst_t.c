@@ -30,71 +30,8 @@
 #define BURSTS 3
 #define STACK (128 * 1024)
 
-typedef struct responder {
-	pid_t pid;
-	int port;
-	char log[512];
-} responder;
+typedef tu_responder responder;
 
-/* responder_start - dnsresponder.py in dir; 0 when it could not start */
-static int
-responder_start(const char *dir, responder *r)
-{
-	char portfile[512], script[512];
-
-	snprintf(portfile, sizeof(portfile), "%s/resp.port", dir);
-	snprintf(r->log, sizeof(r->log), "%s/resp.log", dir);
-	snprintf(script, sizeof(script), "%s/tests/dnsresponder.py",
-		 tu_srcdir());
-	unlink(portfile);
-	if ((r->pid = fork()) == 0) {
-		execlp("python3", "python3", script, portfile, r->log,
-		       (char *)NULL);
-		_exit(127);
-	}
-	r->port = 0;
-	for (int i = 0; i < 400 && r->port == 0; i++) {	/* 20 s: a loaded CI */
-		FILE *f = fopen(portfile, "r");
-
-		if (f) {
-			if (fscanf(f, "%d", &r->port) != 1)
-				r->port = 0;
-			fclose(f);
-		}
-		if (r->port == 0)
-			usleep(50000);
-	}
-	return r->port != 0;
-}
-
-static void
-responder_stop(responder *r)
-{
-	if (r->pid > 0) {
-		kill(r->pid, SIGTERM);
-		waitpid(r->pid, NULL, 0);
-		r->pid = 0;
-	}
-}
-
-/* count_lines - lines of file equal to name */
-static int
-count_lines(const char *file, const char *name)
-{
-	char line[512];
-	FILE *f = fopen(file, "r");
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		if (strcmp(line, name) == 0)
-			n++;
-	}
-	fclose(f);
-	return n;
-}
 
 typedef struct barg {
 	verdict_ctx *c;
@@ -181,8 +118,8 @@ START_TEST(burst)
 
 	if (nenv && strtol(nenv, NULL, 10) > 0)
 		n = (int)strtol(nenv, NULL, 10);
-	if (!responder_start(dir, &resp)) {
-		responder_stop(&resp);
+	if (!tu_responder_start(dir, &resp)) {
+		tu_responder_stop(&resp, SIGTERM);
 		ck_abort_msg("dnsresponder.py did not start");
 	}
 	snprintf(db, sizeof(db), "%s/db", dir);
@@ -213,13 +150,13 @@ START_TEST(burst)
 		fprintf(stderr, "burst %d: %d checks of %s, %d wrong, slowest "
 			"%ld ms (deadline %ld ms, answer after 150 ms), %d "
 			"queries\n", k, n, ip, bad, maxus / 1000, tmo_ms,
-			count_lines(resp.log, qname));
+			tu_count_lines(resp.log, qname));
 		ck_assert_msg(bad == 0, "burst %d: %d of %d checks were not "
 			      "blocked by the DNSBL within %ld ms", k, bad, n,
 			      tmo_ms);
-		ck_assert_int_eq(count_lines(resp.log, qname), 1);
+		ck_assert_int_eq(tu_count_lines(resp.log, qname), 1);
 	}
-	responder_stop(&resp);
+	tu_responder_stop(&resp, SIGTERM);
 	verdict_free(c);
 	free(conf);
 }

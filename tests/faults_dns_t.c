@@ -35,11 +35,7 @@
 #define STAMPEDE_SAN 1000
 #define STACK (128 * 1024)
 
-typedef struct responder {
-	pid_t pid;
-	int port;
-	char log[512];
-} responder;
+typedef tu_responder responder;
 
 static long long
 now_ms(void)
@@ -50,65 +46,6 @@ now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* responder_start - dnsresponder.py in dir; 0 when it could not start */
-static int
-responder_start(const char *dir, responder *r)
-{
-	char portfile[512], script[512];
-
-	snprintf(portfile, sizeof(portfile), "%s/resp.port", dir);
-	snprintf(r->log, sizeof(r->log), "%s/resp.log", dir);
-	snprintf(script, sizeof(script), "%s/tests/dnsresponder.py",
-		 tu_srcdir());
-	unlink(portfile);
-	if ((r->pid = fork()) == 0) {
-		execlp("python3", "python3", script, portfile, r->log,
-		       (char *)NULL);
-		_exit(127);
-	}
-	r->port = 0;
-	for (int i = 0; i < 400 && r->port == 0; i++) {	/* 20 s: a loaded CI */
-		FILE *f = fopen(portfile, "r");
-
-		if (f) {
-			if (fscanf(f, "%d", &r->port) != 1)
-				r->port = 0;
-			fclose(f);
-		}
-		if (r->port == 0)
-			usleep(50000);
-	}
-	return r->port != 0;
-}
-
-static void
-responder_stop(responder *r, int sig)
-{
-	if (r->pid > 0) {
-		kill(r->pid, sig);
-		waitpid(r->pid, NULL, 0);
-		r->pid = 0;
-	}
-}
-
-/* count_lines - lines of file equal to name */
-static int
-count_lines(const char *file, const char *name)
-{
-	char line[512];
-	FILE *f = fopen(file, "r");
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		if (strcmp(line, name) == 0)
-			n++;
-	}
-	fclose(f);
-	return n;
-}
 
 static verdict_ctx *
 open_ctx(const char *dir, const responder *r, const char *extra)
@@ -183,8 +120,8 @@ START_TEST(stampede)
 	args = calloc((size_t)n, sizeof(*args));
 	ck_assert_ptr_nonnull(th);
 	ck_assert_ptr_nonnull(args);
-	if (!responder_start(dir, &resp)) {
-		responder_stop(&resp, SIGKILL);
+	if (!tu_responder_start(dir, &resp)) {
+		tu_responder_stop(&resp, SIGKILL);
 		ck_abort_msg("dnsresponder.py did not start");
 	}
 	c = open_ctx(dir, &resp, "dnsbl_sites = sleepy.test*1 listed.test*1\n"
@@ -201,7 +138,7 @@ START_TEST(stampede)
 	}
 	if (started < n) {
 		/* release the ones that started, then report */
-		responder_stop(&resp, SIGTERM);
+		tu_responder_stop(&resp, SIGTERM);
 		ck_abort_msg("only %d of %d threads could start", started, n);
 	}
 	t0 = now_ms();
@@ -217,9 +154,9 @@ START_TEST(stampede)
 	for (int i = 0; i < n; i++)
 		if (args[i].us > maxus)
 			maxus = args[i].us;
-	q1 = count_lines(resp.log, "1.0.8.127.sleepy.test");
-	q2 = count_lines(resp.log, "1.0.8.127.listed.test");
-	responder_stop(&resp, SIGTERM);
+	q1 = tu_count_lines(resp.log, "1.0.8.127.sleepy.test");
+	q2 = tu_count_lines(resp.log, "1.0.8.127.listed.test");
+	tu_responder_stop(&resp, SIGTERM);
 	fprintf(stderr, "stampede: %d threads at once, %d wrong answers, all done in %lld ms, "
 	       "slowest check %ld ms, queries: sleepy.test %d, listed.test "
 	       "%d\n", n, bad, ms, maxus / 1000, q1, q2);
@@ -259,7 +196,7 @@ killer(void *p)
 	karg *a = p;
 	long long end = now_ms() + 5000;
 
-	while (count_lines(a->r->log, "2.0.8.127.sleepy.test") < 1
+	while (tu_count_lines(a->r->log, "2.0.8.127.sleepy.test") < 1
 	       && now_ms() < end)
 		usleep(2000);
 	kill(a->r->pid, SIGKILL);
@@ -291,8 +228,8 @@ START_TEST(vanish)
 	karg ka = { &resp };
 	long long t0, ms;
 
-	if (!responder_start(dir, &resp)) {
-		responder_stop(&resp, SIGKILL);
+	if (!tu_responder_start(dir, &resp)) {
+		tu_responder_stop(&resp, SIGKILL);
 		ck_abort_msg("dnsresponder.py did not start");
 	}
 	snprintf(extra, sizeof(extra), "dnsbl_sites = sleepy.test*3\n"
@@ -304,7 +241,7 @@ START_TEST(vanish)
 	ck_assert_int_eq(verdict_check(c, 1, "127.8.0.2", r), 0);
 	ms = now_ms() - t0;
 	pthread_join(kt, NULL);
-	responder_stop(&resp, SIGKILL);
+	tu_responder_stop(&resp, SIGKILL);
 	fprintf(stderr, "vanish (%s): %s after %lld ms\n", vanish_cases[_i].label,
 	       verdict_kind_name(verdict_result_kind(r)), ms);
 	/* by the deadline: a dead server may also end it sooner */

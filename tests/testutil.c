@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -219,4 +221,64 @@ tu_expect(verdict_ctx *ctx, const char *ip, const char *verdict,
 		      " %s", ip, re ? re : "-", reason);
 	tu_expect_kind(r, ip);
 	verdict_result_free(r);
+}
+
+/* tu_responder_start - dnsresponder.py in dir; 0 when it could not start */
+int
+tu_responder_start(const char *dir, tu_responder *r)
+{
+	char portfile[512], script[512];
+
+	snprintf(portfile, sizeof(portfile), "%s/resp.port", dir);
+	snprintf(r->log, sizeof(r->log), "%s/resp.log", dir);
+	snprintf(script, sizeof(script), "%s/tests/dnsresponder.py",
+		 tu_srcdir());
+	unlink(portfile);
+	if ((r->pid = fork()) == 0) {
+		execlp("python3", "python3", script, portfile, r->log,
+		       (char *)NULL);
+		_exit(127);
+	}
+	r->port = 0;
+	for (int i = 0; i < 400 && r->port == 0; i++) {	/* 20 s: a loaded CI */
+		FILE *f = fopen(portfile, "r");
+
+		if (f) {
+			if (fscanf(f, "%d", &r->port) != 1)
+				r->port = 0;
+			fclose(f);
+		}
+		if (r->port == 0)
+			usleep(50000);
+	}
+	return r->port != 0;
+}
+
+void
+tu_responder_stop(tu_responder *r, int sig)
+{
+	if (r->pid > 0) {
+		kill(r->pid, sig);
+		waitpid(r->pid, NULL, 0);
+		r->pid = 0;
+	}
+}
+
+/* tu_count_lines - lines of file equal to name */
+int
+tu_count_lines(const char *file, const char *name)
+{
+	char line[512];
+	FILE *f = fopen(file, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (strcmp(line, name) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
 }

@@ -53,4 +53,21 @@ void tu_tables_create(const char *dir, const char *tables[][2], size_t n);
 void tu_expect(struct verdict_ctx *ctx, const char *ip, const char *verdict,
 	       const char *source, const char *cidr, const char *reason);
 
+/* tu_responder - tests/dnsresponder.py (scripted DNS faults) started in
+ * dir on a free loopback port: its pid, the port, its query log. */
+#include <sys/types.h>
+typedef struct tu_responder {
+	pid_t pid;
+	int port;
+	char log[512];
+} tu_responder;
+
+/* tu_responder_start - 0 when it could not start within 20 s (a loaded
+ * CI); tu_responder_stop - kill it with sig and reap it. */
+int tu_responder_start(const char *dir, tu_responder *r);
+void tu_responder_stop(tu_responder *r, int sig);
+
+/* tu_count_lines - lines of file equal to name; -1: no file */
+int tu_count_lines(const char *file, const char *name);
+
 #endif
