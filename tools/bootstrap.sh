@@ -40,7 +40,7 @@ PKGS_BUILD="build-essential cmake pkgconf liblmdb-dev lmdb-utils libc-ares-dev
 PKGS_TEST="rbldnsd swaks miltertest iprange nftables ipset iproute2
  libmaxmind-db-writer-perl mmdb-bin faketime valgrind clang libclang-rt-14-dev
  curl python3 dnsutils procps
- spamd spamass-milter spamc prometheus"
+ spamd spamass-milter spamc prometheus mimedefang"
 # Exim's run-time libraries (dpkg-deb -f exim4-daemon-heavy_*.deb Depends):
 # tests/integration/exim.sh fetches the package itself (apt-get download)
 # and runs it unpacked, never installed (it conflicts with postfix).
@@ -63,6 +63,12 @@ install_pkgs() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# MIMEDefang's system instance stays stopped: its test starts its own.
+	case " ${missing[*]} " in
+	*" mimedefang "*)
+		(systemctl stop mimedefang mimedefang-multiplexor ||
+			service mimedefang stop || true) >/dev/null 2>&1 ;;
+	esac
 }
 
 # Postfix for the milter tests, only when no other MTA is installed (the
