@@ -21,6 +21,7 @@ fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 pass() { echo "ok: $*"; passed=$((passed + 1)); }
 passed=0 failed=0
 . "$(dirname "$0")/wait.inc"
+. "$(dirname "$0")/postfix.inc"
 
 bindir=${VERDICT_BINDIR:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 milter=$bindir/tools/milter/verdict-milter
@@ -49,7 +50,7 @@ chmod 755 "$T"
 mpid= xpid= dpid=
 cleanup() {
 	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
-	[ -f "$T/conf/main.cf" ] && postfix -c "$T/conf" stop >/dev/null 2>&1
+	postfix_stop "$T"
 	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
 	[ -n "$xpid" ] && kill "$xpid" 2>/dev/null && wait "$xpid" 2>/dev/null
 	if [ "$failed" -gt 0 ] || [ -n "${KEEP:-}" ]; then
@@ -131,56 +132,7 @@ wait_for "verdict-milter to log its start" 10 \
 wait_for "verdict-milter to accept on port $MPORT" 10 tcp_accepts "$MPORT" || exit 1
 
 # --- the private Postfix
-mkdir -p "$T/conf" "$T/queue" "$T/data"
-chown postfix "$T/data"
-cat >"$T/conf/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/queue
-data_directory = $T/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.test.invalid
-mydomain = test.invalid
-mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relay_domains =
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_end_of_data_restrictions = check_client_access static:HOLD
-default_transport = discard
-alias_maps =
-alias_database =
-biff = no
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-smtpd_milters = inet:127.0.0.1:$DPORT, inet:127.0.0.1:$MPORT
-milter_default_action = tempfail
-EOF
-cat >"$T/conf/master.cf" <<EOF
-127.0.0.1:$SPORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-proxymap  unix  - - n - - proxymap
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
-postfix -c "$T/conf" check >"$T/pfcheck.log" 2>&1 ||
-	{ cat "$T/pfcheck.log"; echo "FAIL: postfix check"; exit 1; }
-postfix -c "$T/conf" start >>"$T/pfcheck.log" 2>&1 ||
-	{ cat "$T/pfcheck.log"; echo "FAIL: postfix start"; exit 1; }
-wait_for "Postfix's smtpd to accept on port $SPORT" 10 tcp_accepts "$SPORT" || exit 1
+postfix_start "$T" "$SPORT" "inet:127.0.0.1:$DPORT, inet:127.0.0.1:$MPORT" || exit 1
 
 GTUBE='XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
 heldfile() { grep -rla -- "case-$1" "$T/queue/hold" 2>/dev/null | head -1; }
