@@ -35,6 +35,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_arg.h"
 #include "verdict.h"
 
 #define STACK (128 * 1024)
@@ -116,11 +117,12 @@ main(int argc, char **argv)
 	int64_t t0, lo, hi, shi;
 	long bad = 0;
 
-	if (argc != 4 || (nthreads = atoi(argv[2])) < 1 ||
-	    (reps = atoi(argv[3])) < 1) {
+	if (argc != 4) {
 		fprintf(stderr, "usage: bench_burst CONF THREADS REPS\n");
 		return 2;
 	}
+	nthreads = (int)bench_num_arg(argv[2], 1, 100000, "bench_burst: THREADS");
+	reps = (int)bench_num_arg(argv[3], 1, 1000, "bench_burst: REPS");
 	if ((ctx = verdict_new()) == NULL ||
 	    verdict_load_config(ctx, argv[1]) != VERDICT_OK ||
 	    verdict_open(ctx, 0) != VERDICT_OK)

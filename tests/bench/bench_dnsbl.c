@@ -66,6 +66,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_arg.h"
 #include "verdict.h"
 
 #define ZONES_MAX 8
@@ -827,23 +828,6 @@ met(int ok)
 	return ok ? "yes" : "**no**";
 }
 
-/* num_arg - a whole decimal option value within [lo, hi], or die */
-static long
-num_arg(const char *s, long lo, long hi, const char *opt)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "bench_dnsbl: %s %s: expected %ld..%ld\n", opt,
-			s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -867,14 +851,14 @@ main(int argc, char **argv)
 		case 'g': geo_only = 1; break;
 		case 'k': cached_only = strtod(optarg, NULL); break;
 		case 'w': work_dir = optarg; break;
-		case 's': port = (int)num_arg(optarg, 1, 65535, "-s"); break;
+		case 's': port = (int)bench_num_arg(optarg, 1, 65535, "bench_dnsbl: -s"); break;
 		case 'z': zspec = optarg; break;
 		case 'c': cli_path = optarg; break;
 		case 'n': nbatch = (size_t)strtoul(optarg, NULL, 10); break;
 		case 'l': nlat = (size_t)strtoul(optarg, NULL, 10); break;
 		case 'P': npars = parse_list(optarg, pars, 8); break;
 		case 'F': nfls = parse_list(optarg, fls, 8); break;
-		case 'r': reps = (int)num_arg(optarg, 1, 64, "-r"); break;
+		case 'r': reps = (int)bench_num_arg(optarg, 1, 64, "bench_dnsbl: -r"); break;
 		case 't': min_secs = strtod(optarg, NULL); break;
 		case 'C':
 			if (ngeos < GEO_MAX)

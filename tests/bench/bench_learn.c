@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_arg.h"
 #include "verdict.h"
 
 static verdict_ctx *ctx;
@@ -122,10 +123,14 @@ main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "c:p:t:s:r:")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
-		case 'p': profile = atoi(optarg); break;
-		case 't': threads = atoi(optarg); break;
-		case 's': secs = atof(optarg); break;
-		case 'r': rate = atol(optarg); break;
+		case 'p': profile = (int)bench_num_arg(optarg, 1, 999,
+							   "bench_learn: -p"); break;
+		case 't': threads = (int)bench_num_arg(optarg, 1, 16,
+							   "bench_learn: -t"); break;
+		case 's': secs = (double)bench_num_arg(optarg, 1, 3600,
+							    "bench_learn: -s"); break;
+		case 'r': rate = bench_num_arg(optarg, 0, 10000000,
+						    "bench_learn: -r"); break;
 		default:
 			fprintf(stderr, "usage: bench_learn -c CONF -p N [-t "
 				"THREADS] [-s SECS] [-r RATE]\n");
