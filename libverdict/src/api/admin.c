@@ -286,7 +286,7 @@ doctor_database(verdict_ctx *ctx, doctor_arg *da)
 	char msg[1024];
 	int rc;
 
-	rc = vd_lmdb_env_check_access(vd_ctx_dbdir(ctx), msg, sizeof(msg));
+	rc = vd_db_files_access(vd_ctx_dbdir(ctx), msg, sizeof(msg));
 	l.what = "database";
 	l.name = vd_ctx_dbdir(ctx);
 	l.ok = rc == VERDICT_OK;

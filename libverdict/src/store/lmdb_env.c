@@ -3,7 +3,6 @@
  *
  *	vd_lmdb_env_open/close		process-wide environment per directory
  *	vd_lmdb_env_forked		is this a fork child of the opener
- *	vd_lmdb_env_check_access	can this user use the database
  *	vd_lmdb_env_replaced		is data.mdb another file than opened
  *	vd_lmdb_env_read_begin/end	pooled MDB_NOTLS read transactions
  *	vd_lmdb_env_write		one write transaction, grown and retried
@@ -26,7 +25,7 @@
  *   that;
  * - lock.mdb is mapped and written through the map: its blocks are
  *   reserved before LMDB opens it, so a full disk is an error, not a
- *   SIGBUS (env_lock_file).
+ *   SIGBUS (db_files.c).
  * Files are created with database_mode and database_group, by whichever
  * process creates them, reader or writer; existing files are left as
  * they are.
@@ -63,6 +62,7 @@
 #include "errors.h"
 #include "catalog.h"
 #include "clock.h"
+#include "db_files.h"
 #include "index.h"
 #include "lmdb_env.h"
 
@@ -120,148 +120,6 @@ vd_lmdb_env_no_tables(const tbl_env *te)
 
 /* ---------------------------------------------------------------- open */
 
-int
-vd_lmdb_env_check_access(const char *dir, char *msg, size_t msglen)
-{
-	char path[4096];
-	struct stat st;
-
-	msg[0] = 0;
-	if (stat(dir, &st) != 0) {
-		snprintf(msg, msglen, "database directory %s: %s", dir,
-			 strerror(errno));
-		return errno == ENOENT ? VERDICT_ENOENT : VERDICT_EPERM;
-	}
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	if (access(path, F_OK) == 0 && access(path, R_OK | W_OK) != 0) {
-		snprintf(msg, msglen, "%s is not writable by uid %ld: every "
-			 "process that reads the tables (the MTA's user for "
-			 "the callout, the milter's user) needs write access "
-			 "to it; see database_mode and database_group",
-			 path, (long)geteuid());
-		return VERDICT_EPERM;
-	}
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	if (access(path, F_OK) == 0 && access(path, R_OK) != 0) {
-		snprintf(msg, msglen, "%s is not readable by uid %ld", path,
-			 (long)geteuid());
-		return VERDICT_EPERM;
-	}
-	return VERDICT_OK;
-}
-
-/* env_gid - the gid of database_group (NULL: -1, keep the creator's) */
-static gid_t
-env_gid(tbl_env *te, const char *group)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-
-	if (group == NULL)
-		return (gid_t)-1;
-	if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 && res)
-		return res->gr_gid;
-	vd_log(&te->lg, LOG_WARNING, "database_group %s: no such group",
-	       group);
-	return (gid_t)-1;
-}
-
-/* env_created - give a file this process just created database_mode
- * (exactly: the umask of whoever created it does not count) and
- * database_group.  Files that existed are never changed: a mode the
- * administrator set by hand holds. */
-static void
-env_created(tbl_env *te, int fd, const char *path, unsigned mode, gid_t gid)
-{
-	if (fchmod(fd, (mode_t)mode) != 0)
-		vd_log(&te->lg, LOG_WARNING, "chmod %s: %s", path,
-		       strerror(errno));
-	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0)
-		vd_log(&te->lg, LOG_WARNING, "chown %s: %s", path,
-		       strerror(errno));
-}
-
-/* env_lock_file - create or open lock.mdb and give it every byte LMDB
- * will touch.  LMDB maps the file and writes its header and reader slots
- * through the map: on a full file system a page that was never allocated
- * kills the process with SIGBUS at its first touch, so the blocks are
- * reserved here, where a full disk is an error.  LMDB sizes the file for
- * LMDB_ENV_MAXREADERS slots, never shrinks it, and takes its reader count
- * from the size of an existing file, so a larger file is kept as is. */
-static int
-env_lock_file(tbl_env *te, unsigned mode, gid_t gid)
-{
-	char path[4096];
-	struct stat st;
-	off_t want = LMDB_ENV_LOCK_SIZE;
-	int fd, rc, e;
-
-	snprintf(path, sizeof(path), "%s/lock.mdb", te->dir);
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT) {
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-			  O_NOFOLLOW, 0600);
-		if (fd >= 0)
-			env_created(te, fd, path, mode, gid);
-		else if (errno == EEXIST)
-			fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	}
-	if (fd < 0) {
-		char msg[1024];
-
-		e = errno;
-		if ((e == EACCES || e == EPERM) &&
-		    vd_lmdb_env_check_access(te->dir, msg, sizeof(msg)) != 0)
-			return vd_err_set(VERDICT_EPERM, e, "%s", msg);
-		return vd_err_set(e == EACCES || e == EPERM ? VERDICT_EPERM :
-				VERDICT_EIO, e, "%s: %s", path, strerror(e));
-	}
-	if (fstat(fd, &st) == 0 && st.st_size > want)
-		want = st.st_size;
-	rc = posix_fallocate(fd, 0, want);
-	close(fd);
-	if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG || rc == EIO)
-		return vd_err_set(VERDICT_EIO, rc, "%s: cannot reserve its %lld "
-				"bytes: %s (is the file system full?)", path,
-				(long long)want, strerror(rc));
-	return VERDICT_OK;
-}
-
-/* env_data_file - what LMDB cannot say well about data.mdb before it
- * opens it: an empty file (a reader would get "Bad file descriptor");
- * *exists: 1 when the file is there already. */
-static int
-env_data_file(tbl_env *te, int *exists, off_t *size)
-{
-	struct stat fst;
-	char path[4096];
-	int e;
-
-	*exists = 0;
-	*size = 0;
-	snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
-	if (stat(path, &fst) != 0) {
-		e = errno;
-		if (e != ENOENT)
-			return vd_err_set(e == EACCES ? VERDICT_EPERM :
-					VERDICT_EIO, e, "%s: %s", path,
-					strerror(e));
-		if (!te->write)
-			return vd_err_set(VERDICT_ENOENT, ENOENT, "database %s "
-					"has no tables yet (create one with "
-					"'verdict table create')", te->dir);
-		return VERDICT_OK;
-	}
-	*exists = 1;
-	*size = fst.st_size;
-	if (fst.st_size == 0 && !te->write)
-		return vd_err_set(VERDICT_EDB, MDB_INVALID, "%s is empty (0 "
-				"bytes): a damaged database, or one whose "
-				"creation failed; restore it or re-create the "
-				"tables", path);
-	return VERDICT_OK;
-}
-
 /* env_check_size - refuse a data.mdb shorter than its last used page:
  * LMDB would fault reading past the end of the mapping. */
 static int
@@ -314,7 +172,7 @@ env_open_err(tbl_env *te, int rc)
 	char msg[1024];
 
 	if ((rc == EACCES || rc == EPERM) &&
-	    vd_lmdb_env_check_access(te->dir, msg, sizeof(msg)) != 0)
+	    vd_db_files_access(te->dir, msg, sizeof(msg)) != 0)
 		return vd_err_set(VERDICT_EPERM, rc, "%s", msg);
 	if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG || rc == EIO)
 		return vd_err_set(VERDICT_EIO, rc, "%s/data.mdb: %s (is the "
@@ -337,15 +195,15 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
 	MDB_txn *txn = NULL;
 	size_t mapsize = vd_lmdb_env_mapsize_min;
-	gid_t gid = env_gid(te, group);
+	gid_t gid = vd_db_files_gid(te, group);
 	off_t size;
 	int rc, exists, fd;
 
-	if ((rc = env_data_file(te, &exists, &size)) != VERDICT_OK)
+	if ((rc = vd_db_files_data(te, &exists, &size)) != VERDICT_OK)
 		return rc;
 	if ((size_t)size * 2 > mapsize)
 		mapsize = (size_t)size * 2;
-	if ((rc = env_lock_file(te, mode, gid)) != VERDICT_OK)
+	if ((rc = vd_db_files_lock(te, mode, gid)) != VERDICT_OK)
 		return rc;
 	if (!te->write)
 		flags |= MDB_RDONLY;
@@ -362,7 +220,7 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 
 		snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
 		if (!exists)
-			env_created(te, fd, path, mode, gid);
+			vd_db_files_created(te, fd, path, mode, gid);
 		if (fstat(fd, &fst) == 0) {
 			te->data_dev = fst.st_dev;
 			te->data_ino = fst.st_ino;

@@ -91,11 +91,6 @@ int vd_lmdb_env_forked(const tbl_env *te);
  * is the same or there is none.  One stat(); safe from any thread. */
 int vd_lmdb_env_replaced(const tbl_env *te);
 
-/* vd_lmdb_env_check_access - "" when the calling user can use the
- * database, else a message naming what it needs (lock.mdb write access
- * ...). */
-int vd_lmdb_env_check_access(const char *dir, char *msg, size_t msglen);
-
 /* Reading: a pooled MDB_NOTLS read transaction, not tied to a thread. */
 int vd_lmdb_env_read_begin(tbl_env *te, int64_t deadline_ns,
 			   tbl_reader **out);

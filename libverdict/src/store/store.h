@@ -18,6 +18,7 @@
 
 #include "bulk.h"
 #include "catalog.h"
+#include "db_files.h"
 #include "entries.h"
 #include "index.h"
 #include "learned.h"
