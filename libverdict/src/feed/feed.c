@@ -62,61 +62,13 @@
 #include "cidr.h"
 #include "errors.h"
 #include "feed.h"
+#include "feed_run.h"
 
-#define FEED_NFT_CHUNK		1000
 #define FEED_IPSET_MAXELEM	16777216u
-#define FEED_IPSET_TIMEOUT_MAX	2147483u	/* ipset's own limit */
 #define FEED_DEFAULT_TEXT	"listed by verdict"
 #define FEED_RBLDNSD_DEFAULT	":127.0.0.2:$ is listed by verdict"
 #define FEED_TEST_ENTRY4	"127.0.0.2"
 #define FEED_TEST_ENTRY6	"::ffff:7f00:2"
-
-/* Where a piece of the set comes from: one entry, or several. */
-typedef struct feed_src {
-	int single;		/* 1: exactly one block entry covers it */
-	uint16_t tid;
-	uint8_t plen;
-	uint8_t rlen;
-	const char *reason;
-	vaddr net;
-} feed_src;
-
-typedef struct feed_seg {
-	vaddr lo, hi;
-	feed_src src;
-} feed_seg;
-
-typedef struct feed_range {
-	vaddr lo, hi;
-} feed_range;
-
-typedef struct feed_jrec {
-	vcidr cidr;
-	size_t table;		/* index into o->block */
-	uint32_t expires;
-	uint8_t rlen;
-	const char *reason;
-} feed_jrec;
-
-typedef struct feed_run {
-	const feed_opts *o;
-	FILE *out;
-	int fam;		/* this pass: 4 or 6 */
-	int counting;		/* count networks, write nothing */
-	int need_src;		/* keep sources (postfix, rbldnsd) */
-	int active;
-	vaddr lo, hi;
-	feed_seg *segs;
-	size_t nseg, segcap, segi;
-	feed_range *trusted;
-	size_t ntrusted, tp;
-	size_t count;		/* networks of this pass */
-	size_t chunk;		/* nft: elements in the open statement */
-	feed_jrec *jrec;
-	size_t njrec, jcap;
-	size_t lp;		/* next learned block of this pass */
-	int err;
-} feed_run;
 
 static const char *const format_names[] = {
 	[FEED_PLAIN] = "plain", [FEED_PF] = "pf", [FEED_NFT] = "nft",
@@ -152,41 +104,6 @@ vd_feed_name_ok(const char *s)
 }
 
 /* ------------------------------------------------------------- writing */
-
-static void
-put(feed_run *fr, const char *s)
-{
-	fputs_unlocked(s, fr->out);
-}
-
-static void
-put_n(feed_run *fr, const char *s, size_t n)
-{
-	fwrite_unlocked(s, 1, n, fr->out);
-}
-
-/* put_text - a reason, made safe for the format. */
-static void
-put_text(feed_run *fr, const char *s, size_t n)
-{
-	int fmt = fr->o->format;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (fmt == FEED_JSON && (c == '"' || c == '\\')) {
-			putc_unlocked('\\', fr->out);
-			putc_unlocked(c, fr->out);
-		} else if (c < 0x20 || c == 0x7f) {
-			putc_unlocked('?', fr->out);
-		} else if (c == '$' && (fmt == FEED_RBLDNSD ||
-					fmt == FEED_RBLDNSD6)) {
-			put(fr, "$$");
-		} else {
-			putc_unlocked(c, fr->out);
-		}
-	}
-}
 
 static const char *
 set_suffix(const feed_run *fr)
@@ -384,86 +301,6 @@ piece_add(feed_run *fr, const vaddr *lo, const vaddr *hi, const feed_src *src)
 	return rc ? rc : run_add(fr, lo, hi, src);
 }
 
-/* json_add - remember the entries behind a kept piece (deduplicated at
- * the end of the pass). */
-static int
-json_add(feed_run *fr, const vaddr *start, const uint8_t *val, size_t len)
-{
-	const feed_opts *o = fr->o;
-
-	for (size_t i = 0; i < o->nblock; i++) {
-		tbl_hit h;
-		feed_jrec *j;
-
-		if (!vd_index_val_hit(val, len, o->block[i], o->now, &h))
-			continue;
-		if (fr->njrec == fr->jcap) {
-			size_t cap = fr->jcap ? fr->jcap * 2 : 256;
-			feed_jrec *n = realloc(fr->jrec, cap * sizeof(*n));
-
-			if (n == NULL)
-				return vd_err_set(VERDICT_ENOMEM, ENOMEM,
-						"out of memory");
-			fr->jrec = n;
-			fr->jcap = cap;
-		}
-		j = &fr->jrec[fr->njrec++];
-		j->cidr.net = *start;
-		vd_addr_mask(&j->cidr.net, h.plen);
-		j->cidr.plen = h.plen;
-		j->table = i;
-		j->expires = h.expires;
-		j->rlen = h.rlen;
-		j->reason = h.reason;
-	}
-	return 0;
-}
-
-static int
-jrec_cmp(const void *a, const void *b)
-{
-	const feed_jrec *x = a, *y = b;
-	int c = vd_cidr_cmp(&x->cidr, &y->cidr);
-
-	if (c)
-		return c;
-	return x->table < y->table ? -1 : x->table > y->table;
-}
-
-static void
-json_flush(feed_run *fr)
-{
-	if (fr->njrec)
-		qsort(fr->jrec, fr->njrec, sizeof(*fr->jrec), jrec_cmp);
-	for (size_t i = 0; i < fr->njrec; i++) {
-		const feed_jrec *j = &fr->jrec[i];
-		char buf[CIDR_TEXT_MAX];
-
-		if (i > 0 && jrec_cmp(j, j - 1) == 0)
-			continue;
-		fr->count++;
-		vd_cidr_format(&j->cidr, buf);
-		fprintf(fr->out, "{\"cidr\":\"%s\",\"table\":\"", buf);
-		put_text(fr, fr->o->block_names[j->table],
-			 strlen(fr->o->block_names[j->table]));
-		put(fr, "\",\"reason\":");
-		if (j->rlen) {
-			putc_unlocked('"', fr->out);
-			put_text(fr, j->reason, j->rlen);
-			putc_unlocked('"', fr->out);
-		} else {
-			put(fr, "null");
-		}
-		/* no expiry is null, as in "verdict dump --json" */
-		if (j->expires)
-			fprintf(fr->out, ",\"expires\":%lu}\n",
-				(unsigned long)j->expires);
-		else
-			put(fr, ",\"expires\":null}\n");
-	}
-	fr->njrec = 0;
-}
-
 /* interval_cb - one index interval: keep, cut, glue. */
 static int
 interval_cb(const vaddr *start, const vaddr *end, const uint8_t *val,
@@ -512,7 +349,7 @@ interval_cb(const vaddr *start, const vaddr *end, const uint8_t *val,
 
 		if (t == NULL || vd_addr_cmp(&t->lo, end) > 0) {
 			rc = o->format == FEED_JSON ?
-				json_add(fr, start, val, len) :
+				vd_feed_json_add(fr, start, val, len) :
 				piece_add(fr, &cur, end, &src);
 			return rc;
 		}
@@ -521,7 +358,7 @@ interval_cb(const vaddr *start, const vaddr *end, const uint8_t *val,
 
 			vd_addr_dec(&before);
 			rc = o->format == FEED_JSON ?
-				json_add(fr, start, val, len) :
+				vd_feed_json_add(fr, start, val, len) :
 				piece_add(fr, &cur, &before, &src);
 			if (rc)
 				return rc;
@@ -604,7 +441,7 @@ pass(tbl_reader *r, feed_run *fr, int fam, int counting)
 	if (r && (rc = vd_index_walk(r, interval_cb, fr)) != 0)
 		return rc;
 	if (fr->o->format == FEED_JSON) {
-		json_flush(fr);
+		vd_feed_json_flush(fr);
 		return 0;
 	}
 	if ((rc = learned_drain(fr, NULL)) != 0)
@@ -676,57 +513,6 @@ family_pass(tbl_reader *r, feed_run *fr, int fam, size_t *total)
 	return 0;
 }
 
-/* learned_sets - nft and ipset: the learned blocks of one family in
- * NAME_learned_v4/_v6, each with its timeout */
-static void
-learned_sets(feed_run *fr, int fam)
-{
-	const feed_opts *o = fr->o;
-	const char *nm = o->name, *sfx = fam == 4 ? "_v4" : "_v6";
-	size_t n = 0;
-
-	if (o->format == FEED_NFT)
-		fprintf(fr->out, "flush set inet %s %s_learned%s\n",
-			o->nft_table, nm, sfx);
-	else
-		fprintf(fr->out, "create %s_learned%s hash:net family %s "
-			"timeout 0 -exist\ndestroy %s_learned%s_tmp -exist\n"
-			"create %s_learned%s_tmp hash:net family %s "
-			"timeout 0\n", nm, sfx, fam == 4 ? "inet" : "inet6",
-			nm, sfx, nm, sfx, fam == 4 ? "inet" : "inet6");
-	for (size_t i = 0; i < o->nlearned; i++) {
-		const feed_learned *l = &o->learned[i];
-		char buf[CIDR_TEXT_MAX];
-		uint32_t t = l->timeout ? l->timeout : 1;
-
-		if (vd_addr_is_v4(&l->key.net) != (fam == 4))
-			continue;
-		vd_cidr_format(&l->key, buf);
-		if (o->format == FEED_IPSET) {
-			fprintf(fr->out, "add %s_learned%s_tmp %s timeout "
-				"%u\n", nm, sfx, buf, t > FEED_IPSET_TIMEOUT_MAX ?
-				FEED_IPSET_TIMEOUT_MAX : t);
-			continue;
-		}
-		if (n % FEED_NFT_CHUNK == 0) {
-			if (n)
-				put(fr, " }\n");
-			fprintf(fr->out, "add element inet %s %s_learned%s { ",
-				o->nft_table, nm, sfx);
-		} else {
-			put(fr, ",\n\t");
-		}
-		fprintf(fr->out, "%s timeout %us", buf, t);
-		n++;
-	}
-	if (o->format == FEED_NFT && n)
-		put(fr, " }\n");
-	if (o->format == FEED_IPSET)
-		fprintf(fr->out, "swap %s_learned%s_tmp %s_learned%s\n"
-			"destroy %s_learned%s_tmp\n", nm, sfx, nm, sfx, nm,
-			sfx);
-}
-
 /* vd_feed_write - the whole feed: families, formats, headers. */
 int
 vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
@@ -788,9 +574,9 @@ vd_feed_write(tbl_reader *r, const feed_opts *o, FILE *out, size_t *count)
 	if ((oo.format == FEED_NFT || oo.format == FEED_IPSET) &&
 	    oo.with_learned) {
 		if (v4)
-			learned_sets(&fr, 4);
+			vd_feed_learned_sets(&fr, 4);
 		if (v6)
-			learned_sets(&fr, 6);
+			vd_feed_learned_sets(&fr, 6);
 	}
 	if (fflush(out) != 0 || ferror(out))
 		rc = vd_err_set(VERDICT_EIO, errno, "writing the feed: %s",
