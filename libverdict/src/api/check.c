@@ -149,7 +149,7 @@ check_start(verdict_ctx *ctx, int profile, verdict_result *res,
 		res->err = rc;
 		if (ctx->opened)
 			vd_stats_error(ctx->stats, rc);
-	} else if (vd_ctx_profile_empty(*pr)) {
+	} else if ((*pr)->empty) {
 		check_warn_empty(ctx, *pr);
 	}
 	return rc;

@@ -185,14 +185,15 @@ vd_ctx_profile(const verdict_ctx *ctx, int profile)
 	return &ctx->prof[ctx->slot[profile]];
 }
 
-/* vd_ctx_profile_empty - nothing in the profile can block (the GeoIP
- * flag is set by open_geo) */
+/* vd_ctx_profile_empty - nothing in the profile can block; verdict_open
+ * keeps the answer in policy_profile.empty for the checks */
 int
 vd_ctx_profile_empty(const policy_profile *pr)
 {
 	const config_profile *p = pr->cfg;
 
 	return p->allow_tables.n == 0 && p->block_tables.n == 0 &&
+	       p->learned_tables.n == 0 &&
 	       (p->dnsbl_sites == NULL || *p->dnsbl_sites == 0) &&
 	       !vd_georule_profile_uses(p);
 }
@@ -402,6 +403,8 @@ verdict_open(verdict_ctx *ctx, unsigned flags)
 		rc = vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 		goto fail;
 	}
+	for (size_t i = 0; i < ctx->nprof; i++)
+		ctx->prof[i].empty = vd_ctx_profile_empty(&ctx->prof[i]);
 	vd_logline_init(&ctx->log, &ctx->lg, ctx->cfg->log_rate_limit);
 	ctx->opened = 1;
 	return VERDICT_OK;

@@ -33,6 +33,7 @@ typedef struct policy_profile {
 	struct dnsbl_sites *sites;	/* NULL when no dnsbl_sites */
 	int uses_geo;			/* a geo rule */
 	int geo_in_reply;		/* %{country} or %{asn} in a reply */
+	int empty;			/* nothing can block: set at open */
 	int warned_empty;		/* atomic: "blocks nothing" logged */
 	/* learned tables, read by key after the block tables */
 	size_t nlearned;
