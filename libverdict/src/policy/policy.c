@@ -143,7 +143,8 @@ tables_explain(const policy_profile *pr, const vaddr *ip, const tbl_hit *hits,
 	}
 }
 
-/* learned_explain - a learned record's score against the threshold */
+/* learned_explain - a learned record's score against the threshold
+ * (learned_record calls it only when explaining) */
 static void
 learned_explain(const policy_profile *pr, const char *name,
 		const learn_rec *r, uint64_t now, unsigned flags,
@@ -155,8 +156,6 @@ learned_explain(const policy_profile *pr, const char *name,
 	struct tm tm;
 	time_t t = (time_t)until;
 
-	if (!(flags & VERDICT_CHECK_EXPLAIN))
-		return;
 	if (until && gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (until)
