@@ -12,6 +12,8 @@
 #   empty-data    a 0-byte data.mdb: check exits 2 calling it damaged,
 #                 never "Bad file descriptor"
 #   reply-var     an unknown %{name} in reply: exit 2 with file:line
+#   group         a database_group with no such group (looked up only when
+#                 a file is created): doctor WARNs naming it, exit 0
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 
@@ -104,6 +106,17 @@ printf 'database = %s\nblock_tables = drop\nreply = 554 5.7.1 %%{ip} %%{source} 
 run 0 "$V" -c "$T/r2.conf" check 10.0.0.1 &&
 	pass "reply-var: every documented variable is accepted" ||
 	fail "reply-var: documented variables"
+
+# ---------------------------------------------------------------- group
+printf 'database = %s\nblock_tables = drop\ndatabase_group = vd-no-such-group\n' "$T/db" >"$T/g.conf"
+run 0 "$V" -c "$T/g.conf" doctor &&
+	grep -q "^WARN  database  vd-no-such-group  database_group: no such group" "$T/out" &&
+	pass "group: doctor warns: $(grep no-such "$T/out")" ||
+	fail "group: doctor: $(cat "$T/out")"
+printf 'database = %s\nblock_tables = drop\ndatabase_group = root\n' "$T/db" >"$T/g2.conf"
+run 0 "$V" -c "$T/g2.conf" doctor && ! grep -q "group" "$T/out" &&
+	pass "group: an existing group gives no line" ||
+	fail "group: existing group: $(cat "$T/out")"
 
 echo "faults_misconfig: $passed passed, $failed failed"
 [ "$failed" = 0 ]

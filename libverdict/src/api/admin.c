@@ -23,6 +23,7 @@
  * at TBL_ORIGIN_MAX; expiry times fit 32 bits.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -277,6 +278,25 @@ doctor_world_writable(const char *dir, doctor_arg *da)
 	return VERDICT_OK;
 }
 
+/* doctor_group - a database_group that does not exist: the library
+ * looks it up only when it creates a file, so doctor is where a typo
+ * shows before it matters */
+static int
+doctor_group(verdict_ctx *ctx, doctor_arg *da)
+{
+	const char *group = ctx->cfg->database_group;
+	struct group gr, *res = NULL;
+	char buf[4096];
+	verdict_doctor_line l = { "database", group, 2, "database_group: no "
+				  "such group; files created keep their "
+				  "creator's group" };
+
+	if (group == NULL || (getgrnam_r(group, &gr, buf, sizeof(buf),
+					 &res) == 0 && res != NULL))
+		return VERDICT_OK;
+	return da->cb(&l, da->arg);
+}
+
 /* doctor_database - the directory there and readable, lock.mdb
  * writable, the files not writable by every user */
 static int
@@ -292,6 +312,8 @@ doctor_database(verdict_ctx *ctx, doctor_arg *da)
 	l.ok = rc == VERDICT_OK;
 	l.detail = l.ok ? "readable, lock.mdb writable" : msg;
 	if ((rc = da->cb(&l, da->arg)) != 0)
+		return rc;
+	if ((rc = doctor_group(ctx, da)) != 0)
 		return rc;
 	return doctor_world_writable(vd_ctx_dbdir(ctx), da);
 }

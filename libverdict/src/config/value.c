@@ -505,7 +505,8 @@ set_str(const struct val *p, char *base, const char *v, size_t vlen)
 	return 0;
 }
 
-/* set_group - a group name, looked up only when the database is opened */
+/* set_group - a group name, looked up only when a database file is
+ * created (store/db_files.c) */
 static int
 set_group(const struct val *p, char **dst, const char *v, size_t vlen)
 {

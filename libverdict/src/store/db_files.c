@@ -2,7 +2,6 @@
  * db_files.c - a database directory's files, before LMDB opens them
  *
  *	vd_db_files_access	can this user use the database
- *	vd_db_files_gid		the gid of database_group
  *	vd_db_files_created	mode and group of a file just created
  *	vd_db_files_lock	lock.mdb created or opened, its blocks reserved
  *	vd_db_files_data	data.mdb there, not empty
@@ -65,8 +64,12 @@ vd_db_files_access(const char *dir, char *msg, size_t msglen)
 	return VERDICT_OK;
 }
 
-gid_t
-vd_db_files_gid(tbl_env *te, const char *group)
+/* files_gid - the gid of database_group; (gid_t)-1 (keep the creator's)
+ * for NULL or an unknown group, which is logged.  Asked only when a file
+ * is created: a reader that creates nothing (each Exim connection is a
+ * fresh one) never reads the group database. */
+static gid_t
+files_gid(tbl_env *te, const char *group)
 {
 	struct group gr, *res = NULL;
 	char buf[4096];
@@ -81,8 +84,11 @@ vd_db_files_gid(tbl_env *te, const char *group)
 }
 
 void
-vd_db_files_created(tbl_env *te, int fd, const char *path, unsigned mode, gid_t gid)
+vd_db_files_created(tbl_env *te, int fd, const char *path, unsigned mode,
+		    const char *group)
 {
+	gid_t gid = files_gid(te, group);
+
 	if (fchmod(fd, (mode_t)mode) != 0)
 		vd_log(&te->lg, LOG_WARNING, "chmod %s: %s", path,
 		       strerror(errno));
@@ -92,7 +98,7 @@ vd_db_files_created(tbl_env *te, int fd, const char *path, unsigned mode, gid_t 
 }
 
 int
-vd_db_files_lock(tbl_env *te, unsigned mode, gid_t gid)
+vd_db_files_lock(tbl_env *te, unsigned mode, const char *group)
 {
 	char path[4096];
 	struct stat st;
@@ -105,7 +111,7 @@ vd_db_files_lock(tbl_env *te, unsigned mode, gid_t gid)
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
 			  O_NOFOLLOW, 0600);
 		if (fd >= 0)
-			vd_db_files_created(te, fd, path, mode, gid);
+			vd_db_files_created(te, fd, path, mode, group);
 		else if (errno == EEXIST)
 			fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	}

@@ -14,19 +14,16 @@
  * needs (lock.mdb write access, data.mdb read access). */
 int vd_db_files_access(const char *dir, char *msg, size_t msglen);
 
-/* vd_db_files_gid - the gid of database_group; (gid_t)-1 (keep the
- * creator's) for NULL or an unknown group, which is logged. */
-gid_t vd_db_files_gid(tbl_env *te, const char *group);
-
 /* vd_db_files_created - give the file fd (path, for messages) that this
- * process just created mode and gid ((gid_t)-1: none). */
+ * process just created mode and group (NULL: the creator's; an unknown
+ * group is logged and left out). */
 void vd_db_files_created(tbl_env *te, int fd, const char *path,
-			 unsigned mode, gid_t gid);
+			 unsigned mode, const char *group);
 
 /* vd_db_files_lock - create or open te->dir/lock.mdb (a new one with
- * mode and gid) and reserve LMDB_ENV_LOCK_SIZE bytes or its larger size;
- * VERDICT_EIO naming the file when the disk is full. */
-int vd_db_files_lock(tbl_env *te, unsigned mode, gid_t gid);
+ * mode and group) and reserve LMDB_ENV_LOCK_SIZE bytes or its larger
+ * size; VERDICT_EIO naming the file when the disk is full. */
+int vd_db_files_lock(tbl_env *te, unsigned mode, const char *group);
 
 /* vd_db_files_data - *exists: data.mdb is there, *size its size; a
  * reader gets VERDICT_ENOENT for none and VERDICT_EDB for an empty one. */

@@ -195,7 +195,6 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
 	MDB_txn *txn = NULL;
 	size_t mapsize = vd_lmdb_env_mapsize_min;
-	gid_t gid = vd_db_files_gid(te, group);
 	off_t size;
 	int rc, exists, fd;
 
@@ -203,7 +202,7 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 		return rc;
 	if ((size_t)size * 2 > mapsize)
 		mapsize = (size_t)size * 2;
-	if ((rc = vd_db_files_lock(te, mode, gid)) != VERDICT_OK)
+	if ((rc = vd_db_files_lock(te, mode, group)) != VERDICT_OK)
 		return rc;
 	if (!te->write)
 		flags |= MDB_RDONLY;
@@ -220,7 +219,7 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 
 		snprintf(path, sizeof(path), "%s/data.mdb", te->dir);
 		if (!exists)
-			vd_db_files_created(te, fd, path, mode, gid);
+			vd_db_files_created(te, fd, path, mode, group);
 		if (fstat(fd, &fst) == 0) {
 			te->data_dev = fst.st_dev;
 			te->data_ino = fst.st_ino;
