@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # exim.sh - libverdict_exim.so inside Debian's own Exim (exim4-daemon-heavy)
 #
-# Exim conflicts with Postfix as a package (both are the system MTA), so
-# the package is not installed: `apt-get download` fetches it into the
-# build tree (once; kept in BINDIR/exim-pkg), `dpkg -x` unpacks it there,
-# and that exim4 binary runs with a private configuration (-C) whose
+# Exim conflicts with Postfix as a package, so exim.inc fetches it with
+# `apt-get download` into the build tree (once) and unpacks it with
+# `dpkg -x`; that exim4 binary runs with a private configuration (-C) whose
 # connect ACL is the stanza of doc/libverdict_exim.3, taken from the page
 # (only the library's path changed).  Exim's run-time libraries come from
 # tools/bootstrap.sh (PKGS_TEST); the user Debian-exim is created when
@@ -51,36 +50,13 @@ page=$srcdir/doc/libverdict_exim.3
 nm -D "$so" 2>/dev/null | grep -qE ' U __(asan|tsan)_init' &&
 	skip "libverdict_exim.so is built with a sanitizer; Exim cannot load it (tests/exim_harness.c covers it)"
 [ "$(id -u)" = 0 ] || skip "Exim accepts a private -C configuration only from root"
-command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
-	skip "apt-get and dpkg are needed to fetch Debian's Exim"
 command -v swaks >/dev/null || skip "swaks is not installed"
 command -v python3 >/dev/null || skip "python3 is needed to find free ports"
 
 # --- Debian's Exim, unpacked into the build tree (fetched once)
+. "$(dirname "$0")/exim.inc"
+exim_fetch "$bindir" || skip "$exim_why"
 pkg=$bindir/exim-pkg
-exim=$pkg/root/usr/sbin/exim4
-if [ ! -x "$exim" ]; then
-	rm -rf "$pkg" && mkdir -p "$pkg" || skip "cannot create $pkg"
-	# apt's sandbox user must be able to write there
-	chmod 777 "$pkg"
-	(cd "$pkg" && timeout 180 apt-get download exim4-daemon-heavy) \
-		>"$pkg/download.log" 2>&1 ||
-		skip "apt-get download exim4-daemon-heavy failed: $(tail -n 1 "$pkg/download.log")"
-	deb=$(ls "$pkg"/exim4-daemon-heavy_*.deb 2>/dev/null | head -n 1)
-	[ -n "$deb" ] || skip "apt-get download left no exim4-daemon-heavy package"
-	dpkg -x "$deb" "$pkg/root" || skip "dpkg -x $deb failed"
-fi
-[ -x "$exim" ] || skip "no exim4 binary in the package"
-missing=$(ldd "$exim" 2>/dev/null | awk '/not found/ {print $1}' | tr '\n' ' ')
-[ -z "$missing" ] || skip "Exim's run-time libraries are missing ($missing): install the libraries that 'dpkg-deb -f exim4-daemon-heavy_*.deb Depends' lists (tools/bootstrap.sh PKGS_TEST has them)"
-if ! getent passwd Debian-exim >/dev/null; then
-	getent group Debian-exim >/dev/null || groupadd --system Debian-exim
-	useradd --system -g Debian-exim --no-create-home \
-		--home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim ||
-		skip "cannot create the user Debian-exim"
-fi
-"$exim" -bV 2>&1 | grep -q Expand_dlfunc ||
-	skip "this Exim is not built with Expand_dlfunc"
 
 T=$(mktemp -d /tmp/vdexim.XXXXXX)
 chmod 755 "$T"
