@@ -8,7 +8,10 @@
  *	cli_parse_int, cli_parse_expires, cli_format_time
  *	sbuf_*		a growable output buffer with JSON string escaping
  *
- * The CLI uses the public API only (verdict.h), like any other program.
+ * The CLI uses the public API only (verdict.h), like any other program,
+ * with one exception: its JSON strings are escaped by the library's
+ * vd_json_escape (core/json.h, linked from the static library), so that
+ * every JSON the project writes follows one rule from one routine.
  * Library log lines of level LOG_WARNING and worse go to stderr as
  * "verdict: LINE"; verdict lines (LOG_INFO) are not printed: the CLI
  * prints its own answers.
@@ -27,6 +30,8 @@
 #include <time.h>
 
 #include "verdict_cli.h"
+/* the one private header: JSON strings escaped as the library's feed does */
+#include "../libverdict/src/core/json.h"
 
 /* usage_main, cut where the default configuration file is printed */
 static const char usage_main[] =
@@ -130,85 +135,30 @@ sbuf_long(sbuf *b, long v)
 	sbuf_add(b, tmp + i, sizeof(tmp) - i);
 }
 
-/* utf8_len - length of the valid UTF-8 sequence at s (n bytes left), or
- * 0 when it is not one (overlong, surrogate, > U+10FFFF, truncated). */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return len;
-}
-
-/* sbuf_json_str - a JSON string, or null for NULL.  Control characters
- * are escaped, bytes that are not valid UTF-8 become U+FFFD, so the
- * output is valid JSON whatever a list file held. */
+/* sbuf_json_str - a JSON string, or null for NULL.  The escaping is the
+ * library's own (vd_json_escape), shared with the json feed: controls
+ * escaped, invalid UTF-8 as U+FFFD, so the output is valid JSON whatever
+ * a list file held. */
 void
 sbuf_json_str(sbuf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, k;
+	size_t n, used;
 
 	if (s == NULL) {
 		sbuf_add(b, "null", 4);
 		return;
 	}
 	n = strlen(s);
-	sbuf_reserve(b, n + 2);
-	sbuf_putc(b, '"');
-	while (n > 0) {
-		if (*p == '"' || *p == '\\') {
-			char esc[2] = { '\\', (char)*p };
-
-			sbuf_add(b, esc, 2);
-			k = 1;
-		} else if (*p < 0x20 || *p == 0x7F) {
-			char esc[6] = { '\\', 'u', '0', '0',
-					hex[*p >> 4], hex[*p & 15] };
-
-			switch (*p) {
-			case '\n': sbuf_add(b, "\\n", 2); break;
-			case '\r': sbuf_add(b, "\\r", 2); break;
-			case '\t': sbuf_add(b, "\\t", 2); break;
-			default: sbuf_add(b, esc, 6); break;
-			}
-			k = 1;
-		} else if ((k = utf8_len(p, n)) == 0) {
-			sbuf_add(b, "\\ufffd", 6);
-			k = 1;
-		} else {
-			sbuf_add(b, (const char *)p, k);
-		}
-		p += k;
-		n -= k;
+	if (n > (SIZE_MAX - 2) / VD_JSON_ESC_MAX) {
+		cli_msg("out of memory");
+		exit(EXIT_ERR);
 	}
-	sbuf_putc(b, '"');
+	sbuf_reserve(b, n * VD_JSON_ESC_MAX + 2);
+	b->p[b->len++] = '"';
+	b->len += vd_json_escape(b->p + b->len, n * VD_JSON_ESC_MAX, s, n,
+				 &used);
+	b->p[b->len++] = '"';
+	b->p[b->len] = 0;
 }
 
 void

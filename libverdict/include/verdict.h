@@ -493,7 +493,8 @@ VERDICT_API int verdict_doctor(verdict_ctx *ctx, int profile,
  * swap with name_v4, destroy; re-runnable), "postfix" (cidr: table,
  * "CIDR REJECT reason"), "rbldnsd" (ip4set dataset, IPv4), "rbldnsd6"
  * (ip6trie dataset, IPv6), "json" (one {cidr, table, reason, expires}
- * object a line per contributing entry, unaggregated).  The keys the
+ * object a line per contributing entry, unaggregated; valid UTF-8
+ * whatever a reason holds, ill-formed bytes as U+FFFD).  The keys the
  * profile's learned tables block now join the set (plain, pf, postfix,
  * rbldnsd); nft and ipset put them in sets of their own,
  * name_learned_v4 / name_learned_v6 (nft: flags interval, timeout;

@@ -70,7 +70,7 @@ ok "verdict-update --help: stdout, exit 0"
 v feed --format json > "$T/feed.json"
 python3 - "$T/feed.json" <<'PY' || fail "json feed: $(cat "$T/feed.json")"
 import json, sys
-rows = {r["cidr"]: r for r in map(json.loads, open(sys.argv[1], errors="replace"))}
+rows = {r["cidr"]: r for r in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
 assert rows["198.51.100.0/24"]["expires"] is None, rows
 assert isinstance(rows["203.0.113.0/24"]["expires"], int), rows
 PY

@@ -51,8 +51,9 @@
  * Diagnostics: VERDICT_EIO on a write error, VERDICT_ENOMEM, VERDICT_EDB
  * from the walk, VERDICT_ERANGE when an ipset would exceed its maxelem.
  *
- * Limits: reasons are printed with control characters replaced by '?'
- * ('$' doubled for rbldnsd, JSON-escaped for json).  nft elements are
+ * Limits: postfix and rbldnsd print reasons with control characters
+ * replaced by '?' ('$' doubled for rbldnsd) and other bytes as they are;
+ * json escapes them with vd_json_escape (invalid UTF-8 as U+FFFD).  nft elements are
  * written FEED_NFT_CHUNK per "add element" statement.
  */
 #include <errno.h>

@@ -72,7 +72,8 @@ put_n(feed_run *fr, const char *s, size_t n)
 	fwrite_unlocked(s, 1, n, fr->out);
 }
 
-/* put_text - a reason, made safe for the format. */
+/* put_text - a reason, made safe for a text format (postfix, rbldnsd);
+ * json writes its strings with vd_json_escape instead. */
 static inline void
 put_text(feed_run *fr, const char *s, size_t n)
 {
@@ -81,10 +82,7 @@ put_text(feed_run *fr, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (fmt == FEED_JSON && (c == '"' || c == '\\')) {
-			putc_unlocked('\\', fr->out);
-			putc_unlocked(c, fr->out);
-		} else if (c < 0x20 || c == 0x7f) {
+		if (c < 0x20 || c == 0x7f) {
 			putc_unlocked('?', fr->out);
 		} else if (c == '$' && (fmt == FEED_RBLDNSD ||
 					fmt == FEED_RBLDNSD6)) {

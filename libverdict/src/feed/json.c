@@ -7,6 +7,8 @@
  * json lists the most specific unexpired entry of each block table that
  * covers a kept interval (the entry a check would name), unaggregated;
  * entries are collected during a family's pass and written at its end.
+ * Strings go through vd_json_escape, as every JSON the project writes:
+ * a line is valid JSON whatever bytes a reason or a table name holds.
  *
  * Diagnostics: VERDICT_ENOMEM.
  */
@@ -17,6 +19,7 @@
 #include "cidr.h"
 #include "errors.h"
 #include "feed_run.h"
+#include "json.h"
 
 /* json_add - remember the entries behind a kept piece (deduplicated at
  * the end of the pass). */
@@ -53,6 +56,22 @@ vd_feed_json_add(feed_run *fr, const vaddr *start, const uint8_t *val, size_t le
 	return 0;
 }
 
+/* put_json - s[0..n) as a JSON string, quotes included */
+static void
+put_json(feed_run *fr, const char *s, size_t n)
+{
+	char buf[1024];
+	size_t used;
+
+	putc_unlocked('"', fr->out);
+	while (n > 0) {
+		put_n(fr, buf, vd_json_escape(buf, sizeof(buf), s, n, &used));
+		s += used;
+		n -= used;
+	}
+	putc_unlocked('"', fr->out);
+}
+
 static int
 jrec_cmp(const void *a, const void *b)
 {
@@ -77,17 +96,14 @@ vd_feed_json_flush(feed_run *fr)
 			continue;
 		fr->count++;
 		vd_cidr_format(&j->cidr, buf);
-		fprintf(fr->out, "{\"cidr\":\"%s\",\"table\":\"", buf);
-		put_text(fr, fr->o->block_names[j->table],
+		fprintf(fr->out, "{\"cidr\":\"%s\",\"table\":", buf);
+		put_json(fr, fr->o->block_names[j->table],
 			 strlen(fr->o->block_names[j->table]));
-		put(fr, "\",\"reason\":");
-		if (j->rlen) {
-			putc_unlocked('"', fr->out);
-			put_text(fr, j->reason, j->rlen);
-			putc_unlocked('"', fr->out);
-		} else {
+		put(fr, ",\"reason\":");
+		if (j->rlen)
+			put_json(fr, j->reason, j->rlen);
+		else
 			put(fr, "null");
-		}
 		/* no expiry is null, as in "verdict dump --json" */
 		if (j->expires)
 			fprintf(fr->out, ",\"expires\":%lu}\n",
