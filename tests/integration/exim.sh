@@ -27,6 +27,11 @@
 #              placed as the page says: 554 for a listed source, 220 else
 #   daemon     exim4 -bdf -oX PORT on 127.0.0.1; swaks from 127.0.0.66
 #              (listed) sees 554 at the greeting, from 127.0.0.5 220
+#   preload    the same daemon started with LD_PRELOAD naming the object
+#              and LD_PRELOAD in keep_environment (the page's "Loading
+#              once"): mapped in the daemon, 554 for the listed source;
+#              after a SIGHUP re-execution the variable is kept and the
+#              listed source still refused
 # Needs root (Exim's -C with a private file, Debian-exim), apt-get and
 # dpkg, swaks, python3; skips (77) with the reason otherwise or when the
 # package cannot be fetched.
@@ -123,14 +128,17 @@ case "$acl" in *"{verdict_exim}"*) ;;
 *) echo "FAIL: no ACL stanza between the exim-acl markers of $page"; exit 1 ;; esac
 cat >"$T/exim.conf" <<EOF
 ACL_CONNECT = acl_verdict_connect
+KEEP_ENV = VERDICT_CONFIG
 primary_hostname = mx.test.invalid
+# the unpacked binary: the daemon re-executes it on SIGHUP
+exim_path = $exim
 spool_directory = $T/spool
 log_file_path = $T/log/%slog
 local_interfaces = 127.0.0.1
 daemon_smtp_ports = $SPORT
 acl_smtp_connect = ACL_CONNECT
 acl_smtp_rcpt = acl_rcpt
-keep_environment = VERDICT_CONFIG
+keep_environment = KEEP_ENV
 queue_only = true
 host_lookup =
 rfc1413_hosts =
@@ -308,6 +316,53 @@ grep -q 'rejected connection in "connect" ACL: 554' "$T/log/mainlog" &&
 grep -q 'verdict_exim: verdict: ip=127.0.0.66 verdict=block' "$T/log/mainlog" &&
 	pass "daemon: the verdict line is in Exim's main log (log_write)" ||
 	fail "daemon: no verdict line in Exim's main log"
+kill "$dpid" && wait "$dpid" 2>/dev/null
+dpid=
+
+# --- loading once (libverdict_exim(3)): the daemon under LD_PRELOAD, the
+# variable kept through the re-execution a SIGHUP makes
+maps_has_so() { grep -q "$so" "/proc/$dpid/maps" 2>/dev/null; }
+greeting_of() {	# SOURCE-IP -> the first SMTP reply swaks saw
+	swaks --server "127.0.0.1:$SPORT" --local-interface "$1" \
+		--from sender@example.org --to rcpt@example.net --timeout 20 \
+		--quit-after CONNECT 2>&1 |
+		grep -m1 '^<[-*]\{1,2\} *[0-9]' | sed 's/^<[-*]* *//'
+}
+LD_PRELOAD=$so "$exim" -C "$T/exim.conf" -DKEEP_ENV="VERDICT_CONFIG : LD_PRELOAD" \
+	-bdf -oX "$SPORT" 2>"$T/daemon2.err" &
+dpid=$!
+if wait_for "the preloading Exim to accept on port $SPORT" 15 tcp_accepts "$SPORT"; then
+	maps_has_so && pass "preload: the daemon has the object mapped" ||
+		fail "preload: the object is not in the daemon's maps"
+	g=$(greeting_of 127.0.0.66)
+	case "$g" in
+	554*) pass "preload: listed source gets \"$g\"" ;;
+	*) fail "preload: greeting \"$g\" (want 554)" ;;
+	esac
+	# SIGHUP: the daemon re-executes itself in place (same pid).  This
+	# daemon runs a private -C file, so Exim has made it the Exim user,
+	# and glibc ignores LD_PRELOAD when it executes the setuid binary;
+	# what can be checked is that keep_environment kept the variable
+	# (a daemon that stays root, as Debian's does, loads it again).
+	kill -HUP "$dpid"
+	env_has_preload() { tr '\0' '\n' <"/proc/$dpid/environ" 2>/dev/null |
+		grep -qx "LD_PRELOAD=$so"; }
+	reexec_done() { [ "$(log_count "$T/log/mainlog" 'daemon started')" -ge 3 ]; }
+	wait_for "the re-executed daemon to log its start" 15 reexec_done
+	wait_for "the re-executed daemon to accept" 15 tcp_accepts "$SPORT"
+	env_has_preload && pass "preload: LD_PRELOAD kept through the re-execution on SIGHUP" ||
+		fail "preload: LD_PRELOAD lost on SIGHUP"
+	g=$(greeting_of 127.0.0.66)
+	case "$g" in
+	554*) pass "preload: after SIGHUP the listed source gets 554" ;;
+	*) fail "preload: after SIGHUP greeting \"$g\"" ;;
+	esac
+	g=$(greeting_of 127.0.0.5)
+	case "$g" in
+	220*) pass "preload: unlisted source greeted" ;;
+	*) fail "preload: unlisted source: greeting \"$g\"" ;;
+	esac
+fi
 kill "$dpid" && wait "$dpid" 2>/dev/null
 dpid=
 
