@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cidr.h"
 #include "config.h"
@@ -612,6 +614,65 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
+/* Paths: a relative value is the file's directory's, made absolute at
+ * load, the file's own relative name first against the working
+ * directory; an absolute value stays.  cwd and file are below the test's
+ * directory, want is the value expected below it ("/..." absolute). */
+static const struct {
+	const char *label, *cwd, *file, *value, *want;
+	int abs_file;		/* name the file by its absolute path */
+} paths[] = {
+	{ "absolute file", "", "etc/a.conf", "db", "etc/db", 1 },
+	{ "relative file", "", "etc/a.conf", "geo/c.mmdb", "etc/geo/c.mmdb",
+	  0 },
+	{ "file in cwd", "etc", "a.conf", "db", "etc/db", 0 },
+	{ "file above cwd", "etc/sub", "../a.conf", "x", "etc/sub/../x", 0 },
+	{ "absolute value", "", "etc/a.conf", "/srv/verdict", "/srv/verdict",
+	  0 },
+};
+
+START_TEST(test_paths)
+{
+	static const char *keys[] = { "database", "geoip_country_db",
+		"geoip_asn_db", "milter_pidfile", "metrics_dir" };
+	char dir[4096], file[4200], text[1024] = "", want[4300], err[512];
+	const char *got[5];
+	vd_config *c = NULL;
+	int e = 0;
+
+	ck_assert_ptr_nonnull(realpath(tu_tmpdir(), dir));
+	snprintf(file, sizeof(file), "%s/etc", dir);
+	ck_assert_int_eq(mkdir(file, 0700), 0);
+	snprintf(file, sizeof(file), "%s/etc/sub", dir);
+	ck_assert_int_eq(mkdir(file, 0700), 0);
+	for (size_t k = 0; k < 5; k++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "%s = %s\n", keys[k], paths[_i].value);
+	free(tu_write(dir, "etc/a.conf", text));
+	snprintf(file, sizeof(file), "%s/%s", dir, paths[_i].cwd);
+	ck_assert_int_eq(chdir(file), 0);
+	if (paths[_i].abs_file)
+		snprintf(file, sizeof(file), "%s/%s", dir, paths[_i].file);
+	else
+		snprintf(file, sizeof(file), "%s", paths[_i].file);
+	ck_assert_msg(vd_config_load(file, &c, err, sizeof(err), &e) == 0,
+		      "%s: %s", paths[_i].label, err);
+	if (paths[_i].want[0] == '/')
+		snprintf(want, sizeof(want), "%s", paths[_i].want);
+	else
+		snprintf(want, sizeof(want), "%s/%s", dir, paths[_i].want);
+	got[0] = c->database;
+	got[1] = c->geoip_country_db;
+	got[2] = c->geoip_asn_db;
+	got[3] = c->milter_pidfile;
+	got[4] = c->metrics_dir;
+	for (size_t k = 0; k < 5; k++)
+		ck_assert_msg(strcmp(got[k], want) == 0, "%s: %s = %s, want "
+			      "%s", paths[_i].label, keys[k], got[k], want);
+	vd_config_free(c);
+}
+END_TEST
+
 /* Profiles: order, implicit 1, undeclared NULL, shared list storage. */
 START_TEST(test_profiles)
 {
@@ -691,6 +752,8 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_errors, 0,
 			    sizeof(errors) / sizeof(errors[0]));
 	tcase_add_test(tc, test_file_errors);
+	tcase_add_loop_test(tc, test_paths, 0,
+			    sizeof(paths) / sizeof(paths[0]));
 	tcase_add_test(tc, test_profiles);
 	tcase_add_test(tc, test_example);
 	suite_add_tcase(s, tc);

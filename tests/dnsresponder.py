@@ -18,6 +18,8 @@ flushed).  The zone (the labels after the reversed IP) picks the behaviour:
                  ::ffff:7f00:1 (NXDOMAIN; the RFC 5782 addresses)
   slow.test      as listed.test, answered after 150 ms
   sleepy.test    as listed.test, answered after 1 s
+  txt.test       as listed.test, and TXT "listed by txt.test" for the
+                 names it lists
   anything else  NXDOMAIN
 
 Standard library only; stops on SIGTERM.
@@ -56,13 +58,17 @@ def parse_question(pkt):
     return qid, flags, labels, off
 
 
-def reply(pkt, q, rcode=0, answers=(), tc=False, ttl=60):
+def reply(pkt, q, rcode=0, answers=(), tc=False, ttl=60, txt=None):
     qid, flags, labels, qend = q
     rflags = 0x8000 | (flags & 0x0100) | 0x0080 | rcode | (0x0200 if tc else 0)
-    hdr = struct.pack("!HHHHHH", qid, rflags, 1, len(answers), 0, 0)
+    n = len(answers) + (txt is not None)
+    hdr = struct.pack("!HHHHHH", qid, rflags, 1, n, 0, 0)
     body = pkt[12:qend]
     for a in answers:
         body += struct.pack("!HHHIH", 0xC00C, 1, 1, ttl, 4) + socket.inet_aton(a)
+    if txt is not None:
+        t = txt.encode("ascii")
+        body += struct.pack("!HHHIHB", 0xC00C, 16, 1, ttl, len(t) + 1, len(t)) + t
     return hdr + body
 
 
@@ -82,6 +88,10 @@ def respond(pkt, q):
         return 0, reply(pkt, q, rcode=2)
     if zone == "refused.test":
         return 0, reply(pkt, q, rcode=5)
+    if zone == "txt.test" and qtype == 16:
+        if name.startswith(("1.0.0.127.", NEVER6)):
+            return 0, reply(pkt, q, rcode=3)
+        return 0, reply(pkt, q, txt="listed by txt.test")
     if qtype != 1:
         return 0, reply(pkt, q)
     if zone == "public.test":
@@ -99,7 +109,7 @@ def respond(pkt, q):
         return 0, hdr + pkt[12:q[3]] + os.urandom(random.randint(1, 40))
     if zone == "wild.test":
         return 0, reply(pkt, q, answers=["127.0.0.2"])
-    if zone in ("listed.test", "slow.test", "sleepy.test"):
+    if zone in ("listed.test", "slow.test", "sleepy.test", "txt.test"):
         delay = {"slow.test": 0.15, "sleepy.test": 1.0}.get(zone, 0)
         if name.startswith(("1.0.0.127.", NEVER6)):
             return delay, reply(pkt, q, rcode=3)

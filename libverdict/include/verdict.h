@@ -186,7 +186,9 @@ VERDICT_API int verdict_set_log(verdict_ctx *ctx, verdict_log_fn fn, void *arg);
  * verdict_open() only.  Errors: VERDICT_ECONFIG (detail "file:line: what"),
  * VERDICT_ENOENT / VERDICT_EIO / VERDICT_EPERM when the file cannot be
  * read.  On error ctx keeps its previous configuration.  A file writable
- * by every user is loaded and logged as a LOG_WARNING.
+ * by every user is loaded and logged as a LOG_WARNING.  A relative path
+ * in the file (database, GeoIP databases, ...) is made absolute here,
+ * against the file's directory (verdict.conf(5)).
  */
 VERDICT_API int verdict_load_config(verdict_ctx *ctx, const char *path);
 

@@ -22,16 +22,17 @@
  * registered, so it is taken from the first generation; a reload that
  * changes it is logged and ignored.
  *
- * The daemon changes to "/", so paths are made absolute against the
- * directory it was started in: -c once at start, a relative `database`
- * with every load (as "verdict -c" run there would find it).
+ * The daemon changes to "/", so a relative -c is made absolute against
+ * the directory it was started in, once at start: every reload reads
+ * the same file.  The paths inside the file need nothing here: the
+ * library makes a relative one absolute against the file's directory at
+ * load (verdict.conf(5)).
  *
  * Diagnostics: "reload failed, keeping the running configuration: PATH:
  * WHY",
  * "configuration reloaded", the stage warning (syslog).
  *
- * Limits: at most VM_GEN_MAP_MAX listener names of VM_GEN_NAME_MAX bytes;
- * relative GeoIP database paths are not resolved (no API sets them).
+ * Limits: at most VM_GEN_MAP_MAX listener names of VM_GEN_NAME_MAX bytes.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -77,25 +78,6 @@ vm_gen_options(const char *config, int profile)
 	opt_config = config ? vm_gen_abs(config, opt_config_abs,
 					  sizeof(opt_config_abs)) : NULL;
 	opt_profile = profile;
-}
-
-/* vm_gen_database - a relative `database` of g made absolute */
-static int
-vm_gen_database(vm_gen *g, char *err, size_t errlen)
-{
-	char db[PATH_MAX], abs[PATH_MAX];
-	const char *p;
-
-	if (verdict_config_get(g->vc, "database", db, sizeof(db)) != 0 ||
-	    db[0] == '/' || db[0] == 0)
-		return 0;
-	p = vm_gen_abs(db, abs, sizeof(abs));
-	if (p != abs || verdict_set_database(g->vc, p) != VERDICT_OK) {
-		snprintf(err, errlen, "database %s: cannot make it absolute "
-			 "(started in \"%s\")", db, start_dir);
-		return -1;
-	}
-	return 0;
 }
 
 void
@@ -173,8 +155,6 @@ vm_gen_load(char *err, size_t errlen)
 			 verdict_errdetail());
 		goto fail;
 	}
-	if (vm_gen_database(g, err, errlen) != 0)
-		goto fail;
 	if (!verdict_profile_exists(g->vc, opt_profile)) {
 		snprintf(err, errlen, "no [profile %d] in %s", opt_profile,
 			 path ? path : "the built-in defaults");

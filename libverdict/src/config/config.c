@@ -12,17 +12,27 @@
  * half-built one is dropped with its arena, so a caller never sees a
  * configuration that is partly the file and partly the defaults.
  *
+ * A relative path in the file (database, geoip_country_db, geoip_asn_db,
+ * milter_pidfile, metrics_dir) names a file beside the configuration,
+ * not in whatever directory the process happens to be in: it is made
+ * absolute at load, against the file's directory, itself made absolute
+ * against the working directory of the load.  Every front end then finds
+ * the same files, a daemon after its chdir("/") and a reload included.
+ *
  * Diagnostics: exactly one line in err: "FILE:LINE: what" for an error
  * in the text, "FILE: what" for the file as a whole (unreadable, too
- * large, out of memory).
+ * large, out of memory, a relative path too long to make absolute).
  *
  * Limits: those of the lexer (file 1 MiB, line 64 KiB) and of the
  * values (reply texts 1000 bytes); profile numbers 1..CONFIG_PROFILE_MAX.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "config.h"
@@ -118,6 +128,56 @@ vd_config_default(void)
 	return cfg;
 }
 
+/* The keys whose value is a path (all global). */
+static const struct {
+	const char *key;
+	size_t off;
+} path_keys[] = {
+	{ "database", offsetof(vd_config, database) },
+	{ "geoip_country_db", offsetof(vd_config, geoip_country_db) },
+	{ "geoip_asn_db", offsetof(vd_config, geoip_asn_db) },
+	{ "milter_pidfile", offsetof(vd_config, milter_pidfile) },
+	{ "metrics_dir", offsetof(vd_config, metrics_dir) },
+};
+
+/* config_abs_path - *value, when relative, made the absolute path of a
+ * file in the directory of the configuration file path; 0, or -1 with
+ * err (a configuration error, or ENOMEM in *errno_out) */
+static int
+config_abs_path(vd_config *cfg, const char *path, const char *key,
+		char **value, char *err, size_t errlen, int *errno_out)
+{
+	char cwd[PATH_MAX], buf[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) : 0, n;
+
+	if (*value == NULL || (*value)[0] == '/' || (*value)[0] == 0)
+		return 0;
+	cwd[0] = 0;
+	/* without a working directory the path stays relative to the
+	 * file's directory: right now, wrong only after a chdir */
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+		cwd[0] = 0;
+	n = snprintf(buf, sizeof(buf), "%s%s%.*s%s%s", cwd, cwd[0] ? "/" : "",
+		     dirlen, path, slash ? "/" : "", *value);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		if (errlen)
+			snprintf(err, errlen, "%s: %s = %s: too long once made "
+				 "absolute", path, key, *value);
+		if (errno_out)
+			*errno_out = 0;
+		return -1;
+	}
+	if ((*value = vd_arena_strndup(cfg->arena, buf, (size_t)n)) == NULL) {
+		if (errlen)
+			snprintf(err, errlen, "%s: out of memory", path);
+		if (errno_out)
+			*errno_out = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 /* vd_config_load - all or nothing */
 int
 vd_config_load(const char *path, vd_config **out, char *err, size_t errlen,
@@ -145,6 +205,11 @@ vd_config_load(const char *path, vd_config **out, char *err, size_t errlen,
 	cfg->global.file = cfg->path;
 	if (vd_profile_parse(cfg, path, text, size, err, errlen) != 0)
 		goto out;
+	for (size_t i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++)
+		if (config_abs_path(cfg, path, path_keys[i].key,
+				    (char **)((char *)cfg + path_keys[i].off),
+				    err, errlen, errno_out) != 0)
+			goto out;
 	*out = cfg;
 	cfg = NULL;
 	rc = 0;

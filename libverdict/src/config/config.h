@@ -163,6 +163,9 @@ vd_config *vd_config_default(void);
  * vd_config_load - parse path.  On success *out is a new config.  On error
  * returns -1 and err gets "file:line: what" (or "file: strerror" when
  * the file cannot be read, with *errno_out set to errno, else 0).
+ * Relative path values (database, geoip_country_db, geoip_asn_db,
+ * milter_pidfile, metrics_dir) are made absolute against the directory
+ * of path (config.c says why).
  */
 int vd_config_load(const char *path, vd_config **out, char *err, size_t errlen,
 		int *errno_out);

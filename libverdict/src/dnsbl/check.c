@@ -4,6 +4,7 @@
  *	vd_dnsbl_check			one IP: score, settled, per-zone detail
  *	vd_dnsbl_check_many		a batch of IPs from one thread
  *	vd_dnsbl_check_zone_answer	a zone's answer text, written on demand
+ *	vd_dnsbl_result_clear		a result of no zones, before a check
  *
  * A check first reads every zone's answer from the cache, without any
  * engine-wide lock: its zone records come from the sites' memo
@@ -292,12 +293,8 @@ job_begin(dnsbl_engine *e, const dnsbl_sites *s, const config_profile *p,
 	j->start = 0;
 	j->nd = vd_sites_nzones(s);
 	memset(&j->tl, 0, sizeof(j->tl));
-	/* every field before zones[] (the strings by their first byte) */
+	vd_dnsbl_result_clear(res);
 	res->score = base_score;
-	res->settled = res->unknown = 0;
-	res->source[0] = res->txt[0] = 0;
-	res->nzones = 0;
-	res->cache_hits = res->queries = 0;
 	memo = vd_sites_memo(s, e->id);
 	vd_flight_key(&k, NULL, ns_t_a, 0, ip);
 	for (d = 0; d < j->nd; d++) {
@@ -694,4 +691,17 @@ vd_dnsbl_check_zone_answer(dnsbl_zone_detail *z)
 		z->fmt = 0;
 	}
 	return z->answer;
+}
+
+/* vd_dnsbl_result_clear - every field but zones[], which nzones bounds
+ * (the strings by their first byte): a cleared result is read as a check
+ * that asked no zone, at the cost of a few stores, not of zones[] */
+void
+vd_dnsbl_result_clear(dnsbl_result *res)
+{
+	res->score = 0;
+	res->settled = res->unknown = 0;
+	res->source[0] = res->txt[0] = 0;
+	res->nzones = 0;
+	res->cache_hits = res->queries = 0;
 }

@@ -96,6 +96,11 @@ typedef struct dnsbl_result {
 	int cache_hits, queries;
 } dnsbl_result;
 
+/* vd_dnsbl_result_clear - res as a check that asked no zone: no score,
+ * no source, no TXT, nzones 0, no counts.  Every field a check sets but
+ * zones[], which nzones bounds; a new field goes here too. */
+void vd_dnsbl_result_clear(dnsbl_result *res);
+
 /*
  * vd_dnsbl_check - evaluate profile p's sites s for ip, starting from
  * base_score, waiting at most until deadline_ns (vd_clock_now_ns clock).

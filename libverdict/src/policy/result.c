@@ -21,13 +21,15 @@
  * Limits: the lazy texts write into a result declared const by the
  * accessors; a result is therefore one per thread, as verdict.h says.
  */
-#include <string.h>
 
 #include "cidr.h"
 #include "dnsbl.h"
 #include "result.h"
 
-/* vd_result_reset - the fields a check sets; the buffers stay. */
+/* vd_result_reset - every field a check sets, the DNS detail with them:
+ * a check that ends before the DNSBL step (an error, a table, a profile
+ * without zones) must not show the zones, TXT or time of the check
+ * before it.  The buffers stay allocated. */
 void
 vd_result_reset(verdict_result *res, int profile)
 {
@@ -36,6 +38,7 @@ vd_result_reset(verdict_result *res, int profile)
 	res->would_block = 0;
 	res->score = 0;
 	res->profile = profile;
+	res->elapsed_us = 0;
 	res->have_ip = 0;
 	res->ip_text[0] = 0;
 	res->have_cidr = 0;
@@ -50,9 +53,11 @@ vd_result_reset(verdict_result *res, int profile)
 	res->as_org[0] = 0;
 	res->nexplain = 0;
 	res->dns_deferred = 0;
+	res->geo_weight = 0;
+	res->geo_why[0] = 0;
 	res->dns_ns = 0;
 	if (res->dns)
-		memset(res->dns, 0, sizeof(int) * 4);
+		vd_dnsbl_result_clear(res->dns);
 }
 
 /* vd_result_ip_text - the checked address, or NULL before one was parsed */
