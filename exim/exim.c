@@ -403,3 +403,25 @@ verdict_exim(uschar **yield, int argc, uschar *argv[])
 	*yield = (uschar *)ex_yield;
 	return EX_OK;
 }
+
+/*
+ * ex_preloaded - run when the object is loaded, in a daemon that preloads
+ * it (LD_PRELOAD; libverdict_exim(3), "Loading once") as in every other
+ * load.  ld.so maps a preloaded object and its libraries but gives it no
+ * search list of its own, so each connection child's ${dlfunc} dlopen
+ * would map its dependencies again by name against every object of
+ * Exim's, touching each one's string table in a process that has none of
+ * them paged in.  One dlopen of the object by itself here builds that
+ * list once in the daemon; a child's dlopen then only counts a
+ * reference.  Elsewhere the object is already open when this runs, and
+ * the call does the same: nothing.
+ */
+__attribute__((constructor)) static void
+ex_preloaded(void)
+{
+	Dl_info di;
+
+	if (dladdr((void *)(uintptr_t)verdict_exim, &di) != 0 &&
+	    di.dli_fname != NULL)
+		(void)dlopen(di.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+}
