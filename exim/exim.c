@@ -208,7 +208,9 @@ ex_once_init(void)
 	ex_key_ok = pthread_key_create(&ex_key, ex_result_free) == 0;
 	if (p == NULL || *p == 0)
 		p = verdict_default_config();
-	if ((ex_live = verdict_live_new(p, 0, ex_liblog, NULL)) != NULL &&
+	/* brief: an Exim connection's child lives for one connection */
+	if ((ex_live = verdict_live_new(p, VERDICT_OPEN_BRIEF, ex_liblog,
+					NULL)) != NULL &&
 	    (copy = strdup(p)) != NULL)
 		ex_path = copy;
 }

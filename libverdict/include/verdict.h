@@ -202,6 +202,17 @@ VERDICT_API int verdict_set_database(verdict_ctx *ctx, const char *path);
 #define VERDICT_OPEN_NODNS	0x4	/* never start the resolver */
 #define VERDICT_OPEN_NOTABLECHECK 0x8	/* do not fail when a configured
 					 * table is missing (table create) */
+/*
+ * VERDICT_OPEN_BRIEF: the process lives for one connection (Exim's
+ * per-connection children).  When it is the first in the process to open
+ * the database, read-only, and the database holds few tables (about
+ * fifteen learned or thirty others), the LMDB environment gets room for
+ * the tables there now instead of a thousand, which a fresh process pays
+ * for in memory it must zero.  A table created after that may then fail
+ * to open in this process (VERDICT_EDB, "MDB_DBS_FULL").  Long-lived
+ * processes leave it out.
+ */
+#define VERDICT_OPEN_BRIEF	0x10
 
 /*
  * verdict_open - open the database (and, lazily, the resolver and MMDB

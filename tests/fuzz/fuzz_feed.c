@@ -59,7 +59,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	n = snprintf(dir, sizeof(dir), "%s/vd-fuzz-feed.XXXXXX", base);
 	if (n < 0 || (size_t)n >= sizeof(dir) || mkdtemp(dir) == NULL)
 		abort();
-	if (vd_lmdb_env_open(dir, 1, 1, 0600, NULL, NULL, &te) != VERDICT_OK ||
+	if (vd_lmdb_env_open(dir, 1, 1, 0, 0600, NULL, NULL, &te) != VERDICT_OK ||
 	    vd_catalog_create(te, "b1", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
 	    vd_catalog_create(te, "b2", VERDICT_TABLE_BLOCK) != VERDICT_OK ||
 	    vd_catalog_create(te, "a1", VERDICT_TABLE_ALLOW) != VERDICT_OK ||

@@ -318,7 +318,8 @@ open_tables(verdict_ctx *ctx, unsigned flags)
 	int rc;
 
 	rc = vd_lmdb_env_open(vd_ctx_dbdir(ctx), !!(flags & VERDICT_OPEN_WRITE),
-			 !!(flags & VERDICT_OPEN_CREATE), cfg->database_mode,
+			 !!(flags & VERDICT_OPEN_CREATE),
+			 !!(flags & VERDICT_OPEN_BRIEF), cfg->database_mode,
 			 cfg->database_group, &ctx->lg, &ctx->te);
 	if (rc == VERDICT_ENOENT && (flags & VERDICT_OPEN_NOTABLECHECK))
 		rc = VERDICT_OK;

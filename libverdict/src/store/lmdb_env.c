@@ -52,6 +52,7 @@
 #include <grp.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,14 @@
 
 #define LMDB_ENV_MAPSIZE_MIN ((size_t)1 << 30)
 #define LMDB_ENV_POOL_MAX 256
+/* LMDB zeroes a slot per db it may open, in the environment and in
+ * every transaction begun: a process that lives for one connection
+ * (VERDICT_OPEN_BRIEF) makes room for the dbs the file holds when they
+ * are few, any other for every table a long life may see created,
+ * dropped and created again. */
+#define LMDB_ENV_DBS (2 + 1024)
+#define LMDB_ENV_DBS_BRIEF (2 + 32)
+#define ENV_TOO_FEW_DBS (-1)
 
 size_t vd_lmdb_env_mapsize_min = LMDB_ENV_MAPSIZE_MIN;
 
@@ -186,11 +195,29 @@ env_open_err(tbl_env *te, int rc)
 	return vd_lmdb_env_err(rc, te->dir);
 }
 
+/* env_named_dbs - the named dbs in the file (records of the main db:
+ * the catalogue, the index and a db or two per table); more than any
+ * process could open when it cannot tell */
+static size_t
+env_named_dbs(MDB_txn *txn)
+{
+	MDB_dbi main;
+	MDB_stat ms;
+
+	if (mdb_dbi_open(txn, NULL, 0, &main) != 0 ||
+	    mdb_stat(txn, main, &ms) != 0)
+		return SIZE_MAX;
+	return ms.ms_entries;
+}
+
 /* env_open - lock.mdb reserved, te->env opened (map sized to twice the
- * file), a truncated file refused, the catalogue's and the index's dbs
- * opened; files created here get database_mode and database_group */
+ * file) with room for dbs dbs (the 2 of LMDB's own included), a
+ * truncated file refused, the catalogue's and the index's dbs opened;
+ * files created here get database_mode and database_group.
+ * ENV_TOO_FEW_DBS: dbs is fewer than LMDB_ENV_DBS and the file holds
+ * more named dbs than it leaves room for (nothing is kept open). */
 static int
-env_open(tbl_env *te, unsigned mode, const char *group)
+env_open(tbl_env *te, unsigned mode, const char *group, unsigned dbs)
 {
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
 	MDB_txn *txn = NULL;
@@ -209,7 +236,7 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 	if ((rc = mdb_env_create(&te->env)) != 0)
 		return vd_lmdb_env_err(rc, "mdb_env_create");
 	mdb_env_set_maxreaders(te->env, LMDB_ENV_MAXREADERS);
-	mdb_env_set_maxdbs(te->env, 2 + 1024);
+	mdb_env_set_maxdbs(te->env, dbs);
 	mdb_env_set_mapsize(te->env, mapsize);
 	if ((rc = mdb_env_open(te->env, te->dir, flags, 0600)) != 0)
 		return env_open_err(te, rc);
@@ -232,6 +259,10 @@ env_open(tbl_env *te, unsigned mode, const char *group)
 	rc = mdb_txn_begin(te->env, NULL, te->write ? 0 : MDB_RDONLY, &txn);
 	if (rc != 0)
 		return vd_lmdb_env_err(rc, "begin");
+	if (dbs < LMDB_ENV_DBS && env_named_dbs(txn) > dbs - 2) {
+		mdb_txn_abort(txn);
+		return ENV_TOO_FEW_DBS;
+	}
 	if ((rc = vd_catalog_open(txn, te)) != VERDICT_OK ||
 	    (rc = vd_index_open(txn, te)) != VERDICT_OK) {
 		mdb_txn_abort(txn);
@@ -379,8 +410,9 @@ env_free(tbl_env *te)
 }
 
 int
-vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
-		 const char *group, const vd_logger *lg, tbl_env **out)
+vd_lmdb_env_open(const char *dir, int write, int create, int brief,
+		 unsigned mode, const char *group, const vd_logger *lg,
+		 tbl_env **out)
 {
 	struct stat st;
 	tbl_env *te;
@@ -421,7 +453,14 @@ vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
 		pthread_mutex_unlock(&registry_mu);
 		return vd_err_set(VERDICT_ENOMEM, ENOMEM, "out of memory");
 	}
-	if ((rc = env_open(te, mode, group)) != VERDICT_OK) {
+	rc = env_open(te, mode, group, brief && !write ? LMDB_ENV_DBS_BRIEF :
+		      LMDB_ENV_DBS);
+	if (rc == ENV_TOO_FEW_DBS) {
+		mdb_env_close(te->env);
+		te->env = NULL;
+		rc = env_open(te, mode, group, LMDB_ENV_DBS);
+	}
+	if (rc != VERDICT_OK) {
 		pthread_mutex_unlock(&registry_mu);
 		env_free(te);
 		return rc;

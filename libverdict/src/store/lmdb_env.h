@@ -76,10 +76,14 @@ struct tbl_env {
 };
 
 /* vd_lmdb_env_open - the process-wide environment of dir (shared,
- * refcounted).  write: may change tables; create: mkdir dir.  mode/group:
+ * refcounted).  write: may change tables; create: mkdir dir; brief: the
+ * process lives for one connection, so a reader that opens dir first
+ * makes room only for the dbs the file holds when they are few (a table
+ * created later may not open in it: MDB_DBS_FULL).  mode/group:
  * permissions of created files (group NULL = unchanged). */
-int vd_lmdb_env_open(const char *dir, int write, int create, unsigned mode,
-		     const char *group, const vd_logger *lg, tbl_env **out);
+int vd_lmdb_env_open(const char *dir, int write, int create, int brief,
+		     unsigned mode, const char *group, const vd_logger *lg,
+		     tbl_env **out);
 void vd_lmdb_env_close(tbl_env *te);
 
 /* vd_lmdb_env_forked - 1 when the calling process is a fork child of the
