@@ -29,7 +29,9 @@
 # cannot run here (not root, Exim cannot be fetched).
 #
 # Usage: bash tests/bench/exim_daemon_bench.sh BUILD_DIR
-# Environment: N (500 connections per daemon).
+# Environment: N (1000 connections per daemon); BEFORE_SO, another
+# libverdict_exim.so (an earlier revision's build) run through the
+# stanza as one more variant, "before", in the same round-robin.
 set -u
 
 build=$(cd "${1:-$(dirname "$0")/../../build}" && pwd)
@@ -37,7 +39,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 so=$build/exim/libverdict_exim.so
 noop=$build/tests/bench/exim_noop.so
 cli=$build/tools/verdict
-N=${N:-500}
+N=${N:-1000}
 
 [ -f "$so" ] && [ -f "$noop" ] && [ -x "$cli" ] ||
 	{ echo "SKIP: $so, $noop or $cli not built"; exit 77; }
@@ -109,11 +111,18 @@ chmod 644 "$T/exim.conf"
 export VERDICT_CONFIG=$T/verdict.conf
 
 variants="accept noop dlfunc preload run"
+if [ -n "${BEFORE_SO:-}" ]; then
+	[ -f "$BEFORE_SO" ] || { echo "exim_daemon_bench: no $BEFORE_SO"; exit 2; }
+	variants="$variants before"
+	sed -n '/^acl_verdict_connect:/,/^  accept/p' "$T/exim.conf" |
+		sed "s|^acl_verdict_connect:|acl_before:|; s|$so|$BEFORE_SO|" \
+		>>"$T/exim.conf"
+fi
 ports=$(python3 -c '
 import socket, sys
 s = [socket.socket() for _ in range(int(sys.argv[1]))]
 for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))' 5)
+print(" ".join(str(x.getsockname()[1]) for x in s))' $(echo $variants | wc -w))
 set -- $ports
 for v in $variants; do
 	port=$1
@@ -124,6 +133,7 @@ for v in $variants; do
 	noop) acl=acl_noop ;;
 	preload) pre=$so ;;
 	run) acl=acl_run ;;
+	before) acl=acl_before ;;
 	esac
 	LD_PRELOAD=$pre "$exim" -C "$T/exim.conf" -DACL="$acl" -bdf -oX "$port" \
 		2>>"$T/daemon.err" &
@@ -137,13 +147,14 @@ cat >"$T/client.py" <<'EOF'
 import socket, statistics, sys, time
 
 n, ports = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
-names = ["accept", "noop", "dlfunc", "preload", "run"]
+names = ["accept", "noop", "dlfunc", "preload", "run", "before"][:len(ports)]
 what = {
     "accept": "connect ACL accepts at once (reference)",
     "noop": "${dlfunc} of a do-nothing object",
     "dlfunc": "${dlfunc} libverdict_exim.so (doc stanza)",
     "preload": "the same, the daemon with LD_PRELOAD",
     "run": "${run} verdict check",
+    "before": "the stanza with BEFORE_SO",
 }
 times = {k: [] for k in names}
 
@@ -190,6 +201,10 @@ print("exim daemon: the verdict adds %.3f ms per connection through "
                    med["dlfunc"] - med["noop"],
                    med["preload"] - med["accept"],
                    med["run"] - med["accept"]))
+if "before" in med:
+    print("exim daemon: BEFORE_SO adds %.3f ms; this build / BEFORE_SO, "
+          "over the reference: %.2f" % (med["before"] - med["accept"],
+                                       d / (med["before"] - med["accept"])))
 sys.exit(0 if d <= 1.0 else 1)
 EOF
 python3 "$T/client.py" "$N" $ports

@@ -12,7 +12,8 @@
 #    on one and two threads (vs libmaxminddb and a sorted array), growth
 #    (10k vs 1.2M entries) and `verdict check -` (when the CLI is built),
 #    and prints a table of figures and ratios.
-# 4. tests/bench/milter_bench.sh, feed_bench.sh and dnsbl_bench.sh (DNSBL
+# 4. tests/bench/milter_bench.sh, feed_bench.sh, exim_bench.sh,
+#    exim_daemon_bench.sh (Debian's Exim, as root) and dnsbl_bench.sh (DNSBL
 #    engine vs c-ares and rbldnsd, GeoIP rules vs libmaxminddb) run when
 #    present.
 # 5. The report, with machine, date and commit, is written to
@@ -68,7 +69,8 @@ echo "run.sh: bench_verdict ${args[*]} ${mmdb_args[*]}"
 "$bv" "${args[@]}" "${mmdb_args[@]}" | tee "$build/bench-verdict.txt"
 
 extra=""
-for s in milter_bench.sh feed_bench.sh dnsbl_bench.sh exim_bench.sh learn_bench.sh; do
+for s in milter_bench.sh feed_bench.sh dnsbl_bench.sh exim_bench.sh \
+	exim_daemon_bench.sh learn_bench.sh; do
 	if [ -f "$here/$s" ]; then
 		echo "run.sh: $s"
 		extra+=$'\n'"### $s"$'\n\n```\n'"$(bash "$here/$s" "$build" 2>&1 | tail -40)"$'\n```\n'
