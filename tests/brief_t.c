@@ -17,27 +17,28 @@
 #include "testutil.h"
 #include "verdict.h"
 
-/* mkdb - dir/db: block table drop holding 192.0.2.0/24 and nlearned
- * learned tables l0, l1, ...; made in a child, so that no environment of
- * this process is left open */
+/* tables - in a child, so that no environment of this process is left
+ * open: create the database at db (with block table drop holding
+ * 192.0.2.0/24) when make is set, and learned tables l(from)..l(to-1) */
 static void
-mkdb(const char *dir, int nlearned)
+tables(const char *db, int make, int from, int to)
 {
-	char path[4096], name[16];
+	char name[16];
 	verdict_ctx *ctx;
 	pid_t pid;
 	int st;
 
-	snprintf(path, sizeof(path), "%s/db", dir);
 	if ((pid = fork()) == 0) {
-		mkdir(path, 0755);
-		ctx = tu_open_ctx(path, NULL, VERDICT_OPEN_WRITE |
-				  VERDICT_OPEN_CREATE);
-		if (verdict_table_create(ctx, "drop", VERDICT_TABLE_BLOCK) ||
-		    verdict_add(ctx, "drop", "192.0.2.0/24", "SBL1", 0, NULL,
-				0))
+		if (make)
+			mkdir(db, 0755);
+		ctx = tu_open_ctx(db, NULL, VERDICT_OPEN_WRITE |
+				  (make ? VERDICT_OPEN_CREATE : 0));
+		if (make && (verdict_table_create(ctx, "drop",
+						  VERDICT_TABLE_BLOCK) ||
+			     verdict_add(ctx, "drop", "192.0.2.0/24", "SBL1",
+					 0, NULL, 0)))
 			_exit(1);
-		for (int i = 0; i < nlearned; i++) {
+		for (int i = from; i < to; i++) {
 			snprintf(name, sizeof(name), "l%d", i);
 			if (verdict_table_create(ctx, name,
 						 VERDICT_TABLE_LEARNED))
@@ -48,7 +49,7 @@ mkdb(const char *dir, int nlearned)
 	}
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "mkdb child");
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tables child");
 }
 
 /* conf - block table drop and learned tables l0..l(n-1), eight to a
@@ -82,30 +83,21 @@ dbpath(const char *dir)
 	return path;
 }
 
-/* a few tables: the brief open answers as any other */
-START_TEST(few_tables)
+/* two learned tables (a few dbs: the small room) and forty (eighty dbs
+ * and the index's: more than the small room); either way the brief open
+ * opens every table the profiles name and answers as any other */
+static const int nlearned[] = { 2, 40 };
+
+START_TEST(open_brief)
 {
 	const char *dir = tu_tmpdir();
+	int n = nlearned[_i];
 	verdict_ctx *ctx;
 
-	mkdb(dir, 2);
-	ctx = tu_open_ctx(dbpath(dir), conf(2), VERDICT_OPEN_BRIEF);
+	tables(dbpath(dir), 1, 0, n);
+	ctx = tu_open_ctx(dbpath(dir), conf(n), VERDICT_OPEN_BRIEF);
 	tu_expect(ctx, "192.0.2.7", "block", "drop", "192.0.2.0/24", "SBL1");
 	tu_expect(ctx, "198.51.100.7", "neutral", "-", "-", "-");
-	verdict_free(ctx);
-}
-END_TEST
-
-/* forty learned tables (eighty dbs and the index's) are more than the
- * small room; profiles naming every one of them open all the same */
-START_TEST(many_tables)
-{
-	const char *dir = tu_tmpdir();
-	verdict_ctx *ctx;
-
-	mkdb(dir, 40);
-	ctx = tu_open_ctx(dbpath(dir), conf(40), VERDICT_OPEN_BRIEF);
-	tu_expect(ctx, "192.0.2.7", "block", "drop", "192.0.2.0/24", "SBL1");
 	verdict_free(ctx);
 }
 END_TEST
@@ -117,29 +109,14 @@ END_TEST
 START_TEST(created_later)
 {
 	const char *dir = tu_tmpdir();
-	char text[8400], name[16], *file;
+	char text[8400], *file;
 	verdict_ctx *first, *late;
 	pid_t pid;
 	int st, rc;
 
-	mkdb(dir, 1);
+	tables(dbpath(dir), 1, 0, 1);
 	first = tu_open_ctx(dbpath(dir), conf(1), VERDICT_OPEN_BRIEF);
-	if ((pid = fork()) == 0) {
-		verdict_ctx *w = tu_open_ctx(dbpath(dir), NULL,
-					     VERDICT_OPEN_WRITE);
-
-		for (int i = 1; i < 40; i++) {
-			snprintf(name, sizeof(name), "l%d", i);
-			if (verdict_table_create(w, name,
-						 VERDICT_TABLE_LEARNED))
-				_exit(1);
-		}
-		verdict_free(w);
-		_exit(0);
-	}
-	ck_assert_int_gt(pid, 0);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "writer child");
+	tables(dbpath(dir), 0, 1, 40);
 
 	snprintf(text, sizeof(text), "database = %s\n%s", dbpath(dir),
 		 conf(40));
@@ -173,8 +150,7 @@ main(void)
 	Suite *s = suite_create("brief");
 	TCase *tc = tcase_create("brief");
 
-	tcase_add_test(tc, few_tables);
-	tcase_add_test(tc, many_tables);
+	tcase_add_loop_test(tc, open_brief, 0, 2);
 	tcase_add_test(tc, created_later);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
