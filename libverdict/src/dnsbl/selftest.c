@@ -248,7 +248,8 @@ doctor_detail(const dnsbl_answer *p, char *buf, size_t size)
 		SAY("not answering");
 		return 0;
 	}
-	for (i = 1; i < VD_SELFTEST_PROBES; i += 2) {
+	for (int k = 0; k < VD_SELFTEST_PROBES / 2; k++) {
+		i = 2 * k + 1;	/* the wild addresses */
 		vd_answer_text(&p[i], t, sizeof(t));
 		if (listed(&p[i]))
 			SAY("%swild: lists %s (%s)", n ? "; " : "",
@@ -261,7 +262,8 @@ doctor_detail(const dnsbl_answer *p, char *buf, size_t size)
 		SAY("%sdoes not list 127.0.0.2 or ::ffff:7f00:2",
 		    n ? "; " : "");
 	} else if (!listed(&p[0]) && !listed(&p[2])) {
-		for (i = 0; i < VD_SELFTEST_PROBES; i += 2) {
+		for (int k = 0; k < VD_SELFTEST_PROBES / 2; k++) {
+			i = 2 * k;	/* the test entries */
 			vd_answer_text(&p[i], t, sizeof(t));
 			SAY("%s%s: %s", n ? "; " : "", probe_name[i], t);
 		}
