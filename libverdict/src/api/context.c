@@ -353,13 +353,28 @@ open_geo(verdict_ctx *ctx)
 	return VERDICT_OK;
 }
 
+/* open_zones - a record for every profile's every zone, made now: the
+ * engine names a zone in lines of no single profile by the display name
+ * of any profile that maps it (a DQS key stays out of the log), which it
+ * can only know before the first check if every profile is seen first */
+static int
+open_zones(verdict_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nprof; i++)
+		if (ctx->prof[i].sites != NULL &&
+		    vd_dnsbl_engine_zones(ctx->dns, ctx->prof[i].sites) != 0)
+			return vd_err_set(VERDICT_ENOMEM, ENOMEM,
+					   "out of memory");
+	return VERDICT_OK;
+}
+
 /* open_dnsbl - every profile's dnsbl_sites, and the resolver when one
  * has any (and the caller did not say VERDICT_OPEN_NODNS) */
 static int
 open_dnsbl(verdict_ctx *ctx, unsigned flags)
 {
 	const vd_config *cfg = ctx->cfg;
-	int any = 0;
+	int any = 0, rc;
 
 	for (size_t i = 0; i < ctx->nprof; i++) {
 		const config_profile *p = ctx->prof[i].cfg;
@@ -376,9 +391,11 @@ open_dnsbl(verdict_ctx *ctx, unsigned flags)
 					   p->dnsbl_sites_line, err);
 		any = 1;
 	}
-	if (any && !(flags & VERDICT_OPEN_NODNS))
-		return vd_dnsbl_engine_new(cfg, &ctx->lg, &ctx->dns);
-	return VERDICT_OK;
+	if (!any || (flags & VERDICT_OPEN_NODNS))
+		return VERDICT_OK;
+	if ((rc = vd_dnsbl_engine_new(cfg, &ctx->lg, &ctx->dns)) != VERDICT_OK)
+		return rc;
+	return open_zones(ctx);
 }
 
 VERDICT_API int

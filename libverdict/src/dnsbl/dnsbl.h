@@ -96,6 +96,12 @@ typedef struct dnsbl_result {
 	int cache_hits, queries;
 } dnsbl_result;
 
+/* vd_dnsbl_engine_zones - a zone record for every domain of s, made now
+ * rather than at its first check, so that a zone's name in lines of no
+ * single profile is a mapping profile's from the start; -1 when out of
+ * memory. */
+int vd_dnsbl_engine_zones(dnsbl_engine *e, const dnsbl_sites *s);
+
 /* vd_dnsbl_result_clear - res as a check that asked no zone: no score,
  * no source, no TXT, nzones 0, no counts.  Every field a check sets but
  * zones[], which nzones bounds; a new field goes here too. */

@@ -5,6 +5,7 @@
  *	vd_dnsbl_engine_free	stop the resolver, free all
  *	vd_dnsbl_engine_stats	counters since the engine started
  *	vd_dnsbl_engine_zone	the record of a domain, made on first use
+ *	vd_dnsbl_engine_zones	the records of every domain of sites, now
  *	vd_dnsbl_engine_zone_of	the same through the sites' memo
  *	vd_dnsbl_engine_landed	count, log and cache an answer
  *	vd_dnsbl_zone_up	a zone's self-test as a health figure
@@ -176,6 +177,15 @@ vd_dnsbl_engine_zone(dnsbl_engine *e, const dnsbl_sites *s, size_t d)
 	}
 	pthread_mutex_unlock(&e->mu);
 	return z;
+}
+
+int
+vd_dnsbl_engine_zones(dnsbl_engine *e, const dnsbl_sites *s)
+{
+	for (size_t d = 0; d < vd_sites_nzones(s); d++)
+		if (vd_dnsbl_engine_zone(e, s, d) == NULL)
+			return -1;
+	return 0;
 }
 
 /* vd_dnsbl_engine_zone_of - through memo (NULL when another engine owns
