@@ -575,14 +575,17 @@ vd_learned_commit(tbl_env *te, const learn_params *p,
 	return vd_lmdb_env_write(te, commit_fn, &a);
 }
 
-typedef struct forgive_arg {
+typedef struct forgive_arg forgive_arg;
+struct forgive_arg {
 	const vcidr *c;
 	vaddr start;		/* c's network masked to a source key */
 	uint64_t now;
 	size_t n;
 	const learn_params *p;	/* expiry: when a block ends */
 	MDB_dbi bdbi;		/* the blocked db of the table walked */
-} forgive_arg;
+	/* the work on one learned table, its cursor open on the records */
+	int (*one)(MDB_txn *, MDB_cursor *, forgive_arg *, catalog_rec *);
+};
 
 /* drop_current - delete the record under c and its blocked key, count
  * it, and move c to the record after it; 0 or an LMDB code (MDB_NOTFOUND
@@ -613,23 +616,16 @@ walk_end(MDB_cursor *c, int rc)
 	return VERDICT_OK;
 }
 
-/* forgive_one - delete one learned table's records inside a->c, and the
+/* forgive_one - delete the records of the table under c inside a->c, and the
  * record of the key that holds a->c when it is narrower than a key */
 static int
-forgive_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
+forgive_one(MDB_txn *txn, MDB_cursor *c, forgive_arg *a, catalog_rec *m)
 {
-	forgive_arg *a = arg;
 	uint8_t kb[ENTRIES_KEY_LEN];
 	MDB_val k = { sizeof(kb), kb }, v;
-	MDB_cursor *c;
 	vcidr s = { a->start, 0 };
 	int rc;
 
-	if (m->kind != VERDICT_TABLE_LEARNED)
-		return VERDICT_OK;
-	if ((rc = blocked_dbi(txn, m->id, 1, &a->bdbi)) != 0 ||
-	    (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
-		return vd_lmdb_env_err(rc, "learned table");
 	vd_entries_key(kb, &s);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	while (rc == 0 && k.mv_size == ENTRIES_KEY_LEN) {
@@ -648,42 +644,16 @@ forgive_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 		if ((rc = drop_current(txn, c, a, m, &k, &v)) != 0)
 			break;
 	}
-	return walk_end(c, rc);
-}
-
-static int
-forgive_fn(MDB_txn *txn, tbl_env *te, void *arg)
-{
-	((forgive_arg *)arg)->n = 0;
-	return vd_catalog_walk(txn, te, forgive_one, arg);
-}
-
-int
-vd_learned_forgive(tbl_env *te, const learn_params *p, const vcidr *c,
-		   size_t *removed)
-{
-	forgive_arg a = { c, c->net, 0, 0, p, 0 };
-	vcidr key;
-	int rc;
-
-	vd_learned_key(p, &c->net, &key);
-	if (key.plen < c->plen)
-		a.start = key.net;
-	rc = vd_lmdb_env_write(te, forgive_fn, &a);
-
-	if (removed)
-		*removed = rc == VERDICT_OK ? a.n : 0;
 	return rc;
 }
 
-/* expire_one - purge one learned table's forgotten records */
+/* learned_each - a->one on table m when it is a learned one, with its
+ * blocked db and a cursor on its records */
 static int
-expire_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
+learned_each(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 {
 	forgive_arg *a = arg;
 	MDB_cursor *c;
-	MDB_val k, v;
-	learn_rec r;
 	int rc;
 
 	if (m->kind != VERDICT_TABLE_LEARNED)
@@ -691,6 +661,45 @@ expire_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 	if ((rc = blocked_dbi(txn, m->id, 1, &a->bdbi)) != 0 ||
 	    (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
 		return vd_lmdb_env_err(rc, "learned table");
+	return walk_end(c, a->one(txn, c, a, m));
+}
+
+/* learned_walk - every learned table through learned_each, in the one
+ * write transaction (a retry starts the count again) */
+static int
+learned_walk(MDB_txn *txn, tbl_env *te, void *arg)
+{
+	((forgive_arg *)arg)->n = 0;
+	return vd_catalog_walk(txn, te, learned_each, arg);
+}
+
+int
+vd_learned_forgive(tbl_env *te, const learn_params *p, const vcidr *c,
+		   size_t *removed)
+{
+	forgive_arg a = { c, c->net, 0, 0, p, 0, forgive_one };
+	vcidr key;
+	int rc;
+
+	vd_learned_key(p, &c->net, &key);
+	if (key.plen < c->plen)
+		a.start = key.net;
+	rc = vd_lmdb_env_write(te, learned_walk, &a);
+
+	if (removed)
+		*removed = rc == VERDICT_OK ? a.n : 0;
+	return rc;
+}
+
+/* expire_one - purge the forgotten records of the table under c; 0 or
+ * an LMDB code */
+static int
+expire_one(MDB_txn *txn, MDB_cursor *c, forgive_arg *a, catalog_rec *m)
+{
+	MDB_val k, v;
+	learn_rec r;
+	int rc;
+
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 	while (rc == 0) {
 		if (vd_learned_decode(&v, &r) == 0 &&
@@ -707,22 +716,15 @@ expire_one(MDB_txn *txn, MDB_dbi dbi, catalog_rec *m, void *arg)
 		if ((rc = drop_current(txn, c, a, m, &k, &v)) != 0)
 			break;
 	}
-	return walk_end(c, rc);
-}
-
-static int
-expire_fn(MDB_txn *txn, tbl_env *te, void *arg)
-{
-	((forgive_arg *)arg)->n = 0;
-	return vd_catalog_walk(txn, te, expire_one, arg);
+	return rc;
 }
 
 int
 vd_learned_expire(tbl_env *te, const learn_params *p, uint64_t now,
 		  size_t *purged)
 {
-	forgive_arg a = { NULL, { { 0 } }, now, 0, p, 0 };
-	int rc = vd_lmdb_env_write(te, expire_fn, &a);
+	forgive_arg a = { NULL, { { 0 } }, now, 0, p, 0, expire_one };
+	int rc = vd_lmdb_env_write(te, learned_walk, &a);
 
 	if (purged)
 		*purged = rc == VERDICT_OK ? a.n : 0;
