@@ -57,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "verdict.h"
 
 #define BUF 252
@@ -65,40 +66,19 @@
 typedef int (*routine_fn)(char *, long *, char *, long *);
 
 static routine_fn vcr, mcr;
-static char dir[PATH_MAX], conf[PATH_MAX + 32], logpath[PATH_MAX + 32];
 static int failures;
 
 /* [profile 7]: a zone that never answers, a DNS deadline shorter than
  * the callout's (mode deadline) */
-#define P7_DNSBL_MS "300"
-#define P7_CALLOUT_MS "1000"
+#define P7_DNSBL_MS 300
+#define P7_CALLOUT_MS 1000
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define R1 "554 5.7.1 Service unavailable; client [192.0.2.1] blocked " \
 	   "using drop; SBL123"
 
 /* ------------------------------------------------------------ set-up */
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "callout_harness: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	int fd;
-
-	/* In place (same inode) so the reload test relies on size/mtime;
-	 * write_file_rename tests a new inode. */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		       0644)) < 0)
-		die(path);
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		die(path);
-	close(fd);
-}
 
 static void
 write_file_rename(const char *path, const char *text)
@@ -145,8 +125,8 @@ config_text(char *out, size_t len, const char *p1_block, const char *extra)
 		 "dnsbl_sites = silent.test\n"
 		 "on_dns_failure = tempfail\n"
 		 "callout_tempfail = reject\n"
-		 "dnsbl_timeout = " P7_DNSBL_MS "ms\n"
-		 "callout_timeout = " P7_CALLOUT_MS "ms\n",
+		 "dnsbl_timeout = " STR(P7_DNSBL_MS) "ms\n"
+		 "callout_timeout = " STR(P7_CALLOUT_MS) "ms\n",
 		 dir, extra, p1_block, pad) >= (int)len) {
 		fprintf(stderr, "callout_harness: config text too long\n");
 		exit(2);
@@ -186,25 +166,6 @@ setup_tables(void)
 	return 0;
 }
 
-/* in_child - run fn in a forked child (the static library's own LMDB
- * environment never lives in this process); its exit status. */
-static int
-in_child(int (*fn)(void *), void *arg)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		fflush(stdout);
-		_exit(fn(arg));
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static int
 setup_cb(void *arg)
 {
@@ -216,17 +177,11 @@ setup_cb(void *arg)
 static void
 setup(const char *so, const char *extra)
 {
-	const char *tmp = getenv("TMPDIR");
 	char text[16384], fdtext[16];
 	void *h;
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/vdcallout.XXXXXX", tmp && *tmp ? tmp :
-		 "/tmp");
-	if (mkdtemp(dir) == NULL || chmod(dir, 0755) != 0)
-		die("mkdtemp");
-	snprintf(conf, sizeof(conf), "%s/verdict.conf", dir);
-	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	harness_dir("vdcallout");
 	if (in_child(setup_cb, NULL) != 0) {
 		fprintf(stderr, "callout_harness: set-up failed\n");
 		exit(2);
@@ -250,43 +205,6 @@ setup(const char *so, const char *extra)
 		exit(2);
 	}
 	printf("# directory %s\n", dir);
-}
-
-static void
-cleanup(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (getenv("KEEP") == NULL && dir[0] &&
-	    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) < (int)sizeof(cmd))
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-}
-
-/* log_count - how many lines of the callout's log contain s. */
-static int
-log_count(const char *s)
-{
-	FILE *f = fopen(logpath, "re");
-	char line[2048];
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, s))
-			n++;
-	fclose(f);
-	return n;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /* ------------------------------------------------------------ calling */
@@ -728,19 +646,9 @@ static const char *
 silent_server(void)
 {
 	static char line[64];
-	static int fd = -1;
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-		die("silent DNS server");
 	snprintf(line, sizeof(line), "dns_servers = 127.0.0.1:%d\n",
-		 ntohs(sa.sin_port));
+		 silent_dns_port());
 	return line;
 }
 
@@ -753,7 +661,7 @@ mode_deadline(void)
 {
 	static const char *args[] = { "7|203.0.113.9", "7|203.0.113.10",
 				      "7|2001:db9::9" };
-	long lo = atol(P7_DNSBL_MS), hi = atol(P7_CALLOUT_MS), ms;
+	long lo = P7_DNSBL_MS, hi = P7_CALLOUT_MS, ms;
 	struct timespec t0, t1;
 	char reply[BUF];
 	int ret;
@@ -914,15 +822,6 @@ mode_threads(int nt, long n, int reloads)
 }
 
 /* -------------------------------------------------------------- bench */
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct bench {
 	long n;

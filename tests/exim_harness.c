@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "verdict.h"
 
 #if __has_include(<valgrind/callgrind.h>)
@@ -64,8 +65,7 @@ typedef unsigned char uschar;
 typedef int (*dlfunc_fn)(uschar **, int, uschar *[]);
 
 static dlfunc_fn vex;
-static char dir[PATH_MAX], conf[PATH_MAX + 32], logpath[PATH_MAX + 32];
-static int failures, logfd = -1, dnsfd = -1;
+static int failures, logfd = -1;
 
 #define R1 "block 554 5.7.1 Service unavailable; client [192.0.2.1] " \
 	   "blocked using drop; SBL123"
@@ -93,22 +93,6 @@ log_write(unsigned int selector, int flags, const char *format, ...)
 }
 
 /* ------------------------------------------------------------ set-up */
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "exim_harness: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-
-	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
-		die(path);
-}
 
 static int
 setup_tables(void)
@@ -142,47 +126,11 @@ setup_tables(void)
 	return 0;
 }
 
-/* in_child - fn in a forked child; its exit status. */
-static int
-in_child(int (*fn)(void *), void *arg)
-{
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		die("fork");
-	if (pid == 0) {
-		int rc = fn(arg);
-
-		fflush(stdout);
-		_exit(rc);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static int
 setup_cb(void *arg)
 {
 	(void)arg;
 	return setup_tables();
-}
-
-/* silent_dns - a UDP port that never answers: DNSBL queries time out. */
-static int
-silent_dns(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((dnsfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(dnsfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockname(dnsfd, (struct sockaddr *)&sa, &len) != 0)
-		die("udp socket");
-	return ntohs(sa.sin_port);
 }
 
 static int dns_port;
@@ -221,19 +169,12 @@ config_write(const char *extra, int dnsbl, const char *reply2)
 static void
 setup(const char *extra, int dnsbl)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/vdexim.XXXXXX", tmp && *tmp ? tmp :
-		 "/tmp");
-	if (mkdtemp(dir) == NULL || chmod(dir, 0755) != 0)
-		die("mkdtemp");
-	snprintf(conf, sizeof(conf), "%s/verdict.conf", dir);
-	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	harness_dir("vdexim");
 	if (in_child(setup_cb, NULL) != 0) {
 		fprintf(stderr, "exim_harness: set-up failed\n");
 		exit(2);
 	}
-	dns_port = silent_dns();
+	dns_port = silent_dns_port();
 	config_write(extra, dnsbl, "554 5.7.1 go away %{ip}");
 	if ((logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			  0644)) < 0)
@@ -260,43 +201,6 @@ load(const char *so, const char *name)
 	return f;
 }
 
-static void
-cleanup(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (getenv("KEEP") == NULL && dir[0] &&
-	    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) < (int)sizeof(cmd))
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-}
-
-/* log_count - how many lines of the log contain s. */
-static int
-log_count(const char *s)
-{
-	FILE *f = fopen(logpath, "re");
-	char line[2048];
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, s))
-			n++;
-	fclose(f);
-	return n;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static double
 cpu_s(void)
 {
@@ -314,15 +218,6 @@ minflt(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_minflt;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------ calling */
