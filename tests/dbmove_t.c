@@ -3,7 +3,6 @@
  * (verdict_database_changed) and reopened by verdict_live, on the coarse
  * clock the test drives: time moves by a second, nobody sleeps.
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,45 +12,6 @@
 #include "clock.h"
 #include "testutil.h"
 #include "verdict.h"
-
-static _Atomic int64_t fake_ns = 1000 * VD_NS_PER_S;
-
-static int64_t
-fake_now(void)
-{
-	return atomic_load(&fake_ns);
-}
-
-static void
-tick(int64_t s)
-{
-	atomic_fetch_add(&fake_ns, s * VD_NS_PER_S);
-}
-
-static char logbuf[16384];
-static size_t loglen;
-
-static void
-logcb(int level, const char *line, void *arg)
-{
-	int n;
-
-	(void)level;
-	(void)arg;
-	n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "%s\n", line);
-	if (n > 0 && (size_t)n < sizeof(logbuf) - loglen)
-		loglen += (size_t)n;
-}
-
-static int
-log_count(const char *s)
-{
-	int n = 0;
-
-	for (const char *p = logbuf; (p = strstr(p, s)) != NULL; p++)
-		n++;
-	return n;
-}
 
 /* mkdb - dir/db made with block table drop holding cidr */
 static void
@@ -114,7 +74,7 @@ START_TEST(ctx_changed)
 	char conf[4200], text[4200];
 	verdict_ctx *ctx = verdict_new();
 
-	vd_clock_set_coarse(fake_now);
+	vd_clock_set_coarse(tu_fake_now);
 	mkdb(dir, "192.0.2.0/24");
 	snprintf(text, sizeof(text), "database = %s/db\nblock_tables = drop\n",
 		 dir);
@@ -126,7 +86,7 @@ START_TEST(ctx_changed)
 	move_away(dir, "old", "198.51.100.0/24");
 	/* within the second: not looked at yet */
 	ck_assert_int_eq(verdict_database_changed(ctx), 0);
-	tick(1);
+	tu_tick(1);
 	ck_assert_int_eq(verdict_database_changed(ctx), 1);
 	ck_assert_int_eq(verdict_database_changed(ctx), 1);
 	/* the old context still answers from what it opened */
@@ -144,23 +104,22 @@ START_TEST(live_reopens)
 	char text[4200], from[4200], to[4200];
 	verdict_live *lv;
 
-	vd_clock_set_coarse(fake_now);
-	loglen = 0;
-	logbuf[0] = 0;
+	vd_clock_set_coarse(tu_fake_now);
+	tu_log_reset();
 	mkdb(dir, "192.0.2.0/24");
 	snprintf(text, sizeof(text), "database = %s/db\nblock_tables = drop\n",
 		 dir);
 	free(tu_write(dir, "c.conf", text));
 	snprintf(from, sizeof(from), "%s/c.conf", dir);
-	lv = verdict_live_new(from, VERDICT_OPEN_NODNS, logcb, NULL);
+	lv = verdict_live_new(from, VERDICT_OPEN_NODNS, tu_log_cb, NULL);
 	ck_assert_ptr_nonnull(lv);
 	ck_assert_int_eq(live_kind(lv, "192.0.2.1"), VERDICT_BLOCK);
 	move_away(dir, "old", "198.51.100.0/24");
 	ck_assert_int_eq(live_kind(lv, "192.0.2.1"), VERDICT_BLOCK);
-	tick(1);
+	tu_tick(1);
 	ck_assert_int_eq(live_kind(lv, "198.51.100.1"), VERDICT_BLOCK);
 	ck_assert_int_eq(live_kind(lv, "192.0.2.1"), VERDICT_NEUTRAL);
-	ck_assert_int_eq(log_count("database replaced: reopened"), 1);
+	ck_assert_int_eq(tu_log_count("database replaced: reopened"), 1);
 
 	/* data.mdb replaced in place: LMDB's lock file stays with the old
 	 * one, so the running context is kept */
@@ -169,13 +128,13 @@ START_TEST(live_reopens)
 	ck_assert_int_eq(unlink(to), 0);
 	ck_assert_int_eq(link(from, to), 0);
 	for (int i = 0; i < 3; i++) {
-		tick(1);
+		tu_tick(1);
 		ck_assert_int_eq(live_kind(lv, "198.51.100.1"),
 				 VERDICT_BLOCK);
 	}
-	ck_assert_msg(log_count("database replaced but cannot be used") == 1,
-		      "log: %s", logbuf);
-	ck_assert_int_eq(log_count("database replaced: reopened"), 1);
+	ck_assert_msg(tu_log_count("database replaced but cannot be used") == 1,
+		      "log: %s", tu_log_text());
+	ck_assert_int_eq(tu_log_count("database replaced: reopened"), 1);
 	verdict_live_free(lv);
 	vd_clock_set_coarse(NULL);
 }

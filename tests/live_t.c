@@ -7,7 +7,6 @@
  * a second, never after sleeping.  The callout's harness covers the same
  * holder from threads and a dlopen()ed image (tests/callout).
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,46 +18,6 @@
 #include "verdict.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static _Atomic int64_t fake_ns = 1000 * VD_NS_PER_S;
-
-static int64_t
-fake_now(void)
-{
-	return atomic_load(&fake_ns);
-}
-
-static void
-tick(int64_t s)
-{
-	atomic_fetch_add(&fake_ns, s * VD_NS_PER_S);
-}
-
-/* The lines the holder logged, for counting. */
-static char logbuf[16384];
-static size_t loglen;
-
-static void
-logcb(int level, const char *line, void *arg)
-{
-	int n;
-
-	(void)level;
-	(void)arg;
-	n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "%s\n", line);
-	if (n > 0 && (size_t)n < sizeof(logbuf) - loglen)
-		loglen += (size_t)n;
-}
-
-static int
-log_count(const char *s)
-{
-	int n = 0;
-
-	for (const char *p = logbuf; (p = strstr(p, s)) != NULL; p++)
-		n++;
-	return n;
-}
 
 /* setup - a database with block tables drop (192.0.2.0/24) and other
  * (198.51.100.0/24); returns the config path (malloc'd). */
@@ -181,12 +140,12 @@ START_TEST(live_reload)
 	unsigned hold, hold2;
 	verdict_live *lv;
 
-	loglen = 0;
-	vd_clock_set_coarse(fake_now);
-	lv = verdict_live_new(conf, VERDICT_OPEN_NODNS, logcb, NULL);
+	tu_log_reset();
+	vd_clock_set_coarse(tu_fake_now);
+	lv = verdict_live_new(conf, VERDICT_OPEN_NODNS, tu_log_cb, NULL);
 	ck_assert_ptr_nonnull(lv);
 	ck_assert_int_eq(kind(lv, "192.0.2.1"), VERDICT_BLOCK);
-	ck_assert_int_eq(log_count(" loaded"), 1);
+	ck_assert_int_eq(tu_log_count(" loaded"), 1);
 
 	/* changed, but not re-stat()ed within the second */
 	snprintf(text, sizeof(text), "database = %s/db\nblock_tables = "
@@ -196,11 +155,11 @@ START_TEST(live_reload)
 
 	/* a context held across the reload stays usable */
 	ck_assert_int_eq(verdict_live_get(lv, &held, &hold), VERDICT_OK);
-	tick(2);
+	tu_tick(2);
 	ck_assert_int_eq(verdict_live_get(lv, &vc, &hold2), VERDICT_OK);
 	ck_assert_ptr_ne(vc, held);
 	verdict_live_put(lv, hold2);
-	ck_assert_int_eq(log_count("configuration reloaded"), 1);
+	ck_assert_int_eq(tu_log_count("configuration reloaded"), 1);
 	ck_assert_int_eq(kind(lv, "192.0.2.1"), VERDICT_NEUTRAL);
 	ck_assert_int_eq(kind(lv, "198.51.100.7"), VERDICT_BLOCK);
 	ck_assert(verdict_profile_exists(held, 1));
@@ -208,21 +167,21 @@ START_TEST(live_reload)
 
 	/* broken: the running one is kept, logged once */
 	rewrite(dir, "no_such_key = 1\n");
-	tick(2);
+	tu_tick(2);
 	ck_assert_int_eq(kind(lv, "198.51.100.7"), VERDICT_BLOCK);
-	tick(2);
+	tu_tick(2);
 	ck_assert_int_eq(kind(lv, "198.51.100.7"), VERDICT_BLOCK);
-	ck_assert_int_eq(log_count("keeping the running one"), 1);
-	ck_assert_int_eq(log_count("verdict.conf:1:"), 1);
+	ck_assert_int_eq(tu_log_count("keeping the running one"), 1);
+	ck_assert_int_eq(tu_log_count("verdict.conf:1:"), 1);
 
 	/* fixed again (the grace period of the first swap ended) */
 	snprintf(text, sizeof(text), "database = %s/db\nblock_tables = "
 		 "drop, other\n", dir);
 	rewrite(dir, text);
-	tick(2);
+	tu_tick(2);
 	ck_assert_int_eq(kind(lv, "192.0.2.1"), VERDICT_BLOCK);
 	ck_assert_int_eq(kind(lv, "198.51.100.7"), VERDICT_BLOCK);
-	ck_assert_int_eq(log_count("configuration reloaded"), 2);
+	ck_assert_int_eq(tu_log_count("configuration reloaded"), 2);
 	verdict_live_free(lv);
 	vd_clock_set_coarse(NULL);
 	free(conf);
@@ -237,11 +196,11 @@ START_TEST(live_broken_start)
 	unsigned hold;
 	verdict_live *lv;
 
-	loglen = 0;
-	vd_clock_set_coarse(fake_now);
+	tu_log_reset();
+	vd_clock_set_coarse(tu_fake_now);
 	ck_assert_ptr_null(verdict_live_new("", 0, NULL, NULL));
 	rewrite(dir, "no_such_key = 1\n");
-	lv = verdict_live_new(conf, VERDICT_OPEN_NODNS, logcb, NULL);
+	lv = verdict_live_new(conf, VERDICT_OPEN_NODNS, tu_log_cb, NULL);
 	ck_assert_ptr_nonnull(lv);
 	ck_assert_int_eq(verdict_live_why(lv, why, sizeof(why)), VERDICT_OK);
 	ck_assert_str_eq(why, "");
@@ -251,14 +210,14 @@ START_TEST(live_broken_start)
 	ck_assert_int_eq(verdict_live_why(lv, why, sizeof(why)), VERDICT_OK);
 	ck_assert_msg(strstr(why, "verdict.conf:1:") != NULL, "why: %s", why);
 	ck_assert_int_eq(verdict_live_why(lv, why, 8), VERDICT_ERANGE);
-	ck_assert_int_eq(loglen, 0);	/* the caller says it, at its rate */
+	ck_assert_str_eq(tu_log_text(), "");	/* the caller says it, at its rate */
 
 	snprintf(text, sizeof(text), "database = %s/db\nblock_tables = "
 		 "drop\n", dir);
 	rewrite(dir, text);
-	tick(2);
+	tu_tick(2);
 	ck_assert_int_eq(kind(lv, "192.0.2.1"), VERDICT_BLOCK);
-	ck_assert_int_eq(log_count(" loaded"), 1);
+	ck_assert_int_eq(tu_log_count(" loaded"), 1);
 	verdict_live_free(lv);
 	vd_clock_set_coarse(NULL);
 	free(conf);

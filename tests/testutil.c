@@ -1,6 +1,7 @@
 /*
  * testutil.c - helpers shared by the Check tests
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "testutil.h"
 #include "verdict.h"
 
@@ -281,4 +283,59 @@ tu_count_lines(const char *file, const char *name)
 	}
 	fclose(f);
 	return n;
+}
+
+static char tu_logbuf[16384];
+static size_t tu_loglen;
+
+void
+tu_log_cb(int level, const char *line, void *arg)
+{
+	int n;
+
+	(void)level;
+	(void)arg;
+	n = snprintf(tu_logbuf + tu_loglen, sizeof(tu_logbuf) - tu_loglen,
+		     "%s\n", line);
+	if (n > 0 && (size_t)n < sizeof(tu_logbuf) - tu_loglen)
+		tu_loglen += (size_t)n;
+	else
+		tu_logbuf[tu_loglen] = 0;
+}
+
+const char *
+tu_log_text(void)
+{
+	return tu_logbuf;
+}
+
+int
+tu_log_count(const char *s)
+{
+	int n = 0;
+
+	for (const char *p = tu_logbuf; (p = strstr(p, s)) != NULL; p++)
+		n++;
+	return n;
+}
+
+void
+tu_log_reset(void)
+{
+	tu_loglen = 0;
+	tu_logbuf[0] = 0;
+}
+
+static _Atomic int64_t tu_fake_ns = 1000 * VD_NS_PER_S;
+
+int64_t
+tu_fake_now(void)
+{
+	return atomic_load(&tu_fake_ns);
+}
+
+void
+tu_tick(int64_t s)
+{
+	atomic_fetch_add(&tu_fake_ns, s * VD_NS_PER_S);
 }

@@ -70,4 +70,17 @@ void tu_responder_stop(tu_responder *r, int sig);
 /* tu_count_lines - lines of file equal to name; -1: no file */
 int tu_count_lines(const char *file, const char *name);
 
+/* tu_log_cb - a verdict_log_fn that keeps the lines, one per line, in a
+ * buffer of 16 KiB (what does not fit is dropped); tu_log_text is it,
+ * tu_log_count how many times s occurs in it, tu_log_reset empties it. */
+void tu_log_cb(int level, const char *line, void *arg);
+const char *tu_log_text(void);
+int tu_log_count(const char *s);
+void tu_log_reset(void);
+
+/* tu_fake_now - a coarse clock for vd_clock_set_coarse that the test
+ * moves with tu_tick(seconds): time passes, nobody sleeps. */
+int64_t tu_fake_now(void);
+void tu_tick(int64_t s);
+
 #endif

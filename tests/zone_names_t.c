@@ -18,21 +18,6 @@
 #include "testutil.h"
 #include "verdict.h"
 
-static char logbuf[16384];
-static size_t loglen;
-
-static void
-logcb(int level, const char *line, void *arg)
-{
-	int n;
-
-	(void)level;
-	(void)arg;
-	n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "%s\n", line);
-	if (n > 0 && (size_t)n < sizeof(logbuf) - loglen)
-		loglen += (size_t)n;
-}
-
 START_TEST(first_check_plain)
 {
 	const char *dir = tu_tmpdir();
@@ -58,15 +43,15 @@ START_TEST(first_check_plain)
 		 "dnsbl_reply_names = k3ys3cret.public.test=public.example\n",
 		 resp.port);
 	conf = tu_write(dir, "verdict.conf", text);
-	ck_assert_int_eq(verdict_set_log(c, logcb, NULL), VERDICT_OK);
+	ck_assert_int_eq(verdict_set_log(c, tu_log_cb, NULL), VERDICT_OK);
 	ck_assert_int_eq(verdict_load_config(c, conf), VERDICT_OK);
 	ck_assert_msg(verdict_open(c, 0) == VERDICT_OK, "open: %s",
 		      verdict_errdetail());
 	ck_assert_int_eq(verdict_check(c, 1, "198.51.100.9", r), VERDICT_OK);
 	tu_responder_stop(&resp, SIGTERM);
-	ck_assert_msg(strstr(logbuf, "public.example") != NULL,
-		      "no engine line naming the zone: %s", logbuf);
-	ck_assert_msg(strstr(logbuf, "k3ys3cret") == NULL, "log: %s", logbuf);
+	ck_assert_msg(strstr(tu_log_text(), "public.example") != NULL,
+		      "no engine line naming the zone: %s", tu_log_text());
+	ck_assert_msg(strstr(tu_log_text(), "k3ys3cret") == NULL, "log: %s", tu_log_text());
 	verdict_result_free(r);
 	verdict_free(c);
 	free(conf);
