@@ -23,7 +23,6 @@
  * at TBL_ORIGIN_MAX; expiry times fit 32 bits.
  */
 #include <errno.h>
-#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -285,14 +284,12 @@ static int
 doctor_group(verdict_ctx *ctx, doctor_arg *da)
 {
 	const char *group = ctx->cfg->database_group;
-	struct group gr, *res = NULL;
-	char buf[4096];
 	verdict_doctor_line l = { "database", group, 2, "database_group: no "
 				  "such group; files created keep their "
 				  "creator's group" };
+	gid_t gid;
 
-	if (group == NULL || (getgrnam_r(group, &gr, buf, sizeof(buf),
-					 &res) == 0 && res != NULL))
+	if (group == NULL || vd_db_files_group(group, &gid) == 0)
 		return VERDICT_OK;
 	return da->cb(&l, da->arg);
 }

@@ -2,6 +2,7 @@
  * db_files.c - a database directory's files, before LMDB opens them
  *
  *	vd_db_files_access	can this user use the database
+ *	vd_db_files_group	the gid of a group name
  *	vd_db_files_created	mode and group of a file just created
  *	vd_db_files_lock	lock.mdb created or opened, its blocks reserved
  *	vd_db_files_data	data.mdb there, not empty
@@ -71,16 +72,27 @@ vd_db_files_access(const char *dir, char *msg, size_t msglen)
 static gid_t
 files_gid(tbl_env *te, const char *group)
 {
-	struct group gr, *res = NULL;
-	char buf[4096];
+	gid_t gid;
 
 	if (group == NULL)
 		return (gid_t)-1;
-	if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 && res)
-		return res->gr_gid;
+	if (vd_db_files_group(group, &gid) == 0)
+		return gid;
 	vd_log(&te->lg, LOG_WARNING, "database_group %s: no such group",
 	       group);
 	return (gid_t)-1;
+}
+
+int
+vd_db_files_group(const char *group, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) != 0 || !res)
+		return -1;
+	*gid = res->gr_gid;
+	return 0;
 }
 
 void

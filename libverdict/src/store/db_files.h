@@ -14,6 +14,10 @@
  * needs (lock.mdb write access, data.mdb read access). */
 int vd_db_files_access(const char *dir, char *msg, size_t msglen);
 
+/* vd_db_files_group - the gid of group in *gid: 0, or -1 when there is
+ * no such group. */
+int vd_db_files_group(const char *group, gid_t *gid);
+
 /* vd_db_files_created - give the file fd (path, for messages) that this
  * process just created mode and group (NULL: the creator's; an unknown
  * group is logged and left out). */
