@@ -118,11 +118,7 @@ if [ -n "${BEFORE_SO:-}" ]; then
 		sed "s|^acl_verdict_connect:|acl_before:|; s|$so|$BEFORE_SO|" \
 		>>"$T/exim.conf"
 fi
-ports=$(python3 -c '
-import socket, sys
-s = [socket.socket() for _ in range(int(sys.argv[1]))]
-for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))' $(echo $variants | wc -w))
+ports=$(free_ports $(echo $variants | wc -w))
 set -- $ports
 for v in $variants; do
 	port=$1

@@ -76,16 +76,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-freeports() {	# N free loopback TCP ports
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-read -r SPORT DEADPORT <<<"$(freeports 2)"
+read -r SPORT DEADPORT <<<"$(free_ports 2)"
 
 # --- the database, readable and lockable by Debian-exim
 cat >"$T/verdict.conf" <<EOF

@@ -29,8 +29,7 @@ cli=$bindir/tools/verdict
 
 [ -x "$milter" ] || skip "verdict-milter not built ($milter)"
 [ -x "$cli" ] || skip "the verdict CLI is not built ($cli)"
-[ "$(id -u)" = 0 ] || skip "Postfix's master must start as root"
-command -v postfix >/dev/null || skip "postfix is not installed"
+postfix_usable || skip "$postfix_why"
 command -v swaks >/dev/null || skip "swaks is not installed"
 command -v mimedefang >/dev/null && command -v mimedefang-multiplexor >/dev/null ||
 	skip "mimedefang is not installed (apt-get install mimedefang)"
@@ -39,10 +38,6 @@ perl -MMail::SpamAssassin -e 1 2>/dev/null ||
 	skip "Mail::SpamAssassin is not installed (apt-get install spamassassin)"
 getent passwd defang >/dev/null || skip "no defang user (Debian's mimedefang creates it)"
 command -v python3 >/dev/null || skip "python3 is needed to find free ports"
-case "$(dpkg-query -W -f='${Status}' postfix 2>/dev/null)" in
-*"install ok installed"*) ;;
-*) skip "Postfix is not the installed MTA package" ;;
-esac
 dgroup=$(id -gn defang)
 
 T=$(mktemp -d /tmp/vmmd.XXXXXX)
@@ -62,16 +57,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-freeports() {
-	python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-}
-read -r MPORT SPORT DPORT <<<"$(freeports 3)"
+read -r MPORT SPORT DPORT <<<"$(free_ports 3)"
 
 # --- the database: a learned table the defang user writes through its
 # group (the packaged setup: group verdict, "adduser defang verdict")

@@ -26,17 +26,12 @@ cli=$bindir/tools/verdict
 
 [ -x "$milter" ] || skip "verdict-milter not built ($milter)"
 [ -x "$cli" ] || skip "the verdict CLI is not built ($cli)"
-[ "$(id -u)" = 0 ] || skip "Postfix's master must start as root"
-command -v postfix >/dev/null || skip "postfix is not installed"
+postfix_usable || skip "$postfix_why"
 command -v swaks >/dev/null || skip "swaks is not installed"
 command -v spamd >/dev/null || skip "spamd is not installed (apt-get install spamd)"
 command -v spamass-milter >/dev/null || skip "spamass-milter is not installed"
 command -v spamc >/dev/null || skip "spamc is not installed"
 command -v python3 >/dev/null || skip "python3 is needed to find free ports"
-case "$(dpkg-query -W -f='${Status}' postfix 2>/dev/null)" in
-*"install ok installed"*) ;;
-*) skip "Postfix is not the installed MTA package" ;;
-esac
 
 T=$(mktemp -d /tmp/vmsa.XXXXXX)
 chmod 755 "$T"
@@ -56,16 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-freeports() {
-	python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-}
-read -r MPORT SPORT SAPORT SDPORT <<<"$(freeports 4)"
+read -r MPORT SPORT SAPORT SDPORT <<<"$(free_ports 4)"
 
 # --- spamd: local tests only, one child, no user configuration
 spamd -L -x --listen="127.0.0.1:$SDPORT" --max-children 1 --min-children 1 \

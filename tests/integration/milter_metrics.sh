@@ -36,13 +36,10 @@ cli=$bindir/tools/verdict
 
 [ -x "$milter" ] || skip "verdict-milter not built ($milter)"
 [ -x "$cli" ] || skip "the verdict CLI is not built ($cli)"
-[ "$(id -u)" = 0 ] || skip "Postfix's master must start as root"
-for c in postfix swaks curl promtool python3; do
+postfix_usable || skip "$postfix_why"
+for c in swaks curl promtool python3; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
-case "$(dpkg-query -W -f='${Status}' postfix 2>/dev/null)" in
-*"install ok installed"*) ;;
-*) skip "Postfix is not the installed MTA package" ;; esac
 
 T=$(mktemp -d /tmp/vmmet.XXXXXX)
 chmod 755 "$T"
@@ -59,16 +56,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-freeports() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-read -r MPORT SPORT HPORT <<<"$(freeports 3)"
+read -r MPORT SPORT HPORT <<<"$(free_ports 3)"
 
 python3 "$srcdir/tests/dnsresponder.py" "$T/dnsport" "$T/dns.log" &
 rpid=$!

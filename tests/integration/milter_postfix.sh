@@ -35,13 +35,9 @@ cli=$bindir/tools/verdict
 
 [ -x "$milter" ] || skip "verdict-milter not built ($milter)"
 [ -x "$cli" ] || skip "the verdict CLI is not built ($cli)"
-[ "$(id -u)" = 0 ] || skip "Postfix's master must start as root"
-command -v postfix >/dev/null || skip "postfix is not installed (tools/bootstrap.sh test installs it when no other MTA is)"
+postfix_usable || skip "$postfix_why"
 command -v swaks >/dev/null || skip "swaks is not installed"
 command -v python3 >/dev/null || skip "python3 is needed to find free ports"
-pfver=$(dpkg-query -W -f='${Status}' postfix 2>/dev/null)
-case "$pfver" in *"install ok installed"*) ;;
-*) skip "Postfix is not the installed MTA package" ;; esac
 for other in exim4-daemon-light exim4-daemon-heavy sendmail-bin opensmtpd; do
 	dpkg-query -W -f='${Status}' "$other" 2>/dev/null | grep -q 'install ok installed' &&
 		skip "another MTA package ($other) is installed"
@@ -62,16 +58,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-freeports() {	# N free loopback TCP ports
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-read -r MPORT SPORT SUBPORT DNSPORT <<<"$(freeports 4)"
+read -r MPORT SPORT SUBPORT DNSPORT <<<"$(free_ports 4)"
 
 # --- the database: a block and an allow table
 mkdir -p "$T/db" "$T/run"
