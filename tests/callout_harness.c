@@ -133,45 +133,6 @@ config_text(char *out, size_t len, const char *p1_block, const char *extra)
 	}
 }
 
-static int
-setup_tables(void)
-{
-	static const struct { const char *t, *cidr, *reason; } ents[] = {
-		{ "drop", "192.0.2.0/24", "SBL123" },
-		{ "drop", "2001:db8::/32", "v6 block" },
-		{ "good", "192.0.2.128/25", NULL },
-		{ "other", "198.51.100.0/24", NULL },
-	};
-	char db[PATH_MAX + 8];
-	verdict_ctx *c = verdict_new();
-	int rc;
-
-	snprintf(db, sizeof(db), "%s/db", dir);
-	if (c == NULL || verdict_set_database(c, db) ||
-	    (rc = verdict_open(c, VERDICT_OPEN_WRITE | VERDICT_OPEN_CREATE |
-			       VERDICT_OPEN_NOTABLECHECK | VERDICT_OPEN_NODNS))
-	    || verdict_table_create(c, "drop", VERDICT_TABLE_BLOCK) ||
-	    verdict_table_create(c, "good", VERDICT_TABLE_ALLOW) ||
-	    verdict_table_create(c, "other", VERDICT_TABLE_BLOCK)) {
-		fprintf(stderr, "setup: %s\n", verdict_errdetail());
-		return 2;
-	}
-	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
-		if (verdict_add(c, ents[i].t, ents[i].cidr, ents[i].reason, 0,
-				"test", 0)) {
-			fprintf(stderr, "setup: %s\n", verdict_errdetail());
-			return 2;
-		}
-	verdict_free(c);
-	return 0;
-}
-
-static int
-setup_cb(void *arg)
-{
-	(void)arg;
-	return setup_tables();
-}
 
 /* setup - directory, tables, config, environment, dlopen. */
 static void
@@ -181,11 +142,7 @@ setup(const char *so, const char *extra)
 	void *h;
 	int fd;
 
-	harness_dir("vdcallout");
-	if (in_child(setup_cb, NULL) != 0) {
-		fprintf(stderr, "callout_harness: set-up failed\n");
-		exit(2);
-	}
+	harness_setup("vdcallout");
 	config_text(text, sizeof(text), "drop", extra ? extra : "");
 	write_file(conf, text);
 	if ((fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,

@@ -94,45 +94,6 @@ log_write(unsigned int selector, int flags, const char *format, ...)
 
 /* ------------------------------------------------------------ set-up */
 
-static int
-setup_tables(void)
-{
-	static const struct { const char *t, *cidr, *reason; } ents[] = {
-		{ "drop", "192.0.2.0/24", "SBL123" },
-		{ "drop", "2001:db8::/32", "v6 block" },
-		{ "good", "192.0.2.128/25", NULL },
-		{ "other", "198.51.100.0/24", NULL },
-	};
-	char db[PATH_MAX + 8];
-	verdict_ctx *c = verdict_new();
-
-	snprintf(db, sizeof(db), "%s/db", dir);
-	if (c == NULL || verdict_set_database(c, db) ||
-	    verdict_open(c, VERDICT_OPEN_WRITE | VERDICT_OPEN_CREATE |
-			 VERDICT_OPEN_NOTABLECHECK | VERDICT_OPEN_NODNS) ||
-	    verdict_table_create(c, "drop", VERDICT_TABLE_BLOCK) ||
-	    verdict_table_create(c, "good", VERDICT_TABLE_ALLOW) ||
-	    verdict_table_create(c, "other", VERDICT_TABLE_BLOCK)) {
-		fprintf(stderr, "setup: %s\n", verdict_errdetail());
-		return 2;
-	}
-	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
-		if (verdict_add(c, ents[i].t, ents[i].cidr, ents[i].reason, 0,
-				"test", 0)) {
-			fprintf(stderr, "setup: %s\n", verdict_errdetail());
-			return 2;
-		}
-	verdict_free(c);
-	return 0;
-}
-
-static int
-setup_cb(void *arg)
-{
-	(void)arg;
-	return setup_tables();
-}
-
 static int dns_port;
 
 /* config_write - verdict.conf: extra at the end of the global section,
@@ -169,11 +130,7 @@ config_write(const char *extra, int dnsbl, const char *reply2)
 static void
 setup(const char *extra, int dnsbl)
 {
-	harness_dir("vdexim");
-	if (in_child(setup_cb, NULL) != 0) {
-		fprintf(stderr, "exim_harness: set-up failed\n");
-		exit(2);
-	}
+	harness_setup("vdexim");
 	dns_port = silent_dns_port();
 	config_write(extra, dnsbl, "554 5.7.1 go away %{ip}");
 	if ((logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,

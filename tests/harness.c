@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "verdict.h"
 
 char dir[PATH_MAX], conf[PATH_MAX + 32], logpath[PATH_MAX + 32];
 
@@ -25,8 +26,41 @@ die(const char *what)
 	exit(2);
 }
 
+static int
+tables(void *arg)
+{
+	static const struct { const char *t, *cidr, *reason; } ents[] = {
+		{ "drop", "192.0.2.0/24", "SBL123" },
+		{ "drop", "2001:db8::/32", "v6 block" },
+		{ "good", "192.0.2.128/25", NULL },
+		{ "other", "198.51.100.0/24", NULL },
+	};
+	char db[PATH_MAX + 8];
+	verdict_ctx *c = verdict_new();
+
+	(void)arg;
+	snprintf(db, sizeof(db), "%s/db", dir);
+	if (c == NULL || verdict_set_database(c, db) ||
+	    verdict_open(c, VERDICT_OPEN_WRITE | VERDICT_OPEN_CREATE |
+			 VERDICT_OPEN_NOTABLECHECK | VERDICT_OPEN_NODNS) ||
+	    verdict_table_create(c, "drop", VERDICT_TABLE_BLOCK) ||
+	    verdict_table_create(c, "good", VERDICT_TABLE_ALLOW) ||
+	    verdict_table_create(c, "other", VERDICT_TABLE_BLOCK)) {
+		fprintf(stderr, "setup: %s\n", verdict_errdetail());
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
+		if (verdict_add(c, ents[i].t, ents[i].cidr, ents[i].reason, 0,
+				"test", 0)) {
+			fprintf(stderr, "setup: %s\n", verdict_errdetail());
+			return 2;
+		}
+	verdict_free(c);
+	return 0;
+}
+
 void
-harness_dir(const char *prefix)
+harness_setup(const char *prefix)
 {
 	const char *tmp = getenv("TMPDIR");
 	int n = snprintf(dir, sizeof(dir), "%s/%s.XXXXXX",
@@ -40,6 +74,11 @@ harness_dir(const char *prefix)
 		die("mkdtemp");
 	snprintf(conf, sizeof(conf), "%s/verdict.conf", dir);
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	if (in_child(tables, NULL) != 0) {
+		fprintf(stderr, "%s: set-up failed\n",
+			program_invocation_short_name);
+		exit(2);
+	}
 }
 
 void

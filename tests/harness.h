@@ -15,9 +15,13 @@ extern char dir[PATH_MAX], conf[PATH_MAX + 32], logpath[PATH_MAX + 32];
 /* die - "PROGRAM: what: strerror(errno)" on stderr, exit 2. */
 void die(const char *what);
 
-/* harness_dir - a new directory below $TMPDIR (else /tmp) named
- * PREFIX.XXXXXX, mode 0755, and conf and logpath inside it. */
-void harness_dir(const char *prefix);
+/* harness_setup - a new directory below $TMPDIR (else /tmp) named
+ * PREFIX.XXXXXX, mode 0755, conf and logpath inside it (not written),
+ * and the database DIR/db that every mode checks against, made in a
+ * child: block table drop (192.0.2.0/24 "SBL123", 2001:db8::/32 "v6
+ * block"), allow table good (192.0.2.128/25), block table other
+ * (198.51.100.0/24).  Exits 2 when it cannot. */
+void harness_setup(const char *prefix);
 
 /* cleanup - remove the directory, unless KEEP is set. */
 void cleanup(void);
